@@ -1,0 +1,167 @@
+/*
+ * medyate runtime kernels: float32, one sample at a time, no malloc.
+ *
+ * Layouts (per sample, batch streamed one sample at a time):
+ *   activation  CHW, contiguous: x[c * H * W + h * W + w]
+ *   conv weight [O][I/groups][KH][KW] (ONNX order after BN folding)
+ *   gemm weight [O][I] (y = W x + b)
+ *
+ * Sparse-channel backward: a trainable layer trains, this epoch, a LIST of input
+ * channels `channels[0..n_sel)` (any order, no duplicates). The forward pass saves
+ * only those channels' input planes, packed in list order:
+ *     saved[j * H * W ...]  = plane of input channel channels[j]
+ * and the weight gradient is accumulated into per-channel slices, packed in list
+ * order, each slice holding every weight that reads that input channel:
+ *     conv:  slice j = dW[o][c % icpg][kh][kw] for the group's output channels o,
+ *            layout [o_local][kh][kw], length (O / groups) * KH * KW
+ *     gemm:  slice j = dW[o][c] for all o, layout [o], length O
+ * Kernels named *_grad_* ACCUMULATE (+=) into their outputs unless documented otherwise
+ * so a batch is the sum of its samples; callers zero the accumulators.
+ *
+ * Every kernel that needs scratch memory takes a caller-owned `scratch` pointer whose
+ * size in bytes is returned by the matching *_scratch_size() companion (CMSIS-NN style).
+ */
+#ifndef MEDYATE_KERNELS_H
+#define MEDYATE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ parameters */
+
+typedef struct {
+    uint16_t in_c, in_h, in_w;
+    uint16_t out_c, out_h, out_w;
+    uint16_t k_h, k_w;
+    uint16_t stride_h, stride_w;
+    uint16_t pad_top, pad_left;       /* bottom/right padding is implied by out_h/out_w */
+    uint16_t dil_h, dil_w;
+    uint16_t groups;
+    float act_min, act_max;           /* fused clamp on the output; -INF/+INF for none */
+} mdy_conv_params_t;
+
+typedef struct {
+    uint16_t c, in_h, in_w, out_h, out_w;
+    uint16_t k_h, k_w, stride_h, stride_w, pad_top, pad_left;
+    uint8_t count_include_pad;        /* average pool only */
+} mdy_pool_params_t;
+
+/* ------------------------------------------------------------------ forward */
+
+/* out = clamp(conv(in, w) + bias). bias may be NULL. Dispatches internally to fast
+ * paths: 1x1 stride-1 unpadded pointwise; depthwise (groups == in_c == out_c) 3x3/5x5/7x7
+ * stride 1/2; generic otherwise. */
+void mdy_conv2d_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                    const float *bias, float *out);
+
+/* out[o] = clamp(sum_i w[o*in_f + i] * in[i] + bias[o]). bias may be NULL. */
+void mdy_gemm_f32(const float *in, uint32_t in_f, uint32_t out_f, const float *w,
+                  const float *bias, float act_min, float act_max, float *out);
+
+/* In place: x[i] = min(max(x[i], lo), hi). ReLU: lo = 0, hi = +INF. */
+void mdy_clamp_f32(float *x, uint32_t n, float lo, float hi);
+
+/* out[i] = a[i] + b[i] (out may alias a or b). */
+void mdy_add_f32(const float *a, const float *b, float *out, uint32_t n);
+
+/* Frozen per-channel affine (BatchNormalization not foldable into a conv):
+ * out[c][i] = x[c][i] * scale[c] + shift[c]. out may alias x. */
+void mdy_channel_affine_f32(const float *x, uint32_t c, uint32_t hw, const float *scale,
+                            const float *shift, float *out);
+
+/* Max pool; padding never wins. argmax may be NULL; if not, argmax[o] = index inside
+ * the k_h x k_w window (kh * k_w + kw) of the maximum, for the backward pass. */
+void mdy_maxpool2d_f32(const float *in, const mdy_pool_params_t *p, float *out,
+                       uint8_t *argmax);
+void mdy_avgpool2d_f32(const float *in, const mdy_pool_params_t *p, float *out);
+/* out[c] = mean over the c-th H*W plane. */
+void mdy_global_avgpool_f32(const float *in, uint32_t c, uint32_t hw, float *out);
+
+/* Copy the planes of the listed channels, packed in list order (the saved activation). */
+void mdy_gather_planes_f32(const float *in, uint32_t plane, const uint16_t *channels,
+                           uint32_t n_sel, float *saved);
+
+/* ------------------------------------------------------------------ loss */
+
+/* Softmax cross-entropy of one sample. Returns the loss (natural log). If dlogits is
+ * not NULL writes dlogits = (softmax(logits) - onehot(label)) * scale (overwrites). */
+float mdy_softmax_xent_f32(const float *logits, uint32_t n, uint32_t label, float scale,
+                           float *dlogits);
+
+/* ------------------------------------------------------------------ backward */
+
+/* 1-bit mask of where a clamp passes the gradient: bit i = (lo < y[i] < hi), computed
+ * from the clamp's OUTPUT y. mask has (n + 7) / 8 bytes, bit i in byte i/8, bit i%8. */
+void mdy_clamp_mask_f32(const float *y, uint32_t n, float lo, float hi, uint8_t *mask);
+/* In place: g[i] = bit i of mask ? g[i] : 0. */
+void mdy_mask_apply_f32(float *g, const uint8_t *mask, uint32_t n);
+
+/* din = conv_transpose(dout, w): the input gradient of mdy_conv2d_f32 (before the
+ * fused clamp: apply the clamp mask to dout first). OVERWRITES din. Any groups. */
+void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                               const float *w, float *din);
+
+/* Accumulate the weight gradient slices of the listed input channels (see layout at
+ * the top) from their saved planes and dout (C_out x out_h x out_w). */
+void mdy_conv2d_weight_grad_f32(const float *saved, const uint16_t *channels,
+                                uint32_t n_sel, const float *dout,
+                                const mdy_conv_params_t *p, float *dw_slices);
+
+/* din[i] = sum_o w[o*in_f + i] * dout[o]. OVERWRITES din. */
+void mdy_gemm_input_grad_f32(const float *dout, const float *w, uint32_t in_f,
+                             uint32_t out_f, float *din);
+/* dw_slices[j * out_f + o] += saved[j] * dout[o], saved[j] = in[channels[j]]. */
+void mdy_gemm_weight_grad_f32(const float *saved, uint32_t n_sel, const float *dout,
+                              uint32_t out_f, float *dw_slices);
+
+/* db[c] += sum over the c-th plane of dout (hw = 1 for gemm). */
+void mdy_bias_grad_f32(const float *dout, uint32_t c, uint32_t hw, float *db);
+
+/* dx[c][i] = dy[c][i] * scale[c]. OVERWRITES dx (may alias dy). */
+void mdy_channel_affine_grad_f32(const float *dy, uint32_t c, uint32_t hw,
+                                 const float *scale, float *dx);
+
+/* din = scatter of dout to the argmax positions (accumulating overlaps). OVERWRITES din. */
+void mdy_maxpool2d_grad_f32(const float *dout, const uint8_t *argmax,
+                            const mdy_pool_params_t *p, float *din);
+/* din = average-pool backward. OVERWRITES din. */
+void mdy_avgpool2d_grad_f32(const float *dout, const mdy_pool_params_t *p, float *din);
+/* din[c][i] = dout[c] / hw. OVERWRITES din. */
+void mdy_global_avgpool_grad_f32(const float *dout, uint32_t c, uint32_t hw, float *din);
+
+/* ------------------------------------------------------------------ update */
+
+/* Per-channel L2 norms of the slices: norms[j] += || slice j ||_2 (slice_len floats). */
+void mdy_slice_norms_f32(const float *slices, uint32_t n_sel, uint32_t slice_len,
+                         float *norms);
+
+/* SGD on exactly the touched weights of a conv layer:
+ *   w[o][c % icpg][kh][kw] -= lr * gscale[o] * slice_j[o_local][kh][kw]
+ * for every listed channel c = channels[j]. gscale may be NULL (1). gscale carries the
+ * square of a folded BatchNorm's per-output scale, so that the step equals SGD on the
+ * weight as it stands in the ONNX file. */
+void mdy_sgd_conv_slices_f32(float *w, const mdy_conv_params_t *p, const uint16_t *channels,
+                             uint32_t n_sel, const float *dw_slices, float lr,
+                             const float *gscale);
+/* Same for gemm: w[o][c] -= lr * gscale[o] * slice_j[o]. */
+void mdy_sgd_gemm_slices_f32(float *w, uint32_t in_f, uint32_t out_f,
+                             const uint16_t *channels, uint32_t n_sel,
+                             const float *dw_slices, float lr, const float *gscale);
+/* Dense SGD step: x[i] -= lr * gscale[i] * g[i] (bias). gscale may be NULL. */
+void mdy_sgd_dense_f32(float *x, const float *g, uint32_t n, float lr, const float *gscale);
+
+/* Scatter slices into a dense weight-gradient tensor (zeros elsewhere; OVERWRITES).
+ * Used to read gradients back for checking (`medyate grad`). */
+void mdy_conv_slices_to_dense_f32(const float *dw_slices, const uint16_t *channels,
+                                  uint32_t n_sel, const mdy_conv_params_t *p, float *dw);
+void mdy_gemm_slices_to_dense_f32(const float *dw_slices, const uint16_t *channels,
+                                  uint32_t n_sel, uint32_t in_f, uint32_t out_f, float *dw);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEDYATE_KERNELS_H */

@@ -1,0 +1,93 @@
+/*
+ * The interface every generated model implements (`medyate compile` writes model.c /
+ * model.h behind it) and the device application calls. One sample at a time; a batch
+ * is accumulated by calling model_train_sample() several times, then
+ * model_apply_update(). All storage is static: one arena, no malloc.
+ *
+ * Trainable layers are numbered 0..num_layers-1 in plan order. A schedule gives, per
+ * layer, a list of input channels to train; the saved activation planes and weight
+ * gradient slices of those channels are laid out at run time inside the channel pool.
+ */
+#ifndef MEDYATE_MODEL_API_H
+#define MEDYATE_MODEL_API_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    MDY_OK = 0,
+    MDY_ERR_POOL = 1,      /* schedule needs more bytes than the channel pool holds */
+    MDY_ERR_RANGE = 2,     /* channel or layer index out of range, or a duplicate */
+    MDY_ERR_LABEL = 3,     /* label >= num_classes */
+    MDY_ERR_STATE = 4      /* call out of order (e.g. no schedule set) */
+};
+
+typedef struct {
+    const char *weight_name;       /* ONNX initializer name of the weight */
+    const char *bias_name;         /* ONNX name the bias gradient maps to, or "" */
+    uint32_t in_channels;          /* schedulable input channels */
+    uint32_t out_channels;
+    uint32_t weight_elems;         /* dense weight size (IR layout) */
+    uint32_t slice_elems;          /* weight-gradient slice per channel */
+    uint32_t plane_elems;          /* saved activation per channel */
+    uint32_t channel_cost_bytes;   /* 4 * (slice_elems + plane_elems) */
+    uint8_t trains_bias;
+    uint8_t kind;                  /* 0 = conv, 1 = gemm */
+} mdy_layer_info_t;
+
+typedef struct {
+    const char *model_hash;        /* hex digest of the ONNX model + plan */
+    uint32_t input_c, input_h, input_w;
+    uint32_t num_classes;
+    uint32_t num_layers;
+    const mdy_layer_info_t *layers;
+    uint32_t arena_bytes;          /* the static arena (includes the channel pool) */
+    uint32_t channel_pool_bytes;
+} mdy_model_info_t;
+
+const mdy_model_info_t *model_info(void);
+
+/* counts[l] channels for layer l; channels = the lists concatenated in layer order.
+ * Rejects (MDY_ERR_POOL / MDY_ERR_RANGE) without changing the current schedule.
+ * Zeroes all gradient accumulators and channel-norm statistics. */
+int model_set_schedule(const uint16_t *counts, const uint16_t *channels);
+
+/* Inference only: logits[num_classes]. */
+int model_forward(const float *input, float *logits);
+
+/* Forward + loss + sparse backward for one sample; ACCUMULATES gradients of the
+ * scheduled channels and trained biases. loss and logits may be NULL. */
+int model_train_sample(const float *input, uint32_t label, float *loss, float *logits);
+
+/* SGD step with the mean of the accumulated gradients over `batch` samples:
+ * w -= lr * grad_sum / batch on exactly the scheduled slices and trained biases.
+ * Adds each scheduled channel's gradient norm (of that mean) to the norm statistics,
+ * then zeroes the accumulators. */
+int model_apply_update(float lr, uint32_t batch);
+
+/* Discard accumulated gradients without updating. */
+void model_zero_grad(void);
+
+/* Read back, in IR layout ([O][I/g][KH][KW] or [O][I]):
+ * the accumulated weight gradient (dense, zeros outside the scheduled channels),
+ * the accumulated bias gradient (out_channels; untouched if the layer trains no bias),
+ * the current weight and bias values (bias may be NULL). */
+int model_get_weight_grad(uint32_t layer, float *dw);
+int model_get_bias_grad(uint32_t layer, float *db);
+int model_get_weights(uint32_t layer, float *w, float *bias);
+
+/* Sum over updates since the last model_set_schedule() of each scheduled channel's
+ * gradient norm, in schedule order (counts[layer] values). Returns the count. */
+uint32_t model_get_channel_norms(uint32_t layer, float *norms);
+uint32_t model_num_updates(void);
+
+/* Restore the weights compiled into the image (undo all training). */
+void model_reset_weights(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEDYATE_MODEL_API_H */
