@@ -1,0 +1,54 @@
+/*
+ * mdy_conv2d_input_grad_f32: input gradient of mdy_conv2d_f32 (a transposed conv).
+ *   dout [out_c][out_h][out_w]: gradient w.r.t. the conv output BEFORE its fused clamp
+ *        (apply the clamp mask to dout first);
+ *   w    [out_c][in_c / groups][k_h][k_w];
+ *   din  [in_c][in_h][in_w] OVERWRITTEN (must not alias dout).
+ * Any groups, stride, dilation, padding: each tap scatters a weight times a dout row
+ * segment back to the input positions it read; the valid segment is computed once per
+ * tap. Input rows/columns no window reads (stride > kernel, bottom crop) get 0.
+ * No scratch.
+ */
+#include <string.h>
+
+#include "mdy_internal.h"
+
+void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                               const float *w, float *din)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w;
+    const int32_t out_h = p->out_h, out_w = p->out_w;
+    const int32_t kh_n = p->k_h, kw_n = p->k_w;
+    const int32_t sh = p->stride_h, sw = p->stride_w;
+    const uint32_t icpg = p->in_c / p->groups;
+    const uint32_t ocpg = p->out_c / p->groups;
+    const size_t in_plane = (size_t)in_h * in_w;
+    const size_t out_plane = (size_t)out_h * out_w;
+    memset(din, 0, (size_t)p->in_c * in_plane * sizeof(float));
+    for (uint32_t o = 0; o < p->out_c; ++o) {
+        const float *dy = dout + o * out_plane;
+        const uint32_t c0 = (o / ocpg) * icpg;
+        for (uint32_t il = 0; il < icpg; ++il) {
+            float *dx = din + (c0 + il) * in_plane;
+            const float *wk = w + ((size_t)o * icpg + il) * kh_n * kw_n;
+            for (int32_t kh = 0; kh < kh_n; ++kh) {
+                const int32_t off_h = kh * p->dil_h - p->pad_top;
+                int32_t oh_lo, oh_hi;
+                mdy_valid_range(off_h, sh, in_h, out_h, &oh_lo, &oh_hi);
+                for (int32_t kw = 0; kw < kw_n; ++kw) {
+                    const int32_t off_w = kw * p->dil_w - p->pad_left;
+                    int32_t ow_lo, ow_hi;
+                    mdy_valid_range(off_w, sw, in_w, out_w, &ow_lo, &ow_hi);
+                    const float wv = wk[kh * kw_n + kw];
+                    for (int32_t oh = oh_lo; oh < oh_hi; ++oh) {
+                        float *x = dx + (oh * sh + off_h) * in_w + off_w;
+                        const float *g = dy + oh * out_w;
+                        for (int32_t ow = ow_lo; ow < ow_hi; ++ow) {
+                            x[ow * sw] += wv * g[ow];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

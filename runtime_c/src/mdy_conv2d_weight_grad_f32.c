@@ -1,0 +1,58 @@
+/*
+ * mdy_conv2d_weight_grad_f32: sparse-channel weight gradient of mdy_conv2d_f32.
+ *   saved     [n_sel][in_h][in_w]: plane j = input channel channels[j] (as written by
+ *             mdy_gather_planes_f32 in the forward pass);
+ *   channels  [n_sel] input channel indices, any order, no duplicates (n_sel may be 0);
+ *   dout      [out_c][out_h][out_w], gradient before the fused clamp;
+ *   dw_slices [n_sel][out_c / groups][k_h][k_w] ACCUMULATED: slice j holds
+ *             dW[o][c % icpg][kh][kw] for the output channels o of c's group, o_local
+ *             = o - group * (out_c / groups), with icpg = in_c / groups.
+ *   dW[o][c%icpg][kh][kw] += sum_{oh,ow} x_c[oh*sh + kh*dh - pt][ow*sw + kw*dw - pl]
+ *                                        * dout[o][oh][ow]   (out-of-range x = 0).
+ * No scratch.
+ */
+#include "mdy_internal.h"
+
+void mdy_conv2d_weight_grad_f32(const float *saved, const uint16_t *channels,
+                                uint32_t n_sel, const float *dout,
+                                const mdy_conv_params_t *p, float *dw_slices)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w;
+    const int32_t out_h = p->out_h, out_w = p->out_w;
+    const int32_t kh_n = p->k_h, kw_n = p->k_w;
+    const int32_t sh = p->stride_h, sw = p->stride_w;
+    const uint32_t icpg = p->in_c / p->groups;
+    const uint32_t ocpg = p->out_c / p->groups;
+    const size_t in_plane = (size_t)in_h * in_w;
+    const size_t out_plane = (size_t)out_h * out_w;
+    const size_t taps = (size_t)kh_n * kw_n;
+    const size_t slice_len = ocpg * taps;
+    for (uint32_t j = 0; j < n_sel; ++j) {
+        const float *x = saved + j * in_plane;
+        const uint32_t o0 = (channels[j] / icpg) * ocpg;
+        float *slice = dw_slices + j * slice_len;
+        for (uint32_t ol = 0; ol < ocpg; ++ol) {
+            const float *dy = dout + (o0 + ol) * out_plane;
+            float *dw = slice + ol * taps;
+            for (int32_t kh = 0; kh < kh_n; ++kh) {
+                const int32_t off_h = kh * p->dil_h - p->pad_top;
+                int32_t oh_lo, oh_hi;
+                mdy_valid_range(off_h, sh, in_h, out_h, &oh_lo, &oh_hi);
+                for (int32_t kw = 0; kw < kw_n; ++kw) {
+                    const int32_t off_w = kw * p->dil_w - p->pad_left;
+                    int32_t ow_lo, ow_hi;
+                    mdy_valid_range(off_w, sw, in_w, out_w, &ow_lo, &ow_hi);
+                    float acc = 0.0f;
+                    for (int32_t oh = oh_lo; oh < oh_hi; ++oh) {
+                        const float *xr = x + (oh * sh + off_h) * in_w + off_w;
+                        const float *g = dy + oh * out_w;
+                        for (int32_t ow = ow_lo; ow < ow_hi; ++ow) {
+                            acc += xr[ow * sw] * g[ow];
+                        }
+                    }
+                    dw[kh * kw_n + kw] += acc;
+                }
+            }
+        }
+    }
+}

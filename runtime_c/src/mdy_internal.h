@@ -1,0 +1,66 @@
+/*
+ * Private helpers shared by the kernel sources (not part of the public ABI).
+ * Only <stdint.h>/<stddef.h>: everything here is static inline.
+ */
+#ifndef MEDYATE_INTERNAL_H
+#define MEDYATE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "medyate/kernels.h"
+
+#if defined(__GNUC__)
+#define MDY_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define MDY_ALWAYS_INLINE static inline
+#endif
+
+/* Written by mdy_maxpool2d_f32 when a window holds no real input (only padding):
+ * the backward pass skips it. Windows are therefore limited to 255 elements. */
+#define MDY_ARGMAX_NONE 255u
+
+MDY_ALWAYS_INLINE float mdy_clampf(float v, float lo, float hi)
+{
+    /* Comparisons rather than fminf/fmaxf: no libm call on targets without the
+     * instruction, and -INF/+INF bounds cost nothing. */
+    if (v < lo) {
+        return lo;
+    }
+    if (v > hi) {
+        return hi;
+    }
+    return v;
+}
+
+/*
+ * Output positions o in [*lo, *hi) whose input position
+ *     i = o * stride + offset
+ * lies inside [0, in_len). offset = k * dilation - pad may be negative. Every sliding
+ * window loop (conv forward, both conv gradients, pooling) uses this to hoist the bounds
+ * checks out of its inner loop.
+ */
+MDY_ALWAYS_INLINE void mdy_valid_range(int32_t offset, int32_t stride, int32_t in_len,
+                                       int32_t out_len, int32_t *lo, int32_t *hi)
+{
+    int32_t first = 0;
+    int32_t last; /* exclusive */
+    if (offset < 0) {
+        first = (-offset + stride - 1) / stride; /* ceil(-offset / stride) */
+    }
+    if (in_len - offset <= 0) {
+        last = 0;
+    } else {
+        last = (in_len - 1 - offset) / stride + 1; /* floor((in_len-1-offset)/stride) + 1 */
+    }
+    if (last > out_len) {
+        last = out_len;
+    }
+    if (first > last) {
+        first = last;
+    }
+    *lo = first;
+    *hi = last;
+}
+
+#endif /* MEDYATE_INTERNAL_H */
