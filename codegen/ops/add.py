@@ -1,0 +1,66 @@
+"""Add / Sum (residual joins) and Add of a constant: importer and numpy reference.
+
+IR ops ``add`` (two activations of the same shape; backward passes dy to both) and
+``add_const`` (activation + broadcast constant; backward passes dy through).
+C kernel: mdy_add_f32.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ir import Node
+from .registry import OpDef, ir_op, onnx_op
+
+
+def _per_sample_const(ctx: Any, value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    full_rank = len(shape) + 1
+    if value.ndim == full_rank:
+        if value.shape[0] != 1:
+            raise ctx.fail("a constant varies along the batch axis", "use a per-sample constant")
+        value = value[0]
+    try:
+        return np.broadcast_to(value, shape).astype(np.float32).copy()
+    except ValueError:
+        raise ctx.fail(f"constant of shape {value.shape} does not broadcast to {shape}",
+                       "check the model") from None
+
+
+@onnx_op("Add", "Sum")
+def import_add(node: Any, ctx: Any) -> None:
+    names = [n for n in node.input if n]
+    acts = [n for n in names if ctx.const(n) is None]
+    consts = [n for n in names if ctx.const(n) is not None]
+    if not acts:
+        raise ctx.fail("no activation input", "check the model")
+    current = ctx.act(acts[0])
+    shape = ctx.shape(current)
+    remaining = acts[1:]
+    for i, other in enumerate(remaining):
+        other_ir = ctx.act(other)
+        if ctx.shape(other_ir) != shape:
+            raise ctx.fail(f"adds shapes {shape} and {ctx.shape(other_ir)}",
+                           "only same-shape residual adds are supported")
+        last = i == len(remaining) - 1 and not consts
+        current = ctx.emit("add", [current, other_ir], node.output[0] if last else None)
+    if consts:
+        total = sum(ctx.const(c).astype(np.float64) for c in consts)
+        const = ctx.constant(f"{node.output[0]}_const", _per_sample_const(ctx, total, shape))
+        ctx.emit("add_const", [current, const], node.output[0])
+    elif not remaining:
+        ctx.alias(node.output[0], current)
+
+
+def _add_forward(node: Node, xs: list[np.ndarray], params: list[np.ndarray]) -> tuple[np.ndarray, Any]:
+    return xs[0] + xs[1], None
+
+
+def _add_const_forward(node: Node, xs: list[np.ndarray], params: list[np.ndarray]) -> tuple[np.ndarray, Any]:
+    return xs[0] + params[0], None
+
+
+ir_op(OpDef("add", lambda node, s: s[0], _add_forward,
+            lambda node, dy, aux, shapes, params: [dy, dy]))
+ir_op(OpDef("add_const", lambda node, s: s[0], _add_const_forward,
+            lambda node, dy, aux, shapes, params: [dy]))

@@ -1,0 +1,111 @@
+"""Gemm and MatMul with a constant weight: importer, shape rule, numpy reference.
+
+IR op ``gemm``: inputs [x (F,), w (O, F), bias (O,) optional]; y = w x + bias, optional
+fused clamp. ONNX Gemm's alpha/beta/transB and MatMul's (F, O) weight are folded into
+the IR weight; the ParamBinding maps gradients back to the initializers as stored.
+C kernels: mdy_gemm_f32, mdy_gemm_input_grad_f32, mdy_gemm_weight_grad_f32.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ir import Node
+from .common import apply_act, mask_bytes
+from .registry import OpDef, ir_op, onnx_op
+
+
+def _vector_input(ctx: Any, name: str) -> str:
+    x = ctx.act(name)
+    shape = ctx.shape(x)
+    if len(shape) != 1:
+        raise ctx.fail(f"input of per-sample shape {shape} is not a vector",
+                       "flatten the activation before the matrix product")
+    return x
+
+
+@onnx_op("Gemm")
+def import_gemm(node: Any, ctx: Any) -> None:
+    if ctx.attr("transA", 0):
+        raise ctx.fail("transA=1 on the activation input", "export with transA=0")
+    x = _vector_input(ctx, node.input[0])
+    b = ctx.const(node.input[1])
+    if b is None:
+        raise ctx.fail("the weight (input B) is not a constant",
+                       "export with the weights as initializers")
+    alpha = float(ctx.attr("alpha", 1.0))
+    beta = float(ctx.attr("beta", 1.0))
+    trans_b = int(ctx.attr("transB", 0))
+    perm = None if trans_b else (1, 0)
+    w = ctx.param(node.input[1], b, perm=perm, scalar=alpha)
+    out_f = ctx.shape(w)[0]
+    inputs = [x, w]
+    if len(node.input) > 2 and node.input[2]:
+        c = ctx.const(node.input[2])
+        if c is None:
+            raise ctx.fail("the bias (input C) is not a constant",
+                           "export with the bias as an initializer")
+        if c.size == out_f:
+            inputs.append(ctx.param(node.input[2], c.reshape(out_f), scalar=beta))
+            inputs[-1] = _keep_orig_shape(ctx, inputs[-1], c.shape)
+        else:
+            inputs.append(ctx.constant(node.input[2],
+                                       np.broadcast_to(beta * c, (out_f,)).copy()))
+    ctx.emit("gemm", inputs, node.output[0], {"act": None})
+
+
+def _keep_orig_shape(ctx: Any, ir_name: str, shape: tuple[int, ...]) -> str:
+    binding = ctx.tensors[ir_name].binding
+    if binding is not None:
+        binding.orig_shape = tuple(shape)
+    return ir_name
+
+
+@onnx_op("MatMul")
+def import_matmul(node: Any, ctx: Any) -> None:
+    x = _vector_input(ctx, node.input[0])
+    b = ctx.const(node.input[1])
+    if b is None or b.ndim != 2:
+        raise ctx.fail("MatMul without a constant 2-D right operand",
+                       "only x @ W with W an initializer is supported")
+    w = ctx.param(node.input[1], b, perm=(1, 0))
+    ctx.emit("gemm", [x, w], node.output[0], {"act": None})
+
+
+def gemm_shape(node: Node, in_shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+    (f,), (o, fi) = in_shapes[0], in_shapes[1]
+    if f != fi:
+        raise ValueError(f"gemm: input has {f} features, weight expects {fi}")
+    return (o,)
+
+
+def gemm_forward(node: Node, xs: list[np.ndarray], params: list[np.ndarray]) -> tuple[np.ndarray, Any]:
+    y = params[0] @ xs[0]
+    if len(params) > 1:
+        y = y + params[1]
+    return apply_act(node, y)
+
+
+def gemm_backward(node: Node, dy: np.ndarray, aux: Any, x_shapes: list[tuple[int, ...]],
+                  params: list[np.ndarray]) -> list[np.ndarray | None]:
+    return [params[0].T @ dy]
+
+
+def gemm_weight_grad_slices(saved: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """(n_sel, O): slice j = dW[:, c_j] = x[c_j] * dy, from the saved features alone."""
+    return np.outer(saved.reshape(-1), dy)
+
+
+def gemm_slices_to_dense(slices: np.ndarray, channels: np.ndarray,
+                         w_shape: tuple[int, ...]) -> np.ndarray:
+    dense = np.zeros(w_shape, dtype=slices.dtype)
+    if len(channels):
+        dense[:, np.asarray(channels)] = slices.T
+    return dense
+
+
+ir_op(OpDef("gemm", gemm_shape, gemm_forward, gemm_backward,
+            backward_keeps="1-bit mask of the fused clamp (if any); the weight",
+            aux_bytes=lambda node, shape: mask_bytes(node, shape),
+            macs=lambda n, i, o: i[1][0] * i[1][1]))

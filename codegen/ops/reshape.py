@@ -1,0 +1,93 @@
+"""Flatten, Reshape, Identity, Dropout (inference), Squeeze/Unsqueeze of size-1 axes, and a
+trailing Softmax/LogSoftmax: importers. Reshape is an alias of the same bytes (per sample,
+row-major), so it costs nothing on the device.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ir import Node
+from .registry import OpDef, ir_op, onnx_op
+
+
+def _reshape_to(ctx: Any, node: Any, x: str, per_sample: tuple[int, ...]) -> None:
+    size = int(np.prod(ctx.shape(x)))
+    if int(np.prod(per_sample)) != size:
+        raise ctx.fail(f"reshape of {ctx.shape(x)} to {per_sample}", "check the model")
+    if tuple(per_sample) == ctx.shape(x):
+        ctx.alias(node.output[0], x)
+    else:
+        ctx.emit("reshape", [x], node.output[0], {"shape": tuple(int(d) for d in per_sample)})
+
+
+@onnx_op("Flatten")
+def import_flatten(node: Any, ctx: Any) -> None:
+    x = ctx.act(node.input[0])
+    axis = ctx.attr("axis", 1)
+    rank = len(ctx.shape(x)) + 1
+    if axis == 0 or axis % rank != 1:
+        raise ctx.fail(f"Flatten with axis={axis}", "flatten per sample (axis=1)")
+    _reshape_to(ctx, node, x, (int(np.prod(ctx.shape(x))),))
+
+
+@onnx_op("Reshape")
+def import_reshape(node: Any, ctx: Any) -> None:
+    x = ctx.act(node.input[0])
+    target = ctx.const(node.input[1])
+    if target is None:
+        raise ctx.fail("the target shape is computed at run time",
+                       "export with a constant shape (or static input sizes)")
+    target = [int(d) for d in target.reshape(-1)]
+    full = (ctx.batch,) + ctx.shape(x)
+    allow_zero = ctx.attr("allowzero", 0)
+    resolved = [full[i] if d == 0 and not allow_zero and i < len(full) else d
+                for i, d in enumerate(target)]
+    if -1 in resolved:
+        known = int(np.prod([d for d in resolved if d != -1]))
+        resolved[resolved.index(-1)] = int(np.prod(full)) // max(known, 1)
+    if not resolved or resolved[0] != ctx.batch:
+        raise ctx.fail(f"Reshape to {target} mixes the batch axis with the features",
+                       "keep the batch as the first axis")
+    _reshape_to(ctx, node, x, tuple(resolved[1:]))
+
+
+@onnx_op("Squeeze", "Unsqueeze")
+def import_squeeze(node: Any, ctx: Any) -> None:
+    x = ctx.act(node.input[0])
+    shape = ctx.onnx_shape(node.output[0])
+    if shape is None or shape[0] != ctx.batch:
+        raise ctx.fail("cannot resolve the output shape (or it moves the batch axis)",
+                       "export with static shapes")
+    _reshape_to(ctx, node, x, shape[1:])
+
+
+@onnx_op("Identity", "Dropout")
+def import_identity(node: Any, ctx: Any) -> None:
+    if node.op_type == "Dropout":
+        if len(node.input) > 2 and node.input[2]:
+            training = ctx.const(node.input[2])
+            if training is None or bool(training):
+                raise ctx.fail("Dropout in training mode", "export the model in eval mode")
+        if len(node.output) > 1 and node.output[1]:
+            raise ctx.fail("the dropout mask output is used", "export in eval mode")
+    ctx.alias(node.output[0], ctx.act(node.input[0]))
+
+
+@onnx_op("Softmax", "LogSoftmax")
+def import_softmax(node: Any, ctx: Any) -> None:
+    x = ctx.act(node.input[0])
+    rank = len(ctx.shape(x)) + 1
+    axis = ctx.attr("axis", -1 if ctx.model.opset_import[0].version >= 13 else 1)
+    if node.output[0] != ctx.graph_output or len(ctx.shape(x)) != 1 or axis % rank != 1:
+        raise ctx.fail("Softmax inside the graph or over a non-class axis",
+                       "only a trailing Softmax/LogSoftmax over the class axis is supported "
+                       "(it is dropped for training: the loss takes logits)")
+    ctx.dropped_tail.append({"op": node.op_type.lower(), "node": node.name})
+    ctx.alias(node.output[0], x)
+
+
+ir_op(OpDef("reshape", lambda node, s: tuple(node.attrs["shape"]),
+            lambda node, xs, p: (xs[0].reshape(node.attrs["shape"]), None),
+            lambda node, dy, aux, shapes, p: [dy.reshape(shapes[0])]))

@@ -1,0 +1,189 @@
+"""The plan (which layers may train) and the schedule (which channels train this epoch):
+loading, validation against a graph, and the per-layer facts both need."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import PlanError
+from .ir import Graph, Node
+
+PLAN_FORMAT = "medyate-plan/1"
+SCHEDULE_FORMAT = "medyate-schedule/1"
+FLOAT_BYTES = 4
+
+
+@dataclass
+class TrainLayer:
+    """One plan layer, resolved against the IR."""
+
+    index: int
+    node: Node
+    weight: str                 # IR tensor
+    bias: str | None            # IR tensor (None: the layer has no bias)
+    train_bias: bool
+    input: str                  # IR tensor the layer reads
+    onnx_weight: str
+    onnx_bias: str | None
+    in_channels: int
+    out_channels: int
+    slice_elems: int            # dW elements per input channel
+    plane_elems: int            # saved activation elements per input channel
+    input_elems: int            # the whole input activation
+
+    @property
+    def kind(self) -> str:
+        return self.node.op
+
+    @property
+    def channel_cost_bytes(self) -> int:
+        return FLOAT_BYTES * (self.slice_elems + self.plane_elems)
+
+
+@dataclass
+class Plan:
+    budget_bytes: int
+    layers: list[dict[str, Any]]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def load(path: str | Path) -> "Plan":
+        try:
+            data = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise PlanError(f"plan file not found: {path}") from None
+        except json.JSONDecodeError as exc:
+            raise PlanError(f"plan {path} is not valid JSON: {exc}") from None
+        return Plan.from_dict(data, str(path))
+
+    @staticmethod
+    def from_dict(data: dict[str, Any], where: str = "plan") -> "Plan":
+        if data.get("format") != PLAN_FORMAT:
+            raise PlanError(f"{where}: format is {data.get('format')!r}, expected {PLAN_FORMAT!r}")
+        layers = data.get("layers")
+        if not isinstance(layers, list) or not all(isinstance(l, dict) and "weight" in l
+                                                   for l in layers):
+            raise PlanError(f"{where}: 'layers' must be a list of {{\"weight\": ..., \"bias\": ...}}")
+        budget = data.get("budget_bytes", 0)
+        if not isinstance(budget, int) or budget < 0:
+            raise PlanError(f"{where}: budget_bytes must be a non-negative integer")
+        extra = {k: v for k, v in data.items() if k not in ("format", "layers", "budget_bytes")}
+        return Plan(budget, layers, extra)
+
+    @staticmethod
+    def all_layers(graph: Graph, budget_bytes: int = 0) -> "Plan":
+        names = [graph.tensors[n.inputs[1]].binding.onnx_name  # type: ignore[union-attr]
+                 for n in graph.trainable_layers()]
+        return Plan(budget_bytes, [{"weight": n, "bias": True} for n in names])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": PLAN_FORMAT, "budget_bytes": self.budget_bytes,
+                "layers": self.layers, **self.extra}
+
+
+def resolve_layers(graph: Graph, plan: Plan) -> list[TrainLayer]:
+    """Plan entries -> TrainLayers, with a clear error for anything that does not match."""
+    available = {graph.tensors[n.inputs[1]].binding.onnx_name: n  # type: ignore[union-attr]
+                 for n in graph.trainable_layers()}
+    seen: set[str] = set()
+    result: list[TrainLayer] = []
+    for index, entry in enumerate(plan.layers):
+        name = entry["weight"]
+        if name in seen:
+            raise PlanError(f"plan lists weight '{name}' twice")
+        seen.add(name)
+        node = available.get(name)
+        if node is None:
+            hint = ", ".join(sorted(available)[:8])
+            raise PlanError(f"plan names weight '{name}', which is not the weight of a "
+                            f"Conv/Gemm in the model (trainable weights: {hint}"
+                            f"{', ...' if len(available) > 8 else ''})")
+        result.append(_train_layer(graph, node, index, bool(entry.get("bias", False))))
+    return result
+
+
+def _train_layer(graph: Graph, node: Node, index: int, train_bias: bool) -> TrainLayer:
+    w = graph.tensors[node.inputs[1]]
+    bias = node.inputs[2] if len(node.inputs) > 2 else None
+    bias_binding = graph.tensors[bias].binding if bias else None
+    if train_bias and bias_binding is None:
+        raise PlanError(f"plan trains the bias of '{w.binding.onnx_name}', but that layer "  # type: ignore[union-attr]
+                        "has no bias initializer: set \"bias\": false")
+    x_shape = graph.tensors[node.inputs[0]].shape
+    if node.op == "conv":
+        o, cg, kh, kw = w.shape
+        slice_elems = (o // node.attrs["group"]) * kh * kw
+        plane = x_shape[1] * x_shape[2]
+    else:
+        o = w.shape[0]
+        slice_elems, plane = o, 1
+    return TrainLayer(index, node, w.name, bias, train_bias, node.inputs[0],
+                      w.binding.onnx_name, bias_binding.onnx_name if bias_binding else None,  # type: ignore[union-attr]
+                      x_shape[0], o, slice_elems, plane, int(np.prod(x_shape)))
+
+
+@dataclass
+class Schedule:
+    channels: dict[str, list[int]]
+    epoch: int = 0
+    output_channels: dict[str, list[int]] = field(default_factory=dict)
+
+    @staticmethod
+    def load(path: str | Path) -> "Schedule":
+        try:
+            data = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise PlanError(f"schedule file not found: {path}") from None
+        except json.JSONDecodeError as exc:
+            raise PlanError(f"schedule {path} is not valid JSON: {exc}") from None
+        return Schedule.from_dict(data, str(path))
+
+    @staticmethod
+    def from_dict(data: dict[str, Any], where: str = "schedule") -> "Schedule":
+        if data.get("format") != SCHEDULE_FORMAT:
+            raise PlanError(f"{where}: format is {data.get('format')!r}, "
+                            f"expected {SCHEDULE_FORMAT!r}")
+        channels = data.get("channels", {})
+        if not isinstance(channels, dict):
+            raise PlanError(f"{where}: 'channels' must map weight names to channel lists")
+        return Schedule({k: [int(c) for c in v] for k, v in channels.items()},
+                        int(data.get("epoch", 0)),
+                        {k: [int(c) for c in v] for k, v in data.get("output_channels", {}).items()})
+
+    @staticmethod
+    def full(layers: list[TrainLayer]) -> "Schedule":
+        return Schedule({l.onnx_weight: list(range(l.in_channels)) for l in layers})
+
+    def for_layers(self, layers: list[TrainLayer]) -> list[np.ndarray]:
+        """Channel lists in plan order, validated (range, duplicates, unknown layers)."""
+        by_name = {l.onnx_weight: l for l in layers}
+        for name in list(self.channels) + list(self.output_channels):
+            if name not in by_name:
+                raise PlanError(f"schedule names weight '{name}', which is not a layer of the plan")
+        result = []
+        for layer in layers:
+            chans = self.channels.get(layer.onnx_weight, [])
+            bad = [c for c in chans if not 0 <= c < layer.in_channels]
+            if bad:
+                raise PlanError(f"schedule: channel {bad[0]} of '{layer.onnx_weight}' is out of "
+                                f"range (the layer has {layer.in_channels} input channels)")
+            if len(set(chans)) != len(chans):
+                raise PlanError(f"schedule: '{layer.onnx_weight}' lists a channel twice")
+            result.append(np.asarray(chans, dtype=np.int64))
+        return result
+
+    def cost_bytes(self, layers: list[TrainLayer]) -> int:
+        by_name = {l.onnx_weight: l for l in layers}
+        return sum(len(v) * by_name[k].channel_cost_bytes for k, v in self.channels.items()
+                   if k in by_name)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"format": SCHEDULE_FORMAT, "epoch": self.epoch,
+                               "channels": self.channels}
+        if self.output_channels:
+            out["output_channels"] = self.output_channels
+        return out

@@ -1,0 +1,40 @@
+"""`medyate grad`: gradients of the mean loss over a batch, on any target."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from medyate.codegen.errors import DataError, MedyateError
+from medyate.codegen.frontend import load_graph
+from medyate.codegen.plan import Plan, Schedule, resolve_layers
+from medyate.host_tools.targets import grad_target
+
+
+def load_array(path: Path, what: str) -> np.ndarray:
+    if not path.exists():
+        raise DataError(f"{what} file not found: {path}")
+    try:
+        return np.load(path, allow_pickle=False)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is a user error
+        raise DataError(f"cannot read {what} {path}: {exc}") from None
+
+
+def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: Path,
+             labels: Path, target: str, output: Path) -> None:
+    compute = grad_target(target)
+    graph = load_graph(model)
+    plan = Plan.load(plan_path)
+    layers = resolve_layers(graph, plan)
+    schedule = Schedule.load(schedule_path) if schedule_path else Schedule.full(layers)
+    schedule.for_layers(layers)           # validate before any work
+    x = load_array(inputs, "inputs")
+    y = load_array(labels, "labels")
+    result = compute(model=model, graph=graph, plan=plan, layers=layers, schedule=schedule,
+                     x=x, y=y)
+    try:
+        np.savez(output, **result)
+    except OSError as exc:
+        raise MedyateError(f"cannot write {output}: {exc}") from None
+    print(f"loss {float(result['loss']):.6f} over {x.shape[0]} samples; "
+          f"{len(result) - 2} gradients written to {output}")
