@@ -1,0 +1,573 @@
+/*
+ * Message handlers: each checks its payload completely before touching model state.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "app.h"
+#include "board.h"
+#include "frame.h"
+
+#define MAX_U32(a, b) ((a) > (b) ? (a) : (b))
+/* room for a dense weight plus its bias (read together), or a layer's channel norms */
+#define TENSOR_SCRATCH_ELEMS                                                           \
+    MAX_U32(MDY_MODEL_MAX_WEIGHT_ELEMS + MDY_MODEL_MAX_OUT_CHANNELS, MDY_MODEL_TOTAL_CHANNELS)
+
+/* The staged input and the read-back scratch are never needed at the same time. */
+static union {
+    float input[MDY_MODEL_INPUT_ELEMS];
+    float tensor[TENSOR_SCRATCH_ELEMS];
+} scratch;
+static int staged_input_valid;
+
+static float logits[MDY_MODEL_NUM_CLASSES];
+static float affine_scale[MDY_MODEL_INPUT_C];
+static float affine_offset[MDY_MODEL_INPUT_C];
+static uint16_t schedule_staging[MDY_MODEL_NUM_LAYERS + MDY_MODEL_TOTAL_CHANNELS];
+
+typedef struct {
+    uint32_t samples, correct;
+    float loss_sum;
+    uint64_t time_spent;
+} phase_stats_t;
+
+static phase_stats_t train_stats, eval_stats;
+
+enum { SAMPLE_RESULT_BYTES = 6, MAX_FLOATS_PER_REPLY = (MDY_MAX_PAYLOAD - 16) / 4 };
+
+void app_init(void)
+{
+    for (uint32_t c = 0; c < MDY_MODEL_INPUT_C; ++c) {
+        affine_scale[c] = 1.0f;
+        affine_offset[c] = 0.0f;
+    }
+}
+
+static int fail(app_error_t *error, uint16_t code, uint16_t detail)
+{
+    error->code = code;
+    error->detail = detail;
+    return code;
+}
+
+static uint32_t input_elems(void)
+{
+    const mdy_model_info_t *info = model_info();
+    return info->input_c * info->input_h * info->input_w;
+}
+
+static uint32_t sample_bytes(uint8_t encoding)
+{
+    return input_elems() * (encoding == ENC_F32 ? 4u : 1u);
+}
+
+/* Decodes `count` elements starting at element `first` of the input into the staging
+ * buffer; the u8 encoding applies the per-channel affine normalisation. */
+static void decode_elements(const uint8_t *src, uint8_t encoding, uint32_t first, uint32_t count)
+{
+    const mdy_model_info_t *info = model_info();
+    const uint32_t plane = info->input_h * info->input_w;
+    for (uint32_t i = 0; i < count; ++i) {
+        const uint32_t element = first + i;
+        if (encoding == ENC_F32) {
+            scratch.input[element] = get_f32(src + 4 * i);
+        } else {
+            const uint32_t channel = element / plane;
+            scratch.input[element] = (float)src[i] * affine_scale[channel] + affine_offset[channel];
+        }
+    }
+}
+
+static uint32_t argmax(const float *values, uint32_t n)
+{
+    uint32_t best = 0;
+    for (uint32_t k = 1; k < n; ++k) {
+        best = values[k] > values[best] ? k : best;
+    }
+    return best;
+}
+
+static float cross_entropy(const float *z, uint32_t n, uint32_t label)
+{
+    float max_logit = z[argmax(z, n)], sum = 0.0f;
+    for (uint32_t k = 0; k < n; ++k) {
+        sum += expf(z[k] - max_logit);
+    }
+    return logf(sum) + max_logit - z[label];
+}
+
+/* Runs one staged sample; appends (loss, predicted[, logits]) to the reply. */
+static int run_staged(int train, uint32_t label, int with_logits, uint8_t **out, app_error_t *error)
+{
+    const uint32_t classes = model_info()->num_classes;
+    float loss = 0.0f;
+    phase_stats_t *stats = train ? &train_stats : &eval_stats;
+    const uint64_t start = board_timer_read();
+    if (train) {
+        const int status = model_train_sample(scratch.input, label, &loss, logits);
+        if (status != MDY_OK) {
+            return fail(error, ERR_MODEL, (uint16_t)status);
+        }
+    } else {
+        model_forward(scratch.input, logits);
+        loss = cross_entropy(logits, classes, label);
+    }
+    stats->time_spent += board_timer_read() - start;
+    const uint32_t predicted = argmax(logits, classes);
+    stats->samples++;
+    stats->correct += predicted == label;
+    stats->loss_sum += loss;
+    *out = put_f32(*out, loss);
+    *out = put_u16(*out, (uint16_t)predicted);
+    for (uint32_t k = 0; with_logits && k < classes; ++k) {
+        *out = put_f32(*out, logits[k]);
+    }
+    return 0;
+}
+
+static uint32_t result_bytes(int with_logits)
+{
+    return SAMPLE_RESULT_BYTES + (with_logits ? 4u * model_info()->num_classes : 0u);
+}
+
+/* TRAIN / EVALUATE: [u8 encoding][u8 flags][u16 count] count x ([u16 label][sample]) */
+static int run_inline(int train, const uint8_t *payload, uint16_t length, reply_t *reply,
+                      app_error_t *error)
+{
+    if (length < 4) {
+        return fail(error, ERR_BAD_LENGTH, 0);
+    }
+    const uint8_t encoding = payload[0];
+    const int with_logits = !train && (payload[1] & 1u);
+    const uint16_t count = get_u16(payload + 2);
+    if (encoding > ENC_U8) {
+        return fail(error, ERR_BAD_LENGTH, 1);
+    }
+    const uint32_t record = 2u + sample_bytes(encoding);
+    if ((uint32_t)length != 4u + count * record) {
+        return fail(error, ERR_BAD_LENGTH, 2);
+    }
+    if (4u + count * result_bytes(with_logits) > MDY_MAX_PAYLOAD) {
+        return fail(error, ERR_CAPACITY, 0);
+    }
+    for (uint16_t i = 0; i < count; ++i) {   /* all labels first: no half-trained batch */
+        if (get_u16(payload + 4 + i * record) >= model_info()->num_classes) {
+            return fail(error, ERR_MODEL, MDY_ERR_LABEL);
+        }
+    }
+    uint8_t *out = put_u16(reply->payload, count);
+    out = put_u16(out, with_logits ? (uint16_t)model_info()->num_classes : 0u);
+    for (uint16_t i = 0; i < count; ++i) {
+        const uint8_t *sample = payload + 4 + i * record;
+        decode_elements(sample + 2, encoding, 0, input_elems());
+        if (run_staged(train, get_u16(sample), with_logits, &out, error)) {
+            return error->code;
+        }
+    }
+    staged_input_valid = 0;
+    reply->length = (uint16_t)(out - reply->payload);
+    return 0;
+}
+
+static int handle_train(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    return run_inline(1, p, n, r, e);
+}
+
+static int handle_evaluate(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    return run_inline(0, p, n, r, e);
+}
+
+/* SAMPLE_CHUNK: [u8 encoding][u8 0][u16 0][u32 first element][data] */
+static int handle_sample_chunk(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)r;
+    if (n < 8 || p[0] > ENC_U8) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    const uint32_t element_bytes = p[0] == ENC_F32 ? 4u : 1u;
+    const uint32_t first = get_u32(p + 4), count = (n - 8u) / element_bytes;
+    if ((n - 8u) % element_bytes != 0 || first > input_elems() || count > input_elems() - first) {
+        return fail(e, ERR_BAD_LENGTH, 1);
+    }
+    decode_elements(p + 8, p[0], first, count);
+    staged_input_valid = 1;
+    return 0;
+}
+
+/* TRAIN_STAGED / EVALUATE_STAGED: [u16 label][u8 flags] */
+static int run_staged_message(int train, const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    if (n < 2) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    const int with_logits = !train && n >= 3 && (p[2] & 1u);
+    if (!staged_input_valid) {
+        return fail(e, ERR_STATE, 0);
+    }
+    if (get_u16(p) >= model_info()->num_classes) {
+        return fail(e, ERR_MODEL, MDY_ERR_LABEL);
+    }
+    uint8_t *out = put_u16(r->payload, 1);
+    out = put_u16(out, with_logits ? (uint16_t)model_info()->num_classes : 0u);
+    if (run_staged(train, get_u16(p), with_logits, &out, e)) {
+        return e->code;
+    }
+    r->length = (uint16_t)(out - r->payload);
+    return 0;
+}
+
+static int handle_train_staged(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    return run_staged_message(1, p, n, r, e);
+}
+
+static int handle_evaluate_staged(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    return run_staged_message(0, p, n, r, e);
+}
+
+/* TRAIN_PRELOADED / EVALUATE_PRELOADED: [u32 first][u16 count][u8 flags] over the
+ * dataset the emulator loaded at board_preload_base() (layout in docs/protocol.md). */
+static int run_preloaded(int train, const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    const uint8_t *base = board_preload_base();
+    if (!base) {
+        return fail(e, ERR_UNSUPPORTED, 0);
+    }
+    if (n < 6) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    const uint32_t first = get_u32(p), count = get_u16(p + 4);
+    const int with_logits = !train && n >= 7 && (p[6] & 1u);
+    const uint32_t total = get_u32(base + 8), elems = get_u32(base + 12);
+    const uint32_t encoding = get_u32(base + 16), labels_at = get_u32(base + 20);
+    const uint32_t samples_at = get_u32(base + 24);
+    if (get_u32(base) != MDY_PRELOAD_MAGIC || elems != input_elems() || encoding > ENC_U8) {
+        return fail(e, ERR_UNSUPPORTED, 1);
+    }
+    const uint32_t bytes = sample_bytes((uint8_t)encoding);
+    if (first > total || count > total - first ||
+        (uint64_t)samples_at + (uint64_t)total * bytes > board_preload_capacity() ||
+        (uint64_t)labels_at + 2u * (uint64_t)total > board_preload_capacity()) {
+        return fail(e, ERR_CAPACITY, 1);
+    }
+    if (4u + count * result_bytes(with_logits) > MDY_MAX_PAYLOAD) {
+        return fail(e, ERR_CAPACITY, 0);
+    }
+    for (uint32_t i = first; i < first + count; ++i) {
+        if (get_u16(base + labels_at + 2u * i) >= model_info()->num_classes) {
+            return fail(e, ERR_MODEL, MDY_ERR_LABEL);
+        }
+    }
+    uint8_t *out = put_u16(r->payload, (uint16_t)count);
+    out = put_u16(out, with_logits ? (uint16_t)model_info()->num_classes : 0u);
+    for (uint32_t i = first; i < first + count; ++i) {
+        decode_elements(base + samples_at + i * bytes, (uint8_t)encoding, 0, elems);
+        if (run_staged(train, get_u16(base + labels_at + 2u * i), with_logits, &out, e)) {
+            return e->code;
+        }
+    }
+    staged_input_valid = 0;
+    r->length = (uint16_t)(out - r->payload);
+    return 0;
+}
+
+static int handle_train_preloaded(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    return run_preloaded(1, p, n, r, e);
+}
+
+static int handle_evaluate_preloaded(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    return run_preloaded(0, p, n, r, e);
+}
+
+static int handle_hello(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)p;
+    (void)n;
+    (void)e;
+    const mdy_model_info_t *info = model_info();
+    uint8_t *out = put_u16(r->payload, MDY_PROTOCOL_VERSION);
+    out = put_u16(out, MDY_MAX_PAYLOAD);
+    out = put_u32(out, info->arena_bytes);
+    out = put_u32(out, info->channel_pool_bytes);
+    out = put_u32(out, info->num_classes);
+    out = put_u32(out, info->input_c);
+    out = put_u32(out, info->input_h);
+    out = put_u32(out, info->input_w);
+    out = put_u16(out, (uint16_t)info->num_layers);
+    out = put_u16(out, (1u << ENC_F32) | (1u << ENC_U8));
+    out = put_u32(out, board_preload_base() ? board_preload_capacity() : 0u);
+    out = put_str(out, board_name(), 63);
+    out = put_str(out, board_timer_unit(), 63);
+    out = put_str(out, info->model_hash, 128);
+    r->length = (uint16_t)(out - r->payload);
+    return 0;
+}
+
+/* LAYER_INFO: [u16 layer] */
+static int handle_layer_info(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    const mdy_model_info_t *info = model_info();
+    if (n != 2) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    if (get_u16(p) >= info->num_layers) {
+        return fail(e, ERR_MODEL, MDY_ERR_RANGE);
+    }
+    const mdy_layer_info_t *layer = &info->layers[get_u16(p)];
+    uint8_t *out = put_u32(r->payload, layer->in_channels);
+    out = put_u32(out, layer->out_channels);
+    out = put_u32(out, layer->weight_elems);
+    out = put_u32(out, layer->slice_elems);
+    out = put_u32(out, layer->plane_elems);
+    out = put_u32(out, layer->channel_cost_bytes);
+    *out++ = layer->trains_bias;
+    *out++ = layer->kind;
+    out = put_str(out, layer->weight_name, 200);
+    out = put_str(out, layer->bias_name, 200);
+    r->length = (uint16_t)(out - r->payload);
+    return 0;
+}
+
+/* SET_AFFINE: [u16 channels] scale[channels] offset[channels] (f32) */
+static int handle_set_affine(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)r;
+    if (n < 2 || get_u16(p) != model_info()->input_c || n != 2u + 8u * get_u16(p)) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    const uint16_t channels = get_u16(p);
+    if (channels > MDY_MODEL_INPUT_C) {
+        return fail(e, ERR_CAPACITY, 0);
+    }
+    for (uint16_t c = 0; c < channels; ++c) {
+        affine_scale[c] = get_f32(p + 2 + 4 * c);
+        affine_offset[c] = get_f32(p + 2 + 4 * (channels + c));
+    }
+    return 0;
+}
+
+/* SCHEDULE_DATA: [u16 first][u16 values...] into counts[num_layers] ++ channels */
+static int handle_schedule_data(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)r;
+    if (n < 2 || n % 2 != 0) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    const uint32_t first = get_u16(p), count = (n - 2u) / 2u;
+    if (first + count > sizeof schedule_staging / sizeof schedule_staging[0]) {
+        return fail(e, ERR_CAPACITY, 0);
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+        schedule_staging[first + i] = get_u16(p + 2 + 2 * i);
+    }
+    return 0;
+}
+
+/* SCHEDULE_COMMIT: [u16 total values] -> [i32 model_set_schedule status] */
+static int handle_schedule_commit(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    const uint32_t layers = model_info()->num_layers;
+    if (n != 2) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    uint32_t channels = 0;
+    for (uint32_t l = 0; l < layers; ++l) {
+        channels += schedule_staging[l];
+    }
+    if (get_u16(p) != layers + channels || layers + channels > MDY_MODEL_NUM_LAYERS + MDY_MODEL_TOTAL_CHANNELS) {
+        return fail(e, ERR_BAD_LENGTH, 1);
+    }
+    const int status = model_set_schedule(schedule_staging, schedule_staging + layers);
+    r->length = (uint16_t)(put_u32(r->payload, (uint32_t)status) - r->payload);
+    return 0;
+}
+
+/* APPLY_UPDATE: [f32 lr][u32 batch] */
+static int handle_apply_update(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)r;
+    if (n != 8) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    const uint64_t start = board_timer_read();
+    const int status = model_apply_update(get_f32(p), get_u32(p + 4));
+    train_stats.time_spent += board_timer_read() - start;
+    return status == MDY_OK ? 0 : fail(e, ERR_MODEL, (uint16_t)status);
+}
+
+static int handle_zero_grad(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)p;
+    (void)n;
+    (void)r;
+    (void)e;
+    model_zero_grad();
+    return 0;
+}
+
+static int handle_reset_weights(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)p;
+    (void)n;
+    (void)r;
+    (void)e;
+    model_reset_weights();
+    return 0;
+}
+
+static uint8_t *put_stats(uint8_t *out, phase_stats_t *stats)
+{
+    out = put_u32(out, stats->samples);
+    out = put_u32(out, stats->correct);
+    out = put_f32(out, stats->loss_sum);
+    out = put_u64(out, stats->time_spent);
+    memset(stats, 0, sizeof *stats);
+    return out;
+}
+
+/* EPOCH_END -> train stats, eval stats, number of updates; counters restart. */
+static int handle_epoch_end(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)p;
+    (void)n;
+    (void)e;
+    uint8_t *out = put_stats(r->payload, &train_stats);
+    out = put_stats(out, &eval_stats);
+    out = put_u32(out, model_num_updates());
+    r->length = (uint16_t)(out - r->payload);
+    return 0;
+}
+
+static uint8_t *put_float_window(uint8_t *out, const float *values, uint32_t total, uint32_t first)
+{
+    const uint32_t available = first < total ? total - first : 0u;
+    const uint32_t count = available < MAX_FLOATS_PER_REPLY ? available : MAX_FLOATS_PER_REPLY;
+    out = put_u32(out, total);
+    out = put_u32(out, first);
+    out = put_u16(out, (uint16_t)count);
+    for (uint32_t i = 0; i < count; ++i) {
+        out = put_f32(out, values[first + i]);
+    }
+    return out;
+}
+
+/* CHANNEL_NORMS: [u16 layer][u32 first] -> [u32 total][u32 first][u16 n][f32 x n] */
+static int handle_channel_norms(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    if (n != 6) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    if (get_u16(p) >= model_info()->num_layers) {
+        return fail(e, ERR_MODEL, MDY_ERR_RANGE);
+    }
+    staged_input_valid = 0;
+    const uint32_t total = model_get_channel_norms(get_u16(p), scratch.tensor);
+    r->length = (uint16_t)(put_float_window(r->payload, scratch.tensor, total, get_u32(p + 2)) - r->payload);
+    return 0;
+}
+
+/* READ_TENSOR: [u8 kind][u8 0][u16 layer][u32 first] -> same window as CHANNEL_NORMS */
+static int handle_read_tensor(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    const mdy_model_info_t *info = model_info();
+    if (n != 8 || p[0] > TENSOR_BIAS_GRAD) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    const uint16_t layer = get_u16(p + 2);
+    if (layer >= info->num_layers) {
+        return fail(e, ERR_MODEL, MDY_ERR_RANGE);
+    }
+    const mdy_layer_info_t *l = &info->layers[layer];
+    if (l->weight_elems + l->out_channels > TENSOR_SCRATCH_ELEMS) {
+        return fail(e, ERR_CAPACITY, 0);
+    }
+    staged_input_valid = 0;
+    int status = MDY_OK;
+    uint32_t total = l->out_channels;
+    switch (p[0]) {
+    case TENSOR_WEIGHT:
+        status = model_get_weights(layer, scratch.tensor, 0);
+        total = l->weight_elems;
+        break;
+    case TENSOR_BIAS:
+        /* the API returns weight and bias together: bias first, weight behind it */
+        memset(scratch.tensor, 0, sizeof(float) * l->out_channels);
+        status = model_get_weights(layer, scratch.tensor + l->out_channels, scratch.tensor);
+        break;
+    case TENSOR_WEIGHT_GRAD:
+        status = model_get_weight_grad(layer, scratch.tensor);
+        total = l->weight_elems;
+        break;
+    default:
+        memset(scratch.tensor, 0, sizeof(float) * l->out_channels);
+        status = model_get_bias_grad(layer, scratch.tensor);
+        break;
+    }
+    if (status != MDY_OK) {
+        return fail(e, ERR_MODEL, (uint16_t)status);
+    }
+    r->length = (uint16_t)(put_float_window(r->payload, scratch.tensor, total, get_u32(p + 4)) - r->payload);
+    return 0;
+}
+
+/* MEMORY -> measured memory of this image, all u32 bytes (docs/protocol.md). */
+static int handle_memory(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)p;
+    (void)n;
+    (void)e;
+    board_memory_t memory;
+    board_memory(&memory);
+    const mdy_model_info_t *info = model_info();
+    const uint32_t static_ram = memory.data_bytes + memory.bss_bytes;
+    uint8_t *out = put_u32(r->payload, memory.ram_bytes);
+    out = put_u32(out, memory.data_bytes);
+    out = put_u32(out, memory.bss_bytes);
+    out = put_u32(out, memory.stack_bytes);
+    out = put_u32(out, memory.stack_used_bytes);
+    out = put_u32(out, info->arena_bytes);
+    out = put_u32(out, info->channel_pool_bytes);
+    out = put_u32(out, static_ram);
+    out = put_u32(out, static_ram + memory.stack_used_bytes);
+    *out++ = memory.stack_measured;
+    r->length = (uint16_t)(out - r->payload);
+    return 0;
+}
+
+static int handle_shutdown(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)p;
+    (void)n;
+    (void)r;
+    (void)e;
+    return 0;   /* the session exits after sending the reply */
+}
+
+const message_route_t app_routes[] = {
+    {MSG_HELLO, handle_hello},
+    {MSG_LAYER_INFO, handle_layer_info},
+    {MSG_SET_AFFINE, handle_set_affine},
+    {MSG_SCHEDULE_DATA, handle_schedule_data},
+    {MSG_SCHEDULE_COMMIT, handle_schedule_commit},
+    {MSG_TRAIN, handle_train},
+    {MSG_EVALUATE, handle_evaluate},
+    {MSG_SAMPLE_CHUNK, handle_sample_chunk},
+    {MSG_TRAIN_STAGED, handle_train_staged},
+    {MSG_EVALUATE_STAGED, handle_evaluate_staged},
+    {MSG_TRAIN_PRELOADED, handle_train_preloaded},
+    {MSG_EVALUATE_PRELOADED, handle_evaluate_preloaded},
+    {MSG_APPLY_UPDATE, handle_apply_update},
+    {MSG_ZERO_GRAD, handle_zero_grad},
+    {MSG_RESET_WEIGHTS, handle_reset_weights},
+    {MSG_EPOCH_END, handle_epoch_end},
+    {MSG_CHANNEL_NORMS, handle_channel_norms},
+    {MSG_MEMORY, handle_memory},
+    {MSG_READ_TENSOR, handle_read_tensor},
+    {MSG_SHUTDOWN, handle_shutdown},
+};
+const uint32_t app_route_count = sizeof app_routes / sizeof app_routes[0];

@@ -1,0 +1,38 @@
+/* Registers of the MPS2 AN386 image (Cortex-M4F) that the board code touches. */
+#ifndef MPS2_AN386_H
+#define MPS2_AN386_H
+
+#include <stdint.h>
+
+#define MPS2_REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+
+/* CMSDK APB UART0 */
+#define MPS2_UART0_BASE 0x40004000u
+#define MPS2_UART_DATA MPS2_REG(MPS2_UART0_BASE + 0x00u)
+#define MPS2_UART_STATE MPS2_REG(MPS2_UART0_BASE + 0x04u)
+#define MPS2_UART_CTRL MPS2_REG(MPS2_UART0_BASE + 0x08u)
+#define MPS2_UART_BAUDDIV MPS2_REG(MPS2_UART0_BASE + 0x10u)
+#define MPS2_UART_STATE_TX_FULL 0x1u
+#define MPS2_UART_STATE_RX_FULL 0x2u
+#define MPS2_UART_CTRL_TX_EN 0x1u
+#define MPS2_UART_CTRL_RX_EN 0x2u   /* without it QEMU never delivers input */
+
+/* SysTick, clocked by the 25 MHz processor clock */
+#define MPS2_SYST_CSR MPS2_REG(0xE000E010u)
+#define MPS2_SYST_RVR MPS2_REG(0xE000E014u)
+#define MPS2_SYST_CVR MPS2_REG(0xE000E018u)
+#define MPS2_SYSTICK_RELOAD 0x00FFFFFFu
+/* Under QEMU -icount shift=0 one instruction takes 1 ns; SysTick at 25 MHz ticks every
+ * 40 ns, i.e. every 40 instructions. */
+#define MPS2_INSTRUCTIONS_PER_TICK 40u
+
+#define MPS2_SCB_CFSR MPS2_REG(0xE000ED28u)
+#define MPS2_SCB_HFSR MPS2_REG(0xE000ED2Cu)
+
+#define MPS2_STACK_PAINT 0xA5C3A5C3u
+
+/* PSRAM where the host may preload a dataset (QEMU -device loader). */
+#define MPS2_PSRAM_BASE 0x21000000u
+#define MPS2_PSRAM_BYTES (16u * 1024u * 1024u)
+
+#endif /* MPS2_AN386_H */

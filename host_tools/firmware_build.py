@@ -1,0 +1,149 @@
+"""Configure and build the firmware for a target and a model folder, cached by content.
+
+    result = build_firmware("qemu-mps2-an386", model_dir)
+    result.artifact   # ELF (arm) or executable (host)
+    result.sizes      # flash/RAM section sizes read with pyelftools (ELF targets)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIRMWARE_DIR = REPO_ROOT / "firmware"
+FAKE_MODEL_DIR = FIRMWARE_DIR / "testing" / "fake_model"
+DEFAULT_BUILD_ROOT = REPO_ROOT / "build" / "firmware"
+ARM_TOOLCHAIN_FILE = REPO_ROOT / "cmake" / "arm-none-eabi.cmake"
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    board: str
+    toolchain_file: Path | None
+    artifact_name: str
+    compiler: str
+
+
+#: Target name (as the CLI spells it) -> how to build for it.
+TARGETS: dict[str, TargetSpec] = {
+    "host": TargetSpec("host", None, "firmware", "cc"),
+    "qemu-mps2-an386": TargetSpec("mps2-an386", ARM_TOOLCHAIN_FILE, "firmware.elf",
+                                  "arm-none-eabi-gcc"),
+}
+
+
+class FirmwareBuildError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SectionSizes:
+    flash_bytes: int        # code + constants + .data load image
+    data_bytes: int
+    bss_bytes: int          # without the stack
+    stack_bytes: int        # reserved (.stack, NOLOAD)
+    static_ram_bytes: int   # .data + .bss
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    target: str
+    artifact: Path
+    build_dir: Path
+    cached: bool
+    sizes: SectionSizes | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def _hash_tree(digest: "hashlib._Hash", root: Path, suffixes: tuple[str, ...]) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and (path.suffix in suffixes or path.name == "CMakeLists.txt"):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+
+
+def _content_key(target: str, model_dir: Path, options: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps([target, options], sort_keys=True).encode())
+    sources = (".c", ".h", ".cmake", ".in", ".ld", ".txt")
+    _hash_tree(digest, FIRMWARE_DIR, sources)
+    _hash_tree(digest, REPO_ROOT / "cmake", sources)
+    _hash_tree(digest, model_dir, sources)
+    runtime = REPO_ROOT / "runtime_c"
+    if options.get("MDY_LINK_RUNTIME") != "OFF" and runtime.is_dir():
+        _hash_tree(digest, runtime / "src", sources)
+        _hash_tree(digest, runtime / "include", sources)
+        if (runtime / "CMakeLists.txt").is_file():
+            digest.update((runtime / "CMakeLists.txt").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def elf_section_sizes(elf_path: Path) -> SectionSizes:
+    """Flash and RAM use of an ELF from its section headers (NOLOAD stack kept apart)."""
+    from elftools.elf.elffile import ELFFile
+
+    flash = data = bss = stack = 0
+    with open(elf_path, "rb") as handle:
+        for section in ELFFile(handle).iter_sections():
+            flags, size, name = section["sh_flags"], section["sh_size"], section.name
+            if not flags & 0x2:  # SHF_ALLOC
+                continue
+            if name == ".stack":
+                stack += size
+            elif section["sh_type"] == "SHT_NOBITS":
+                bss += size
+            elif flags & 0x1:  # SHF_WRITE: initialised data, stored in flash, copied to RAM
+                data += size
+                flash += size
+            else:
+                flash += size
+    return SectionSizes(flash, data, bss, stack, data + bss)
+
+
+def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
+                   build_root: Path | str = DEFAULT_BUILD_ROOT,
+                   ram_size: int | None = None, flash_size: int | None = None,
+                   stack_size: int | None = None, link_runtime: bool | None = None,
+                   jobs: int = 2) -> BuildResult:
+    """Builds (or reuses) the firmware for `target` with the model in `model_dir`."""
+    if target not in TARGETS:
+        raise FirmwareBuildError(f"unknown target {target!r}; known: {sorted(TARGETS)}")
+    spec = TARGETS[target]
+    if shutil.which(spec.compiler) is None:
+        raise FirmwareBuildError(f"compiler {spec.compiler} not found for target {target}")
+    model_dir = Path(model_dir).resolve()
+    options = {"BOARD": spec.board, "MODEL_DIR": str(model_dir),
+               "MDY_LINK_RUNTIME": {None: "AUTO", True: "ON", False: "OFF"}[link_runtime]}
+    for name, value in (("RAM_SIZE", ram_size), ("FLASH_SIZE", flash_size),
+                        ("STACK_SIZE", stack_size)):
+        if value is not None:
+            options[name] = str(int(value))
+    build_dir = Path(build_root) / f"{target}-{_content_key(target, model_dir, options)}"
+    artifact = build_dir / spec.artifact_name
+    cached = artifact.is_file()
+    if not cached:
+        _configure_and_build(spec, options, build_dir, jobs)
+    sizes = elf_section_sizes(artifact) if spec.toolchain_file is not None else None
+    return BuildResult(target, artifact, build_dir, cached, sizes, options)
+
+
+def _run(command: list[str], what: str) -> None:
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise FirmwareBuildError(f"{what} failed ({' '.join(command)}):\n"
+                                 f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+
+
+def _configure_and_build(spec: TargetSpec, options: dict[str, str], build_dir: Path,
+                         jobs: int) -> None:
+    build_dir.mkdir(parents=True, exist_ok=True)
+    configure = ["cmake", "-G", "Ninja", "-S", str(FIRMWARE_DIR), "-B", str(build_dir)]
+    configure += [f"-D{name}={value}" for name, value in options.items()]
+    if spec.toolchain_file is not None:
+        configure.append(f"-DCMAKE_TOOLCHAIN_FILE={spec.toolchain_file}")
+    _run(configure, "firmware configure")
+    _run(["cmake", "--build", str(build_dir), "-j", str(jobs)], "firmware build")

@@ -1,0 +1,110 @@
+"""Launch firmware under qemu-system-arm with its UART on a local TCP port.
+
+Every QemuProcess is killed on every exit path: context manager, explicit stop(), and an
+atexit hook for anything still running when the interpreter ends (a stray QEMU spins at
+100% CPU).
+"""
+from __future__ import annotations
+
+import atexit
+import shutil
+import socket
+import subprocess
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+QEMU_BINARY = "qemu-system-arm"
+PSRAM_BASE = 0x21000000
+
+#: Board name -> QEMU machine.
+MACHINES: dict[str, str] = {"mps2-an386": "mps2-an386"}
+
+_live: "weakref.WeakSet[QemuProcess]" = weakref.WeakSet()
+
+
+def qemu_available() -> bool:
+    return shutil.which(QEMU_BINARY) is not None
+
+
+def free_tcp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class QemuProcess:
+    """One QEMU instance running `elf`; the guest waits until the host connects."""
+
+    elf: Path
+    board: str = "mps2-an386"
+    preload: Path | None = None          # raw file placed at PSRAM_BASE
+    extra_args: Sequence[str] = ()
+    port: int = field(default=0)
+    process: subprocess.Popen | None = field(default=None, init=False)
+
+    def command(self) -> list[str]:
+        machine = MACHINES[self.board]
+        command = [QEMU_BINARY, "-M", machine, "-display", "none", "-monitor", "none",
+                   "-serial", f"tcp:127.0.0.1:{self.port},server=on,wait=on",
+                   "-semihosting-config", "enable=on,target=native",
+                   "-icount", "shift=0,align=off,sleep=off",
+                   "-kernel", str(self.elf)]
+        if self.preload is not None:
+            command += ["-device",
+                        f"loader,file={self.preload},addr=0x{PSRAM_BASE:08x},force-raw=on"]
+        return command + list(self.extra_args)
+
+    @property
+    def url(self) -> str:
+        return f"socket://127.0.0.1:{self.port}"
+
+    def start(self) -> "QemuProcess":
+        if not qemu_available():
+            raise RuntimeError(f"{QEMU_BINARY} not found on PATH")
+        if not Path(self.elf).is_file():
+            raise FileNotFoundError(self.elf)
+        if not self.port:
+            self.port = free_tcp_port()
+        self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _live.add(self)
+        return self
+
+    def exit_status(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def wait(self, timeout_s: float) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=timeout_s)
+
+    def stop(self) -> None:
+        """Kills QEMU if it still runs; safe to call any number of times."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.kill()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+        _live.discard(self)
+
+    def __enter__(self) -> "QemuProcess":
+        return self.start() if self.process is None else self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+@atexit.register
+def _kill_all() -> None:
+    for instance in list(_live):
+        instance.stop()
