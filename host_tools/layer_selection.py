@@ -235,7 +235,10 @@ def _deepest(layers: list[LayerSpec], budget_bytes: int, context: dict[str, Any]
 
 
 def _with_bias(layers: list[LayerSpec], budget_bytes: int, context: dict[str, Any]):
-    return [layer for layer in layers if layer.bias_elems > 0], {"method": "with-bias"}
+    with_bias = [layer for layer in layers if layer.bias_elems > 0]
+    if not with_bias:
+        raise ValueError("bias-only: none of the model's trainable layers has a bias")
+    return with_bias, {"method": "with-bias"}
 
 
 def _sparse_update(layers: list[LayerSpec], budget_bytes: int, context: dict[str, Any]):
@@ -305,9 +308,12 @@ def make_plan(
     if not chosen:
         raise ValueError(f"policy {policy!r} found no layer to train")
     chosen = sorted(chosen, key=lambda layer: layer.depth)
-    plan_stats = mean_stats(context["batch_stats"], chosen) if context["batch_stats"] else (
-        None if stats is None else {layer.weight: stats[layer.weight] for layer in chosen}
-    )
+    if context["batch_stats"]:
+        plan_stats = mean_stats(context["batch_stats"], chosen)
+    elif stats is not None and all(layer.weight in stats for layer in chosen):
+        plan_stats = {layer.weight: stats[layer.weight] for layer in chosen}
+    else:  # only policies that never preselect reach here with partial statistics
+        plan_stats = None
     instance = cls(chosen, budget_bytes, seed, plan_stats, **policy_options)
     first = instance.schedule(0)
     # A bias trains (every epoch, whatever the channels) exactly when the policy counts

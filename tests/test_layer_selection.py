@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pytest
 import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from medyate.host_tools.budget import InfeasibleBudget
 from medyate.host_tools.layer_selection import (
@@ -19,7 +21,7 @@ from medyate.host_tools.layer_selection import (
     spearman,
     top_k_by_fraction,
 )
-from medyate.host_tools.policies import LayerSpec
+from medyate.host_tools.policies import POLICIES, LayerSpec
 
 
 def conv(weight: str, depth: int, c_in: int, c_out: int, k: int, hw: int, bias: bool = True) -> LayerSpec:
@@ -155,3 +157,41 @@ def test_make_plan_impossible_budget_raises_infeasible() -> None:
         make_plan(layers, 2_000, policy="full")
     with pytest.raises(ValueError, match="known policies"):
         make_plan(layers, 2_000, policy="nope")
+
+
+@st.composite
+def models(draw: st.DrawFn) -> tuple[list[LayerSpec], int, dict[str, np.ndarray]]:
+    count = draw(st.integers(1, 6))
+    layers = [
+        conv(f"m{i}", i, draw(st.integers(1, 16)), draw(st.integers(1, 8)),
+             draw(st.sampled_from([1, 3])), draw(st.sampled_from([1, 9, 25])), draw(st.booleans()))
+        for i in range(count)
+    ]
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    stats = {layer.weight: rng.exponential(size=layer.in_channels) for layer in layers}
+    pool = sum(layer.pool_bytes for layer in layers)
+    return layers, max(1, int(pool * draw(st.floats(0.005, 1.2)))), stats
+
+
+@pytest.mark.parametrize("method", ["rgn", "lara"])
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(model=models())
+def test_make_plan_for_every_policy_is_valid_or_infeasible(method: str, model) -> None:
+    layers, budget, stats = model
+    names = {layer.weight for layer in layers}
+    for policy in sorted(POLICIES):
+        try:
+            plan = make_plan(layers, budget, policy=policy, stats=stats,
+                             batch_stats=[stats, stats] if method == "lara" else None, method=method)
+        except InfeasibleBudget as error:
+            assert error.required_bytes > budget
+            continue
+        except ValueError as error:
+            assert policy == "bias-only" and "has a bias" in str(error)
+            continue
+        weights = [entry["weight"] for entry in plan["layers"]]
+        assert weights and set(weights) <= names and len(set(weights)) == len(weights)
+        depths = [int(weight[1:]) for weight in weights]
+        assert depths == sorted(depths)
+        assert plan["accounting"]["epoch0_schedule_cost_bytes"] <= budget
+        json.dumps(plan)
