@@ -29,11 +29,29 @@ static void conv_pointwise(const float *in, const mdy_conv_params_t *p, const fl
         const float *w_row = w + (size_t)o * icpg;
         const float b = bias ? bias[o] : 0.0f;
         float *out_plane = out + (size_t)o * hw;
-        for (uint32_t pix = 0; pix < hw; ++pix) {
+        uint32_t pix = 0;
+        /* Four neighbouring pixels per pass: each weight is loaded once for four MACs
+         * and the four inputs are contiguous. */
+        for (; pix + 4u <= hw; pix += 4u) {
+            const float *x = in_group + pix;
+            float acc0 = b, acc1 = b, acc2 = b, acc3 = b;
+            for (uint32_t i = 0; i < icpg; ++i, x += hw) {
+                const float wv = w_row[i];
+                acc0 += wv * x[0];
+                acc1 += wv * x[1];
+                acc2 += wv * x[2];
+                acc3 += wv * x[3];
+            }
+            out_plane[pix] = mdy_clampf(acc0, p->act_min, p->act_max);
+            out_plane[pix + 1u] = mdy_clampf(acc1, p->act_min, p->act_max);
+            out_plane[pix + 2u] = mdy_clampf(acc2, p->act_min, p->act_max);
+            out_plane[pix + 3u] = mdy_clampf(acc3, p->act_min, p->act_max);
+        }
+        for (; pix < hw; ++pix) {
             const float *x = in_group + pix;
             float acc = b;
-            for (uint32_t i = 0; i < icpg; ++i) {
-                acc += w_row[i] * x[(size_t)i * hw];
+            for (uint32_t i = 0; i < icpg; ++i, x += hw) {
+                acc += w_row[i] * x[0];
             }
             out_plane[pix] = mdy_clampf(acc, p->act_min, p->act_max);
         }
@@ -91,26 +109,42 @@ MDY_ALWAYS_INLINE void conv_depthwise_ks(const float *in, const mdy_conv_params_
     for (uint32_t c = 0; c < p->in_c; ++c) {
         const float *plane = in + (size_t)c * in_h * in_w;
         const float *wk = w + (size_t)c * K * K;
+        /* A local copy: the output stores cannot alias it, so the compiler may keep the
+         * (3x3: all) weights in FPU registers across the row instead of reloading. */
+        float wl[7 * 7];
+        MDY_UNROLL
+        for (int32_t t = 0; t < K * K; ++t) {
+            wl[t] = wk[t];
+        }
         const float b = bias ? bias[c] : 0.0f;
         float *out_plane = out + (size_t)c * out_h * out_w;
         for (int32_t oh = 0; oh < out_h; ++oh) {
             const int32_t ih0 = oh * S - pt;
             float *out_row = out_plane + oh * out_w;
             const int32_t interior_row = (oh >= oh_lo && oh < oh_hi);
+            const int32_t run_lo = interior_row ? ow_lo : out_w;
+            const int32_t run_hi = interior_row ? ow_hi : out_w;
             for (int32_t ow = 0; ow < out_w; ++ow) {
-                const int32_t iw0 = ow * S - pl;
-                float acc;
-                if (interior_row && ow >= ow_lo && ow < ow_hi) {
-                    const float *x = plane + ih0 * in_w + iw0;
-                    acc = 0.0f;
-                    for (int32_t kh = 0; kh < K; ++kh) {
-                        for (int32_t kw = 0; kw < K; ++kw) {
-                            acc += wk[kh * K + kw] * x[kh * in_w + kw];
+                if (ow == run_lo) {
+                    /* interior run: whole window inside the input, fully unrolled */
+                    const float *x = plane + ih0 * in_w + ow * S - pl;
+                    for (; ow < run_hi; ++ow, x += S) {
+                        float acc = b;
+                        MDY_UNROLL
+                        for (int32_t kh = 0; kh < K; ++kh) {
+                            MDY_UNROLL
+                            for (int32_t kw = 0; kw < K; ++kw) {
+                                acc += wl[kh * K + kw] * x[kh * in_w + kw];
+                            }
                         }
+                        out_row[ow] = mdy_clampf(acc, p->act_min, p->act_max);
                     }
-                } else {
-                    acc = depthwise_border_pixel(plane, wk, K, ih0, iw0, in_h, in_w);
+                    if (ow >= out_w) {
+                        break;
+                    }
                 }
+                const float acc =
+                    depthwise_border_pixel(plane, wk, K, ih0, ow * S - pl, in_h, in_w);
                 out_row[ow] = mdy_clampf(acc + b, p->act_min, p->act_max);
             }
         }
