@@ -7,6 +7,7 @@ from here (tests/conftest.py belongs to another engineer).
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import functools
 import shutil
@@ -212,6 +213,7 @@ def build_shared_library() -> Path:
     if shutil.which("cmake") is None:
         pytest.skip("cmake not installed")
     build_dir = Path(tempfile.mkdtemp(prefix="mdy_kernels_build_"))
+    atexit.register(shutil.rmtree, build_dir, ignore_errors=True)
     generator = ["-G", "Ninja"] if shutil.which("ninja") else []
     subprocess.run(["cmake", "-S", str(REPO_ROOT), "-B", str(build_dir), *generator,
                     "-DCMAKE_BUILD_TYPE=Release"], check=True, capture_output=True, text=True)
