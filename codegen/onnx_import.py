@@ -81,9 +81,9 @@ class ImportContext:
     def param(self, onnx_name: str, value: np.ndarray, *, perm: tuple[int, ...] | None = None,
               scalar: float = 1.0, trainable: bool = True) -> str:
         """An IR parameter tensor; trainable ones remember their ONNX initializer."""
-        if value.dtype.kind != "f":
+        if value.dtype not in (np.float32, np.float64):
             raise self.fail(f"weight '{onnx_name}' has dtype {value.dtype}",
-                            "only float weights can be lowered: export a float model "
+                            "only float32 weights can be lowered: export a float32 model "
                             "(dequantize it first)")
         ir_value = value.astype(np.float64)
         if perm is not None:

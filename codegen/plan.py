@@ -76,9 +76,13 @@ class Plan:
 
     @staticmethod
     def all_layers(graph: Graph, budget_bytes: int = 0) -> "Plan":
-        names = [graph.tensors[n.inputs[1]].binding.onnx_name  # type: ignore[union-attr]
-                 for n in graph.trainable_layers()]
-        return Plan(budget_bytes, [{"weight": n, "bias": True} for n in names])
+        """Every Conv/Gemm of the graph, training its bias where it has one."""
+        layers = []
+        for node in graph.trainable_layers():
+            has_bias = len(node.inputs) > 2 and graph.tensors[node.inputs[2]].binding is not None
+            layers.append({"weight": graph.tensors[node.inputs[1]].binding.onnx_name,  # type: ignore[union-attr]
+                           "bias": has_bias})
+        return Plan(budget_bytes, layers)
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": PLAN_FORMAT, "budget_bytes": self.budget_bytes,

@@ -131,7 +131,7 @@ class ReferenceExecutor:
         """SGD with the mean accumulated gradient, on exactly the scheduled slices."""
         for layer, st in zip(self.layers, self.state):
             mean_slices = st.slices / batch
-            st.norm_sum += np.sqrt((mean_slices.reshape(len(st.channels), -1) ** 2).sum(axis=1))
+            st.norm_sum += np.sqrt((mean_slices ** 2).reshape(len(st.channels), -1).sum(axis=1)) if len(st.channels) else 0.0
             w = self.params[layer.weight]
             binding = self.graph.tensors[layer.weight].binding
             gain = binding.sgd_gain(w.shape) if binding else None
