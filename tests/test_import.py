@@ -144,7 +144,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_cli_import_error_is_one_line_exit_2(tmp_path: Path) -> None:
     m = _model([helper.make_node("Tanh", ["x"], ["y"], name="t")],
-               [_vi("x", [1, 3, 4, 4])], [_vi("y", None)])
+               [_vi("x", [1, 3, 4, 4])], [_vi("y", [1, 3, 4, 4])])
     path = tmp_path / "bad.onnx"
     onnx.save(m, path)
     result = _cli("import", str(path))
