@@ -270,11 +270,15 @@ class Device:
         stats = EpochStats.parse(self.request(MessageType.EPOCH_END), self._info.timer_unit)
         for layer in range(self._info.num_layers):
             stats.channel_norms.append(self._read_window(MessageType.CHANNEL_NORMS,
-                                                         lambda first: struct.pack("<HI", layer, first)))
+                                                         lambda first: struct.pack("<HIH", layer, first, self._window_limit())))
         return stats
 
     def memory_report(self) -> MemoryReport:
         return MemoryReport.parse(self.request(MessageType.MEMORY))
+
+    def _window_limit(self) -> int:
+        """Floats per read-back reply, so replies respect max_payload as requests do."""
+        return max(1, (self.max_payload - 10) // 4)
 
     def _read_window(self, message: MessageType, payload_for: Callable[[int], bytes]) -> np.ndarray:
         parts: list[np.ndarray] = []
@@ -290,7 +294,8 @@ class Device:
     def read_tensor(self, kind: TensorKind, layer: int) -> np.ndarray:
         """Flat float32 in IR layout ([O][I/g][KH][KW] or [O][I])."""
         return self._read_window(MessageType.READ_TENSOR,
-                                 lambda first: struct.pack("<BBHI", int(kind), 0, layer, first))
+                                 lambda first: struct.pack("<BBHIH", int(kind), 0, layer, first,
+                                                                   self._window_limit()))
 
     def read_weights(self, layer: int) -> np.ndarray:
         return self.read_tensor(TensorKind.WEIGHT, layer)

@@ -158,16 +158,22 @@ class Link:
         return self._seq
 
     def _receive(self, timeout_s: float) -> Frame | None:
+        """The next intact frame; None on timeout or as soon as a damaged block arrived
+        (most likely our reply: retransmitting at once beats waiting for the timeout)."""
         deadline = time.monotonic() + timeout_s
         while not self._pending:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                self.stats.timeouts += 1
                 return None
             data = self.transport.read(remaining)
             self.stats.bytes_received += len(data)
             before = self._reader.bad_blocks
             self._pending.extend(self._reader.feed(data))
-            self.stats.bad_frames_received += self._reader.bad_blocks - before
+            damaged = self._reader.bad_blocks - before
+            self.stats.bad_frames_received += damaged
+            if damaged and not self._pending:
+                return None
         return self._pending.pop(0)
 
     def request(self, message_type: int, payload: bytes = b"",
@@ -196,7 +202,6 @@ class Link:
         while True:
             frame = self._receive(deadline - time.monotonic())
             if frame is None:
-                self.stats.timeouts += 1
                 return None
             if frame.type == MessageType.ERROR:
                 error = DeviceError.parse(frame.payload)

@@ -187,8 +187,10 @@ def test_damaged_lost_duplicated_reordered_frames_train_each_sample_once(host_fi
 
     with Device.open_host(host_firmware, timeout_s=0.3) as device:
         # writes 0..2 were hello + layer infos; train requests follow the schedule frames
+        # 15/16: the reply is lost, then its retransmission arrives damaged: the device
+        # must still answer the next copy from its cached reply, not from the error
         faults = {5: "flip", 7: "truncate", 9: "duplicate", 12: "reorder", 15: "lose_reply",
-                  18: "flip", 20: "lose_reply", 22: "duplicate"}
+                  16: "flip", 19: "flip", 21: "lose_reply", 23: "duplicate"}
         injector = FaultInjectingTransport(device.link.transport, faults)  # type: ignore[arg-type]
         device.link.transport = injector
         weights = train_epoch(device, x, y)

@@ -443,10 +443,16 @@ static int handle_epoch_end(const uint8_t *p, uint16_t n, reply_t *r, app_error_
     return 0;
 }
 
-static uint8_t *put_float_window(uint8_t *out, const float *values, uint32_t total, uint32_t first)
+/* A window of at most `limit` floats (0: as many as fit a reply): the host bounds reply
+ * frames too, e.g. on a noisy line where long frames rarely cross intact. */
+static uint8_t *put_float_window(uint8_t *out, const float *values, uint32_t total, uint32_t first,
+                                 uint32_t limit)
 {
     const uint32_t available = first < total ? total - first : 0u;
-    const uint32_t count = available < MAX_FLOATS_PER_REPLY ? available : MAX_FLOATS_PER_REPLY;
+    if (limit == 0 || limit > MAX_FLOATS_PER_REPLY) {
+        limit = MAX_FLOATS_PER_REPLY;
+    }
+    const uint32_t count = available < limit ? available : limit;
     out = put_u32(out, total);
     out = put_u32(out, first);
     out = put_u16(out, (uint16_t)count);
@@ -456,10 +462,10 @@ static uint8_t *put_float_window(uint8_t *out, const float *values, uint32_t tot
     return out;
 }
 
-/* CHANNEL_NORMS: [u16 layer][u32 first] -> [u32 total][u32 first][u16 n][f32 x n] */
+/* CHANNEL_NORMS: [u16 layer][u32 first][u16 max count] -> [u32 total][u32 first][u16 n][f32 x n] */
 static int handle_channel_norms(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
 {
-    if (n != 6) {
+    if (n != 8) {
         return fail(e, ERR_BAD_LENGTH, 0);
     }
     if (get_u16(p) >= model_info()->num_layers) {
@@ -467,15 +473,16 @@ static int handle_channel_norms(const uint8_t *p, uint16_t n, reply_t *r, app_er
     }
     staged_input_valid = 0;
     const uint32_t total = model_get_channel_norms(get_u16(p), scratch.tensor);
-    r->length = (uint16_t)(put_float_window(r->payload, scratch.tensor, total, get_u32(p + 2)) - r->payload);
+    r->length = (uint16_t)(put_float_window(r->payload, scratch.tensor, total, get_u32(p + 2), get_u16(p + 6)) - r->payload);
     return 0;
 }
 
-/* READ_TENSOR: [u8 kind][u8 0][u16 layer][u32 first] -> same window as CHANNEL_NORMS */
+/* READ_TENSOR: [u8 kind][u8 0][u16 layer][u32 first][u16 max count] -> same window as
+ * CHANNEL_NORMS */
 static int handle_read_tensor(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
 {
     const mdy_model_info_t *info = model_info();
-    if (n != 8 || p[0] > TENSOR_BIAS_GRAD) {
+    if (n != 10 || p[0] > TENSOR_BIAS_GRAD) {
         return fail(e, ERR_BAD_LENGTH, 0);
     }
     const uint16_t layer = get_u16(p + 2);
@@ -511,7 +518,7 @@ static int handle_read_tensor(const uint8_t *p, uint16_t n, reply_t *r, app_erro
     if (status != MDY_OK) {
         return fail(e, ERR_MODEL, (uint16_t)status);
     }
-    r->length = (uint16_t)(put_float_window(r->payload, scratch.tensor, total, get_u32(p + 4)) - r->payload);
+    r->length = (uint16_t)(put_float_window(r->payload, scratch.tensor, total, get_u32(p + 4), get_u16(p + 8)) - r->payload);
     return 0;
 }
 

@@ -14,10 +14,24 @@ enum {
     ENCODED_FRAME_BYTES = RAW_FRAME_BYTES + RAW_FRAME_BYTES / 254 + 3
 };
 
+enum { NOTICE_PAYLOAD_BYTES = 20, NOTICE_RAW_BYTES = MDY_HEADER_BYTES + NOTICE_PAYLOAD_BYTES + MDY_CRC_BYTES };
+
+typedef struct {
+    uint8_t *raw;          /* header + payload + crc, payload written by the caller */
+    uint8_t *encoded;      /* leading 0 + COBS + trailing 0 */
+    size_t encoded_length;
+} tx_slot_t;
+
 static uint8_t rx_frame[ENCODED_FRAME_BYTES];
-static uint8_t tx_raw[RAW_FRAME_BYTES];
-static uint8_t tx_encoded[ENCODED_FRAME_BYTES];   /* the last reply, kept for duplicates */
-static size_t tx_encoded_length;
+/* The reply to the last executed request, kept to answer a retransmission of it. */
+static uint8_t reply_raw[RAW_FRAME_BYTES];
+static uint8_t reply_encoded[ENCODED_FRAME_BYTES];
+static tx_slot_t reply_slot = {reply_raw, reply_encoded, 0};
+/* Replies to frames that were not executed (damaged, out of sequence) must never
+ * replace that cached reply: they go through their own small buffers. */
+static uint8_t notice_raw[NOTICE_RAW_BYTES];
+static uint8_t notice_encoded[NOTICE_RAW_BYTES + 4];
+static tx_slot_t notice_slot = {notice_raw, notice_encoded, 0};
 
 static int session_open;
 static uint16_t last_seq;
@@ -27,52 +41,53 @@ static uint16_t next_seq(uint16_t seq)
     return (uint16_t)(seq + 1u >= MDY_SEQ_NONE ? 1u : seq + 1u);
 }
 
-static void send_encoded(void)
+static void send_encoded(const tx_slot_t *slot)
 {
-    for (size_t i = 0; i < tx_encoded_length; ++i) {
-        board_uart_putc(tx_encoded[i]);
+    for (size_t i = 0; i < slot->encoded_length; ++i) {
+        board_uart_putc(slot->encoded[i]);
     }
     board_uart_flush();
 }
 
-/* Frames the payload already written at tx_raw + header; the result stays cached. */
-static void send_reply(uint8_t type, uint16_t seq, uint16_t length)
+/* Frames the payload already written at slot->raw + header and sends it. */
+static void send_reply(tx_slot_t *slot, uint8_t type, uint16_t seq, uint16_t length)
 {
-    tx_raw[0] = MDY_PROTOCOL_VERSION;
-    tx_raw[1] = type;
-    put_u16(tx_raw + 2, seq);
-    put_u16(tx_raw + 4, length);
-    put_u32(tx_raw + MDY_HEADER_BYTES + length, frame_crc32(tx_raw, MDY_HEADER_BYTES + length));
-    tx_encoded[0] = 0;   /* leading delimiter flushes any partial frame on the host */
-    tx_encoded_length = 1 + cobs_encode(tx_raw, MDY_HEADER_BYTES + length + MDY_CRC_BYTES,
-                                        tx_encoded + 1);
-    tx_encoded[tx_encoded_length++] = 0;
-    send_encoded();
+    uint8_t *raw = slot->raw;
+    raw[0] = MDY_PROTOCOL_VERSION;
+    raw[1] = type;
+    put_u16(raw + 2, seq);
+    put_u16(raw + 4, length);
+    put_u32(raw + MDY_HEADER_BYTES + length, frame_crc32(raw, MDY_HEADER_BYTES + length));
+    slot->encoded[0] = 0;   /* leading delimiter flushes any partial frame on the host */
+    slot->encoded_length =
+        1 + cobs_encode(raw, MDY_HEADER_BYTES + length + MDY_CRC_BYTES, slot->encoded + 1);
+    slot->encoded[slot->encoded_length++] = 0;
+    send_encoded(slot);
 }
 
-static void send_error(uint16_t seq, uint8_t request_type, const app_error_t *error)
+static void send_error(tx_slot_t *slot, uint16_t seq, uint8_t request_type, const app_error_t *error)
 {
-    uint8_t *p = tx_raw + MDY_HEADER_BYTES;
-    p = put_u16(p, error->code);
+    uint8_t *payload = slot->raw + MDY_HEADER_BYTES;
+    uint8_t *p = put_u16(payload, error->code);
     p = put_u16(p, error->detail);
     *p++ = request_type;
     *p++ = 0;
     for (uint8_t i = 0; i < error->extra_count; ++i) {
         p = put_u32(p, error->extra[i]);
     }
-    send_reply(MSG_ERROR, seq, (uint16_t)(p - (tx_raw + MDY_HEADER_BYTES)));
+    send_reply(slot, MSG_ERROR, seq, (uint16_t)(p - payload));
 }
 
-static void send_simple_error(uint16_t seq, uint8_t request_type, uint16_t code, uint16_t detail)
+static void send_notice(uint16_t seq, uint8_t request_type, uint16_t code, uint16_t detail)
 {
     const app_error_t error = {code, detail, {0, 0, 0}, 0};
-    send_error(seq, request_type, &error);
+    send_error(&notice_slot, seq, request_type, &error);
 }
 
 void app_report_fault(uint32_t kind, uint32_t pc, uint32_t cfsr, uint32_t hfsr)
 {
     const app_error_t error = {ERR_FAULT, (uint16_t)kind, {pc, cfsr, hfsr}, 3};
-    send_error(MDY_SEQ_NONE, 0, &error);
+    send_error(&notice_slot, MDY_SEQ_NONE, 0, &error);
 }
 
 static message_handler_t find_handler(uint8_t type)
@@ -88,7 +103,7 @@ static message_handler_t find_handler(uint8_t type)
 static void execute(uint8_t type, uint16_t seq, const uint8_t *payload, uint16_t length)
 {
     app_error_t error = {0, 0, {0, 0, 0}, 0};
-    reply_t reply = {(uint8_t)(type | MDY_RESPONSE_FLAG), 0, tx_raw + MDY_HEADER_BYTES};
+    reply_t reply = {(uint8_t)(type | MDY_RESPONSE_FLAG), 0, reply_raw + MDY_HEADER_BYTES};
     const message_handler_t handler = find_handler(type);
     if (!handler) {
         error.code = ERR_UNKNOWN_TYPE;
@@ -99,9 +114,9 @@ static void execute(uint8_t type, uint16_t seq, const uint8_t *payload, uint16_t
     session_open = 1;
     last_seq = seq;
     if (error.code != 0) {
-        send_error(seq, type, &error);
+        send_error(&reply_slot, seq, type, &error);
     } else {
-        send_reply(reply.type, seq, reply.length);
+        send_reply(&reply_slot, reply.type, seq, reply.length);
     }
     if (type == MSG_SHUTDOWN && error.code == 0) {
         board_exit(0);
@@ -112,33 +127,33 @@ static void process_frame(uint8_t *frame, size_t encoded_length)
 {
     const int decoded = cobs_decode(frame, encoded_length);
     if (decoded < (int)(MDY_HEADER_BYTES + MDY_CRC_BYTES)) {
-        send_simple_error(MDY_SEQ_NONE, 0, ERR_BAD_FRAME, 0);
+        send_notice(MDY_SEQ_NONE, 0, ERR_BAD_FRAME, 0);
         return;
     }
     const uint16_t payload_length = get_u16(frame + 4);
     if ((size_t)decoded != MDY_HEADER_BYTES + payload_length + MDY_CRC_BYTES) {
-        send_simple_error(MDY_SEQ_NONE, 0, ERR_BAD_FRAME, 1);
+        send_notice(MDY_SEQ_NONE, 0, ERR_BAD_FRAME, 1);
         return;
     }
     const size_t checked = MDY_HEADER_BYTES + payload_length;
     if (frame_crc32(frame, checked) != get_u32(frame + checked)) {
-        send_simple_error(MDY_SEQ_NONE, 0, ERR_BAD_CRC, 0);
+        send_notice(MDY_SEQ_NONE, 0, ERR_BAD_CRC, 0);
         return;
     }
     const uint8_t type = frame[1];
     const uint16_t seq = get_u16(frame + 2);
     if (frame[0] != MDY_PROTOCOL_VERSION) {
-        send_simple_error(seq, type, ERR_BAD_VERSION, MDY_PROTOCOL_VERSION);
+        send_notice(seq, type, ERR_BAD_VERSION, MDY_PROTOCOL_VERSION);
         return;
     }
     if (type == MSG_HELLO) {   /* opens (or re-opens) a session at any sequence number */
         execute(type, seq, frame + MDY_HEADER_BYTES, payload_length);
     } else if (session_open && seq == last_seq) {
-        send_encoded();   /* duplicate: the host lost our reply */
+        send_encoded(&reply_slot);   /* duplicate: the host lost our reply */
     } else if (session_open && seq == next_seq(last_seq)) {
         execute(type, seq, frame + MDY_HEADER_BYTES, payload_length);
     } else {
-        send_simple_error(seq, type, ERR_SEQUENCE, session_open ? next_seq(last_seq) : 0);
+        send_notice(seq, type, ERR_SEQUENCE, session_open ? next_seq(last_seq) : 0);
     }
 }
 
@@ -153,7 +168,7 @@ void session_run(void)
         }
         if (byte == 0) {
             if (overflow) {
-                send_simple_error(MDY_SEQ_NONE, 0, ERR_OVERFLOW, 0);
+                send_notice(MDY_SEQ_NONE, 0, ERR_OVERFLOW, 0);
             } else if (fill > 0) {
                 process_frame(rx_frame, fill);
             }
