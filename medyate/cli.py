@@ -55,5 +55,18 @@ def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path:
              Path(inputs_path), Path(labels_path), target, Path(output))
 
 
+@main.command("compile")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--target", default="host", show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False))
+@click.option("--png/--no-png", default=False, help="draw the arena over time (arena.png)")
+@user_errors
+def compile_cmd(model: str, plan_path: str, target: str, output: str, png: bool) -> None:
+    """Lower MODEL.onnx + plan to static C (model.c, model.h, memory.json) in OUTDIR."""
+    from medyate.host_tools.commands.compile import run_compile
+    run_compile(Path(model), Path(plan_path), target, Path(output), png)
+
+
 if __name__ == "__main__":
     main()

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Node
-from .registry import OpDef, ir_op, onnx_op
+from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
 def _per_sample_const(ctx: Any, value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -64,3 +64,6 @@ ir_op(OpDef("add", lambda node, s: s[0], _add_forward,
             lambda node, dy, aux, shapes, params: [dy, dy]))
 ir_op(OpDef("add_const", lambda node, s: s[0], _add_const_forward,
             lambda node, dy, aux, shapes, params: [dy]))
+
+c_emit("add", CEmit(forward="mdy_add_f32({{x}}, {{x2}}, {{y}}, {{n}});"))
+c_emit("add_const", CEmit(forward="mdy_add_f32({{x}}, {{k0}}, {{y}}, {{n}});"))

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Node
-from .registry import OpDef, ir_op, onnx_op
+from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
 @onnx_op("BatchNormalization")
@@ -53,3 +53,7 @@ def _backward(node: Node, dy: np.ndarray, aux: Any, x_shapes: list[tuple[int, ..
 
 
 ir_op(OpDef("affine", lambda node, s: s[0], _forward, _backward, backward_keeps="the scale"))
+
+c_emit("affine", CEmit(
+    forward="mdy_channel_affine_f32({{x}}, {{c}}, {{hw}}, {{k0}}, {{k1}}, {{y}});",
+    input_grad="mdy_channel_affine_grad_f32({{dy}}, {{c}}, {{hw}}, {{k0}}, {{dx}});"))

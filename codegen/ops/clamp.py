@@ -12,7 +12,7 @@ import numpy as np
 
 from ..ir import Node
 from .common import act_mask
-from .registry import OpDef, ir_op, onnx_op
+from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
 @onnx_op("Relu")
@@ -51,3 +51,6 @@ def _backward(node: Node, dy: np.ndarray, aux: Any, x_shapes: list[tuple[int, ..
 ir_op(OpDef("clamp", lambda node, s: s[0], _forward, _backward,
             backward_keeps="1-bit mask (lo < y < hi)",
             aux_bytes=lambda node, shape: (int(np.prod(shape)) + 7) // 8))
+
+c_emit("clamp", CEmit(
+    forward="memcpy({{y}}, {{x}}, {{n}} * sizeof(float)); mdy_clamp_f32({{y}}, {{n}}, {{lo}}, {{hi}});"))

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Node
-from .registry import OpDef, ir_op, onnx_op
+from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 from .common import apply_act, act_mask, mask_bytes
 
 
@@ -170,3 +170,8 @@ ir_op(OpDef("conv", conv_shape, conv_forward, _conv_backward,
 
 __all__ = ["conv_input_grad", "conv_weight_grad_slices", "conv_slices_to_dense", "windows",
            "act_mask"]
+
+c_emit("conv", CEmit(
+    forward="mdy_conv2d_f32({{x}}, &{{p}}, {{w}}, {{b}}, {{y}});",
+    input_grad="mdy_conv2d_input_grad_f32({{dy}}, &{{p}}, {{w}}, {{dx}});",
+    params="conv"))

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..ir import Node
 from .common import apply_act, mask_bytes
-from .registry import OpDef, ir_op, onnx_op
+from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
 def _vector_input(ctx: Any, name: str) -> str:
@@ -109,3 +109,7 @@ ir_op(OpDef("gemm", gemm_shape, gemm_forward, gemm_backward,
             backward_keeps="1-bit mask of the fused clamp (if any); the weight",
             aux_bytes=lambda node, shape: mask_bytes(node, shape),
             macs=lambda n, i, o: i[1][0] * i[1][1]))
+
+c_emit("gemm", CEmit(
+    forward="mdy_gemm_f32({{x}}, {{in_f}}, {{out_f}}, {{w}}, {{b}}, {{lo}}, {{hi}}, {{y}});",
+    input_grad="mdy_gemm_input_grad_f32({{dy}}, {{w}}, {{in_f}}, {{out_f}}, {{dx}});"))

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..ir import Node
 from .conv import resolve_auto_pad
-from .registry import OpDef, ir_op, onnx_op
+from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
 def _out(size: int, k: int, s: int, p0: int, p1: int, d: int, ceil: bool) -> int:
@@ -176,3 +176,13 @@ ir_op(OpDef("gap",
             lambda node, dy, aux, shapes, p: [np.broadcast_to(
                 dy.reshape(-1, 1, 1) / (shapes[0][1] * shapes[0][2]), shapes[0]).copy()],
             macs=lambda n, i, o: int(np.prod(i[0]))))
+
+c_emit("maxpool", CEmit(
+    forward="mdy_maxpool2d_f32({{x}}, &{{p}}, {{y}}, {{aux or 'NULL'}});",
+    input_grad="mdy_maxpool2d_grad_f32({{dy}}, {{aux}}, &{{p}}, {{dx}});", params="pool"))
+c_emit("avgpool", CEmit(
+    forward="mdy_avgpool2d_f32({{x}}, &{{p}}, {{y}});",
+    input_grad="mdy_avgpool2d_grad_f32({{dy}}, &{{p}}, {{dx}});", params="pool"))
+c_emit("gap", CEmit(
+    forward="mdy_global_avgpool_f32({{x}}, {{c}}, {{hw}}, {{y}});",
+    input_grad="mdy_global_avgpool_grad_f32({{dy}}, {{c}}, {{hw}}, {{dx}});"))

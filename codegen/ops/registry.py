@@ -79,3 +79,22 @@ def load_all() -> None:
         if info.name != "registry":
             importlib.import_module(f"{pkg_name}.{info.name}")
     _loaded = True
+
+
+@dataclass
+class CEmit:
+    """How the C emitter lowers one IR op: Jinja2 one-liners rendered with the step
+    context of emit_c.py (x, x2, y, aux, dy, dx, w, b, p, n, c, hw, lo, hi, in_f, out_f,
+    k0 = first constant input)."""
+
+    forward: str
+    input_grad: str | None = None
+    #: C struct the op needs ("conv" -> mdy_conv_params_t, "pool" -> mdy_pool_params_t)
+    params: str | None = None
+
+
+C_EMIT: dict[str, CEmit] = {}
+
+
+def c_emit(op: str, emit: CEmit) -> None:
+    C_EMIT[op] = emit

@@ -1,0 +1,322 @@
+"""Lower a training program to C (model.c / model.h behind model_api.h) through Jinja2
+templates: frozen weights const (flash), plan-layer weights in RAM, one planned arena
+with the channel pool at its start, one kernel call per step.
+
+Step lowering is a registry keyed by step kind; op-specific calls come from the op
+modules' CEmit entries (ops/*.py), so adding an op touches its own module only.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+import numpy as np
+
+from .errors import UnsupportedModelError
+from .ir import Graph, Node
+from .memory_planner import ArenaPlan, plan_arena
+from .ops.registry import C_EMIT, load_all
+from .plan import TrainLayer
+from .training import Step, TrainingProgram, build_program
+
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                          trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                          keep_trailing_newline=True)
+_LINE_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined)
+
+
+def c_float(v: float) -> str:
+    if math.isinf(v):
+        return "INFINITY" if v > 0 else "-INFINITY"
+    return f"{float(np.float32(v))!r}f" if v == v else "NAN"
+
+
+def c_array(values: np.ndarray) -> str:
+    flat = np.asarray(values, dtype=np.float32).reshape(-1)
+    return ", ".join(f"{float(v)!r}f" for v in flat) if flat.size else "0.0f"
+
+
+def _ident(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+@dataclass
+class GeneratedModel:
+    model_c: str
+    model_h: str
+    arena: ArenaPlan
+    memory: dict[str, Any]
+    program: TrainingProgram
+
+
+@dataclass
+class _Ctx:
+    graph: Graph
+    program: TrainingProgram
+    arena: ArenaPlan
+    layers: list[TrainLayer]
+    macros: dict[str, str] = field(default_factory=dict)      # storage -> macro
+    arrays: dict[str, str] = field(default_factory=dict)      # const tensor -> C array
+    params: dict[int, str] = field(default_factory=dict)      # id(node) -> struct name
+    layer_of: dict[int, TrainLayer] = field(default_factory=dict)
+
+    def act_macro(self, tensor: str) -> str:
+        return self.macros[self.program.act_storage[tensor]]
+
+
+StepEmitter = Callable[[_Ctx, Step, bool], list[str]]
+STEP_EMITTERS: dict[str, StepEmitter] = {}
+
+
+def _emits(kind: str) -> Callable[[StepEmitter], StepEmitter]:
+    def register(fn: StepEmitter) -> StepEmitter:
+        STEP_EMITTERS[kind] = fn
+        return fn
+    return register
+
+
+def _node_context(ctx: _Ctx, node: Node) -> dict[str, Any]:
+    g = ctx.graph
+    acts = [i for i in node.inputs if not g.tensors[i].is_const]
+    consts = [i for i in node.inputs if g.tensors[i].is_const]
+    x_shape = g.tensors[acts[0]].shape
+    y_shape = g.tensors[node.outputs[0]].shape
+    lo, hi = node.attrs.get("act") or (node.attrs.get("lo", -math.inf), node.attrs.get("hi", math.inf))
+    context: dict[str, Any] = {
+        "x": ctx.act_macro(acts[0]), "x2": ctx.act_macro(acts[1]) if len(acts) > 1 else "NULL",
+        "y": ctx.act_macro(node.outputs[0]), "n": f"{g.tensors[node.outputs[0]].size}u",
+        "c": f"{x_shape[0]}u", "hw": f"{int(np.prod(x_shape[1:]))}u",
+        "lo": c_float(lo), "hi": c_float(hi), "p": ctx.params.get(id(node), ""),
+        "in_f": f"{int(np.prod(x_shape))}u", "out_f": f"{int(np.prod(y_shape))}u",
+        "w": "NULL", "b": "NULL", "aux": None,
+    }
+    for i, name in enumerate(consts):
+        context[f"k{i}"] = ctx.arrays[name]
+    if node.op in ("conv", "gemm"):
+        context["w"] = ctx.arrays[node.inputs[1]]
+        context["b"] = ctx.arrays[node.inputs[2]] if len(node.inputs) > 2 else "NULL"
+    return context
+
+
+def _render(template: str, context: dict[str, Any]) -> str:
+    return _LINE_ENV.from_string(template).render(**context)
+
+
+@_emits("forward")
+def _forward(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    node = step.node
+    emit = C_EMIT[node.op]
+    if not emit.forward:
+        return []
+    context = _node_context(ctx, node)
+    aux = ctx.macros[step.writes[1]] if training and len(step.writes) > 1 else None
+    context["aux"] = aux
+    lines = [_render(emit.forward, context)]
+    if aux and node.op != "maxpool":
+        lines.append(f"mdy_clamp_mask_f32({context['y']}, {context['n']}, {context['lo']}, "
+                     f"{context['hi']}, {aux});")
+    return lines
+
+
+@_emits("save")
+def _save(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    if not training:
+        return []
+    l = step.layer
+    return [f"mdy_gather_planes_f32({ctx.macros[step.reads[0]]}, {l.plane_elems}u, sched_{l.index}, "
+            f"sched_count[{l.index}], saved_ptr[{l.index}]);"]
+
+
+@_emits("loss")
+def _loss(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    logits, dlogits = ctx.macros[step.reads[0]], ctx.macros[step.writes[0]]
+    n = ctx.graph.tensors[ctx.graph.output].size
+    return [f"if (logits) {{ memcpy(logits, {logits}, sizeof(float) * {n}u); }}",
+            f"sample_loss = mdy_softmax_xent_f32({logits}, {n}u, label, 1.0f, {dlogits});"]
+
+
+@_emits("mask")
+def _mask(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    aux, dy = step.reads
+    n = ctx.graph.tensors[step.node.outputs[0]].size
+    return [f"mdy_mask_apply_f32({ctx.macros[dy]}, {ctx.macros[aux]}, {n}u);"]
+
+
+@_emits("weight_grad")
+def _weight_grad(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    l = step.layer
+    dy = ctx.macros[step.reads[0]]
+    if l.kind == "conv":
+        return [f"mdy_conv2d_weight_grad_f32(saved_ptr[{l.index}], sched_{l.index}, "
+                f"sched_count[{l.index}], {dy}, &{ctx.params[id(l.node)]}, slices_ptr[{l.index}]);"]
+    return [f"mdy_gemm_weight_grad_f32(saved_ptr[{l.index}], sched_count[{l.index}], {dy}, "
+            f"{l.out_channels}u, slices_ptr[{l.index}]);"]
+
+
+@_emits("bias_grad")
+def _bias_grad(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    l = step.layer
+    y_shape = ctx.graph.tensors[l.node.outputs[0]].shape
+    hw = int(np.prod(y_shape[1:])) if len(y_shape) > 1 else 1
+    return [f"mdy_bias_grad_f32({ctx.macros[step.reads[0]]}, {l.out_channels}u, {hw}u, "
+            f"bgrad_{l.index});"]
+
+
+@_emits("input_grad")
+def _input_grad(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    node = step.node
+    context = _node_context(ctx, node)
+    context.update(dy=ctx.macros[step.reads[0]], dx=ctx.macros[step.writes[0]],
+                   aux=ctx.macros[step.reads[1]] if len(step.reads) > 1 else "NULL")
+    template = C_EMIT[node.op].input_grad
+    if template is None:
+        raise UnsupportedModelError(node.name, node.op, "no C input-gradient kernel",
+                                    "train only layers after this op")
+    return [_render(template, context)]
+
+
+@_emits("copy")
+def _copy(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    nbytes = ctx.program.storages[step.writes[0]].nbytes
+    return [f"memcpy({ctx.macros[step.writes[0]]}, {ctx.macros[step.reads[0]]}, {nbytes}u);"]
+
+
+@_emits("accumulate")
+def _accumulate(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    src, dst = step.reads
+    n = ctx.program.storages[dst].nbytes // 4
+    return [f"mdy_add_f32({ctx.macros[dst]}, {ctx.macros[src]}, {ctx.macros[dst]}, {n}u);"]
+
+
+def _conv_init(g: Graph, node: Node) -> str:
+    c, h, w = g.tensors[node.inputs[0]].shape
+    o, oh, ow = g.tensors[node.outputs[0]].shape
+    k = g.tensors[node.inputs[1]].shape
+    a = node.attrs
+    lo, hi = a.get("act") or (-math.inf, math.inf)
+    values = [c, h, w, o, oh, ow, k[2], k[3], *a["strides"], a["pads"][0], a["pads"][1],
+              *a["dilations"], a["group"]]
+    return ", ".join(str(int(v)) for v in values) + f", {c_float(lo)}, {c_float(hi)}"
+
+
+def _pool_init(g: Graph, node: Node) -> str:
+    c, h, w = g.tensors[node.inputs[0]].shape
+    a = node.attrs
+    if tuple(a["dilations"]) != (1, 1):
+        raise UnsupportedModelError(node.name, node.op, "dilated pooling has no C kernel",
+                                    "export without pooling dilation")
+    values = [c, h, w, *a["out_hw"], *a["kernel"], *a["strides"], a["pads"][0], a["pads"][1],
+              a.get("count_include_pad", 0)]
+    return ", ".join(str(int(v)) for v in values)
+
+
+def model_hash(model_bytes: bytes, plan_json: str, pool_bytes: int) -> str:
+    h = hashlib.sha256(model_bytes)
+    h.update(plan_json.encode())
+    h.update(str(pool_bytes).encode())
+    return h.hexdigest()[:16]
+
+
+def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_name: str,
+             model_hash_hex: str) -> GeneratedModel:
+    load_all()
+    program = build_program(graph, layers)
+    storages = list(program.storages.values())
+    arena = plan_arena(storages, pool_bytes)
+    arena.check_no_overlap()
+    ctx = _Ctx(graph, program, arena, layers)
+    storage_rows = []
+    for i, s in enumerate(storages):
+        macro = f"S{i}_{_ident(s.name)[:40]}"
+        ctx.macros[s.name] = macro
+        storage_rows.append({"macro": macro, "offset": arena.offset(s.name), "kind": s.kind,
+                             "nbytes": s.nbytes, "born": s.born, "dies": s.dies,
+                             "ctype": "uint8_t" if s.kind == "aux" else "float",
+                             "label": ", ".join(s.tensors)[:60]})
+    trained = {l.weight for l in layers} | {l.bias for l in layers if l.train_bias and l.bias}
+    consts, trainables = [], []
+    for name, t in graph.tensors.items():
+        if not t.is_const:
+            continue
+        ident = f"{'T' if name in trained else 'K'}{len(consts) + len(trainables)}_{_ident(name)[:40]}"
+        ctx.arrays[name] = ident
+        row = {"name": ident, "size": max(t.size, 1), "data": c_array(t.data)}
+        (trainables if name in trained else consts).append(row)
+    gains = []
+    for node in graph.nodes:
+        if node.op == "conv":
+            ctx.params[id(node)] = f"P{len(ctx.params)}"
+        elif C_EMIT[node.op].params == "pool":
+            ctx.params[id(node)] = f"Q{len(ctx.params)}"
+    conv_params = [{"name": ctx.params[id(n)], "init": _conv_init(graph, n)}
+                   for n in graph.nodes if n.op == "conv"]
+    pool_params = [{"name": ctx.params[id(n)], "init": _pool_init(graph, n)}
+                   for n in graph.nodes if id(n) in ctx.params and n.op != "conv"]
+    layer_rows = []
+    for l in layers:
+        row = {"index": l.index, "onnx_weight": l.onnx_weight, "onnx_bias": l.onnx_bias or "",
+               "in_channels": l.in_channels, "out_channels": l.out_channels,
+               "weight_elems": graph.tensors[l.weight].size, "slice_elems": l.slice_elems,
+               "plane_elems": l.plane_elems, "cost": l.channel_cost_bytes,
+               "trains_bias": l.train_bias and l.bias is not None,
+               "w": ctx.arrays[l.weight], "b": ctx.arrays[l.bias] if l.train_bias and l.bias else None,
+               "conv": ctx.params[id(l.node)] if l.kind == "conv" else None,
+               "w_gain": None, "b_gain": None}
+        for key, tensor in (("w_gain", l.weight), ("b_gain", l.bias if row["b"] else None)):
+            binding = graph.tensors[tensor].binding if tensor else None
+            gain = binding.sgd_gain((l.out_channels,)) if binding else None
+            if gain is not None:
+                name = f"G{len(gains)}_{key}_{l.index}"
+                gains.append({"name": name, "size": l.out_channels, "data": c_array(gain)})
+                row[key] = name
+        layer_rows.append(row)
+    train_code = [line for step in program.steps for line in STEP_EMITTERS[step.kind](ctx, step, True)]
+    forward_code = [line for step in program.steps if step.kind in ("forward", "save")
+                    for line in STEP_EMITTERS[step.kind](ctx, step, False)]
+    in_shape = graph.tensors[graph.input].shape
+    in_chw = tuple(in_shape) + (1,) * (3 - len(in_shape))
+    const_bytes = sum(4 * r["size"] for r in consts) + sum(4 * g["size"] for g in gains)
+    ram_weight_bytes = sum(4 * r["size"] for r in trainables)
+    context = {
+        "version": "0.1.0", "model_name": model_name, "model_hash": model_hash_hex,
+        "arena_bytes": arena.arena_bytes, "arena_floats": max(arena.arena_bytes // 4, 1),
+        "pool_bytes": arena.pool_bytes, "strategy": arena.strategy,
+        "lower_bound_bytes": arena.lower_bound_bytes, "storages": storage_rows,
+        "consts": consts, "trainables": trainables, "gains": gains,
+        "conv_params": conv_params, "pool_params": pool_params, "layers": layer_rows,
+        "num_layers": len(layers), "num_layers_alloc": max(len(layers), 1),
+        "max_in_channels": max([l.in_channels for l in layers] + [1]),
+        "max_weight_elems": max([graph.tensors[l.weight].size for l in layers] + [1]),
+        "input_c": in_chw[0], "input_h": in_chw[1], "input_w": in_chw[2],
+        "input_elems": int(np.prod(in_shape)), "num_classes": graph.tensors[graph.output].size,
+        "input_macro": ctx.act_macro(graph.input), "logits_macro": ctx.act_macro(graph.output),
+        "train_code": train_code, "forward_code": forward_code,
+    }
+    memory = {
+        "arena_bytes": arena.arena_bytes, "arena_lower_bound_bytes": arena.lower_bound_bytes,
+        "arena_ratio": round(arena.arena_bytes / max(arena.lower_bound_bytes, 1), 4),
+        "channel_pool_bytes": arena.pool_bytes, "planner": arena.strategy,
+        "const_weight_bytes": const_bytes, "ram_weight_bytes": ram_weight_bytes,
+        "ram_weight_init_bytes_in_flash": ram_weight_bytes,
+        "bias_grad_bytes": sum(4 * l.out_channels for l in layers if l.train_bias),
+        "schedule_bytes": sum(6 * l.in_channels for l in layers),
+        "layers": [{"weight": l.onnx_weight, "in_channels": l.in_channels,
+                    "channel_cost_bytes": l.channel_cost_bytes,
+                    "all_channels_bytes": l.in_channels * l.channel_cost_bytes} for l in layers],
+        "placements": [{"storage": p.storage, "kind": p.kind, "offset": p.offset,
+                        "bytes": p.nbytes, "born": p.born, "dies": p.dies}
+                       for p in arena.placements],
+        "backward_keeps": program.keeps(),
+    }
+    return GeneratedModel(_ENV.get_template("model.c.j2").render(**context),
+                          _ENV.get_template("model.h.j2").render(**context), arena, memory, program)
+
+
+def pool_bytes_for(layers: list[TrainLayer], budget_bytes: int) -> int:
+    """The channel pool: the plan's budget, capped at the cost of every channel."""
+    full = sum(l.in_channels * l.channel_cost_bytes for l in layers)
+    return full if budget_bytes <= 0 else min(budget_bytes, full)

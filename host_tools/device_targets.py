@@ -1,0 +1,59 @@
+"""`grad` on the compiled targets. The host library and the device give their
+gradients in IR layout; the ParamBindings map them onto the ONNX initializers."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medyate.codegen.compiler import compile_model
+from medyate.codegen.emit_c import pool_bytes_for
+from medyate.codegen.gradients import check_batch
+from medyate.codegen.ir import Graph
+from medyate.codegen.plan import Plan, Schedule, TrainLayer
+from .host_model import build_host_library, load_private
+from .targets import register_grad_target
+
+
+def onnx_grads_from_ir(graph: Graph, layers: list[TrainLayer], weight_grads: list[np.ndarray],
+                       bias_grads: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for layer, dw, db in zip(layers, weight_grads, bias_grads):
+        w = graph.tensors[layer.weight]
+        out[layer.onnx_weight] = w.binding.grad_to_onnx(dw.reshape(w.shape)).astype(np.float32)  # type: ignore[union-attr]
+        if db is not None and layer.bias is not None:
+            b = graph.tensors[layer.bias]
+            out[layer.onnx_bias] = b.binding.grad_to_onnx(db).astype(np.float32)  # type: ignore[union-attr,index]
+    return out
+
+
+def grad_pool_bytes(layers: list[TrainLayer], plan: Plan, schedule: Schedule) -> int:
+    """A checking tool: the pool holds the requested schedule even above the budget."""
+    return max(pool_bytes_for(layers, plan.budget_bytes), schedule.cost_bytes(layers))
+
+
+@register_grad_target("host")
+def host_grads(*, model: Path, graph: Graph, plan: Plan, layers: list[TrainLayer],
+               schedule: Schedule, x: np.ndarray, y: np.ndarray, **_: Any) -> dict[str, np.ndarray]:
+    x, y = check_batch(graph, x, y)
+    with tempfile.TemporaryDirectory(prefix="medyate-host-") as tmp:
+        compile_model(model, plan, Path(tmp), graph=graph,
+                      pool_bytes=grad_pool_bytes(layers, plan, schedule))
+        lib = build_host_library(Path(tmp))
+    runner = load_private(lib, "grad")
+    runner.set_schedule(schedule.for_layers(layers))
+    classes = graph.tensors[graph.output].size
+    losses, logits = [], []
+    for xi, yi in zip(x, y):
+        loss, lg = runner.train_sample(xi, int(yi), classes)
+        losses.append(loss)
+        logits.append(lg)
+    n = len(x)
+    weight_grads = [runner.weight_grad(l.index, graph.tensors[l.weight].size) / n for l in layers]
+    bias_grads = [runner.bias_grad(l.index, l.out_channels) / n if l.train_bias else None
+                  for l in layers]
+    out = {"loss": np.float32(np.mean(losses)), "logits": np.asarray(logits, np.float32)}
+    out.update(onnx_grads_from_ir(graph, layers, weight_grads, bias_grads))
+    return out

@@ -1,0 +1,142 @@
+"""The `host` target: a generated model compiled natively (CMake, -Wall -Wextra -Werror)
+as a shared library and driven through model_api.h with ctypes."""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from medyate import PROJECT_ROOT
+from medyate.codegen.errors import MedyateError
+
+BUILD_ROOT = Path.home() / ".cache" / "medyate" / "host-builds"
+ERRORS = {1: "the schedule needs more bytes than the channel pool holds",
+          2: "a channel or layer index is out of range or repeated",
+          3: "label out of range", 4: "call out of order"}
+
+
+class DeviceError(MedyateError):
+    """The model (host library or device) refused a request."""
+
+
+def build_host_library(model_dir: Path) -> Path:
+    """Build model_dir/model.c + runtime_c into a shared library (cached by content)."""
+    digest = hashlib.sha256((model_dir / "model.c").read_bytes()
+                            + (model_dir / "model.h").read_bytes())
+    for src in sorted((PROJECT_ROOT / "runtime_c").rglob("*.[ch]")):
+        digest.update(src.read_bytes())
+    build = BUILD_ROOT / digest.hexdigest()[:16]
+    lib = build / "libmedyate_model.so"
+    if lib.exists():
+        return lib
+    if shutil.which("cmake") is None:
+        raise MedyateError("cmake is not installed: run scripts/install_deps.sh")
+    tmp = build.with_suffix(".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    generator = ["-G", "Ninja"] if shutil.which("ninja") else []
+    for cmd in (["cmake", "-S", str(PROJECT_ROOT / "runtime_c" / "host_model"), "-B", str(tmp),
+                 *generator, f"-DMODEL_DIR={model_dir.resolve()}", "-DCMAKE_BUILD_TYPE=Release"],
+                ["cmake", "--build", str(tmp), "--target", "medyate_model", "-j", "2"]):
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise MedyateError(f"host build failed ({' '.join(cmd[:2])}):\n"
+                               f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    shutil.rmtree(build, ignore_errors=True)
+    tmp.rename(build)
+    return lib
+
+
+_F32P = ctypes.POINTER(ctypes.c_float)
+_U16P = ctypes.POINTER(ctypes.c_uint16)
+
+
+def _ptr(a: np.ndarray, kind=_F32P):
+    return a.ctypes.data_as(kind)
+
+
+class HostModel:
+    """One loaded instance of a generated model (its own static state)."""
+
+    def __init__(self, lib_path: Path) -> None:
+        # each load gets a private copy: the model's state is static in the library
+        self._lib = ctypes.CDLL(str(lib_path), mode=ctypes.RTLD_LOCAL)
+        lib = self._lib
+        for name, res, args in [
+            ("model_set_schedule", ctypes.c_int, [_U16P, _U16P]),
+            ("model_forward", ctypes.c_int, [_F32P, _F32P]),
+            ("model_train_sample", ctypes.c_int, [_F32P, ctypes.c_uint32, _F32P, _F32P]),
+            ("model_apply_update", ctypes.c_int, [ctypes.c_float, ctypes.c_uint32]),
+            ("model_zero_grad", None, []),
+            ("model_get_weight_grad", ctypes.c_int, [ctypes.c_uint32, _F32P]),
+            ("model_get_bias_grad", ctypes.c_int, [ctypes.c_uint32, _F32P]),
+            ("model_get_weights", ctypes.c_int, [ctypes.c_uint32, _F32P, _F32P]),
+            ("model_get_channel_norms", ctypes.c_uint32, [ctypes.c_uint32, _F32P]),
+            ("model_reset_weights", None, []),
+        ]:
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = res, args
+
+    def _check(self, code: int) -> None:
+        if code:
+            raise DeviceError(f"model refused the request: {ERRORS.get(code, code)}")
+
+    def set_schedule(self, channel_lists: list[np.ndarray]) -> None:
+        counts = np.array([len(c) for c in channel_lists], dtype=np.uint16)
+        flat = np.concatenate([np.asarray(c, dtype=np.uint16) for c in channel_lists] +
+                              [np.zeros(1, np.uint16)])
+        self._check(self._lib.model_set_schedule(_ptr(counts, _U16P), _ptr(flat, _U16P)))
+
+    def forward(self, x: np.ndarray, num_classes: int) -> np.ndarray:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        out = np.zeros(num_classes, dtype=np.float32)
+        self._check(self._lib.model_forward(_ptr(x), _ptr(out)))
+        return out
+
+    def train_sample(self, x: np.ndarray, label: int, num_classes: int) -> tuple[float, np.ndarray]:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        loss = np.zeros(1, dtype=np.float32)
+        logits = np.zeros(num_classes, dtype=np.float32)
+        self._check(self._lib.model_train_sample(_ptr(x), int(label), _ptr(loss), _ptr(logits)))
+        return float(loss[0]), logits
+
+    def apply_update(self, lr: float, batch: int) -> None:
+        self._check(self._lib.model_apply_update(float(lr), int(batch)))
+
+    def zero_grad(self) -> None:
+        self._lib.model_zero_grad()
+
+    def weight_grad(self, layer: int, size: int) -> np.ndarray:
+        out = np.zeros(size, dtype=np.float32)
+        self._check(self._lib.model_get_weight_grad(layer, _ptr(out)))
+        return out
+
+    def bias_grad(self, layer: int, size: int) -> np.ndarray:
+        out = np.zeros(size, dtype=np.float32)
+        self._check(self._lib.model_get_bias_grad(layer, _ptr(out)))
+        return out
+
+    def weights(self, layer: int, w_size: int, b_size: int) -> tuple[np.ndarray, np.ndarray]:
+        w = np.zeros(w_size, dtype=np.float32)
+        b = np.zeros(max(b_size, 1), dtype=np.float32)
+        self._check(self._lib.model_get_weights(layer, _ptr(w), _ptr(b)))
+        return w, b[:b_size]
+
+    def channel_norms(self, layer: int, capacity: int) -> np.ndarray:
+        out = np.zeros(max(capacity, 1), dtype=np.float32)
+        n = self._lib.model_get_channel_norms(layer, _ptr(out))
+        return out[:n]
+
+    def reset_weights(self) -> None:
+        self._lib.model_reset_weights()
+
+
+def load_private(lib_path: Path, tag: str) -> HostModel:
+    """dlopen shares a library loaded twice from one path: copy it per instance."""
+    copy = lib_path.parent / f"instance-{tag}.so"
+    if not copy.exists():
+        shutil.copy2(lib_path, copy)
+    return HostModel(copy)
