@@ -48,7 +48,7 @@ class QemuProcess:
     def command(self) -> list[str]:
         machine = MACHINES[self.board]
         command = [QEMU_BINARY, "-M", machine, "-display", "none", "-monitor", "none",
-                   "-serial", f"tcp:127.0.0.1:{self.port},server=on,wait=on",
+                   "-serial", f"tcp:127.0.0.1:{self.port},server=on,wait=on,nodelay=on",
                    "-semihosting-config", "enable=on,target=native",
                    "-icount", "shift=0,align=off,sleep=off",
                    "-kernel", str(self.elf)]
