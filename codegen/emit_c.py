@@ -291,6 +291,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         "num_layers": len(layers), "num_layers_alloc": max(len(layers), 1),
         "max_in_channels": max([l.in_channels for l in layers] + [1]),
         "max_weight_elems": max([graph.tensors[l.weight].size for l in layers] + [1]),
+        "max_out_channels": max([l.out_channels for l in layers] + [1]),
+        "total_channels": max(sum(l.in_channels for l in layers), 1),
         "input_c": in_chw[0], "input_h": in_chw[1], "input_w": in_chw[2],
         "input_elems": int(np.prod(in_shape)), "num_classes": graph.tensors[graph.output].size,
         "input_macro": ctx.act_macro(graph.input), "logits_macro": ctx.act_macro(graph.output),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compression import CompressionConfig
 from .errors import DataError
 from .ir import Graph
 from .plan import Schedule, TrainLayer
@@ -29,9 +30,17 @@ def check_batch(graph: Graph, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray,
 
 
 def reference_grads(graph: Graph, layers: list[TrainLayer], schedule: Schedule,
-                    x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+                    x: np.ndarray, y: np.ndarray, *,
+                    compress: CompressionConfig | None = None) -> dict[str, np.ndarray]:
+    return run_reference_batch(graph, layers, schedule, x, y, compress=compress)[0]
+
+
+def run_reference_batch(graph: Graph, layers: list[TrainLayer], schedule: Schedule,
+                        x: np.ndarray, y: np.ndarray, *, compress: CompressionConfig | None = None
+                        ) -> tuple[dict[str, np.ndarray], ReferenceExecutor]:
+    """reference_grads, also returning the executor (for its compression_stats())."""
     x, y = check_batch(graph, x, y)
-    ex = ReferenceExecutor(graph, layers)
+    ex = ReferenceExecutor(graph, layers, compress=compress)
     ex.set_schedule(schedule)
     n = x.shape[0]
     losses, logits = [], []
@@ -43,4 +52,4 @@ def reference_grads(graph: Graph, layers: list[TrainLayer], schedule: Schedule,
                                   "logits": np.asarray(logits, dtype=np.float32)}
     for name, g in ex.onnx_grads().items():
         out[name] = g.astype(np.float32)
-    return out
+    return out, ex

@@ -17,6 +17,19 @@ SCHEDULE_FORMAT = "medyate-schedule/1"
 FLOAT_BYTES = 4
 
 
+def read_json(path: str | Path, what: str) -> dict[str, Any]:
+    """A plan/schedule file, or a PlanError that says what is wrong with it."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise PlanError(f"{what} file not found: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"{what} {path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise PlanError(f"{what} {path} must hold a JSON object")
+    return data
+
+
 @dataclass
 class TrainLayer:
     """One plan layer, resolved against the IR."""
@@ -52,13 +65,7 @@ class Plan:
 
     @staticmethod
     def load(path: str | Path) -> "Plan":
-        try:
-            data = json.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise PlanError(f"plan file not found: {path}") from None
-        except json.JSONDecodeError as exc:
-            raise PlanError(f"plan {path} is not valid JSON: {exc}") from None
-        return Plan.from_dict(data, str(path))
+        return Plan.from_dict(read_json(path, "plan"), str(path))
 
     @staticmethod
     def from_dict(data: dict[str, Any], where: str = "plan") -> "Plan":
@@ -138,13 +145,7 @@ class Schedule:
 
     @staticmethod
     def load(path: str | Path) -> "Schedule":
-        try:
-            data = json.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise PlanError(f"schedule file not found: {path}") from None
-        except json.JSONDecodeError as exc:
-            raise PlanError(f"schedule {path} is not valid JSON: {exc}") from None
-        return Schedule.from_dict(data, str(path))
+        return Schedule.from_dict(read_json(path, "schedule"), str(path))
 
     @staticmethod
     def from_dict(data: dict[str, Any], where: str = "schedule") -> "Schedule":

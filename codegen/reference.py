@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from .compression import ActivationCompressor, CompressionConfig, Tucker
 from .errors import DataError
 from .ir import Graph
 from .ops.conv import conv_slices_to_dense, conv_weight_grad_slices
@@ -36,7 +37,7 @@ class LayerState:
     channels: np.ndarray
     slices: np.ndarray                  # accumulated dW slices, (n_sel, slice...)
     bias_grad: np.ndarray | None
-    saved: np.ndarray | None = None     # this sample's planes
+    saved: np.ndarray | Tucker | None = None     # this sample's planes (or their factors)
     norm_sum: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
@@ -54,9 +55,12 @@ def _handles(kind: str) -> Callable[[StepHandler], StepHandler]:
 class ReferenceExecutor:
     """Runs forward, sparse backward and SGD of one model on numpy."""
 
-    def __init__(self, graph: Graph, layers: list[TrainLayer]) -> None:
+    def __init__(self, graph: Graph, layers: list[TrainLayer], *,
+                 compress: CompressionConfig | None = None) -> None:
         self.graph = graph
         self.layers = layers
+        # None: the saved planes are kept raw; otherwise compressed per sample and layer
+        self.compressor = ActivationCompressor(compress) if compress else None
         self.program = build_program(graph, layers)
         self.inference = build_program(graph, layers, forward_only=True)
         self.params = {name: t.data.astype(np.float64) for name, t in graph.tensors.items()
@@ -147,6 +151,11 @@ class ReferenceExecutor:
         self.zero_grad()
 
     # ---------------------------------------------------------------- read back
+    def compression_stats(self) -> dict[str, dict[str, object]]:
+        """Per compressed layer: raw bytes replaced, peak/mean compressed bytes over the
+        samples run, peak work bytes and ranks ({} when nothing is compressed)."""
+        return self.compressor.stats() if self.compressor is not None else {}
+
     def dense_weight_grad(self, index: int) -> np.ndarray:
         layer, st = self.layers[index], self.state[index]
         w_shape = self.graph.tensors[layer.weight].shape
@@ -186,6 +195,8 @@ def _save(ex: ReferenceExecutor, step: Step, env: dict[str, np.ndarray]) -> None
     st = ex.state[layer.index]
     x = env[step.reads[0]].reshape(ex.graph.tensors[layer.input].shape)
     st.saved = x[st.channels].copy()       # only the scheduled channels' planes
+    if ex.compressor is not None and ex.compressor.applies_to(layer):
+        st.saved = ex.compressor.compress(layer, st.saved)
 
 
 @_handles("loss")
@@ -207,8 +218,10 @@ def _weight_grad(ex: ReferenceExecutor, step: Step, env: dict[str, np.ndarray]) 
     layer = step.layer
     st = ex.state[layer.index]
     dy = env[step.reads[0]].reshape(ex.graph.tensors[layer.node.outputs[0]].shape)
-    if layer.kind == "conv":
-        w_shape = ex.graph.tensors[layer.weight].shape
+    w_shape = ex.graph.tensors[layer.weight].shape
+    if isinstance(st.saved, Tucker):
+        st.slices += ex.compressor.weight_grad(layer, st.saved, st.channels, dy, w_shape)  # type: ignore[union-attr]
+    elif layer.kind == "conv":
         st.slices += conv_weight_grad_slices(layer.node, st.saved, st.channels, dy, w_shape)
     else:
         st.slices += gemm_weight_grad_slices(st.saved, dy)
