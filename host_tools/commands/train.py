@@ -1,0 +1,146 @@
+"""`medyate train`: fine-tune MODEL.onnx on a device target, one schedule per epoch.
+
+    run_train(model, plan_path, data, target, epochs, policy, rundir, lr=0.05, batch=8,
+              seed=0, train_per_class=None, test_per_class=None, budget=None)
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from rich.console import Console
+
+from medyate.codegen.errors import DataError, MedyateError
+from medyate.codegen.frontend import load_graph
+from medyate.codegen.plan import Plan
+from medyate.host_tools.budget import parse_budget
+from medyate.host_tools.datasets import DatasetError, load_dataset
+from medyate.host_tools.device import Device, ModelHashMismatch
+from medyate.host_tools.device_model import DeviceModel, build_device_model
+from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrainer,
+                                                TrainConfig, TrainData, TrainSummary,
+                                                layer_specs, preload_image_bytes,
+                                                write_preload_image)
+from medyate.host_tools.link import LinkError
+from medyate.host_tools.policies import make_policy
+from medyate.host_tools.run_files import RunFiles
+
+#: How each target is opened once its firmware is built (artifact, preload image or None).
+DeviceOpener = Callable[[Path, str, Path | None], Device]
+DEVICE_OPENERS: dict[str, DeviceOpener] = {
+    "qemu-mps2-an386": lambda artifact, model_hash, preload: Device.open_qemu(
+        artifact, expected_model_hash=model_hash, preload=preload),
+    "host": lambda artifact, model_hash, preload: Device.open_host(
+        artifact, expected_model_hash=model_hash),
+}
+PRELOADING_TARGETS = {"qemu-mps2-an386"}
+
+
+def model_card(model: Path) -> dict:
+    """models/NAME.json beside a shipped model (normalisation), or {}."""
+    card = model.with_suffix(".json")
+    return json.loads(card.read_text()) if card.is_file() else {}
+
+
+def load_train_data(data: str, model: Path, input_shape: tuple[int, ...], *, seed: int,
+                    train_per_class: int | None, test_per_class: int | None) -> TrainData:
+    try:
+        dataset = load_dataset(data, per_class=train_per_class, seed=seed,
+                               test_per_class=test_per_class)
+    except DatasetError as exc:
+        raise DataError(str(exc)) from None
+    if not dataset.normalised:
+        norm = model_card(model).get("input_normalisation")
+        if norm is None:
+            raise DataError(f"{data} is raw [0, 1] images and {model.with_suffix('.json')} "
+                            "gives no input_normalisation: pass a normalised .npz instead")
+        dataset = dataset.normalise(norm["mean"], norm["std"])
+    if tuple(dataset.x_train.shape[1:]) != tuple(input_shape):
+        raise DataError(f"samples are {tuple(dataset.x_train.shape[1:])}, the model takes "
+                        f"{tuple(input_shape)}")
+    return TrainData(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
+
+
+def open_device(target: str, built: DeviceModel, data: TrainData, config: TrainConfig,
+                tmp: Path, console: Console) -> tuple[Device, bool]:
+    """Opens the device (hello + model hash check); (device, samples preloaded?)."""
+    preload = None
+    if target in PRELOADING_TARGETS and preload_image_bytes(data, config.epochs) <= PRELOAD_LIMIT_BYTES:
+        preload = write_preload_image(tmp / "dataset.bin", data, config)
+    try:
+        device = DEVICE_OPENERS[target](built.build.artifact, built.model_hash, preload)
+    except ModelHashMismatch as exc:
+        raise MedyateError(str(exc)) from None
+    except (LinkError, OSError, RuntimeError) as exc:
+        raise MedyateError(f"cannot talk to the {target} device: {exc}") from None
+    preloaded = preload is not None and device.info is not None and \
+        device.info.preload_capacity >= preload.stat().st_size
+    console.print(f"device: {device.description}; samples "
+                  f"{'preloaded into PSRAM' if preloaded else 'streamed over the serial line'}")
+    return device, preloaded
+
+
+def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int, policy: str,
+              rundir: Path, *, lr: float = 0.05, batch: int = 8, seed: int = 0,
+              train_per_class: int | None = None, test_per_class: int | None = None,
+              budget: str | None = None, console: Console | None = None) -> TrainSummary:
+    console = console or Console()
+    if target not in DEVICE_OPENERS:
+        raise MedyateError(f"train runs on a device target: {', '.join(sorted(DEVICE_OPENERS))}"
+                           f" (got {target!r})")
+    if epochs < 1 or batch < 1 or lr <= 0:
+        raise MedyateError("--epochs and --batch must be >= 1 and --lr > 0")
+    if not model.is_file():
+        raise MedyateError(f"model file not found: {model}")
+    graph = load_graph(model)
+    plan = Plan.load(plan_path)
+    if budget is not None:
+        plan = Plan(parse_budget(budget), plan.layers, plan.extra)
+    input_shape = graph.tensors[graph.input].shape
+    train_data = load_train_data(data, model, input_shape[-3:], seed=seed, train_per_class=train_per_class,
+                                 test_per_class=test_per_class)
+    built = build_device_model(target, model, plan, graph)
+    console.print(f"compiled {model.name}: {len(built.layers)} trainable layers, arena "
+                  f"{built.memory['arena_bytes']} B, channel pool "
+                  f"{built.memory['channel_pool_bytes']} B; firmware {built.build.artifact}")
+    try:
+        chooser = make_policy(policy, layer_specs(graph, built.layers), plan.budget_bytes, seed)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise MedyateError(f"policy {policy!r}: {exc}") from None
+    config = TrainConfig(epochs, lr, batch, seed)
+    run = RunFiles(rundir)
+    with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
+        device, preloaded = open_device(target, built, train_data, config, Path(tmp), console)
+        with device:
+            run.write_memory(built.memory, built.build.sizes, device.memory_report(),
+                             target=target, full_memory=built.full_memory)
+            trainer = DeviceTrainer(device, model=model, graph=graph, layers=built.layers,
+                                    policy=chooser, policy_name=policy, data=train_data,
+                                    config=config, run=run, preloaded=preloaded, console=console)
+            try:
+                summary = trainer.train()
+            except LinkError as exc:
+                raise MedyateError(f"device link failed: {exc}") from None
+            finally:
+                memory = run.write_memory(built.memory, built.build.sizes,
+                                          _safe_memory_report(device), target=target,
+                                          full_memory=built.full_memory)
+    (rundir / "summary.json").write_text(json.dumps(
+        {"initial_test_accuracy": summary.initial_test_accuracy,
+         "final_test_accuracy": summary.epochs[-1]["test_accuracy"] if summary.epochs else None,
+         "memory": memory}, indent=1) + "\n")
+    console.print(f"measured peak SRAM {memory['measured_peak_sram_bytes']} B (static RAM "
+                  f"{memory['static_ram_bytes']} B + stack high-water "
+                  f"{memory['measured_stack_bytes']} B); planned arena {memory['arena_bytes']} B "
+                  f"(lower bound {memory['arena_lower_bound_bytes']} B); run files in {rundir}")
+    return summary
+
+
+def _safe_memory_report(device: Device):  # type: ignore[no-untyped-def]
+    """The end-of-run memory report, unless the device is gone (then None)."""
+    try:
+        return device.memory_report()
+    except (LinkError, OSError):
+        return None

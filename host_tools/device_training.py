@@ -1,0 +1,241 @@
+"""The training loop on a Device: per epoch a fresh channel schedule, shuffled mini-batches
+with plain SGD (cosine learning rate after a linear warm-up, as the papers train),
+evaluation on the device, channel gradient norms back to the policy, and the run files.
+
+Samples reach the device through PSRAM when the image fits there (QEMU preloads it at
+no cost: every epoch's shuffled order plus the test split), else over the serial line.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from medyate.codegen.errors import MedyateError
+from medyate.codegen.ir import Graph
+from medyate.codegen.plan import TrainLayer
+from .device import Device, ScheduleError, write_preload_dataset
+from .messages import SampleResults
+from .policies import LayerSpec, Policy
+from .policies.base import Schedule as PolicySchedule
+from .run_files import RunFiles
+
+#: QEMU's mps2 PSRAM (toolchain.md); the device's own figure is checked after hello.
+PRELOAD_LIMIT_BYTES = 16 << 20
+#: Papers: 5 warm-up epochs; a short run warms up over at most a tenth of its steps.
+WARMUP_EPOCHS = 5
+WARMUP_MAX_FRACTION = 0.1
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int
+    lr: float = 0.05
+    batch: int = 8
+    seed: int = 0
+
+
+@dataclass
+class TrainData:
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray | None
+    y_test: np.ndarray | None
+
+
+@dataclass
+class TrainSummary:
+    initial_test_accuracy: float | None
+    epochs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def cosine_lr(step: int, total_steps: int, warmup_steps: int, base_lr: float) -> float:
+    """Linear warm-up to base_lr over warmup_steps, then cosine decay towards 0."""
+    if step < warmup_steps:
+        return base_lr * (step + 1) / warmup_steps
+    span = max(1, total_steps - warmup_steps)
+    return 0.5 * base_lr * (1.0 + math.cos(math.pi * (step - warmup_steps) / span))
+
+
+def warmup_steps_for(steps_per_epoch: int, epochs: int) -> int:
+    total = steps_per_epoch * epochs
+    return max(1, min(WARMUP_EPOCHS * steps_per_epoch, int(total * WARMUP_MAX_FRACTION)))
+
+
+def layer_specs(graph: Graph, layers: list[TrainLayer]) -> list[LayerSpec]:
+    """Policy view of the plan's layers; depth = forward order among them."""
+    order = sorted(layers, key=lambda l: graph.node_index(l.node))
+    depth = {l.index: d for d, l in enumerate(order)}
+    specs = []
+    for l in layers:
+        bias_elems = l.out_channels if l.bias is not None and l.train_bias else 0
+        specs.append(LayerSpec(l.onnx_weight, depth[l.index], l.in_channels, l.out_channels,
+                               l.slice_elems, l.plane_elems, graph.tensors[l.weight].size,
+                               bias_elems, l.input_elems))
+    return specs
+
+
+def device_schedule(schedule: PolicySchedule, layers: list[TrainLayer]) -> list[list[int]]:
+    """Per-layer channel lists in plan order (sorted), as Device.set_schedule sends them."""
+    if schedule.output_channels:
+        raise MedyateError("this firmware trains input channels only; policies that select "
+                           "output channels (neq) are not supported on the device yet")
+    return [sorted(int(c) for c in schedule.channels.get(l.onnx_weight, ())) for l in layers]
+
+
+def preload_image_bytes(data: TrainData, epochs: int) -> int:
+    per_sample = data.x_train[0].size * 4 + 2
+    test = 0 if data.x_test is None else len(data.x_test)
+    return 64 + per_sample * (epochs * len(data.x_train) + test)
+
+
+def write_preload_image(path: Path, data: TrainData, config: TrainConfig) -> Path:
+    """Every epoch's shuffled training order back to back, then the test split."""
+    xs, ys = [], []
+    for epoch in range(config.epochs):
+        order = epoch_order(len(data.x_train), config.seed, epoch)
+        xs.append(data.x_train[order])
+        ys.append(data.y_train[order])
+    if data.x_test is not None and data.y_test is not None:
+        xs.append(data.x_test)
+        ys.append(data.y_test)
+    return write_preload_dataset(path, np.concatenate(xs), np.concatenate(ys))
+
+
+def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
+    return np.random.default_rng([seed, 1000 + epoch]).permutation(count)
+
+
+class DeviceTrainer:
+    """Runs the epochs on an open Device and writes the run files after each one."""
+
+    def __init__(self, device: Device, *, model: Path, graph: Graph, layers: list[TrainLayer],
+                 policy: Policy, policy_name: str, data: TrainData, config: TrainConfig,
+                 run: RunFiles, preloaded: bool, console: Console | None = None,
+                 on_epoch: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.device, self.model, self.graph, self.layers = device, model, graph, layers
+        self.policy, self.policy_name, self.data, self.config = policy, policy_name, data, config
+        self.run, self.preloaded = run, preloaded
+        self.console = console or Console()
+        self.on_epoch = on_epoch
+        self.steps_per_epoch = math.ceil(len(data.x_train) / config.batch)
+        self.total_steps = self.steps_per_epoch * config.epochs
+        self.warmup_steps = warmup_steps_for(self.steps_per_epoch, config.epochs)
+        self.step = 0
+
+    # ------------------------------------------------------------------ pieces
+    def evaluate(self, return_logits: bool = False) -> SampleResults | None:
+        if self.data.x_test is None or self.data.y_test is None:
+            return None
+        if self.preloaded:
+            first = self.config.epochs * len(self.data.x_train)
+            return self.device.evaluate_preloaded(first, len(self.data.x_test), return_logits)
+        return self.device.evaluate(self.data.x_test, self.data.y_test, return_logits)
+
+    def _train_batch(self, epoch: int, first: int, count: int, lr: float) -> SampleResults:
+        if self.preloaded:
+            return self.device.train_preloaded(epoch * len(self.data.x_train) + first, count, lr)
+        order = epoch_order(len(self.data.x_train), self.config.seed, epoch)[first:first + count]
+        return self.device.train_batch(self.data.x_train[order], self.data.y_train[order], lr)
+
+    def _labels(self, epoch: int, first: int, count: int) -> np.ndarray:
+        order = epoch_order(len(self.data.x_train), self.config.seed, epoch)
+        return self.data.y_train[order[first:first + count]]
+
+    def set_schedule(self, epoch: int) -> PolicySchedule:
+        schedule = self.policy.schedule(epoch)
+        lists = device_schedule(schedule, self.layers)
+        try:
+            self.device.set_schedule([len(c) for c in lists], [c for cs in lists for c in cs])
+        except ScheduleError as exc:
+            raise MedyateError(f"epoch {epoch}: {exc}") from None
+        self.run.append_schedule(schedule.to_json(epoch, include_cost=True))
+        return schedule
+
+    def read_trained(self) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
+        out = {}
+        for l in self.layers:
+            bias = self.device.read_bias(l.index) if l.train_bias and l.bias is not None else None
+            out[l.index] = (self.device.read_weights(l.index), bias)
+        return out
+
+    # ------------------------------------------------------------------ epochs
+    def train(self) -> TrainSummary:
+        initial = self.evaluate()
+        self.device.epoch_stats()        # counters restart: epochs count only themselves
+        summary = TrainSummary(None if initial is None else
+                               float(np.mean(initial.predicted == self.data.y_test)))
+        if summary.initial_test_accuracy is not None:
+            self.console.print(f"pretrained model on the device: test accuracy "
+                               f"{summary.initial_test_accuracy:.4f}")
+        for epoch in range(self.config.epochs):
+            record = self.train_epoch(epoch)
+            summary.epochs.append(record)
+            if self.on_epoch:
+                self.on_epoch(record)
+        return summary
+
+    def train_epoch(self, epoch: int) -> dict[str, Any]:
+        started = time.monotonic()
+        schedule = self.set_schedule(epoch)
+        n, batch = len(self.data.x_train), self.config.batch
+        losses, correct, lr = [], 0, 0.0
+        with Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total}"),
+                      TextColumn("loss {task.fields[loss]:.4f} acc {task.fields[acc]:.3f} "
+                                 "{task.fields[rate]:.1f} samples/s lr {task.fields[lr]:.4f}"),
+                      TimeElapsedColumn(), console=self.console, transient=True) as progress:
+            task = progress.add_task("train", total=n, epoch=epoch, loss=0.0, acc=0.0,
+                                     rate=0.0, lr=0.0)
+            for first in range(0, n, batch):
+                count = min(batch, n - first)
+                lr = cosine_lr(self.step, self.total_steps, self.warmup_steps, self.config.lr)
+                results = self._train_batch(epoch, first, count, lr)
+                self.step += 1
+                losses.append(results.losses)
+                correct += int(np.sum(results.predicted == self._labels(epoch, first, count)))
+                done = first + count
+                progress.update(task, completed=done, loss=float(np.mean(np.concatenate(losses))),
+                                acc=correct / done, rate=done / (time.monotonic() - started), lr=lr)
+        train_seconds = time.monotonic() - started
+        evaluation = self.evaluate()
+        stats = self.device.epoch_stats()
+        self.policy.observe(epoch, {
+            l.onnx_weight: {c: float(v) for c, v in zip(chans, norms)}
+            for l, chans, norms in zip(self.layers, device_schedule(schedule, self.layers),
+                                       stats.channel_norms)})
+        self.run.write_finetuned(self.model, self.graph, self.layers, self.read_trained())
+        seconds = time.monotonic() - started
+        unit = stats.timer_unit
+        record: dict[str, Any] = {
+            "epoch": epoch,
+            "train_loss": float(np.mean(np.concatenate(losses))),
+            "train_accuracy": correct / n,
+            "test_accuracy": (None if evaluation is None else
+                              float(np.mean(evaluation.predicted == self.data.y_test))),
+            "samples": n, "seconds": round(seconds, 3),
+            "train_seconds": round(train_seconds, 3),
+            "samples_per_second": round(n / train_seconds, 2),
+            f"device_{unit}": stats.train.time,
+            "device_counter_unit": (f"{unit} counted on the device over this epoch's "
+                                    "training samples and updates (evaluation excluded)"),
+            f"device_eval_{unit}": stats.evaluation.time,
+            f"{unit}_per_training_sample": stats.train.time // max(1, stats.train.samples),
+            "updates": stats.num_updates,
+            "policy": self.policy_name, "lr": lr, "base_lr": self.config.lr,
+            "scheduled_channels": schedule.channel_count(), "cost_bytes": schedule.cost_bytes,
+            "data_path": "psram-preload" if self.preloaded else "serial",
+        }
+        self.run.append_metrics(record)
+        test = "" if record["test_accuracy"] is None else f" test acc {record['test_accuracy']:.4f}"
+        self.console.print(f"epoch {epoch}: loss {record['train_loss']:.4f} train acc "
+                           f"{record['train_accuracy']:.4f}{test} | {n} samples in "
+                           f"{train_seconds:.1f} s ({record['samples_per_second']} samples/s), "
+                           f"{record[f'{unit}_per_training_sample']} {unit}/sample")
+        return record

@@ -1,0 +1,107 @@
+"""The files of a `medyate train` RUNDIR (architecture.md, "RUNDIR of medyate train").
+
+    run = RunFiles(rundir)
+    run.append_metrics({...}); run.append_schedule(schedule_json)
+    run.write_memory(compile_memory, build_sizes, device_report)
+    run.write_finetuned(model_path, graph, layers, trained)   # after every epoch
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from medyate.codegen.errors import MedyateError
+from medyate.codegen.ir import Graph
+from medyate.codegen.plan import TrainLayer
+from .firmware_build import SectionSizes
+from .messages import MemoryReport
+
+#: ONNX protobufs cannot exceed 2 GiB; beyond that weights go to an external file.
+PROTOBUF_LIMIT_BYTES = 2 ** 31 - 1
+
+
+class RunFiles:
+    def __init__(self, rundir: Path) -> None:
+        self.rundir = Path(rundir)
+        try:
+            self.rundir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MedyateError(f"cannot create run directory {rundir}: {exc}") from None
+        self.metrics = self.rundir / "metrics.jsonl"
+        self.schedules = self.rundir / "schedules.jsonl"
+        self.memory = self.rundir / "memory.json"
+        self.finetuned = self.rundir / "finetuned.onnx"
+        for path in (self.metrics, self.schedules):   # a run starts its logs afresh
+            path.write_text("")
+
+    @staticmethod
+    def _append(path: Path, record: Mapping[str, Any]) -> None:
+        with open(path, "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+            handle.flush()
+
+    def append_metrics(self, record: Mapping[str, Any]) -> None:
+        self._append(self.metrics, record)
+
+    def append_schedule(self, record: Mapping[str, Any]) -> None:
+        self._append(self.schedules, record)
+
+    def write_memory(self, compiled: Mapping[str, Any], sizes: SectionSizes | None,
+                     measured: MemoryReport | None, *, target: str, full_memory: bool) -> dict:
+        """Compile-time figures beside the device-measured ones (None where not measured)."""
+        record: dict[str, Any] = {
+            "target": target,
+            "arena_bytes": compiled["arena_bytes"],
+            "arena_lower_bound_bytes": compiled["arena_lower_bound_bytes"],
+            "channel_pool_bytes": compiled["channel_pool_bytes"],
+            "budget_bytes": compiled.get("budget_bytes"),
+            "ram_weight_bytes": compiled.get("ram_weight_bytes"),
+            "flash_bytes": sizes.flash_bytes if sizes else None,
+            "static_ram_bytes": sizes.static_ram_bytes if sizes else None,
+            "reserved_stack_bytes": sizes.stack_bytes if sizes else None,
+            "linked_with_full_emulated_memory": full_memory,
+            "measured_stack_bytes": None, "measured_peak_sram_bytes": None,
+        }
+        if measured is not None:
+            record["measured_stack_bytes"] = (measured.stack_used_bytes
+                                              if measured.stack_measured else None)
+            record["measured_peak_sram_bytes"] = (measured.peak_sram_bytes
+                                                  if measured.stack_measured else None)
+            record["device_static_ram_bytes"] = measured.static_ram_bytes
+            record["device_ram_limit_bytes"] = measured.ram_bytes
+        self.memory.write_text(json.dumps(record, indent=1) + "\n")
+        return record
+
+    def write_finetuned(self, model: Path, graph: Graph, layers: list[TrainLayer],
+                        trained: Mapping[int, tuple[np.ndarray, np.ndarray | None]]) -> Path:
+        """The input model with trained IR weights written back onto its initializers.
+        trained: layer index -> (IR weight, IR bias or None), flat or shaped."""
+        proto = onnx.load(str(model))          # loads external data into the proto too
+        by_name = {init.name: init for init in proto.graph.initializer}
+        for layer in layers:
+            if layer.index not in trained:
+                continue
+            weight, bias = trained[layer.index]
+            updates = [(layer.weight, weight)]
+            if bias is not None and layer.bias is not None and layer.train_bias:
+                updates.append((layer.bias, bias))
+            for ir_name, after in updates:
+                tensor = graph.tensors[ir_name]
+                binding = tensor.binding
+                assert binding is not None and tensor.data is not None
+                init = by_name[binding.onnx_name]
+                orig = numpy_helper.to_array(init)
+                new = binding.write_back(orig, tensor.data, np.asarray(after).reshape(tensor.shape))
+                init.CopyFrom(numpy_helper.from_array(new.astype(orig.dtype), init.name))
+        tmp = self.finetuned.with_suffix(".onnx.tmp")
+        external = proto.ByteSize() > PROTOBUF_LIMIT_BYTES
+        onnx.save_model(proto, str(tmp), save_as_external_data=external,
+                        location=self.finetuned.name + ".data" if external else None)
+        os.replace(tmp, self.finetuned)   # an interrupted write never leaves half a model
+        return self.finetuned
