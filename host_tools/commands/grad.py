@@ -5,8 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
+from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.errors import DataError, MedyateError
 from medyate.codegen.frontend import load_graph
+from medyate.codegen.gradients import run_reference_batch
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
 from medyate.host_tools.targets import grad_target
 
@@ -21,8 +23,13 @@ def load_array(path: Path, what: str) -> np.ndarray:
 
 
 def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: Path,
-             labels: Path, target: str, output: Path) -> None:
+             labels: Path, target: str, output: Path, *, compress: str | None = None,
+             eps: float = 0.9, rank: int | None = None) -> None:
     compute = grad_target(target)
+    config = CompressionConfig(compress, eps, rank) if compress else None
+    if config is not None and target != "reference":
+        raise MedyateError("compression is implemented on the reference target only "
+                           f"(not yet on '{target}')")
     graph = load_graph(model)
     plan = Plan.load(plan_path)
     layers = resolve_layers(graph, plan)
@@ -30,11 +37,21 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
     schedule.for_layers(layers)           # validate before any work
     x = load_array(inputs, "inputs")
     y = load_array(labels, "labels")
-    result = compute(model=model, graph=graph, plan=plan, layers=layers, schedule=schedule,
-                     x=x, y=y)
+    stats: dict[str, dict[str, object]] = {}
+    if config is not None:
+        result, executor = run_reference_batch(graph, layers, schedule, x, y, compress=config)
+        stats = executor.compression_stats()
+    else:
+        result = compute(model=model, graph=graph, plan=plan, layers=layers,
+                         schedule=schedule, x=x, y=y)
     try:
         np.savez(output, **result)
     except OSError as exc:
         raise MedyateError(f"cannot write {output}: {exc}") from None
     print(f"loss {float(result['loss']):.6f} over {x.shape[0]} samples; "
           f"{len(result) - 2} gradients written to {output}")
+    if stats:
+        raw = sum(int(s["raw_bytes"]) for s in stats.values())        # type: ignore[call-overload]
+        peak = sum(int(s["peak_bytes"]) for s in stats.values())      # type: ignore[call-overload]
+        print(f"{compress} activations: {peak} B at peak per sample (sum of per-layer peaks) "
+              f"instead of {raw} B raw over {len(stats)} layers")
