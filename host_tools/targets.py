@@ -39,6 +39,6 @@ def grad_target(name: str) -> GradFunction:
 def _load_device_targets() -> None:
     """Device targets live in their own module (they need the compiler and firmware)."""
     try:
-        from . import device_targets  # noqa: F401
+        from . import device_targets, qemu_targets  # noqa: F401
     except ImportError:
         pass

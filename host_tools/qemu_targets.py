@@ -1,0 +1,67 @@
+"""`grad` on an emulated Cortex-M: the generated C in the real firmware under QEMU.
+
+The channel pool is sized to hold the requested schedule (grad is a checking tool, as on
+the host target); if the firmware then exceeds the board's default RAM/flash limits, it
+is linked with the emulated machine's whole memory, and that is printed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medyate.codegen.errors import MedyateError
+from medyate.codegen.gradients import check_batch
+from medyate.codegen.ir import Graph
+from medyate.codegen.plan import Plan, Schedule, TrainLayer
+from .device import Device, ModelHashMismatch, ScheduleError
+from .device_model import build_device_model
+from .device_targets import grad_pool_bytes, onnx_grads_from_ir
+from .link import LinkError
+from .targets import register_grad_target
+
+
+def device_grads(device: Device, graph: Graph, layers: list[TrainLayer], schedule: Schedule,
+                 x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """One forward + backward per sample with gradients accumulated, no update; mean."""
+    lists = schedule.for_layers(layers)
+    try:
+        device.set_schedule([len(c) for c in lists], [int(c) for cs in lists for c in cs])
+    except ScheduleError as exc:
+        raise MedyateError(str(exc)) from None
+    device.zero_grad()
+    results = device.train_samples(x.reshape(len(x), -1), y)
+    n = len(x)
+    weight_grads = [device.read_weight_grad(l.index) / n for l in layers]
+    bias_grads = [device.read_bias_grad(l.index) / n if l.train_bias else None for l in layers]
+    logits = device.evaluate(x.reshape(len(x), -1), y, return_logits=True).logits
+    out = {"loss": np.float32(np.mean(results.losses)), "logits": np.asarray(logits, np.float32)}
+    out.update(onnx_grads_from_ir(graph, layers, weight_grads, bias_grads))
+    return out
+
+
+def qemu_grads(target: str, *, model: Path, graph: Graph, plan: Plan, layers: list[TrainLayer],
+               schedule: Schedule, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    x, y = check_batch(graph, x, y)
+    built = build_device_model(target, model, plan, graph,
+                               pool_bytes=grad_pool_bytes(layers, plan, schedule),
+                               allow_full_memory=True)
+    if built.full_memory:
+        print(f"note: the firmware does not fit the board's default memory with a channel "
+              f"pool of {built.memory['channel_pool_bytes']} B; linked with the emulated "
+              f"machine's full memory instead")
+    try:
+        with Device.open_qemu(built.build.artifact, expected_model_hash=built.model_hash) as device:
+            return device_grads(device, graph, built.layers, schedule, x, y)
+    except ModelHashMismatch as exc:
+        raise MedyateError(str(exc)) from None
+    except (LinkError, OSError) as exc:
+        raise MedyateError(f"QEMU device failed: {exc}") from None
+
+
+@register_grad_target("qemu-mps2-an386")
+def _mps2_an386(**kwargs: Any) -> dict[str, np.ndarray]:
+    kwargs.pop("target", None)
+    known = {k: kwargs[k] for k in ("model", "graph", "plan", "layers", "schedule", "x", "y")}
+    return qemu_grads("qemu-mps2-an386", **known)
