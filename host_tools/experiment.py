@@ -1,0 +1,222 @@
+"""Experiment harness: policies x budgets x seeds x (model, source->target task) on the
+host target (the generated C compiled natively). Runs in a process pool; each process
+loads its own private copy of every model library (the model state is static C).
+
+Outputs in OUT: ``results.jsonl`` (one JSON object per run), ``results.md`` (mean +- std
+over seeds and paired differences against ``trady`` with 95% t intervals) and PNG plots.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medyate import PROJECT_ROOT
+from medyate.codegen.errors import MedyateError
+from medyate.host_tools.budget import InfeasibleBudget, parse_budget
+
+MEMORY_KEYS = ("arena_bytes", "arena_lower_bound_bytes", "channel_pool_bytes",
+               "const_weight_bytes", "ram_weight_bytes", "bias_grad_bytes")
+# Policies the generated C cannot run: it schedules INPUT channels only.
+UNSUPPORTED = {"neq": "selects output-channel neurons; the generated C schedules input channels only"}
+
+
+@dataclass(frozen=True)
+class Task:
+    model: str            # path (relative to the repo root or absolute)
+    target: str           # dataset name of the target task
+    per_class: int
+    test_per_class: int
+
+    @property
+    def label(self) -> str:
+        from medyate.host_tools.ranking import model_card
+        card = model_card(resolve_path(self.model)) or {}
+        return f"{Path(self.model).stem}: {card.get('dataset', '?')}->{self.target} @{self.per_class}/class"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    task: Task
+    policy: str
+    budget: str
+    seed: int
+    epochs: int
+    batch_size: int
+    lr: float
+    warmup_epochs: float
+    method: str
+    ranking_path: str
+    build_root: str
+
+
+def resolve_path(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    try:
+        config = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise MedyateError(f"experiment config not found: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise MedyateError(f"config {path} is not valid JSON: {exc}") from None
+    for key in ("policies", "budgets", "seeds", "tasks", "epochs"):
+        if key not in config:
+            raise MedyateError(f"config {path} lacks '{key}'")
+    from medyate.host_tools.policies import POLICIES
+    unknown = [p for p in config["policies"] if p not in POLICIES]
+    if unknown:
+        raise MedyateError(f"config names unknown policies {unknown}; known: {sorted(POLICIES)}")
+    for budget in config["budgets"]:
+        parse_budget(budget)
+    return config
+
+
+def _tasks(config: dict[str, Any]) -> list[Task]:
+    return [Task(t["model"], t["target"], int(t["per_class"]), int(t.get("test_per_class", 50)))
+            for t in config["tasks"]]
+
+
+# ---------------------------------------------------------------- ranking pass
+def rank_tasks(config: dict[str, Any], out: Path) -> dict[tuple[Task, int], Path]:
+    """One ranking pass per (task, seed) on that seed's training subset (serial: the
+    ranking library is shared)."""
+    from medyate.host_tools.ranking import prepare_data, rank_model
+    rank = config.get("rank", {})
+    paths: dict[tuple[Task, int], Path] = {}
+    (out / "rankings").mkdir(parents=True, exist_ok=True)
+    for task in _tasks(config):
+        model = resolve_path(task.model)
+        for seed in config["seeds"]:
+            path = out / "rankings" / f"{model.stem}-{task.target}-{task.per_class}-s{seed}.json"
+            if not path.exists():
+                data = prepare_data(model, task.target, per_class=task.per_class, seed=seed)
+                doc = rank_model(model, task.target, batches=int(rank.get("batches", 4)),
+                                 batch_size=int(rank.get("batch_size", 16)), seed=seed,
+                                 target="host", dataset=data)
+                path.write_text(json.dumps(doc))
+            paths[(task, seed)] = path
+    return paths
+
+
+# ---------------------------------------------------------------------- one run
+def _locked_build(key: str, build_root: Path, model: Path, plan: Any) -> tuple[Path, dict[str, Any]]:
+    """Compile + build once per plan; concurrent workers wait for each other."""
+    from medyate.codegen.compiler import compile_model
+    from medyate.host_tools.host_model import build_host_library
+    outdir = build_root / key
+    build_root.mkdir(parents=True, exist_ok=True)
+    with open(build_root / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        compile_model(model, plan, outdir)
+        lib = build_host_library(outdir)
+        memory = json.loads((outdir / "memory.json").read_text())
+    return lib, memory
+
+
+_MODELS: dict[str, Any] = {}
+
+
+def run_one(spec: RunSpec) -> dict[str, Any]:
+    """One training run; never raises for an infeasible or unsupported combination."""
+    from medyate.codegen.frontend import load_graph
+    from medyate.codegen.plan import Plan, resolve_layers
+    from medyate.host_tools.commands.plan import plan_document
+    from medyate.host_tools.host_model import load_private
+    from medyate.host_tools.host_trainer import TrainConfig, train_host
+    from medyate.host_tools.policies import make_policy
+    from medyate.host_tools.ranking import layer_specs, prepare_data
+
+    record: dict[str, Any] = {"model": Path(spec.task.model).stem, "task": spec.task.label,
+                              "target": spec.task.target, "per_class": spec.task.per_class,
+                              "policy": spec.policy, "budget": spec.budget,
+                              "budget_bytes": parse_budget(spec.budget), "seed": spec.seed,
+                              "epochs": spec.epochs}
+    if spec.policy in UNSUPPORTED:
+        return {**record, "status": "unsupported", "reason": UNSUPPORTED[spec.policy]}
+    start = time.perf_counter()
+    model_path = resolve_path(spec.task.model)
+    try:
+        plan_dict = plan_document(model_path, spec.budget, ranking=Path(spec.ranking_path),
+                                  policy=spec.policy, method=spec.method, seed=spec.seed)
+    except MedyateError as exc:
+        cause = exc.__cause__ or exc.__context__
+        return {**record, "status": "infeasible", "reason": str(exc),
+                "required_bytes": getattr(cause, "required_bytes", None)}
+    # Compile only what the C needs (layers + budget) so seeds share one library.
+    plan = Plan(plan_dict["budget_bytes"], plan_dict["layers"])
+    key = hashlib.sha256(json.dumps([str(model_path), plan.to_dict()], sort_keys=True)
+                         .encode()).hexdigest()[:16]
+    lib, memory = _locked_build(key, Path(spec.build_root), model_path, plan)
+    graph = load_graph(model_path)
+    layers = resolve_layers(graph, plan)
+    specs = layer_specs(graph, layers)
+    ranking = json.loads(Path(spec.ranking_path).read_text())
+    stats = {s.weight: np.asarray(ranking["stats"][s.weight]) for s in specs}
+    policy = make_policy(spec.policy, specs, plan.budget_bytes, spec.seed, stats,
+                         **plan_dict.get("policy_options", {}))
+    host = _MODELS.get(str(lib)) or load_private(lib, f"p{os.getpid()}")
+    _MODELS[str(lib)] = host
+    host.reset_weights()
+    data = prepare_data(model_path, spec.task.target, per_class=spec.task.per_class,
+                        seed=spec.seed, test_per_class=spec.task.test_per_class)
+    classes = int(graph.tensors[graph.output].size)
+    initial = None
+    from medyate.host_tools.host_trainer import evaluate
+    initial = evaluate(host, data.x_test, data.y_test, classes)
+    metrics = train_host(host, layers, policy, data.x_train, data.y_train, data.x_test, data.y_test,
+                         classes, TrainConfig(spec.epochs, spec.batch_size, spec.lr,
+                                              spec.warmup_epochs, seed=spec.seed))
+    return {**record, "status": "ok", "layers": [l["weight"] for l in plan.layers],
+            "initial_accuracy": initial,
+            "accuracy_per_epoch": [m["test_accuracy"] for m in metrics],
+            "final_accuracy": metrics[-1]["test_accuracy"],
+            "train_loss_per_epoch": [m["train_loss"] for m in metrics],
+            "schedule_cost_bytes": [m["schedule_cost_bytes"] for m in metrics],
+            "channels_per_epoch": [m["channels"] for m in metrics],
+            "memory_compile_time": {k: memory[k] for k in MEMORY_KEYS if k in memory},
+            "memory_note": "host target: compile-time figures from memory.json; no device measurement",
+            "seconds": round(time.perf_counter() - start, 2)}
+
+
+# -------------------------------------------------------------------- the sweep
+def expand(config: dict[str, Any], rankings: dict[tuple[Task, int], Path], out: Path) -> list[RunSpec]:
+    build_root = str(out / "build")
+    return [RunSpec(task, policy, budget, int(seed), int(config["epochs"]),
+                    int(config.get("batch_size", 16)), float(config.get("lr", 0.05)),
+                    float(config.get("warmup_epochs", 1.0)), config.get("method", "rgn"),
+                    str(rankings[(task, seed)]), build_root)
+            for task in _tasks(config) for budget in config["budgets"]
+            for policy in config["policies"] for seed in config["seeds"]]
+
+
+def run_experiment(config_path: Path, out: Path, jobs: int = 2) -> list[dict[str, Any]]:
+    config = load_config(config_path)
+    out.mkdir(parents=True, exist_ok=True)
+    rankings = rank_tasks(config, out)
+    specs = expand(config, rankings, out)
+    results: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    with open(out / "results.jsonl", "w") as sink:
+        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for record in pool.map(run_one, specs):
+                results.append(record)
+                sink.write(json.dumps(record) + "\n")
+                sink.flush()
+    from medyate.host_tools.experiment_report import write_report
+    write_report(results, out, config, config_path.name, time.perf_counter() - started, jobs)
+    return results
+
+
+def spec_dict(spec: RunSpec) -> dict[str, Any]:
+    return asdict(spec)

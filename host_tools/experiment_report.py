@@ -1,0 +1,146 @@
+"""Results of an experiment sweep: the Markdown table (mean +- std over seeds, paired
+differences against `trady` with 95% t intervals) and the PNG plots."""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BASELINE = "trady"
+# two-sided 95% Student t quantiles by degrees of freedom
+T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
+       9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}
+
+
+def t95(df: int) -> float:
+    if df in T95:
+        return T95[df]
+    larger = [d for d in T95 if d >= df]
+    return T95[min(larger)] if larger else 1.96
+
+
+def paired_ci(diffs: list[float]) -> tuple[float, float, float] | None:
+    """Mean difference and its 95% interval; None with fewer than two pairs."""
+    if len(diffs) < 2:
+        return None
+    d = np.asarray(diffs, dtype=np.float64)
+    half = t95(len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
+
+
+def _group(results: list[dict[str, Any]]) -> dict[tuple[str, int, str], dict[int, dict[str, Any]]]:
+    groups: dict[tuple[str, int, str], dict[int, dict[str, Any]]] = defaultdict(dict)
+    for r in results:
+        groups[(r["task"], r["budget_bytes"], r["policy"])][r["seed"]] = r
+    return groups
+
+
+def table_markdown(results: list[dict[str, Any]], policies: list[str]) -> str:
+    groups = _group(results)
+    lines = ["| task | budget | policy | final acc. % (mean +- std, n) | vs trady, points [95% CI] | "
+             "schedule cost (mean B) | arena B (compile-time) |",
+             "|---|---|---|---|---|---|---|"]
+    tasks = list(dict.fromkeys(r["task"] for r in results))
+    for task in tasks:
+        budgets = sorted({r["budget_bytes"] for r in results if r["task"] == task})
+        for budget in budgets:
+            label = next(r["budget"] for r in results if r["budget_bytes"] == budget)
+            base = groups.get((task, budget, BASELINE), {})
+            for policy in policies:
+                runs = groups.get((task, budget, policy), {})
+                ok = {s: r for s, r in runs.items() if r["status"] == "ok"}
+                if not ok:
+                    status = next(iter(runs.values()), {"status": "missing", "reason": ""})
+                    reason = status.get("reason", "")
+                    lines.append(f"| {task} | {label} | {policy} | {status['status']}: {reason} | | | |")
+                    continue
+                acc = np.array([100 * r["final_accuracy"] for r in ok.values()])
+                std = acc.std(ddof=1) if len(acc) > 1 else 0.0
+                diffs = [100 * (ok[s]["final_accuracy"] - base[s]["final_accuracy"])
+                         for s in ok if s in base and base[s]["status"] == "ok"]
+                if policy == BASELINE:
+                    versus = "(baseline)"
+                else:
+                    ci = paired_ci(diffs)
+                    if ci is None:
+                        versus = "n < 2"
+                    else:
+                        verdict = "within noise" if ci[1] <= 0 <= ci[2] else ("better" if ci[0] > 0 else "worse")
+                        versus = f"{ci[0]:+.1f} [{ci[1]:+.1f}, {ci[2]:+.1f}] {verdict}"
+                cost = np.mean([np.mean(r["schedule_cost_bytes"]) for r in ok.values()])
+                arena = next(iter(ok.values()))["memory_compile_time"].get("arena_bytes", "")
+                lines.append(f"| {task} | {label} | {policy} | {acc.mean():.1f} +- {std:.1f} (n={len(acc)}) | "
+                             f"{versus} | {cost:,.0f} | {arena:,} |")
+    return "\n".join(lines)
+
+
+def plot_results(results: list[dict[str, Any]], policies: list[str], out: Path) -> list[Path]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ok = [r for r in results if r["status"] == "ok"]
+    tasks = list(dict.fromkeys(r["task"] for r in ok))
+    paths = []
+    if not tasks:
+        return paths
+    fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4.5), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        for policy in policies:
+            runs = [r for r in ok if r["task"] == task and r["policy"] == policy]
+            budgets = sorted({r["budget_bytes"] for r in runs})
+            if not budgets:
+                continue
+            means = [100 * np.mean([r["final_accuracy"] for r in runs if r["budget_bytes"] == b]) for b in budgets]
+            stds = [100 * np.std([r["final_accuracy"] for r in runs if r["budget_bytes"] == b]) for b in budgets]
+            ax.errorbar([b / 1024 for b in budgets], means, yerr=stds, marker="o", capsize=3, label=policy)
+        ax.set_xscale("log")
+        ax.set_xlabel("budget (KiB)")
+        ax.set_ylabel("final test accuracy (%)")
+        ax.set_title(task, fontsize=9)
+    axes[0][-1].legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    paths.append(out / "accuracy_vs_budget.png")
+    fig.savefig(paths[-1], dpi=90)
+    plt.close(fig)
+    budgets_all = sorted({r["budget_bytes"] for r in ok})
+    fig, axes = plt.subplots(len(tasks), len(budgets_all), figsize=(4.5 * len(budgets_all), 3.5 * len(tasks)),
+                             squeeze=False)
+    for row, task in zip(axes, tasks):
+        for ax, budget in zip(row, budgets_all):
+            for policy in policies:
+                runs = [r for r in ok if r["task"] == task and r["policy"] == policy and r["budget_bytes"] == budget]
+                if runs:
+                    curve = 100 * np.mean([r["accuracy_per_epoch"] for r in runs], axis=0)
+                    ax.plot(np.arange(1, len(curve) + 1), curve, marker=".", label=policy)
+            ax.set_title(f"{task}\nbudget {budget / 1024:g} KiB", fontsize=8)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel("test accuracy (%)")
+    axes[0][-1].legend(fontsize=7)
+    fig.tight_layout()
+    paths.append(out / "accuracy_vs_epoch.png")
+    fig.savefig(paths[-1], dpi=90)
+    plt.close(fig)
+    return paths
+
+
+def write_report(results: list[dict[str, Any]], out: Path, config: dict[str, Any], config_name: str,
+                 seconds: float, jobs: int) -> Path:
+    policies = list(config["policies"])
+    ok = sum(r["status"] == "ok" for r in results)
+    text = [f"# Experiment `{config_name}`", "",
+            f"{len(results)} runs ({ok} trained), {jobs} worker processes, wall time {seconds:.0f} s "
+            f"(measured). Host target: the generated C compiled natively. Epochs {config['epochs']}, "
+            f"batch {config.get('batch_size', 16)}, SGD lr {config.get('lr', 0.05)} with cosine decay "
+            f"and {config.get('warmup_epochs', 1.0)} warm-up epoch(s), seeds {config['seeds']}.",
+            "", "Paired differences are per seed against `trady` (same data subset, same seed); "
+            "\"within noise\" = the 95% t interval contains 0. Memory: the arena column is the "
+            "compile-time plan from memory.json (the host has no device measurement).", "",
+            table_markdown(results, policies), "",
+            "Plots: `accuracy_vs_budget.png`, `accuracy_vs_epoch.png`. Raw runs: `results.jsonl`.", ""]
+    plot_results(results, policies, out)
+    path = out / "results.md"
+    path.write_text("\n".join(text))
+    return path
