@@ -33,6 +33,7 @@ import numpy as np
 
 from .errors import MedyateError
 from .ir import Node
+from .ops.conv import conv_weight_grad_slices
 from .ops.gemm import gemm_weight_grad_slices
 from .plan import FLOAT_BYTES, TrainLayer
 
@@ -162,6 +163,8 @@ def conv_weight_grad_from_factors(node: Node, block: Tucker, channels: np.ndarra
     n_sel = len(channels)
     if n_sel == 0 or 0 in block.ranks:
         return np.zeros((n_sel, og, kh, kw), dtype=dy.dtype)
+    if block.factors[1] is None and block.factors[2] is None:
+        return _svd_weight_grad(node, block, channels, dy, w_shape)
     (h, w), (oh, ow) = block.shape[1:], dy.shape[1:]
     t, l, _, _ = node.attrs["pads"]
     sh, sw = node.attrs["strides"]
@@ -180,6 +183,24 @@ def conv_weight_grad_from_factors(node: Node, block: Tucker, channels: np.ndarra
     return np.einsum("nbc,nobkcl->nokl", per_channel_core, z2[inverse], optimize=True)
 
 
+def _svd_weight_grad(node: Node, block: Tucker, channels: np.ndarray, dy: np.ndarray,
+                     w_shape: tuple[int, ...]) -> np.ndarray:
+    """svd (spatial modes uncompressed): the K core planes are K virtual input channels.
+    One group: dW = U1 @ (weight grad of the core planes); several groups: each channel's
+    plane U1[n] @ core is rebuilt one at a time against its own group's dY."""
+    cg = w_shape[1]
+    u1, core = block.factors[0], block.core
+    groups = np.asarray(channels) // cg
+    if len(np.unique(groups)) == 1:
+        virtual = np.full(core.shape[0], channels[0])                # all in that group
+        z = conv_weight_grad_slices(node, core, virtual, dy, w_shape)  # (K, og, KH, KW)
+        return np.einsum("na,aokl->nokl", u1, z, optimize=True)
+    return np.concatenate([
+        conv_weight_grad_slices(node, np.tensordot(u1[j], core, axes=1)[None],
+                                np.asarray(channels)[j:j + 1], dy, w_shape)
+        for j in range(len(channels))])
+
+
 def zpath_work_floats(node: Node, block: Tucker, channels: np.ndarray,
                       dy_shape: tuple[int, ...], w_shape: tuple[int, ...]) -> int:
     """Floats of the Z-path intermediates (windowed factors, z1, z2, z3) for one block."""
@@ -190,6 +211,8 @@ def zpath_work_floats(node: Node, block: Tucker, channels: np.ndarray,
     k1, k2, k3 = block.ranks
     oh, ow = dy_shape[1:]
     groups = len(np.unique(np.asarray(channels) // cg)) if len(channels) else 0
+    if block.factors[1] is None and block.factors[2] is None:      # svd: see _svd_weight_grad
+        return int(k1 * og * kh * kw if groups == 1 else block.shape[1] * block.shape[2])
     z3 = k1 * og * kh * kw if groups == 1 else len(channels) * k2 * k3
     return int(k2 * kh * oh + k3 * kw * ow + groups * og * k2 * kh * ow
                + groups * og * k2 * kh * k3 * kw + z3)
