@@ -221,13 +221,14 @@ def zpath_work_floats(node: Node, block: Tucker, channels: np.ndarray,
 def compress_work_floats(method: str, shape: tuple[int, int, int],
                          ranks: tuple[int, int, int]) -> int:
     """Floats a compressor needs besides the stored factors (largest mode at a time).
-    svd/hosvd: the full SVD of an unfolding (U and singular values, M x min(M, rest));
+    svd/hosvd: the thin SVD of an unfolding as numpy computes it (U, s and Vt, r = min(M, rest));
     asi: the (rest x K) and (M x K) products of one subspace iteration."""
     total = int(np.prod(shape))
     modes = (0,) if method == "svd" else (0, 1, 2)
     if method == "asi":
         return max(total // shape[m] * ranks[m] + shape[m] * ranks[m] for m in modes)
-    return max(shape[m] * min(shape[m], total // shape[m]) + shape[m] for m in modes)
+    thin = [min(shape[m], total // shape[m]) for m in range(3)]
+    return max(thin[m] * (shape[m] + 1 + total // shape[m]) for m in modes)
 
 
 # ------------------------------------------------------------------ configuration + state
