@@ -137,3 +137,43 @@ def test_exported_caches_per_session(export_dir: Path) -> None:
     stamp = first.stat().st_mtime_ns
     assert exported("plain_cnn", "torchscript", False, export_dir) == first
     assert first.stat().st_mtime_ns == stamp
+
+
+# --------------------------------------------------------------------------- shipped models
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+SHIPPED_CARDS = sorted(MODELS_DIR.glob("*.json"))
+
+
+def test_the_four_shipped_models_are_there() -> None:
+    names = {card.stem for card in SHIPPED_CARDS}
+    assert {"mbv2_fashion_mnist", "mbv2_mnist", "cnn4_fashion_mnist", "cnn4_mnist"} <= names
+
+
+@pytest.mark.parametrize("card_path", SHIPPED_CARDS, ids=[card.stem for card in SHIPPED_CARDS])
+def test_shipped_model_matches_its_card(card_path: Path) -> None:
+    import hashlib
+    import json
+
+    from medyate.host_tools.datasets import load_dataset
+
+    card = json.loads(card_path.read_text())
+    path = MODELS_DIR / card["onnx"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == card["onnx_sha256"]
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model)
+    assert model.opset_import[0].version == card["exporter"]["opset"]
+    assert all(not t.name.startswith("onnx::") for t in model.graph.initializer)
+    assert _ops(path)["BatchNormalization"] == 0
+    assert sum(int(np.prod(t.dims)) for t in model.graph.initializer) == card["onnx_parameters"]
+    assert card["onnx_parameters"] <= card["parameters"]  # folded BN: one bias for gamma and beta
+
+    norm = card["input_normalisation"]
+    data = load_dataset(card["dataset"], test_per_class=50, seed=0).normalise(norm["mean"], norm["std"])
+    assert len(card["classes"]) == data.num_classes
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert list(session.get_inputs()[0].shape) == card["input_shape"]
+    input_name = session.get_inputs()[0].name
+    predictions = [int(session.run(None, {input_name: x[None]})[0].argmax()) for x in data.x_test]
+    accuracy = float(np.mean(np.array(predictions) == data.y_test))
+    # 500 of the 10k test images: the card's figure within sampling noise.
+    assert abs(accuracy - card["test_accuracy"]) < 0.04, (accuracy, card["test_accuracy"])

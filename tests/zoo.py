@@ -159,11 +159,12 @@ class CNN4(nn.Module):
 
 
 def mbv2_shipped(in_channels: int = 1, num_classes: int = 10) -> MobileNetV2Like:
-    """The shipped MobileNetV2-style network for 1x28x28 input (about 50k parameters)."""
+    """The shipped MobileNetV2-style network for 1x28x28 input (48,874 parameters):
+    28x28 -> stem stride 2 -> 14x14 -> 7x7 -> 4x4 -> GlobalAveragePool -> Linear."""
     return MobileNetV2Like(in_channels, stem=16, head=160, num_classes=num_classes, blocks=[
         (1, 16, 1, 3),
         (4, 24, 2, 3), (4, 24, 1, 3),
-        (4, 40, 2, 3), (4, 40, 1, 3),
+        (4, 48, 2, 3), (4, 48, 1, 3),
     ])
 
 
