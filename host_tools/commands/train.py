@@ -131,10 +131,15 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
         {"initial_test_accuracy": summary.initial_test_accuracy,
          "final_test_accuracy": summary.epochs[-1]["test_accuracy"] if summary.epochs else None,
          "memory": memory}, indent=1) + "\n")
-    console.print(f"measured peak SRAM {memory['measured_peak_sram_bytes']} B (static RAM "
-                  f"{memory['static_ram_bytes']} B + stack high-water "
-                  f"{memory['measured_stack_bytes']} B); planned arena {memory['arena_bytes']} B "
-                  f"(lower bound {memory['arena_lower_bound_bytes']} B); run files in {rundir}")
+    if memory["measured_peak_sram_bytes"] is None:
+        console.print(f"peak SRAM: not measured on the {target} target; planned arena "
+                      f"{memory['arena_bytes']} B; run files in {rundir}")
+    else:
+        console.print(f"measured peak SRAM {memory['measured_peak_sram_bytes']} B (static RAM "
+                      f"{memory['static_ram_bytes']} B + stack high-water "
+                      f"{memory['measured_stack_bytes']} B); planned arena "
+                      f"{memory['arena_bytes']} B (lower bound "
+                      f"{memory['arena_lower_bound_bytes']} B); run files in {rundir}")
     return summary
 
 
