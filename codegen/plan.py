@@ -30,6 +30,11 @@ def read_json(path: str | Path, what: str) -> dict[str, Any]:
     return data
 
 
+def _check_format(data: dict[str, Any], expected: str, where: str) -> None:
+    if data.get("format") != expected:
+        raise PlanError(f"{where}: format is {data.get('format')!r}, expected {expected!r}")
+
+
 @dataclass
 class TrainLayer:
     """One plan layer, resolved against the IR."""
@@ -69,8 +74,7 @@ class Plan:
 
     @staticmethod
     def from_dict(data: dict[str, Any], where: str = "plan") -> "Plan":
-        if data.get("format") != PLAN_FORMAT:
-            raise PlanError(f"{where}: format is {data.get('format')!r}, expected {PLAN_FORMAT!r}")
+        _check_format(data, PLAN_FORMAT, where)
         layers = data.get("layers")
         if not isinstance(layers, list) or not all(isinstance(l, dict) and "weight" in l
                                                    for l in layers):
@@ -149,9 +153,7 @@ class Schedule:
 
     @staticmethod
     def from_dict(data: dict[str, Any], where: str = "schedule") -> "Schedule":
-        if data.get("format") != SCHEDULE_FORMAT:
-            raise PlanError(f"{where}: format is {data.get('format')!r}, "
-                            f"expected {SCHEDULE_FORMAT!r}")
+        _check_format(data, SCHEDULE_FORMAT, where)
         channels = data.get("channels", {})
         if not isinstance(channels, dict):
             raise PlanError(f"{where}: 'channels' must map weight names to channel lists")

@@ -21,12 +21,23 @@ import numpy as np
 
 from medyate import PROJECT_ROOT
 from medyate.codegen.errors import MedyateError
-from medyate.host_tools.budget import InfeasibleBudget, parse_budget
+from medyate.host_tools.budget import parse_budget
 
 MEMORY_KEYS = ("arena_bytes", "arena_lower_bound_bytes", "channel_pool_bytes",
                "const_weight_bytes", "ram_weight_bytes", "bias_grad_bytes")
 # Policies the generated C cannot run: it schedules INPUT channels only.
 UNSUPPORTED = {"neq": "selects output-channel neurons; the generated C schedules input channels only"}
+# A config policy entry "NAME@METHOD" (e.g. "trady@lara") runs policy NAME with layer
+# pre-selection METHOD instead of the config's "method", so one sweep can compare
+# TraDy's RGN layer choice with LaRa's under the same channel policy and seeds.
+METHOD_SEPARATOR = "@"
+LAYER_METHODS = ("rgn", "lara")
+
+
+def split_policy(entry: str, default_method: str) -> tuple[str, str]:
+    """'trady@lara' -> ('trady', 'lara'); a bare 'trady' -> ('trady', default_method)."""
+    name, _, method = entry.partition(METHOD_SEPARATOR)
+    return name, method or default_method
 
 
 @dataclass(frozen=True)
@@ -38,8 +49,8 @@ class Task:
 
     @property
     def label(self) -> str:
-        from medyate.host_tools.ranking import model_card
-        card = model_card(resolve_path(self.model)) or {}
+        from medyate.host_tools.model_data import model_card
+        card = model_card(resolve_path(self.model))
         return f"{Path(self.model).stem}: {card.get('dataset', '?')}->{self.target} @{self.per_class}/class"
 
 
@@ -64,19 +75,20 @@ def resolve_path(path: str) -> Path:
 
 
 def load_config(path: Path) -> dict[str, Any]:
-    try:
-        config = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise MedyateError(f"experiment config not found: {path}") from None
-    except json.JSONDecodeError as exc:
-        raise MedyateError(f"config {path} is not valid JSON: {exc}") from None
+    from medyate.codegen.plan import read_json
+    config = read_json(path, "experiment config")
     for key in ("policies", "budgets", "seeds", "tasks", "epochs"):
         if key not in config:
             raise MedyateError(f"config {path} lacks '{key}'")
     from medyate.host_tools.policies import POLICIES
-    unknown = [p for p in config["policies"] if p not in POLICIES]
+    default_method = config.get("method", "rgn")
+    entries = [split_policy(p, default_method) for p in config["policies"]]
+    unknown = [name for name, _ in entries if name not in POLICIES]
     if unknown:
         raise MedyateError(f"config names unknown policies {unknown}; known: {sorted(POLICIES)}")
+    bad_methods = sorted({method for _, method in entries if method not in LAYER_METHODS})
+    if bad_methods:
+        raise MedyateError(f"config names unknown layer methods {bad_methods}; known: {list(LAYER_METHODS)}")
     for budget in config["budgets"]:
         parse_budget(budget)
     return config
@@ -91,7 +103,8 @@ def _tasks(config: dict[str, Any]) -> list[Task]:
 def rank_tasks(config: dict[str, Any], out: Path) -> dict[tuple[Task, int], Path]:
     """One ranking pass per (task, seed) on that seed's training subset (serial: the
     ranking library is shared)."""
-    from medyate.host_tools.ranking import prepare_data, rank_model
+    from medyate.host_tools.model_data import prepare_data
+    from medyate.host_tools.ranking import rank_model
     rank = config.get("rank", {})
     paths: dict[tuple[Task, int], Path] = {}
     (out / "rankings").mkdir(parents=True, exist_ok=True)
@@ -135,20 +148,23 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     from medyate.host_tools.host_model import load_private
     from medyate.host_tools.host_trainer import TrainConfig, train_host
     from medyate.host_tools.policies import make_policy
-    from medyate.host_tools.ranking import layer_specs, prepare_data
+    from medyate.host_tools.model_data import prepare_data
+    from medyate.host_tools.ranking import layer_specs
 
     record: dict[str, Any] = {"model": Path(spec.task.model).stem, "task": spec.task.label,
                               "target": spec.task.target, "per_class": spec.task.per_class,
                               "policy": spec.policy, "budget": spec.budget,
                               "budget_bytes": parse_budget(spec.budget), "seed": spec.seed,
                               "epochs": spec.epochs}
-    if spec.policy in UNSUPPORTED:
-        return {**record, "status": "unsupported", "reason": UNSUPPORTED[spec.policy]}
+    policy_name, method = split_policy(spec.policy, spec.method)
+    record["method"] = method
+    if policy_name in UNSUPPORTED:
+        return {**record, "status": "unsupported", "reason": UNSUPPORTED[policy_name]}
     start = time.perf_counter()
     model_path = resolve_path(spec.task.model)
     try:
         plan_dict = plan_document(model_path, spec.budget, ranking=Path(spec.ranking_path),
-                                  policy=spec.policy, method=spec.method, seed=spec.seed)
+                                  policy=policy_name, method=method, seed=spec.seed)
     except MedyateError as exc:
         cause = exc.__cause__ or exc.__context__
         return {**record, "status": "infeasible", "reason": str(exc),
@@ -163,7 +179,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     specs = layer_specs(graph, layers)
     ranking = json.loads(Path(spec.ranking_path).read_text())
     stats = {s.weight: np.asarray(ranking["stats"][s.weight]) for s in specs}
-    policy = make_policy(spec.policy, specs, plan.budget_bytes, spec.seed, stats,
+    policy = make_policy(policy_name, specs, plan.budget_bytes, spec.seed, stats,
                          **plan_dict.get("policy_options", {}))
     host = _MODELS.get(str(lib)) or load_private(lib, f"p{os.getpid()}")
     _MODELS[str(lib)] = host

@@ -10,7 +10,6 @@ differences of the running sums.
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +20,10 @@ import numpy as np
 from medyate.codegen.errors import DataError, MedyateError
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.ir import Graph
-from medyate.codegen.plan import Plan, Schedule, TrainLayer, resolve_layers
+from medyate.codegen.plan import Plan, Schedule, TrainLayer, read_json, resolve_layers
 from medyate.host_tools.budget import parse_budget
-from medyate.host_tools.datasets import Dataset, DatasetError, load_dataset
+from medyate.host_tools.datasets import Dataset
+from medyate.host_tools.model_data import prepare_data
 from medyate.host_tools.layer_selection import (
     channel_rgn,
     lara_ranking,
@@ -59,31 +59,6 @@ def layer_specs(graph: Graph, layers: list[TrainLayer]) -> list[LayerSpec]:
 
 def all_layers(graph: Graph) -> list[TrainLayer]:
     return resolve_layers(graph, Plan.all_layers(graph))
-
-
-# ---------------------------------------------------------------------- model data
-def model_card(model: Path) -> dict[str, Any] | None:
-    """models/NAME.json beside NAME.onnx (input normalisation, classes), if present."""
-    card = model.with_suffix(".json")
-    return json.loads(card.read_text()) if card.exists() else None
-
-
-def prepare_data(model: Path, data: str | Path, *, per_class: int | None = None, seed: int = 0,
-                 test_per_class: int | None = None) -> Dataset:
-    """Load DATA and normalise a named (raw) dataset with the model card's statistics."""
-    try:
-        dataset = load_dataset(data, per_class=per_class, seed=seed, test_per_class=test_per_class)
-    except DatasetError as exc:
-        raise DataError(str(exc)) from None
-    if dataset.normalised:
-        return dataset
-    card = model_card(model)
-    if card is None or "input_normalisation" not in card:
-        raise DataError(f"{data} is a raw named dataset and {model.with_suffix('.json')} "
-                        "(the model card with input_normalisation) is missing: pass a "
-                        "normalised .npz instead")
-    norm = card["input_normalisation"]
-    return dataset.normalise(norm["mean"], norm["std"])
 
 
 # --------------------------------------------------------------------- runners
@@ -240,12 +215,7 @@ def rank_model(model: Path, data: str | Path, *, batches: int = 8, batch_size: i
 
 
 def load_ranking(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise MedyateError(f"ranking file not found: {path}") from None
-    except json.JSONDecodeError as exc:
-        raise MedyateError(f"ranking {path} is not valid JSON: {exc}") from None
+    document = read_json(path, "ranking")
     if document.get("format") != RANKING_FORMAT:
         raise MedyateError(f"{path}: format is {document.get('format')!r}, expected {RANKING_FORMAT!r}")
     return document

@@ -69,7 +69,7 @@ def import_conv(node: Any, ctx: Any) -> None:
 
 
 def conv_shape(node: Node, in_shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
-    (c, h, w), wshape = in_shapes[0], in_shapes[1]
+    (_, h, w), wshape = in_shapes[0], in_shapes[1]
     a = node.attrs
     oh = _out_size(h, wshape[2], a["strides"][0], a["pads"][0], a["pads"][2], a["dilations"][0])
     ow = _out_size(w, wshape[3], a["strides"][1], a["pads"][1], a["pads"][3], a["dilations"][1])

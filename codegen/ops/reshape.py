@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Node
 from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 

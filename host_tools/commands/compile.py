@@ -1,32 +1,59 @@
-"""`medyate compile MODEL.onnx --plan P --target TARGET -o OUTDIR`."""
+"""`medyate compile MODEL.onnx --plan P --target TARGET -o OUTDIR`.
+
+Every target gets the generated C, memory.json and the planner table; `host` also builds
+the native shared library and a device target the firmware image (its flash and static
+RAM, read from the ELF, are added to memory.json), so a model that does not compile or
+does not fit fails here rather than at `train` time.
+"""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from medyate.codegen.compiler import compile_model
+from medyate.codegen.errors import MedyateError
 from medyate.codegen.plan import Plan
+
+
+def _build_for_target(target: str, outdir: Path, memory: dict) -> str:
+    if target == "reference":
+        return "reference target: nothing to build"
+    if target == "host":
+        from medyate.host_tools.host_model import build_host_library
+        return f"host library: {build_host_library(outdir)}"
+    from medyate.host_tools.firmware_build import FirmwareBuildError, build_firmware
+    try:
+        build = build_firmware(target, outdir)
+    except FirmwareBuildError as exc:
+        raise MedyateError(f"firmware for {target} failed to build or link: {exc}") from None
+    if build.sizes is not None:
+        memory.update(flash_bytes=build.sizes.flash_bytes,
+                      static_ram_bytes=build.sizes.static_ram_bytes,
+                      stack_reserved_bytes=build.sizes.stack_bytes)
+        (outdir / "memory.json").write_text(json.dumps(memory, indent=1))
+    return f"firmware: {build.artifact}"
 
 
 def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bool) -> None:
     plan = Plan.load(plan_path)
     generated, layers = compile_model(model, plan, outdir)
-    mem = generated.memory
+    memory = json.loads((outdir / "memory.json").read_text())
+    built = _build_for_target(target, outdir, memory)
     console = Console(width=120)
     table = Table(title=f"{model.name} -> {outdir} ({target})")
     table.add_column("memory")
     table.add_column("bytes", justify="right")
     for key in ("arena_bytes", "arena_lower_bound_bytes", "channel_pool_bytes",
-                "const_weight_bytes", "ram_weight_bytes", "bias_grad_bytes"):
-        table.add_row(key, f"{mem[key]:,}")
-    table.add_row("arena / lower bound", f"{mem['arena_ratio']:.3f}")
+                "const_weight_bytes", "ram_weight_bytes", "bias_grad_bytes", "flash_bytes",
+                "static_ram_bytes"):
+        if key in memory:
+            table.add_row(key, f"{memory[key]:,}")
+    table.add_row("arena / lower bound", f"{memory['arena_ratio']:.3f}")
     console.print(table)
-    if target != "host" and target != "reference":
-        from medyate.host_tools import firmware_build  # noqa: F401 - device builds: see train
     if png:
         from medyate.host_tools.arena_plot import plot_arena
-        path = plot_arena(mem, outdir / "arena.png")
-        console.print(f"arena over time: {path}")
-    console.print(f"{len(layers)} trainable layers; wrote model.c, model.h, memory.json")
+        console.print(f"arena over time: {plot_arena(memory, outdir / 'arena.png')}")
+    console.print(f"{len(layers)} trainable layers; wrote model.c, model.h, memory.json; {built}")

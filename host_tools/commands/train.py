@@ -16,7 +16,7 @@ from medyate.codegen.errors import DataError, MedyateError
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
 from medyate.host_tools.budget import parse_budget
-from medyate.host_tools.datasets import DatasetError, load_dataset
+from medyate.host_tools.model_data import prepare_data
 from medyate.host_tools.device import Device, ModelHashMismatch
 from medyate.host_tools.device_model import DeviceModel, build_device_model
 from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrainer,
@@ -38,25 +38,10 @@ DEVICE_OPENERS: dict[str, DeviceOpener] = {
 PRELOADING_TARGETS = {"qemu-mps2-an386"}
 
 
-def model_card(model: Path) -> dict:
-    """models/NAME.json beside a shipped model (normalisation), or {}."""
-    card = model.with_suffix(".json")
-    return json.loads(card.read_text()) if card.is_file() else {}
-
-
 def load_train_data(data: str, model: Path, input_shape: tuple[int, ...], *, seed: int,
                     train_per_class: int | None, test_per_class: int | None) -> TrainData:
-    try:
-        dataset = load_dataset(data, per_class=train_per_class, seed=seed,
-                               test_per_class=test_per_class)
-    except DatasetError as exc:
-        raise DataError(str(exc)) from None
-    if not dataset.normalised:
-        norm = model_card(model).get("input_normalisation")
-        if norm is None:
-            raise DataError(f"{data} is raw [0, 1] images and {model.with_suffix('.json')} "
-                            "gives no input_normalisation: pass a normalised .npz instead")
-        dataset = dataset.normalise(norm["mean"], norm["std"])
+    dataset = prepare_data(model, data, per_class=train_per_class, seed=seed,
+                           test_per_class=test_per_class)
     if tuple(dataset.x_train.shape[1:]) != tuple(input_shape):
         raise DataError(f"samples are {tuple(dataset.x_train.shape[1:])}, the model takes "
                         f"{tuple(input_shape)}")
