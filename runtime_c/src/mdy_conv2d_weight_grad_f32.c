@@ -35,18 +35,14 @@ void mdy_conv2d_weight_grad_f32(const float *saved, const uint16_t *channels,
             const float *dy = dout + (o0 + ol) * out_plane;
             float *dw = slice + ol * taps;
             for (int32_t kh = 0; kh < kh_n; ++kh) {
-                const int32_t off_h = kh * p->dil_h - p->pad_top;
-                int32_t oh_lo, oh_hi;
-                mdy_valid_range(off_h, sh, in_h, out_h, &oh_lo, &oh_hi);
                 for (int32_t kw = 0; kw < kw_n; ++kw) {
-                    const int32_t off_w = kw * p->dil_w - p->pad_left;
-                    int32_t ow_lo, ow_hi;
-                    mdy_valid_range(off_w, sw, in_w, out_w, &ow_lo, &ow_hi);
+                    mdy_conv_tap_t t;
+                    mdy_conv_tap(p, kh, kw, &t);
                     float acc = 0.0f;
-                    for (int32_t oh = oh_lo; oh < oh_hi; ++oh) {
-                        const float *xr = x + (oh * sh + off_h) * in_w + off_w;
+                    for (int32_t oh = t.oh_lo; oh < t.oh_hi; ++oh) {
+                        const float *xr = x + oh * sh * in_w + t.in_offset;
                         const float *g = dy + oh * out_w;
-                        for (int32_t ow = ow_lo; ow < ow_hi; ++ow) {
+                        for (int32_t ow = t.ow_lo; ow < t.ow_hi; ++ow) {
                             acc += xr[ow * sw] * g[ow];
                         }
                     }

@@ -71,4 +71,23 @@ MDY_ALWAYS_INLINE void mdy_valid_range(int32_t offset, int32_t stride, int32_t i
     *hi = last;
 }
 
+/* One tap (kh, kw) of a convolution window: where it reads relative to the start of an
+ * output row's input row, and the output rectangle [oh_lo, oh_hi) x [ow_lo, ow_hi) in
+ * which that read falls inside the input. Shared by the conv forward and both gradients
+ * so that their inner loops carry no bounds checks. */
+typedef struct {
+    int32_t in_offset;  /* (kh * dil_h - pad_top) * in_w + kw * dil_w - pad_left */
+    int32_t oh_lo, oh_hi, ow_lo, ow_hi;
+} mdy_conv_tap_t;
+
+MDY_ALWAYS_INLINE void mdy_conv_tap(const mdy_conv_params_t *p, int32_t kh, int32_t kw,
+                                    mdy_conv_tap_t *t)
+{
+    const int32_t off_h = kh * p->dil_h - p->pad_top;
+    const int32_t off_w = kw * p->dil_w - p->pad_left;
+    mdy_valid_range(off_h, p->stride_h, p->in_h, p->out_h, &t->oh_lo, &t->oh_hi);
+    mdy_valid_range(off_w, p->stride_w, p->in_w, p->out_w, &t->ow_lo, &t->ow_hi);
+    t->in_offset = off_h * (int32_t)p->in_w + off_w;
+}
+
 #endif /* MEDYATE_INTERNAL_H */
