@@ -130,6 +130,43 @@ static uint32_t result_bytes(int with_logits)
     return SAMPLE_RESULT_BYTES + (with_logits ? 4u * model_info()->num_classes : 0u);
 }
 
+/* Samples to run, wherever they are (inside a frame or in the preloaded dataset). */
+typedef struct {
+    const uint8_t *samples;
+    uint32_t sample_stride;
+    const uint8_t *labels;
+    uint32_t label_stride;
+    uint32_t count;
+    uint8_t encoding;
+} sample_view_t;
+
+/* Reply [u16 count][u16 logits per sample] then one result per sample. Every label is
+ * checked before the first sample runs, so a bad request never half-trains a batch. */
+static int run_samples(int train, int with_logits, const sample_view_t *v, reply_t *reply,
+                       app_error_t *error)
+{
+    if (4u + v->count * result_bytes(with_logits) > MDY_MAX_PAYLOAD) {
+        return fail(error, ERR_CAPACITY, 0);
+    }
+    for (uint32_t i = 0; i < v->count; ++i) {
+        if (get_u16(v->labels + i * v->label_stride) >= model_info()->num_classes) {
+            return fail(error, ERR_MODEL, MDY_ERR_LABEL);
+        }
+    }
+    uint8_t *out = put_u16(reply->payload, (uint16_t)v->count);
+    out = put_u16(out, with_logits ? (uint16_t)model_info()->num_classes : 0u);
+    for (uint32_t i = 0; i < v->count; ++i) {
+        decode_elements(v->samples + i * v->sample_stride, v->encoding, 0, input_elems());
+        if (run_staged(train, get_u16(v->labels + i * v->label_stride), with_logits, &out,
+                       error)) {
+            return error->code;
+        }
+    }
+    staged_input_valid = 0;
+    reply->length = (uint16_t)(out - reply->payload);
+    return 0;
+}
+
 /* TRAIN / EVALUATE: [u8 encoding][u8 flags][u16 count] count x ([u16 label][sample]) */
 static int run_inline(int train, const uint8_t *payload, uint16_t length, reply_t *reply,
                       app_error_t *error)
@@ -147,26 +184,8 @@ static int run_inline(int train, const uint8_t *payload, uint16_t length, reply_
     if ((uint32_t)length != 4u + count * record) {
         return fail(error, ERR_BAD_LENGTH, 2);
     }
-    if (4u + count * result_bytes(with_logits) > MDY_MAX_PAYLOAD) {
-        return fail(error, ERR_CAPACITY, 0);
-    }
-    for (uint16_t i = 0; i < count; ++i) {   /* all labels first: no half-trained batch */
-        if (get_u16(payload + 4 + i * record) >= model_info()->num_classes) {
-            return fail(error, ERR_MODEL, MDY_ERR_LABEL);
-        }
-    }
-    uint8_t *out = put_u16(reply->payload, count);
-    out = put_u16(out, with_logits ? (uint16_t)model_info()->num_classes : 0u);
-    for (uint16_t i = 0; i < count; ++i) {
-        const uint8_t *sample = payload + 4 + i * record;
-        decode_elements(sample + 2, encoding, 0, input_elems());
-        if (run_staged(train, get_u16(sample), with_logits, &out, error)) {
-            return error->code;
-        }
-    }
-    staged_input_valid = 0;
-    reply->length = (uint16_t)(out - reply->payload);
-    return 0;
+    const sample_view_t view = {payload + 6, record, payload + 4, record, count, encoding};
+    return run_samples(train, with_logits, &view, reply, error);
 }
 
 static int handle_train(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
@@ -253,25 +272,9 @@ static int run_preloaded(int train, const uint8_t *p, uint16_t n, reply_t *r, ap
         (uint64_t)labels_at + 2u * (uint64_t)total > board_preload_capacity()) {
         return fail(e, ERR_CAPACITY, 1);
     }
-    if (4u + count * result_bytes(with_logits) > MDY_MAX_PAYLOAD) {
-        return fail(e, ERR_CAPACITY, 0);
-    }
-    for (uint32_t i = first; i < first + count; ++i) {
-        if (get_u16(base + labels_at + 2u * i) >= model_info()->num_classes) {
-            return fail(e, ERR_MODEL, MDY_ERR_LABEL);
-        }
-    }
-    uint8_t *out = put_u16(r->payload, (uint16_t)count);
-    out = put_u16(out, with_logits ? (uint16_t)model_info()->num_classes : 0u);
-    for (uint32_t i = first; i < first + count; ++i) {
-        decode_elements(base + samples_at + i * bytes, (uint8_t)encoding, 0, elems);
-        if (run_staged(train, get_u16(base + labels_at + 2u * i), with_logits, &out, e)) {
-            return e->code;
-        }
-    }
-    staged_input_valid = 0;
-    r->length = (uint16_t)(out - r->payload);
-    return 0;
+    const sample_view_t view = {base + samples_at + first * bytes, bytes,
+                                base + labels_at + 2u * first, 2u, count, (uint8_t)encoding};
+    return run_samples(train, with_logits, &view, r, e);
 }
 
 static int handle_train_preloaded(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
