@@ -108,16 +108,63 @@ def svd(a: np.ndarray, eps: float) -> Tucker:
     return Tucker(project(a, factors), factors, a.shape)
 
 
-def orthonormal_start(rows: int, rank: int, seed: int = 0) -> np.ndarray:
-    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((rows, rank)))
+#: a column keeping at most this fraction of its norm after orthogonalisation is replaced
+MGS_KEEP = 1e-3
+
+
+def orthonormalize(u: np.ndarray) -> np.ndarray:
+    """Modified Gram-Schmidt of the columns of u (rows x K, K <= rows), each column
+    orthogonalised twice; a column keeping <= MGS_KEEP of its norm (rank-deficient block)
+    is replaced by the first unit vector whose residual has squared norm > 0.5 / rows.
+    The same algorithm as the C kernel mdy_orthonormalize_f32, so both sides pick the
+    same basis, not merely the same span."""
+    q = np.array(u, dtype=np.float64, copy=True)
+    rows, k = q.shape
+
+    def residual(v: np.ndarray, col: int) -> np.ndarray:
+        for _ in range(2):
+            for prev in range(col):
+                v = v - (q[:, prev] @ v) * q[:, prev]
+        return v
+
+    for col in range(k):
+        before = float(np.linalg.norm(q[:, col]))
+        v = residual(q[:, col], col)
+        norm = float(np.linalg.norm(v))
+        if before == 0.0 or norm <= MGS_KEEP * before:
+            for unit in range(rows):
+                v = residual(np.eye(rows)[unit], col)
+                norm = float(np.linalg.norm(v))
+                if norm * norm > 0.5 / rows:
+                    break
+        q[:, col] = v / norm
     return q
+
+
+def start_values(rows: int, rank: int, seed: int) -> np.ndarray:
+    """(h >> 8) * 2^-24 - 0.5 of a 32-bit hash of (row, column, seed): the numbers the C
+    kernel mdy_orthonormal_start_f32 computes (exact in float32)."""
+    r = np.arange(rows, dtype=np.uint64)[:, None]
+    c = np.arange(rank, dtype=np.uint64)[None, :]
+    mask = np.uint64(0xFFFFFFFF)
+    h = ((r * np.uint64(73856093)) & mask) ^ ((c * np.uint64(19349663)) & mask) \
+        ^ np.uint64(((seed + 1) * 83492791) & 0xFFFFFFFF)
+    h ^= h >> np.uint64(13)
+    h = (h * np.uint64(0x5BD1E995)) & mask
+    h ^= h >> np.uint64(15)
+    return (h >> np.uint64(8)).astype(np.float64) * 2.0 ** -24 - 0.5
+
+
+def orthonormal_start(rows: int, rank: int, seed: int = 0) -> np.ndarray:
+    """The deterministic warm start of a fresh factor (same as the generated C)."""
+    return orthonormalize(start_values(rows, rank, seed))
 
 
 def subspace_iteration(matrix: np.ndarray, basis: np.ndarray, iterations: int) -> np.ndarray:
     """Orthogonal iteration on matrix @ matrix.T, warm-started from `basis` (rows x K):
     converges to the leading K left singular vectors at rate (s_{K+1}/s_K)^2 per step."""
     for _ in range(iterations):
-        basis, _ = np.linalg.qr(matrix @ (matrix.T @ basis))
+        basis = orthonormalize(matrix @ (matrix.T @ basis))
     return basis
 
 

@@ -76,6 +76,8 @@ class ReferenceExecutor:
     def set_schedule(self, schedule: Schedule) -> None:
         chans = schedule.for_layers(self.layers)
         self.state = []
+        if self.compressor is not None:      # a new schedule restarts asi from its fixed
+            self.compressor.warm.clear()     # start, as the generated C does
         for layer, ch in zip(self.layers, chans):
             w_shape = self.graph.tensors[layer.weight].shape
             slice_shape = w_shape[:1] if layer.kind == "gemm" else (

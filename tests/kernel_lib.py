@@ -57,6 +57,17 @@ class PoolParams(ctypes.Structure):
     ]
 
 
+class Tucker(ctypes.Structure):
+    """Mirror of mdy_tucker_t (a compressed block: factors, core, shape, ranks)."""
+
+    _fields_ = [
+        ("u1", ctypes.POINTER(ctypes.c_float)), ("u2", ctypes.POINTER(ctypes.c_float)),
+        ("u3", ctypes.POINTER(ctypes.c_float)), ("core", ctypes.POINTER(ctypes.c_float)),
+        ("n_sel", ctypes.c_uint32), ("h", ctypes.c_uint32), ("w", ctypes.c_uint32),
+        ("k1", ctypes.c_uint32), ("k2", ctypes.c_uint32), ("k3", ctypes.c_uint32),
+    ]
+
+
 # name -> (restype, argtypes); one entry per function of kernels.h.
 _PCONV = ctypes.POINTER(ConvParams)
 _PPOOL = ctypes.POINTER(PoolParams)
@@ -88,6 +99,19 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "mdy_sgd_dense_f32": (None, [_f32p, _f32p, _u32, _f32, _f32p]),
     "mdy_conv_slices_to_dense_f32": (None, [_f32p, _u16p, _u32, _PCONV, _f32p]),
     "mdy_gemm_slices_to_dense_f32": (None, [_f32p, _u16p, _u32, _u32, _u32, _f32p]),
+    # activation compression (asi); ctypes.c_void_p scratch, size_t sizes
+    "mdy_orthonormalize_f32": (None, [_f32p, _u32, _u32]),
+    "mdy_orthonormal_start_f32": (None, [_f32p, _u32, _u32, _u32]),
+    "mdy_subspace_iter_f32": (None, [_f32p, _u16p, ctypes.POINTER(Tucker), _u32, _u32,
+                                     ctypes.c_void_p]),
+    "mdy_subspace_iter_f32_scratch_size": (ctypes.c_size_t, [_u32, _u32]),
+    "mdy_tucker_core_f32": (None, [_f32p, _u16p, ctypes.POINTER(Tucker), ctypes.c_void_p]),
+    "mdy_tucker_core_f32_scratch_size": (ctypes.c_size_t, [_u32, _u32, _u32]),
+    "mdy_conv2d_weight_grad_tucker_f32": (None, [ctypes.POINTER(Tucker), _u16p, _f32p, _PCONV,
+                                                 _f32p, ctypes.c_void_p]),
+    "mdy_conv2d_weight_grad_tucker_f32_scratch_size": (ctypes.c_size_t, [_PCONV, _u32, _u32,
+                                                                         _u32]),
+    "mdy_gemm_weight_grad_tucker_f32": (None, [ctypes.POINTER(Tucker), _f32p, _u32, _f32p]),
 }
 
 

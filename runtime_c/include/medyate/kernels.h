@@ -161,6 +161,64 @@ void mdy_conv_slices_to_dense_f32(const float *dw_slices, const uint16_t *channe
 void mdy_gemm_slices_to_dense_f32(const float *dw_slices, const uint16_t *channels,
                                   uint32_t n_sel, uint32_t in_f, uint32_t out_f, float *dw);
 
+/* ------------------------------------------------------------------ compression (asi)
+ *
+ * A compressed saved activation (docs/compression.md): the block of one sample for one
+ * layer is A[j][y][x] = act[channels[j] * h * w + y * w + x] (j < n_sel), read straight
+ * from the layer's input activation `act` (C x h x w; a gemm input is (C, 1, 1)). It is
+ * stored as a Tucker tensor A ~= core x1 u1 x2 u2 x3 u3 with orthonormal factors, all
+ * row-major: u1 [n_sel][k1], u2 [h][k2], u3 [w][k3], core [k1][k2][k3]; k_n <= mode size.
+ * The factors live in the channel pool between the forward save and the weight gradient;
+ * they are also the warm start of the next sample's subspace iteration.
+ */
+typedef struct {
+    float *u1, *u2, *u3, *core;
+    uint32_t n_sel, h, w;         /* block shape */
+    uint32_t k1, k2, k3;          /* ranks (k1 = 0: empty block, nothing stored) */
+} mdy_tucker_t;
+
+/* In place: modified Gram-Schmidt (each column orthogonalised twice) of the k columns
+ * of u [rows][k] (k <= rows). A column that keeps less than 1e-3 of its norm (or is
+ * zero) is replaced by the first unit vector e_r whose residual against the previous
+ * columns has squared norm > 0.5 / rows, so the result is always orthonormal. */
+void mdy_orthonormalize_f32(float *u, uint32_t rows, uint32_t k);
+
+/* The deterministic start of a subspace iteration: u [rows][k] = orthonormalised
+ * hash values ((h >> 8) * 2^-24 - 0.5 of a 32-bit hash of (row, column, seed)); the
+ * reference executor computes the same numbers (codegen/compression.py). */
+void mdy_orthonormal_start_f32(float *u, uint32_t rows, uint32_t k, uint32_t seed);
+
+/* `iterations` warm-started orthogonal iterations for mode `mode` (0 channel, 1 height,
+ * 2 width) of the block: U <- orth(A_(mode) A_(mode)^T U), U = t->u1/u2/u3 (rows =
+ * n_sel/h/w, k = k1/k2/k3), updated in place. Streams over the fibres of the unfolding,
+ * never forming A^T U. scratch: mdy_subspace_iter_f32_scratch_size(rows, k) bytes. */
+void mdy_subspace_iter_f32(const float *act, const uint16_t *channels, const mdy_tucker_t *t,
+                           uint32_t mode, uint32_t iterations, void *scratch);
+size_t mdy_subspace_iter_f32_scratch_size(uint32_t rows, uint32_t k);
+
+/* t->core = A x1 u1^T x2 u2^T x3 u3^T (OVERWRITES the core), one channel plane at a time.
+ * scratch: mdy_tucker_core_f32_scratch_size(h, k2, k3) bytes. */
+void mdy_tucker_core_f32(const float *act, const uint16_t *channels, const mdy_tucker_t *t,
+                         void *scratch);
+size_t mdy_tucker_core_f32_scratch_size(uint32_t h, uint32_t k2, uint32_t k3);
+
+/* mdy_conv2d_weight_grad_f32 on the Tucker block instead of the saved planes, without
+ * rebuilding them (the Z-path): per output channel o, Z1 = dout_o contracted with the
+ * windowed height factor, Z2 with the windowed width factor, Z3 with the core, and the
+ * slices of the selected channels of o's group get u1[j] . Z3 ACCUMULATED. Equals the
+ * exact weight gradient of the reconstructed activation. Any groups/stride/dilation.
+ * scratch: mdy_conv2d_weight_grad_tucker_f32_scratch_size(p, k1, k2, k3) bytes. */
+void mdy_conv2d_weight_grad_tucker_f32(const mdy_tucker_t *t, const uint16_t *channels,
+                                       const float *dout, const mdy_conv_params_t *p,
+                                       float *dw_slices, void *scratch);
+size_t mdy_conv2d_weight_grad_tucker_f32_scratch_size(const mdy_conv_params_t *p, uint32_t k1,
+                                                      uint32_t k2, uint32_t k3);
+
+/* Gemm weight gradient from a (n_sel, 1, 1) Tucker block: saved[j] = sum_a u1[j][a]
+ * core[a] u2[0] u3[0]; dw_slices[j * out_f + o] += saved[j] * dout[o]. No scratch. */
+void mdy_gemm_weight_grad_tucker_f32(const mdy_tucker_t *t, const float *dout, uint32_t out_f,
+                                     float *dw_slices);
+
 #ifdef __cplusplus
 }
 #endif

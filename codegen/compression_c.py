@@ -1,0 +1,138 @@
+"""Device-side (generated C) sizes of the `asi` compressed saved activations.
+
+The block of one sample for one plan layer is (n_sel, H, W) (a gemm input is
+(n_sel, 1, 1)); at run time the generated `model_set_schedule` caps the configured ranks
+at the block's mode sizes and lays the factors out in the channel pool:
+
+    stored floats = k1*k2*k3 + n_sel*k1 + H*k2 + W*k3        (hosvd_floats)
+
+The scratch ("work") of the C kernels lives in arena storages alive only during the
+layer's save / weight_grad step; its sizes mirror the kernels' *_scratch_size()
+companions (tests compare them through ctypes).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .compression import CompressionConfig, hosvd_floats
+from .errors import MedyateError
+from .ir import Graph
+from .plan import FLOAT_BYTES, TrainLayer
+
+#: methods the generated C implements (svd/hosvd need an SVD: reference target only)
+DEVICE_METHODS = ("asi",)
+
+
+def block_ranks(ranks: tuple[int, int, int], n_sel: int, h: int, w: int) -> tuple[int, int, int]:
+    """The configured ranks capped at the block's mode sizes (all 0 for an empty block)."""
+    if n_sel == 0:
+        return (0, 0, 0)
+    return (min(ranks[0], n_sel), min(ranks[1], h), min(ranks[2], w))
+
+
+def subspace_iter_scratch_floats(rows: int, k: int) -> int:
+    return rows * k + k
+
+
+def tucker_core_scratch_floats(h: int, k2: int, k3: int) -> int:
+    return h * k3 + k2 * k3
+
+
+def conv_grad_scratch_floats(out_w: int, k_h: int, k_w: int, k: tuple[int, int, int]) -> int:
+    return k[1] * out_w + k[1] * k[2] + k[0] * k_h * k_w
+
+
+@dataclass(frozen=True)
+class CompressedLayer:
+    """One plan layer's asi block as the generated C holds it."""
+
+    layer: TrainLayer
+    ranks: tuple[int, int, int]            # configured (uncapped) ranks
+    h: int
+    w: int
+    grad_geometry: tuple[int, int, int] | None   # conv (out_w, k_h, k_w); None for gemm
+
+    def stored_floats(self, n_sel: int) -> int:
+        return hosvd_floats((n_sel, self.h, self.w), block_ranks(self.ranks, n_sel, self.h, self.w))
+
+    def raw_floats(self, n_sel: int) -> int:
+        return n_sel * self.h * self.w
+
+    def pool_bytes(self, n_sel: int) -> int:
+        """Pool bytes of n_sel scheduled channels: the factors + core and the raw slices."""
+        return FLOAT_BYTES * (self.stored_floats(n_sel) + n_sel * self.layer.slice_elems)
+
+    def save_work_floats(self, n_sel: int) -> int:
+        k = block_ranks(self.ranks, n_sel, self.h, self.w)
+        if n_sel == 0:
+            return 0
+        return max(subspace_iter_scratch_floats(n_sel, k[0]),
+                   subspace_iter_scratch_floats(self.h, k[1]),
+                   subspace_iter_scratch_floats(self.w, k[2]),
+                   tucker_core_scratch_floats(self.h, k[1], k[2]))
+
+    def grad_work_floats(self, n_sel: int) -> int:
+        if self.grad_geometry is None or n_sel == 0:
+            return 0
+        return conv_grad_scratch_floats(*self.grad_geometry,
+                                        block_ranks(self.ranks, n_sel, self.h, self.w))
+
+    def summary(self) -> dict[str, object]:
+        """memory.json entry, every channel scheduled (the largest block)."""
+        n = self.layer.in_channels
+        return {"weight": self.layer.onnx_weight, "method": "asi",
+                "ranks": list(block_ranks(self.ranks, n, self.h, self.w)),
+                "block_shape": [n, self.h, self.w],
+                "compressed_bytes": FLOAT_BYTES * self.stored_floats(n),
+                "raw_bytes_replaced": FLOAT_BYTES * self.raw_floats(n),
+                "saved_bytes": FLOAT_BYTES * (self.raw_floats(n) - self.stored_floats(n)),
+                "save_work_bytes": FLOAT_BYTES * self.save_work_floats(n),
+                "grad_work_bytes": FLOAT_BYTES * self.grad_work_floats(n),
+                "work_bytes": FLOAT_BYTES * max(self.save_work_floats(n), self.grad_work_floats(n))}
+
+
+def compressed_layers(graph: Graph, layers: list[TrainLayer],
+                      config: CompressionConfig | None) -> dict[int, CompressedLayer]:
+    """Layer index -> its compressed block, for the layers the config compresses."""
+    if config is None:
+        return {}
+    if config.method not in DEVICE_METHODS:
+        raise MedyateError(f"--compress {config.method} is implemented on the reference target "
+                           f"only; the generated C implements {', '.join(DEVICE_METHODS)}")
+    out: dict[int, CompressedLayer] = {}
+    for layer in layers:
+        if not config.applies_to(layer):
+            continue
+        shape = tuple(graph.tensors[layer.input].shape)
+        h, w = (int(shape[1]), int(shape[2])) if len(shape) == 3 else (1, 1)
+        geometry = None
+        if layer.kind == "conv":
+            k = graph.tensors[layer.weight].shape
+            geometry = (int(graph.tensors[layer.node.outputs[0]].shape[2]), int(k[2]), int(k[3]))
+        ranks = tuple(int(r) for r in config.asi_ranks(layer))
+        if len(ranks) != 3 or min(ranks) < 1:
+            raise MedyateError(f"asi ranks of '{layer.onnx_weight}' must be 3 positive integers")
+        out[layer.index] = CompressedLayer(layer, ranks, h, w, geometry)  # type: ignore[arg-type]
+    return out
+
+
+def schedule_pool_bytes(layers: list[TrainLayer], counts: list[int],
+                        compressed: dict[int, CompressedLayer]) -> int:
+    """Pool bytes a schedule needs (what model_set_schedule checks against the pool)."""
+    total = 0
+    for layer, n in zip(layers, counts):
+        block = compressed.get(layer.index)
+        total += block.pool_bytes(n) if block else n * layer.channel_cost_bytes
+    return int(total)
+
+
+def full_pool_bytes(layers: list[TrainLayer], compressed: dict[int, CompressedLayer]) -> int:
+    return schedule_pool_bytes(layers, [l.in_channels for l in layers], compressed)
+
+
+def raw_vs_compressed(summary: list[dict[str, object]]) -> tuple[int, int]:
+    raw = int(np.sum([int(s["raw_bytes_replaced"]) for s in summary]))  # type: ignore[call-overload]
+    comp = int(np.sum([int(s["compressed_bytes"]) for s in summary]))  # type: ignore[call-overload]
+    return raw, comp
