@@ -336,6 +336,18 @@ class StaticMixin:
         return self._static_schedule
 
 
+class FixedPolicy(Policy):
+    """A policy whose one schedule is decided at construction (``self._schedule``) and
+    kept for every epoch: bias-only, last-layer, full, sparse-update."""
+
+    DYNAMIC: ClassVar[bool] = False
+    _schedule: Schedule
+
+    def schedule(self, epoch: int) -> Schedule:
+        self.rng(epoch)  # validates the epoch
+        return self._schedule
+
+
 POLICIES: dict[str, type[Policy]] = {}
 
 

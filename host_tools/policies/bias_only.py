@@ -12,15 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from medyate.host_tools.budget import InfeasibleBudget
-from medyate.host_tools.policies.base import LayerSpec, Policy, Schedule, register_policy
+from medyate.host_tools.policies.base import FixedPolicy, LayerSpec, register_policy
 
 
 @register_policy
-class BiasOnly(Policy):
+class BiasOnly(FixedPolicy):
     """Biases only; ``Schedule.bias`` lists the layers whose bias trains."""
 
     name = "bias-only"
-    DYNAMIC = False
     PLAN_LAYERS = "with-bias"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -41,7 +40,3 @@ class BiasOnly(Policy):
     @classmethod
     def plan_bias(cls, layer: LayerSpec, options: Mapping[str, Any]) -> bool:
         return layer.bias_elems > 0
-
-    def schedule(self, epoch: int) -> Schedule:
-        self.rng(epoch)  # validates the epoch
-        return self._schedule

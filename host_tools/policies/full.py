@@ -9,15 +9,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from medyate.host_tools.budget import InfeasibleBudget
-from medyate.host_tools.policies.base import Policy, Schedule, register_policy
+from medyate.host_tools.policies.base import FixedPolicy, register_policy
 
 
 @register_policy
-class Full(Policy):
+class Full(FixedPolicy):
     """Every channel of every layer."""
 
     name = "full"
-    DYNAMIC = False
     PLAN_LAYERS = "all"
     OPTIONS: ClassVar[dict[str, Any]] = {"train_bias": True}
 
@@ -33,7 +32,3 @@ class Full(Policy):
             )
         channels = {layer.weight: range(layer.in_channels) for layer in self.layers}
         self._schedule = self.build(channels, bias=bias)
-
-    def schedule(self, epoch: int) -> Schedule:
-        self.rng(epoch)  # validates the epoch
-        return self._schedule

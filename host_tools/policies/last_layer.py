@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from medyate.host_tools.budget import InfeasibleBudget
-from medyate.host_tools.policies.base import Policy, Schedule, register_policy
+from medyate.host_tools.policies.base import FixedPolicy, register_policy
 
 
 @register_policy
-class LastLayer(Policy):
+class LastLayer(FixedPolicy):
     """All channels of the deepest given layer."""
 
     name = "last-layer"
-    DYNAMIC = False
     PLAN_LAYERS = "deepest"
     OPTIONS: ClassVar[dict[str, Any]] = {"train_bias": True}
 
@@ -32,7 +31,3 @@ class LastLayer(Policy):
                 self.budget_bytes, cost, f"every channel of the deepest layer {deepest.weight!r}"
             )
         self._schedule = self.build({deepest.weight: range(deepest.in_channels)}, bias=bias)
-
-    def schedule(self, epoch: int) -> Schedule:
-        self.rng(epoch)  # validates the epoch
-        return self._schedule

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from medyate.host_tools.budget import InfeasibleBudget
-from medyate.host_tools.policies.base import LayerSpec, Policy, Schedule, register_policy
+from medyate.host_tools.policies.base import FixedPolicy, LayerSpec, register_policy
 
 
 def sparse_update_counts(
@@ -55,11 +55,10 @@ def sparse_update_counts(
 
 
 @register_policy
-class SparseUpdate(Policy):
+class SparseUpdate(FixedPolicy):
     """Biases of the last layers + a static prefix of channels in the deepest layers."""
 
     name = "sparse-update"
-    DYNAMIC = False
     PLAN_LAYERS = "sparse-update"
     OPTIONS: ClassVar[dict[str, Any]] = {
         "bias_layers": 8,  # last N given layers whose bias trains
@@ -96,7 +95,3 @@ class SparseUpdate(Policy):
         # make_plan already restricted the layers; biases of the plan's last
         # ``bias_layers`` layers train, decided in sparse_update_plan_layers.
         return layer.bias_elems > 0
-
-    def schedule(self, epoch: int) -> Schedule:
-        self.rng(epoch)  # validates the epoch
-        return self._schedule
