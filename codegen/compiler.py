@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .compression import CompressionConfig
+from .compression_c import compressed_layers, config_key
 from .emit_c import GeneratedModel, generate, model_hash, pool_bytes_for
 from .frontend import load_graph
 from .ir import Graph
@@ -11,13 +13,18 @@ from .plan import Plan, TrainLayer, resolve_layers
 
 
 def compile_model(model: Path, plan: Plan, outdir: Path, *, pool_bytes: int | None = None,
-                  graph: Graph | None = None) -> tuple[GeneratedModel, list[TrainLayer]]:
+                  graph: Graph | None = None, compress: CompressionConfig | None = None
+                  ) -> tuple[GeneratedModel, list[TrainLayer]]:
+    """compress: asi-compressed saved activations (CompressionConfig; ranks per layer)."""
     graph = graph or load_graph(model)
     layers = resolve_layers(graph, plan)
-    pool = pool_bytes if pool_bytes is not None else pool_bytes_for(layers, plan.budget_bytes)
-    digest = model_hash(Path(model).read_bytes(), json.dumps(plan.to_dict(), sort_keys=True), pool)
+    compressed = compressed_layers(graph, layers, compress)
+    pool = pool_bytes if pool_bytes is not None else pool_bytes_for(layers, plan.budget_bytes,
+                                                                    compressed)
+    plan_text = json.dumps(plan.to_dict(), sort_keys=True) + config_key(compress)
+    digest = model_hash(Path(model).read_bytes(), plan_text, pool)
     generated = generate(graph, layers, pool_bytes=pool, model_name=Path(model).name,
-                         model_hash_hex=digest)
+                         model_hash_hex=digest, compress=compress)
     outdir.mkdir(parents=True, exist_ok=True)
     _write_if_changed(outdir / "model.c", generated.model_c)
     _write_if_changed(outdir / "model.h", generated.model_h)

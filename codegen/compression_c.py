@@ -12,6 +12,7 @@ companions (tests compare them through ctypes).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from .compression import CompressionConfig, hosvd_floats
 from .errors import MedyateError
 from .ir import Graph
-from .plan import FLOAT_BYTES, TrainLayer
+from .plan import FLOAT_BYTES, Schedule, TrainLayer
 
 #: methods the generated C implements (svd/hosvd need an SVD: reference target only)
 DEVICE_METHODS = ("asi",)
@@ -93,6 +94,17 @@ class CompressedLayer:
                 "work_bytes": FLOAT_BYTES * max(self.save_work_floats(n), self.grad_work_floats(n))}
 
 
+def config_key(config: CompressionConfig | None) -> str:
+    """A stable text of the config (part of the model hash: a different compression is a
+    different model image)."""
+    if config is None:
+        return ""
+    return json.dumps({"method": config.method, "eps": config.eps, "rank": config.rank,
+                       "layer_ranks": {k: list(v) for k, v in sorted(config.layer_ranks.items())},
+                       "iterations": config.iterations,
+                       "layers": sorted(config.layers) if config.layers is not None else None})
+
+
 def compressed_layers(graph: Graph, layers: list[TrainLayer],
                       config: CompressionConfig | None) -> dict[int, CompressedLayer]:
     """Layer index -> its compressed block, for the layers the config compresses."""
@@ -136,3 +148,23 @@ def raw_vs_compressed(summary: list[dict[str, object]]) -> tuple[int, int]:
     raw = int(np.sum([int(s["raw_bytes_replaced"]) for s in summary]))  # type: ignore[call-overload]
     comp = int(np.sum([int(s["compressed_bytes"]) for s in summary]))  # type: ignore[call-overload]
     return raw, comp
+
+
+def device_compression_stats(graph: Graph, layers: list[TrainLayer], schedule: Schedule,
+                             config: CompressionConfig) -> dict[str, dict[str, object]]:
+    """Per compressed layer, the bytes the generated C holds for this schedule (fixed
+    ranks: the same every sample), in the form of ReferenceExecutor.compression_stats()."""
+    compressed = compressed_layers(graph, layers, config)
+    out: dict[str, dict[str, object]] = {}
+    for layer, channels in zip(layers, schedule.for_layers(layers)):
+        block = compressed.get(layer.index)
+        if block is None:
+            continue
+        n = len(channels)
+        stored = FLOAT_BYTES * block.stored_floats(n)
+        out[layer.onnx_weight] = {
+            "method": config.method, "raw_bytes": FLOAT_BYTES * block.raw_floats(n),
+            "peak_bytes": stored, "mean_bytes": float(stored),
+            "peak_work_bytes": FLOAT_BYTES * max(block.save_work_floats(n), block.grad_work_floats(n)),
+            "peak_ranks": list(block_ranks(block.ranks, n, block.h, block.w))}
+    return out

@@ -16,6 +16,8 @@ from typing import Any, Callable
 import jinja2
 import numpy as np
 
+from .compression import CompressionConfig
+from .compression_c import CompressedLayer, compressed_layers, full_pool_bytes
 from .errors import UnsupportedModelError
 from .ir import Graph, Node
 from .memory_planner import ArenaPlan, plan_arena
@@ -63,6 +65,8 @@ class _Ctx:
     arrays: dict[str, str] = field(default_factory=dict)      # const tensor -> C array
     params: dict[int, str] = field(default_factory=dict)      # id(node) -> struct name
     layer_of: dict[int, TrainLayer] = field(default_factory=dict)
+    compressed: dict[int, CompressedLayer] = field(default_factory=dict)   # layer index ->
+    iterations: int = 0                                                    # asi block
 
     def act_macro(self, tensor: str) -> str:
         return self.macros[self.program.act_storage[tensor]]
@@ -127,6 +131,14 @@ def _save(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     if not training:
         return []
     l = step.layer
+    if l.index in ctx.compressed:
+        # asi: refresh the three factors in place (warm start = the previous sample's),
+        # then project; the raw planes are never copied
+        x, work, t = ctx.macros[step.reads[0]], ctx.macros[step.writes[0]], f"&tucker[{l.index}]"
+        return [f"if (tucker[{l.index}].k1) {{"] + [
+            f"    mdy_subspace_iter_f32({x}, sched_{l.index}, {t}, {mode}u, {ctx.iterations}u, {work});"
+            for mode in range(3)] + [
+            f"    mdy_tucker_core_f32({x}, sched_{l.index}, {t}, {work});", "}"]
     return [f"mdy_gather_planes_f32({ctx.macros[step.reads[0]]}, {l.plane_elems}u, sched_{l.index}, "
             f"sched_count[{l.index}], saved_ptr[{l.index}]);"]
 
@@ -150,6 +162,13 @@ def _mask(ctx: _Ctx, step: Step, training: bool) -> list[str]:
 def _weight_grad(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     l = step.layer
     dy = ctx.macros[step.reads[0]]
+    if l.index in ctx.compressed:
+        if l.kind == "conv":
+            return [f"mdy_conv2d_weight_grad_tucker_f32(&tucker[{l.index}], sched_{l.index}, {dy}, "
+                    f"&{ctx.params[id(l.node)]}, slices_ptr[{l.index}], "
+                    f"{ctx.macros[step.writes[0]]});"]
+        return [f"mdy_gemm_weight_grad_tucker_f32(&tucker[{l.index}], {dy}, {l.out_channels}u, "
+                f"slices_ptr[{l.index}]);"]
     if l.kind == "conv":
         return [f"mdy_conv2d_weight_grad_f32(saved_ptr[{l.index}], sched_{l.index}, "
                 f"sched_count[{l.index}], {dy}, &{ctx.params[id(l.node)]}, slices_ptr[{l.index}]);"]
@@ -222,13 +241,19 @@ def model_hash(model_bytes: bytes, plan_json: str, pool_bytes: int) -> str:
 
 
 def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_name: str,
-             model_hash_hex: str) -> GeneratedModel:
+             model_hash_hex: str, compress: CompressionConfig | None = None) -> GeneratedModel:
+    """compress: store the saved activations of the config's layers as asi Tucker blocks
+    in the channel pool (the only method the C implements; svd/hosvd raise)."""
     load_all()
-    program = build_program(graph, layers)
+    compressed = compressed_layers(graph, layers, compress)
+    work = {i: (4 * c.save_work_floats(c.layer.in_channels), 4 * c.grad_work_floats(c.layer.in_channels))
+            for i, c in compressed.items()}
+    program = build_program(graph, layers, work_bytes=work)
     storages = list(program.storages.values())
     arena = plan_arena(storages, pool_bytes)
     arena.check_no_overlap()
-    ctx = _Ctx(graph, program, arena, layers)
+    ctx = _Ctx(graph, program, arena, layers, compressed=compressed,
+               iterations=compress.iterations if compress else 0)
     storage_rows = []
     for i, s in enumerate(storages):
         macro = f"S{i}_{_ident(s.name)[:40]}"
@@ -265,7 +290,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                "trains_bias": l.train_bias and l.bias is not None,
                "w": ctx.arrays[l.weight], "b": ctx.arrays[l.bias] if l.train_bias and l.bias else None,
                "conv": ctx.params[id(l.node)] if l.kind == "conv" else None,
-               "w_gain": None, "b_gain": None}
+               "w_gain": None, "b_gain": None,
+               "tucker": _tucker_row(compressed.get(l.index))}
         for key, tensor in (("w_gain", l.weight), ("b_gain", l.bias if row["b"] else None)):
             binding = graph.tensors[tensor].binding if tensor else None
             gain = binding.sgd_gain((l.out_channels,)) if binding else None
@@ -297,6 +323,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         "input_elems": int(np.prod(in_shape)), "num_classes": graph.tensors[graph.output].size,
         "input_macro": ctx.act_macro(graph.input), "logits_macro": ctx.act_macro(graph.output),
         "train_code": train_code, "forward_code": forward_code,
+        "compressed_any": bool(compressed),
     }
     memory = {
         "arena_bytes": arena.arena_bytes, "arena_lower_bound_bytes": arena.lower_bound_bytes,
@@ -314,11 +341,40 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                        for p in arena.placements],
         "backward_keeps": program.keeps(),
     }
+    if compressed:
+        memory["activation_compression"] = _compression_memory(compress, compressed, layers)  # type: ignore[arg-type]
+        for row in memory["layers"]:
+            summary = next((c.summary() for c in compressed.values()
+                            if c.layer.onnx_weight == row["weight"]), None)
+            if summary:
+                row.update({k: summary[k] for k in ("compressed_bytes", "raw_bytes_replaced",
+                                                    "work_bytes", "ranks")})
     return GeneratedModel(_ENV.get_template("model.c.j2").render(**context),
                           _ENV.get_template("model.h.j2").render(**context), arena, memory, program)
 
 
-def pool_bytes_for(layers: list[TrainLayer], budget_bytes: int) -> int:
-    """The channel pool: the plan's budget, capped at the cost of every channel."""
-    full = sum(l.in_channels * l.channel_cost_bytes for l in layers)
+def pool_bytes_for(layers: list[TrainLayer], budget_bytes: int,
+                   compressed: dict[int, CompressedLayer] | None = None) -> int:
+    """The channel pool: the plan's budget, capped at the cost of every channel (with
+    the compressed layers' blocks at their compressed size)."""
+    full = full_pool_bytes(layers, compressed or {})
     return full if budget_bytes <= 0 else min(budget_bytes, full)
+
+
+def _tucker_row(block: CompressedLayer | None) -> dict[str, int] | None:
+    if block is None:
+        return None
+    return {"k1": block.ranks[0], "k2": block.ranks[1], "k3": block.ranks[2],
+            "h": block.h, "w": block.w}
+
+
+def _compression_memory(config: CompressionConfig, compressed: dict[int, CompressedLayer],
+                        layers: list[TrainLayer]) -> dict[str, Any]:
+    """memory.json figures of the compressed layers, every channel scheduled (compile
+    time: the factors are laid out in the pool by model_set_schedule at run time)."""
+    rows = [compressed[l.index].summary() for l in layers if l.index in compressed]
+    return {"method": config.method, "iterations": config.iterations, "layers": rows,
+            "raw_bytes_replaced": sum(int(r["raw_bytes_replaced"]) for r in rows),  # type: ignore[call-overload]
+            "compressed_bytes": sum(int(r["compressed_bytes"]) for r in rows),  # type: ignore[call-overload]
+            "work_bytes": max(int(r["work_bytes"]) for r in rows),  # type: ignore[call-overload]
+            "note": "work buffers are arena storages alive during one save/weight_grad step"}

@@ -8,7 +8,8 @@ the memory planner can place it; `keeps()` says which activations the backward p
 keeps (masks, argmax, the scheduled planes) and why.
 
 Storage kinds: "act" (forward activation), "aux" (mask/argmax kept for backward),
-"grad" (activation gradient), "input" (the sample). The channel pool (saved planes +
+"grad" (activation gradient), "input" (the sample), "work" (kernel scratch alive during
+one step only: the compressed layers' save and weight_grad, see `work_bytes`). The channel pool (saved planes +
 weight-gradient slices) and the bias-gradient accumulators are not arena storages: the
 pool is a reserved region sized by the budget, the accumulators are static.
 """
@@ -82,8 +83,10 @@ class TrainingProgram:
 
 
 class _Builder:
-    def __init__(self, graph: Graph, layers: list[TrainLayer], forward_only: bool) -> None:
+    def __init__(self, graph: Graph, layers: list[TrainLayer], forward_only: bool,
+                 work_bytes: dict[int, tuple[int, int]] | None = None) -> None:
         self.graph = graph
+        self.work_bytes = work_bytes or {}
         self.layers = layers
         self.forward_only = forward_only
         self.steps: list[Step] = []
@@ -136,7 +139,15 @@ class _Builder:
     def saves_after(self, tensor: str) -> None:
         for layer in self.layers:
             if layer.input == tensor:
-                self.steps.append(Step("save", layer=layer, reads=[self.act[tensor]]))
+                self.steps.append(Step("save", layer=layer, reads=[self.act[tensor]],
+                                       writes=self.work(layer, 0, "save")))
+
+    def work(self, layer: TrainLayer, which: int, step: str) -> list[str]:
+        """A scratch storage for one step of a compressed layer (none if it needs none)."""
+        nbytes = self.work_bytes.get(layer.index, (0, 0))[which]
+        if not nbytes:
+            return []
+        return [self.new_storage(f"work:{step}:{layer.onnx_weight}", "work", nbytes)]
 
     # ------------------------------------------------------------------ backward
     def contribute(self, tensor: str, source: str, mode: str, node: Node, index: int) -> None:
@@ -182,7 +193,8 @@ class _Builder:
                 self.steps.append(Step("mask", node, reads=[self.aux[y], dy], writes=[dy]))
             layer = self.layer_of.get(y)
             if layer is not None:
-                self.steps.append(Step("weight_grad", node, layer, reads=[dy]))
+                self.steps.append(Step("weight_grad", node, layer, reads=[dy],
+                                       writes=self.work(layer, 1, "grad")))
                 if layer.train_bias:
                     self.steps.append(Step("bias_grad", node, layer, reads=[dy]))
             act_inputs = [i for i in node.inputs if not g.tensors[i].is_const]
@@ -222,8 +234,11 @@ class _Builder:
                 s.born = s.dies = 0
 
 
-def build_program(graph: Graph, layers: list[TrainLayer], *, forward_only: bool = False) -> TrainingProgram:
-    b = _Builder(graph, [] if forward_only else layers, forward_only)
+def build_program(graph: Graph, layers: list[TrainLayer], *, forward_only: bool = False,
+                  work_bytes: dict[int, tuple[int, int]] | None = None) -> TrainingProgram:
+    """work_bytes: layer index -> (save step, weight_grad step) scratch bytes of the
+    layers whose saved activation is compressed (codegen/compression_c.py)."""
+    b = _Builder(graph, [] if forward_only else layers, forward_only, work_bytes)
     needs_grad = b.requires_grad()
     b.forward(needs_grad)
     bwd_nodes = b.backward(needs_grad)

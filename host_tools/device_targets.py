@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 
 from medyate.codegen.compiler import compile_model
+from medyate.codegen.compression import CompressionConfig
+from medyate.codegen.compression_c import compressed_layers, schedule_pool_bytes
 from medyate.codegen.emit_c import pool_bytes_for
 from medyate.codegen.gradients import check_batch
 from medyate.codegen.ir import Graph
@@ -29,18 +31,26 @@ def onnx_grads_from_ir(graph: Graph, layers: list[TrainLayer], weight_grads: lis
     return out
 
 
-def grad_pool_bytes(layers: list[TrainLayer], plan: Plan, schedule: Schedule) -> int:
-    """A checking tool: the pool holds the requested schedule even above the budget."""
-    return max(pool_bytes_for(layers, plan.budget_bytes), schedule.cost_bytes(layers))
+def grad_pool_bytes(layers: list[TrainLayer], plan: Plan, schedule: Schedule,
+                    graph: Graph | None = None, compress: CompressionConfig | None = None) -> int:
+    """A checking tool: the pool holds the requested schedule even above the budget
+    (at its compressed size when the saved activations are compressed)."""
+    if compress is None or graph is None:
+        return max(pool_bytes_for(layers, plan.budget_bytes), schedule.cost_bytes(layers))
+    compressed = compressed_layers(graph, layers, compress)
+    counts = [len(c) for c in schedule.for_layers(layers)]
+    return max(pool_bytes_for(layers, plan.budget_bytes, compressed),
+               schedule_pool_bytes(layers, counts, compressed))
 
 
 @register_grad_target("host")
 def host_grads(*, model: Path, graph: Graph, plan: Plan, layers: list[TrainLayer],
-               schedule: Schedule, x: np.ndarray, y: np.ndarray, **_: Any) -> dict[str, np.ndarray]:
+               schedule: Schedule, x: np.ndarray, y: np.ndarray,
+               compress: CompressionConfig | None = None, **_: Any) -> dict[str, np.ndarray]:
     x, y = check_batch(graph, x, y)
     with tempfile.TemporaryDirectory(prefix="medyate-host-") as tmp:
-        compile_model(model, plan, Path(tmp), graph=graph,
-                      pool_bytes=grad_pool_bytes(layers, plan, schedule))
+        compile_model(model, plan, Path(tmp), graph=graph, compress=compress,
+                      pool_bytes=grad_pool_bytes(layers, plan, schedule, graph, compress))
         lib = build_host_library(Path(tmp))
     runner = load_private(lib, "grad")
     runner.set_schedule(schedule.for_layers(layers))

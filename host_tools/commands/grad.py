@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from medyate.codegen.compression import CompressionConfig
+from medyate.codegen.compression_c import DEVICE_METHODS, device_compression_stats
 from medyate.codegen.errors import DataError, MedyateError
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.gradients import run_reference_batch
@@ -27,9 +28,9 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
              eps: float = 0.9, rank: int | None = None) -> None:
     compute = grad_target(target)
     config = CompressionConfig(compress, eps, rank) if compress else None
-    if config is not None and target != "reference":
-        raise MedyateError("compression is implemented on the reference target only "
-                           f"(not yet on '{target}')")
+    if config is not None and target != "reference" and config.method not in DEVICE_METHODS:
+        raise MedyateError(f"--compress {config.method} is implemented on the reference target "
+                           f"only (the generated C implements {', '.join(DEVICE_METHODS)})")
     graph = load_graph(model)
     plan = Plan.load(plan_path)
     layers = resolve_layers(graph, plan)
@@ -38,9 +39,13 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
     x = load_array(inputs, "inputs")
     y = load_array(labels, "labels")
     stats: dict[str, dict[str, object]] = {}
-    if config is not None:
+    if config is not None and target == "reference":
         result, executor = run_reference_batch(graph, layers, schedule, x, y, compress=config)
         stats = executor.compression_stats()
+    elif config is not None:
+        result = compute(model=model, graph=graph, plan=plan, layers=layers,
+                         schedule=schedule, x=x, y=y, compress=config)
+        stats = device_compression_stats(graph, layers, schedule, config)
     else:
         result = compute(model=model, graph=graph, plan=plan, layers=layers,
                          schedule=schedule, x=x, y=y)
