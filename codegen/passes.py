@@ -79,10 +79,12 @@ def fold_batchnorm(graph: Graph) -> None:
                 b.binding.out_scale = (scale if b.binding.out_scale is None
                                        else b.binding.out_scale * scale)
         else:
+            # a BatchNorm's beta becomes the layer's trainable bias (d b' / d beta = 1); a
+            # constant scale (Mul/Div) leaves a frozen zero bias
             beta_name = bn.attrs["bn_beta"]
-            name = f"{beta_name}.folded_bias"
-            graph.tensors[name] = Tensor(name, (len(shift),), shift.astype(np.float32),
-                                         ParamBinding(beta_name, (len(shift),)))
+            name = f"{beta_name or node.outputs[0]}.folded_bias"
+            binding = ParamBinding(beta_name, (len(shift),)) if beta_name else None
+            graph.tensors[name] = Tensor(name, (len(shift),), shift.astype(np.float32), binding)
             node.inputs.append(name)
         node.origin += bn.origin
         out = bn.outputs[0]

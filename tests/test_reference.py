@@ -130,3 +130,46 @@ def test_sgd_step_matches_torch_sgd(zoo_dir) -> None:
                                  ex.params[layer.weight])
         assert np.abs(got - expected).max() < 1e-6
     del torch
+
+
+def test_constant_normalisation_and_scale_fold_with_exact_gradients(tmp_path) -> None:
+    """(x - mean) / std in the graph and a constant per-channel scale after a conv:
+    lowered to frozen affines, the scale folded into the conv, gradients still equal
+    torch's w.r.t. the stored weights."""
+    import torch
+    import torch.nn as nn
+
+    class Normalised(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("mean", torch.tensor([0.1, -0.2, 0.3]).view(1, 3, 1, 1))
+            self.register_buffer("std", torch.tensor([0.5, 0.25, 2.0]).view(1, 3, 1, 1))
+            self.register_buffer("gain", torch.tensor([1.5, -0.5, 2.0, 0.75]).view(1, 4, 1, 1))
+            self.conv = nn.Conv2d(3, 4, 3, padding=1)
+            self.fc = nn.Linear(4 * 6 * 6, 5)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = torch.relu(self.conv((x - self.mean) / self.std) * self.gain)
+            return self.fc(y.flatten(1))
+
+    torch.manual_seed(0)
+    model = Normalised().eval()
+    path = zoo.export_onnx(model, tmp_path / "norm.onnx", (1, 3, 6, 6))
+    graph = load_graph(path)
+    assert [n.op for n in graph.nodes] == ["add_const", "affine", "conv", "reshape", "gemm"]
+    layers = resolve_layers(graph, Plan.all_layers(graph))
+    x = torch.randn(2, 3, 6, 6).numpy()
+    y = np.array([1, 4])
+    schedule = Schedule({"conv.weight": [0, 2], "fc.weight": list(range(0, 144, 3))})
+    result = reference_grads(graph, layers, schedule, x, y)
+    loss, _, tgrads = torch_grads(model, x, y)
+    assert abs(float(result["loss"]) - loss) < 1e-5
+    for layer in layers:
+        mask = channel_mask(layer, tgrads[layer.onnx_weight].shape, schedule.channels[layer.onnx_weight])
+        assert rel_err(result[layer.onnx_weight][mask], tgrads[layer.onnx_weight][mask]) < 1e-4
+        assert rel_err(result[layer.onnx_bias], tgrads[layer.onnx_bias]) < 1e-4
+    from medyate.host_tools.device_targets import host_grads
+    host = host_grads(model=path, graph=graph, plan=Plan.all_layers(graph), layers=layers,
+                      schedule=schedule, x=x, y=y)
+    for key, value in result.items():
+        assert rel_err(host[key], value) < 1e-4, key

@@ -14,7 +14,7 @@ from ..ir import Node
 from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
-def _per_sample_const(ctx: Any, value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def per_sample_const(ctx: Any, value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     full_rank = len(shape) + 1
     if value.ndim == full_rank:
         if value.shape[0] != 1:
@@ -46,10 +46,22 @@ def import_add(node: Any, ctx: Any) -> None:
         current = ctx.emit("add", [current, other_ir], node.output[0] if last else None)
     if consts:
         total = sum(ctx.const(c).astype(np.float64) for c in consts)
-        const = ctx.constant(f"{node.output[0]}_const", _per_sample_const(ctx, total, shape))
+        const = ctx.constant(f"{node.output[0]}_const", per_sample_const(ctx, total, shape))
         ctx.emit("add_const", [current, const], node.output[0])
     elif not remaining:
         ctx.alias(node.output[0], current)
+
+
+@onnx_op("Sub")
+def import_sub(node: Any, ctx: Any) -> None:
+    constant = ctx.const(node.input[1])
+    if constant is None or ctx.const(node.input[0]) is not None:
+        raise ctx.fail("Sub of two activations (or of an activation from a constant)",
+                       "only an activation minus a constant is supported")
+    x = ctx.act(node.input[0])
+    const = ctx.constant(f"{node.output[0]}_const",
+                         per_sample_const(ctx, -constant.astype(np.float64), ctx.shape(x)))
+    ctx.emit("add_const", [x, const], node.output[0])
 
 
 def _add_forward(node: Node, xs: list[np.ndarray], params: list[np.ndarray]) -> tuple[np.ndarray, Any]:
