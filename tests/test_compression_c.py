@@ -185,3 +185,130 @@ def test_asi_kernels_track_the_reference_over_warm_started_samples(kernels: Kern
         for mode in range(3):
             assert np.allclose(block.u[mode], ref.factors[mode], atol=1e-3)
     assert hosvd_floats(shape, ranks) == sum(u.size for u in block.u) + block.core.size
+
+
+# ------------------------------------------------------------------ whole models (host target)
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import zoo  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from medyate.cli import main  # noqa: E402
+from medyate.codegen.compiler import compile_model  # noqa: E402
+from medyate.codegen.compression import CompressionConfig  # noqa: E402
+from medyate.codegen.compression_c import compressed_layers, schedule_pool_bytes  # noqa: E402
+from medyate.codegen.frontend import load_graph  # noqa: E402
+from medyate.codegen.gradients import reference_grads  # noqa: E402
+from medyate.codegen.plan import Plan, Schedule, resolve_layers  # noqa: E402
+from medyate.host_tools.device_targets import host_grads  # noqa: E402
+from medyate.host_tools.host_model import DeviceError, build_host_library, load_private  # noqa: E402
+
+MODEL = "mbv2_tiny"
+
+
+@pytest.fixture(scope="module")
+def setup(zoo_dir):
+    path = zoo.exported(MODEL, "torchscript", True, zoo_dir)
+    graph = load_graph(path)
+    plan = Plan.all_layers(graph)
+    layers = resolve_layers(graph, plan)
+    rng = np.random.default_rng(4)
+    schedule = Schedule({l.onnx_weight: rng.choice(l.in_channels, max(1, l.in_channels // 2),
+                                                   replace=False).tolist() for l in layers})
+    x = zoo.sample_input(MODEL, batch=3, seed=2).numpy()
+    y = np.array([1, 4, 7])
+    return path, graph, plan, layers, schedule, x, y
+
+
+def _max_rel(a: dict[str, np.ndarray], b: dict[str, np.ndarray], name: str) -> float:
+    return float(np.abs(a[name] - b[name]).max() / max(np.abs(b[name]).max(), 1e-30))
+
+
+def test_host_full_rank_asi_equals_uncompressed(setup) -> None:
+    path, graph, plan, layers, schedule, x, y = setup
+    config = CompressionConfig("asi", rank=1000, iterations=1)
+    host = host_grads(model=path, graph=graph, plan=plan, layers=layers, schedule=schedule,
+                      x=x, y=y, compress=config)
+    raw = reference_grads(graph, layers, schedule, x, y)
+    assert set(host) == set(raw)
+    for name in raw:
+        if name != "logits":
+            assert _max_rel(host, raw, name) < 1e-4, name
+
+
+def test_host_low_rank_asi_equals_reference_asi(setup) -> None:
+    path, graph, plan, layers, schedule, x, y = setup
+    config = CompressionConfig("asi", rank=2, iterations=2)
+    host = host_grads(model=path, graph=graph, plan=plan, layers=layers, schedule=schedule,
+                      x=x, y=y, compress=config)
+    ref = reference_grads(graph, layers, schedule, x, y, compress=config)
+    raw = reference_grads(graph, layers, schedule, x, y)
+    for name in ref:
+        if name != "logits":
+            assert _max_rel(host, ref, name) < 1e-3, name
+    conv_weights = [l.onnx_weight for l in layers if l.kind == "conv"]
+    # the compression is real: rank 2 changes the conv gradients well beyond float error
+    assert max(_max_rel(ref, raw, name) for name in conv_weights) > 1e-2
+
+
+def test_grad_cli_asi_host_equals_reference(setup, tmp_path: Path) -> None:
+    path, graph, plan, layers, schedule, x, y = setup
+    (tmp_path / "plan.json").write_text(json.dumps(plan.to_dict()))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    outs = {}
+    for target in ("reference", "host"):
+        outs[target] = tmp_path / f"{target}.npz"
+        result = CliRunner().invoke(main, [
+            "grad", str(path), "--plan", str(tmp_path / "plan.json"), "--inputs",
+            str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy"), "-o", str(outs[target]),
+            "--compress", "asi", "--rank", "3", "--target", target])
+        assert result.exit_code == 0, result.output
+        assert "asi activations" in result.output
+    ref, host = np.load(outs["reference"]), np.load(outs["host"])
+    assert set(ref.files) == set(host.files)
+    for name in ref.files:
+        assert np.allclose(host[name], ref[name], rtol=1e-3, atol=1e-6), name
+
+
+def test_pool_holds_exactly_the_tucker_formula(setup, tmp_path: Path) -> None:
+    """The C lays out k1*k2*k3 + n*k1 + h*k2 + w*k3 floats (+ the raw dW slices) per
+    compressed layer: a pool of exactly that many bytes takes the schedule, the next
+    smaller pool (the arena aligns the pool to 8 bytes) is refused; memory.json reports
+    the formula's bytes."""
+    path, graph, plan, layers, schedule, x, y = setup
+    config = CompressionConfig("asi", rank=3)
+    counts = [len(c) for c in schedule.for_layers(layers)]
+    compressed = compressed_layers(graph, layers, config)
+    exact = schedule_pool_bytes(layers, counts, compressed)
+    raw = schedule.cost_bytes(layers)
+    assert exact < raw
+    for pool, accepted in ((exact, True), ((exact - 1) // 8 * 8, False)):
+        out = tmp_path / f"pool{pool}"
+        generated, _ = compile_model(path, plan, out, graph=graph, pool_bytes=pool, compress=config)
+        runner = load_private(build_host_library(out), f"pool{pool}")
+        if accepted:
+            runner.set_schedule(schedule.for_layers(layers))
+        else:
+            with pytest.raises(DeviceError, match="channel pool"):
+                runner.set_schedule(schedule.for_layers(layers))
+    memory = json.loads((tmp_path / f"pool{exact}" / "memory.json").read_text())
+    summary = memory["activation_compression"]
+    assert len(summary["layers"]) == len(layers)
+    for row, layer in zip(summary["layers"], layers):
+        shape = tuple(row["block_shape"])
+        assert shape[0] == layer.in_channels
+        assert row["compressed_bytes"] == 4 * hosvd_floats(shape, tuple(row["ranks"]))
+        assert row["raw_bytes_replaced"] == 4 * layer.in_channels * layer.plane_elems
+    # the kernels' scratch: one arena storage per save/weight_grad step, alive one step
+    work = {s.name: s for s in generated.program.storages.values() if s.kind == "work"}
+    assert max(s.nbytes for s in work.values()) == summary["work_bytes"]
+    assert all(s.born == s.dies for s in work.values())
+    placed = {p["storage"] for p in memory["placements"] if p["kind"] == "work"}
+    assert placed == set(work)
+    # budget 0 = every channel: the default pool is the compressed cost of all channels
+    generated, _ = compile_model(path, plan, tmp_path / "full", graph=graph, compress=config)
+    full = schedule_pool_bytes(layers, [l.in_channels for l in layers], compressed)
+    assert generated.memory["channel_pool_bytes"] == full
+    assert full < sum(l.in_channels * l.channel_cost_bytes for l in layers)
