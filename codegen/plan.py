@@ -141,6 +141,18 @@ def _train_layer(graph: Graph, node: Node, index: int, train_bias: bool) -> Trai
                       x_shape[0], o, slice_elems, plane, int(np.prod(x_shape)))
 
 
+def _check_channels(chans: list[int], layer: TrainLayer, count: int, what: str) -> None:
+    bad = [c for c in chans if not 0 <= c < count]
+    if bad:
+        raise PlanError(f"schedule: {what} {bad[0]} of '{layer.onnx_weight}' is out of range "
+                        f"(the layer has {count} {what}s)")
+    seen: set[int] = set()
+    for c in chans:
+        if c in seen:
+            raise PlanError(f"schedule: '{layer.onnx_weight}' lists {what} {c} twice")
+        seen.add(c)
+
+
 @dataclass
 class Schedule:
     channels: dict[str, list[int]]
@@ -173,15 +185,20 @@ class Schedule:
                 raise PlanError(f"schedule names weight '{name}', which is not a layer of the plan")
         result = []
         for layer in layers:
+            _check_channels(self.output_channels.get(layer.onnx_weight, []), layer,
+                            layer.out_channels, "output channel")
             chans = self.channels.get(layer.onnx_weight, [])
-            bad = [c for c in chans if not 0 <= c < layer.in_channels]
-            if bad:
-                raise PlanError(f"schedule: channel {bad[0]} of '{layer.onnx_weight}' is out of "
-                                f"range (the layer has {layer.in_channels} input channels)")
-            if len(set(chans)) != len(chans):
-                raise PlanError(f"schedule: '{layer.onnx_weight}' lists a channel twice")
+            _check_channels(chans, layer, layer.in_channels, "input channel")
             result.append(np.asarray(chans, dtype=np.int64))
         return result
+
+    def require_input_channels_only(self, target: str) -> None:
+        """Compiled targets schedule input channels; output-channel neurons (NEq) run on
+        the reference target only."""
+        if any(self.output_channels.values()):
+            raise PlanError(f"the schedule selects output_channels, which the {target} target "
+                            "does not run (the generated C schedules input channels); use "
+                            "--target reference")
 
     def cost_bytes(self, layers: list[TrainLayer]) -> int:
         by_name = {l.onnx_weight: l for l in layers}

@@ -39,6 +39,11 @@ class LayerState:
     bias_grad: np.ndarray | None
     saved: np.ndarray | Tucker | None = None     # this sample's planes (or their factors)
     norm_sum: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: output-channel neurons (NEq-style `output_channels`): their whole weight rows train,
+    #: which needs the layer's whole input activation saved
+    out_channels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    rows_grad: np.ndarray | None = None  # accumulated dense dW of those rows
+    saved_full: np.ndarray | None = None
 
 
 StepHandler = Callable[["ReferenceExecutor", Step, dict[str, np.ndarray]], None]
@@ -82,14 +87,18 @@ class ReferenceExecutor:
             w_shape = self.graph.tensors[layer.weight].shape
             slice_shape = w_shape[:1] if layer.kind == "gemm" else (
                 w_shape[0] // layer.node.attrs["group"],) + w_shape[2:]
+            outs = np.asarray(schedule.output_channels.get(layer.onnx_weight, []), np.int64)
             self.state.append(LayerState(
                 ch, np.zeros((len(ch),) + slice_shape),
                 np.zeros(layer.out_channels) if layer.train_bias else None,
-                norm_sum=np.zeros(len(ch))))
+                norm_sum=np.zeros(len(ch)), out_channels=outs,
+                rows_grad=np.zeros(w_shape) if len(outs) else None))
 
     def zero_grad(self) -> None:
         for st in self.state:
             st.slices[:] = 0.0
+            if st.rows_grad is not None:
+                st.rows_grad[:] = 0.0
             if st.bias_grad is not None:
                 st.bias_grad[:] = 0.0
 
@@ -162,8 +171,12 @@ class ReferenceExecutor:
         layer, st = self.layers[index], self.state[index]
         w_shape = self.graph.tensors[layer.weight].shape
         if layer.kind == "conv":
-            return conv_slices_to_dense(layer.node, st.slices, st.channels, w_shape)
-        return gemm_slices_to_dense(st.slices, st.channels, w_shape)
+            dense = conv_slices_to_dense(layer.node, st.slices, st.channels, w_shape)
+        else:
+            dense = gemm_slices_to_dense(st.slices, st.channels, w_shape)
+        if st.rows_grad is not None:     # scheduled output channels: their whole rows
+            dense[st.out_channels] = st.rows_grad[st.out_channels]
+        return dense
 
     def onnx_grads(self) -> dict[str, np.ndarray]:
         """Accumulated gradients keyed by ONNX initializer, in the initializer's shape."""
@@ -197,6 +210,8 @@ def _save(ex: ReferenceExecutor, step: Step, env: dict[str, np.ndarray]) -> None
     st = ex.state[layer.index]
     x = env[step.reads[0]].reshape(ex.graph.tensors[layer.input].shape)
     st.saved = x[st.channels].copy()       # only the scheduled channels' planes
+    if len(st.out_channels):
+        st.saved_full = x.copy()           # output-channel neurons need the whole input
     if ex.compressor is not None and ex.compressor.applies_to(layer):
         st.saved = ex.compressor.compress(layer, st.saved)
 
@@ -227,6 +242,14 @@ def _weight_grad(ex: ReferenceExecutor, step: Step, env: dict[str, np.ndarray]) 
         st.slices += conv_weight_grad_slices(layer.node, st.saved, st.channels, dy, w_shape)
     else:
         st.slices += gemm_weight_grad_slices(st.saved, dy)
+    if st.saved_full is not None:       # output-channel rows: dense dW from the whole input
+        everything = np.arange(layer.in_channels)
+        if layer.kind == "conv":
+            full = conv_weight_grad_slices(layer.node, st.saved_full, everything, dy, w_shape)
+            st.rows_grad += conv_slices_to_dense(layer.node, full, everything, w_shape)
+        else:
+            st.rows_grad += np.outer(dy, st.saved_full.reshape(-1))
+        st.saved_full = None
     st.saved = None                     # the planes die with the backward of their layer
 
 

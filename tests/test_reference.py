@@ -173,3 +173,31 @@ def test_constant_normalisation_and_scale_fold_with_exact_gradients(tmp_path) ->
                       schedule=schedule, x=x, y=y)
     for key, value in result.items():
         assert rel_err(host[key], value) < 1e-4, key
+
+
+def test_output_channel_schedule_trains_whole_rows(zoo_dir) -> None:
+    """NEq-style `output_channels`: the gradient of every weight producing a scheduled
+    output channel (whole rows, from the whole saved input), union the input channels."""
+    name = "plain_cnn"
+    path = zoo.exported(name, "torchscript", True, zoo_dir)
+    graph = load_graph(path)
+    layers = resolve_layers(graph, Plan.all_layers(graph))
+    conv, fc = layers[0], layers[-1]
+    schedule = Schedule({conv.onnx_weight: [0]},
+                        output_channels={conv.onnx_weight: [1, 3], fc.onnx_weight: [2]})
+    x = zoo.sample_input(name, batch=2, seed=9).numpy()
+    y = np.array([2, 6])
+    result = reference_grads(graph, layers, schedule, x, y)
+    _, _, tgrads = torch_grads(zoo.build_model(name), x, y)
+    for layer, rows, cols in ((conv, [1, 3], [0]), (fc, [2], [])):
+        expected = tgrads[layer.onnx_weight]
+        mask = channel_mask(layer, expected.shape, cols)
+        mask[rows] = True
+        got = result[layer.onnx_weight]
+        assert np.all(got[~mask] == 0.0)
+        assert rel_err(got[mask], expected[mask]) < 1e-4
+    bad = Schedule({}, output_channels={fc.onnx_weight: [10]})
+    with pytest.raises(Exception, match="output channel 10 of .* is out of range"):
+        bad.for_layers(layers)
+    with pytest.raises(Exception, match="does not run"):
+        schedule.require_input_channels_only("host")
