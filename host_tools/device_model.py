@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medyate.codegen.compiler import compile_model
+from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import Plan, TrainLayer
@@ -52,12 +53,14 @@ def write_firmware_model(generated_dir: Path, outdir: Path) -> None:
         shutil.copyfile(generated_dir / name, outdir / name)
 
 
-def compile_for_device(model: Path, plan: Plan, graph: Graph,
-                       pool_bytes: int | None = None) -> tuple[Path, list[TrainLayer], dict]:
+def compile_for_device(model: Path, plan: Plan, graph: Graph, pool_bytes: int | None = None,
+                       compress: CompressionConfig | None = None
+                       ) -> tuple[Path, list[TrainLayer], dict]:
     """Compiles into a stable folder keyed by content, so firmware builds are cached."""
     staging = MODEL_BUILD_ROOT / "staging"
     shutil.rmtree(staging, ignore_errors=True)
-    _, layers = compile_model(model, plan, staging, graph=graph, pool_bytes=pool_bytes)
+    _, layers = compile_model(model, plan, staging, graph=graph, pool_bytes=pool_bytes,
+                              compress=compress)
     memory = json.loads((staging / "memory.json").read_text())
     digest = hashlib.sha256((staging / "model.c").read_bytes()
                             + (staging / "model.h").read_bytes()).hexdigest()[:16]
@@ -75,11 +78,12 @@ def _overflowed(error: FirmwareBuildError) -> bool:
 
 def build_device_model(target: str, model: Path, plan: Plan, graph: Graph, *,
                        pool_bytes: int | None = None, allow_full_memory: bool = False,
-                       build_root: Path = DEFAULT_BUILD_ROOT) -> DeviceModel:
+                       build_root: Path = DEFAULT_BUILD_ROOT,
+                       compress: CompressionConfig | None = None) -> DeviceModel:
     """Compile + build firmware. Within the default board limits, or (allow_full_memory)
     with the emulated machine's memory when it does not fit; otherwise DoesNotFitError
-    with the measured section sizes."""
-    model_dir, layers, memory = compile_for_device(model, plan, graph, pool_bytes)
+    with the measured section sizes. compress: asi-compressed saved activations."""
+    model_dir, layers, memory = compile_for_device(model, plan, graph, pool_bytes, compress)
     try:
         build = build_firmware(target, model_dir, build_root=build_root)
         return DeviceModel(model_dir, layers, memory, memory["model_hash"], build, False)

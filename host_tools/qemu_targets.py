@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.gradients import check_batch
 from medyate.codegen.ir import Graph
@@ -42,11 +43,12 @@ def device_grads(device: Device, graph: Graph, layers: list[TrainLayer], schedul
 
 
 def qemu_grads(target: str, *, model: Path, graph: Graph, plan: Plan, layers: list[TrainLayer],
-               schedule: Schedule, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+               schedule: Schedule, x: np.ndarray, y: np.ndarray,
+               compress: CompressionConfig | None = None) -> dict[str, np.ndarray]:
     x, y = check_batch(graph, x, y)
     built = build_device_model(target, model, plan, graph,
-                               pool_bytes=grad_pool_bytes(layers, plan, schedule),
-                               allow_full_memory=True)
+                               pool_bytes=grad_pool_bytes(layers, plan, schedule, graph, compress),
+                               allow_full_memory=True, compress=compress)
     if built.full_memory:
         print(f"note: the firmware does not fit the board's default memory with a channel "
               f"pool of {built.memory['channel_pool_bytes']} B; linked with the emulated "
@@ -64,4 +66,5 @@ def qemu_grads(target: str, *, model: Path, graph: Graph, plan: Plan, layers: li
 def _mps2_an386(**kwargs: Any) -> dict[str, np.ndarray]:
     kwargs.pop("target", None)
     known = {k: kwargs[k] for k in ("model", "graph", "plan", "layers", "schedule", "x", "y")}
+    known["compress"] = kwargs.get("compress")
     return qemu_grads("qemu-mps2-an386", **known)

@@ -312,3 +312,26 @@ def test_pool_holds_exactly_the_tucker_formula(setup, tmp_path: Path) -> None:
     full = schedule_pool_bytes(layers, [l.in_channels for l in layers], compressed)
     assert generated.memory["channel_pool_bytes"] == full
     assert full < sum(l.in_channels * l.channel_cost_bytes for l in layers)
+
+
+# ------------------------------------------------------------------ emulated Cortex-M4F
+import shutil  # noqa: E402
+
+from medyate.host_tools.targets import grad_target  # noqa: E402
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None
+                    or shutil.which("arm-none-eabi-gcc") is None,
+                    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+def test_qemu_asi_equals_reference_asi(setup) -> None:
+    """The same kernels in the real firmware under QEMU (float32 on the M4F FPU)."""
+    path, graph, plan, layers, schedule, x, y = setup
+    config = CompressionConfig("asi", rank=2)
+    qemu = grad_target("qemu-mps2-an386")(model=path, graph=graph, plan=plan, layers=layers,
+                                          schedule=schedule, x=x, y=y, compress=config)
+    ref = reference_grads(graph, layers, schedule, x, y, compress=config)
+    assert set(qemu) == set(ref)
+    for name in ref:
+        if name != "logits":
+            assert _max_rel(qemu, ref, name) < 1e-3, name
