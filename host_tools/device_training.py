@@ -22,7 +22,7 @@ from medyate.codegen.ir import Graph
 from medyate.codegen.plan import TrainLayer
 from .device import Device, ScheduleError, write_preload_dataset
 from .messages import SampleResults
-from .policies import LayerSpec, Policy
+from .policies import Policy
 from .policies.base import Schedule as PolicySchedule
 from .run_files import RunFiles
 
@@ -66,19 +66,6 @@ def cosine_lr(step: int, total_steps: int, warmup_steps: int, base_lr: float) ->
 def warmup_steps_for(steps_per_epoch: int, epochs: int) -> int:
     total = steps_per_epoch * epochs
     return max(1, min(WARMUP_EPOCHS * steps_per_epoch, int(total * WARMUP_MAX_FRACTION)))
-
-
-def layer_specs(graph: Graph, layers: list[TrainLayer]) -> list[LayerSpec]:
-    """Policy view of the plan's layers; depth = forward order among them."""
-    order = sorted(layers, key=lambda l: graph.node_index(l.node))
-    depth = {l.index: d for d, l in enumerate(order)}
-    specs = []
-    for l in layers:
-        bias_elems = l.out_channels if l.bias is not None and l.train_bias else 0
-        specs.append(LayerSpec(l.onnx_weight, depth[l.index], l.in_channels, l.out_channels,
-                               l.slice_elems, l.plane_elems, graph.tensors[l.weight].size,
-                               bias_elems, l.input_elems))
-    return specs
 
 
 def device_schedule(schedule: PolicySchedule, layers: list[TrainLayer]) -> list[list[int]]:

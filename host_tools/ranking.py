@@ -45,8 +45,8 @@ def layer_specs(graph: Graph, layers: list[TrainLayer]) -> list[LayerSpec]:
     depth_of = {id(node): depth for depth, node in enumerate(graph.trainable_layers())}
     specs = []
     for layer in layers:
-        bias_elems = 0
-        if layer.bias is not None and graph.tensors[layer.bias].binding is not None:
+        bias_elems = 0       # a bias the plan trains (all_layers trains every bias)
+        if layer.train_bias and layer.bias is not None and graph.tensors[layer.bias].binding:
             bias_elems = layer.out_channels
         specs.append(LayerSpec(
             weight=layer.onnx_weight, depth=depth_of[id(layer.node)],

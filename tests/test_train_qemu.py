@@ -20,7 +20,8 @@ from medyate.codegen.plan import Plan
 from medyate.host_tools.commands import train as train_command
 from medyate.host_tools.device import Device
 from medyate.host_tools.device_model import build_device_model
-from medyate.host_tools.device_training import (DeviceTrainer, TrainConfig, layer_specs)
+from medyate.host_tools.device_training import DeviceTrainer, TrainConfig
+from medyate.host_tools.ranking import layer_specs
 from medyate.host_tools.policies import make_policy
 from medyate.host_tools.run_files import RunFiles
 

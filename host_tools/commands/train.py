@@ -21,10 +21,10 @@ from medyate.host_tools.device import Device, ModelHashMismatch
 from medyate.host_tools.device_model import DeviceModel, build_device_model
 from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrainer,
                                                 TrainConfig, TrainData, TrainSummary,
-                                                layer_specs, preload_image_bytes,
-                                                write_preload_image)
+                                                preload_image_bytes, write_preload_image)
 from medyate.host_tools.link import LinkError
 from medyate.host_tools.policies import make_policy
+from medyate.host_tools.ranking import layer_specs
 from medyate.host_tools.run_files import RunFiles
 
 #: How each target is opened once its firmware is built (artifact, preload image or None).
