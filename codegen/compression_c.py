@@ -115,7 +115,10 @@ def compressed_layers(graph: Graph, layers: list[TrainLayer],
                            f"only; the generated C implements {', '.join(DEVICE_METHODS)}")
     out: dict[int, CompressedLayer] = {}
     for layer in layers:
-        if not config.applies_to(layer):
+        # a gemm input is a vector (n_sel, 1, 1): its Tucker form (n_sel*k1 + k1 + 2 floats)
+        # is never smaller than the n_sel raw floats, and rank 1 already reproduces it
+        # exactly (so the reference's compressed gradient is the raw one), so it stays raw
+        if not config.applies_to(layer) or layer.kind != "conv":
             continue
         shape = tuple(graph.tensors[layer.input].shape)
         h, w = (int(shape[1]), int(shape[2])) if len(shape) == 3 else (1, 1)

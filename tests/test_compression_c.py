@@ -295,8 +295,9 @@ def test_pool_holds_exactly_the_tucker_formula(setup, tmp_path: Path) -> None:
                 runner.set_schedule(schedule.for_layers(layers))
     memory = json.loads((tmp_path / f"pool{exact}" / "memory.json").read_text())
     summary = memory["activation_compression"]
-    assert len(summary["layers"]) == len(layers)
-    for row, layer in zip(summary["layers"], layers):
+    convs = [l for l in layers if l.kind == "conv"]      # a gemm's vector stays raw
+    assert len(summary["layers"]) == len(convs) < len(layers)
+    for row, layer in zip(summary["layers"], convs):
         shape = tuple(row["block_shape"])
         assert shape[0] == layer.in_channels
         assert row["compressed_bytes"] == 4 * hosvd_floats(shape, tuple(row["ranks"]))
@@ -310,7 +311,7 @@ def test_pool_holds_exactly_the_tucker_formula(setup, tmp_path: Path) -> None:
     # budget 0 = every channel: the default pool is the compressed cost of all channels
     generated, _ = compile_model(path, plan, tmp_path / "full", graph=graph, compress=config)
     full = schedule_pool_bytes(layers, [l.in_channels for l in layers], compressed)
-    assert generated.memory["channel_pool_bytes"] == full
+    assert generated.memory["channel_pool_bytes"] == (full + 7) // 8 * 8   # arena alignment
     assert full < sum(l.in_channels * l.channel_cost_bytes for l in layers)
 
 
