@@ -22,6 +22,7 @@ from medyate.codegen.ir import Graph
 from medyate.codegen.plan import TrainLayer
 from .device import Device, ScheduleError, write_preload_dataset
 from .messages import SampleResults
+from .host_trainer import cosine_lr
 from .policies import Policy
 from .policies.base import Schedule as PolicySchedule
 from .run_files import RunFiles
@@ -53,14 +54,6 @@ class TrainData:
 class TrainSummary:
     initial_test_accuracy: float | None
     epochs: list[dict[str, Any]] = field(default_factory=list)
-
-
-def cosine_lr(step: int, total_steps: int, warmup_steps: int, base_lr: float) -> float:
-    """Linear warm-up to base_lr over warmup_steps, then cosine decay towards 0."""
-    if step < warmup_steps:
-        return base_lr * (step + 1) / warmup_steps
-    span = max(1, total_steps - warmup_steps)
-    return 0.5 * base_lr * (1.0 + math.cos(math.pi * (step - warmup_steps) / span))
 
 
 def warmup_steps_for(steps_per_epoch: int, epochs: int) -> int:
