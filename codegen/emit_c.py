@@ -7,6 +7,7 @@ modules' CEmit entries (ops/*.py), so adding an op touches its own module only.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -106,8 +107,13 @@ def _node_context(ctx: _Ctx, node: Node) -> dict[str, Any]:
     return context
 
 
+@functools.lru_cache(maxsize=None)
+def _line_template(template: str) -> jinja2.Template:
+    return _LINE_ENV.from_string(template)
+
+
 def _render(template: str, context: dict[str, Any]) -> str:
-    return _LINE_ENV.from_string(template).render(**context)
+    return _line_template(template).render(**context)
 
 
 @_emits("forward")

@@ -111,13 +111,10 @@ class ReferenceExecutor:
 
     def _run(self, program: TrainingProgram, x: np.ndarray) -> dict[str, np.ndarray]:
         env: dict[str, np.ndarray] = {program.act_storage[self.graph.input]: self._check_input(x)}
-        deaths: dict[int, list[str]] = {}
-        for s in program.storages.values():
-            deaths.setdefault(s.dies, []).append(s.name)
         logits_storage = program.act_storage[self.graph.output]
         for i, step in enumerate(program.steps):
             STEP_HANDLERS[step.kind](self, step, env)
-            for name in deaths.get(i, []):
+            for name in program.deaths.get(i, ()):
                 if name != logits_storage:
                     env.pop(name, None)
         return env

@@ -16,6 +16,7 @@ pool is a reserved region sized by the budget, the accumulators are static.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,14 @@ class TrainingProgram:
     aux_storage: dict[str, str]            # node output -> storage of its mask/argmax
     backward_nodes: list[Node]
     forward_only: bool = False
+
+    @cached_property
+    def deaths(self) -> dict[int, list[str]]:
+        """Step index -> storages whose last use is that step."""
+        by_step: dict[int, list[str]] = {}
+        for s in self.storages.values():
+            by_step.setdefault(s.dies, []).append(s.name)
+        return by_step
 
     def keeps(self) -> list[str]:
         """Human-readable list of what the backward pass keeps from the forward pass."""
