@@ -11,7 +11,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 from rich.console import Console
@@ -26,6 +26,9 @@ from .host_trainer import cosine_lr
 from .policies import Policy
 from .policies.base import Schedule as PolicySchedule
 from .run_files import RunFiles
+
+if TYPE_CHECKING:
+    from .reference_device import ReferenceDevice
 
 #: QEMU's mps2 PSRAM (toolchain.md); the device's own figure is checked after hello.
 PRELOAD_LIMIT_BYTES = 16 << 20
@@ -95,7 +98,8 @@ def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
 class DeviceTrainer:
     """Runs the epochs on an open Device and writes the run files after each one."""
 
-    def __init__(self, device: Device, *, model: Path, graph: Graph, layers: list[TrainLayer],
+    def __init__(self, device: "Device | ReferenceDevice", *, model: Path, graph: Graph,
+                 layers: list[TrainLayer],
                  policy: Policy, policy_name: str, data: TrainData, config: TrainConfig,
                  run: RunFiles, preloaded: bool, console: Console | None = None,
                  on_epoch: Callable[[dict[str, Any]], None] | None = None) -> None:

@@ -13,6 +13,7 @@ from typing import Callable
 from rich.console import Console
 
 from medyate.codegen.errors import DataError, MedyateError
+from medyate.codegen.compiler import compile_model
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
 from medyate.host_tools.budget import parse_budget
@@ -25,6 +26,7 @@ from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrain
 from medyate.host_tools.link import LinkError
 from medyate.host_tools.policies import make_policy
 from medyate.host_tools.ranking import layer_specs
+from medyate.host_tools.reference_device import ReferenceDevice
 from medyate.host_tools.run_files import RunFiles
 
 #: How each target is opened once its firmware is built (artifact, preload image or None).
@@ -72,9 +74,9 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
               train_per_class: int | None = None, test_per_class: int | None = None,
               budget: str | None = None, console: Console | None = None) -> TrainSummary:
     console = console or Console()
-    if target not in DEVICE_OPENERS:
-        raise MedyateError(f"train runs on a device target: {', '.join(sorted(DEVICE_OPENERS))}"
-                           f" (got {target!r})")
+    if target not in DEVICE_OPENERS and target != "reference":
+        raise MedyateError(f"unknown target {target!r} (known: reference, "
+                           f"{', '.join(sorted(DEVICE_OPENERS))})")
     if epochs < 1 or batch < 1 or lr <= 0:
         raise MedyateError("--epochs and --batch must be >= 1 and --lr > 0")
     if not model.is_file():
@@ -86,22 +88,34 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     input_shape = graph.tensors[graph.input].shape
     train_data = load_train_data(data, model, input_shape[-3:], seed=seed, train_per_class=train_per_class,
                                  test_per_class=test_per_class)
-    built = build_device_model(target, model, plan, graph)
-    console.print(f"compiled {model.name}: {len(built.layers)} trainable layers, arena "
-                  f"{built.memory['arena_bytes']} B, channel pool "
-                  f"{built.memory['channel_pool_bytes']} B; firmware {built.build.artifact}")
-    try:
-        chooser = make_policy(policy, layer_specs(graph, built.layers), plan.budget_bytes, seed)
-    except (KeyError, ValueError, TypeError) as exc:
-        raise MedyateError(f"policy {policy!r}: {exc}") from None
     config = TrainConfig(epochs, lr, batch, seed)
     run = RunFiles(rundir)
     with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
-        device, preloaded = open_device(target, built, train_data, config, Path(tmp), console)
+        if target == "reference":
+            built = None
+            compiled, layers = compile_model(model, plan, Path(tmp) / "model", graph=graph)
+            compiled_memory, sizes, full_memory = compiled.memory, None, False
+            device, preloaded = ReferenceDevice(graph, layers), False
+            console.print(f"{model.name}: {len(layers)} trainable layers on the reference "
+                          f"target (numpy); planned arena {compiled_memory['arena_bytes']} B")
+        else:
+            built = build_device_model(target, model, plan, graph)
+            layers, compiled_memory = built.layers, built.memory
+            sizes, full_memory = built.build.sizes, built.full_memory
+            console.print(f"compiled {model.name}: {len(layers)} trainable layers, arena "
+                          f"{compiled_memory['arena_bytes']} B, channel pool "
+                          f"{compiled_memory['channel_pool_bytes']} B; firmware "
+                          f"{built.build.artifact}")
+        try:
+            chooser = make_policy(policy, layer_specs(graph, layers), plan.budget_bytes, seed)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise MedyateError(f"policy {policy!r}: {exc}") from None
+        if built is not None:
+            device, preloaded = open_device(target, built, train_data, config, Path(tmp), console)
         with device:
-            run.write_memory(built.memory, built.build.sizes, device.memory_report(),
-                             target=target, full_memory=built.full_memory)
-            trainer = DeviceTrainer(device, model=model, graph=graph, layers=built.layers,
+            run.write_memory(compiled_memory, sizes, device.memory_report(), target=target,
+                             full_memory=full_memory)
+            trainer = DeviceTrainer(device, model=model, graph=graph, layers=layers,
                                     policy=chooser, policy_name=policy, data=train_data,
                                     config=config, run=run, preloaded=preloaded, console=console)
             try:
@@ -109,9 +123,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
             except LinkError as exc:
                 raise MedyateError(f"device link failed: {exc}") from None
             finally:
-                memory = run.write_memory(built.memory, built.build.sizes,
-                                          _safe_memory_report(device), target=target,
-                                          full_memory=built.full_memory)
+                memory = run.write_memory(compiled_memory, sizes, _safe_memory_report(device),
+                                          target=target, full_memory=full_memory)
     (rundir / "summary.json").write_text(json.dumps(
         {"initial_test_accuracy": summary.initial_test_accuracy,
          "final_test_accuracy": summary.epochs[-1]["test_accuracy"] if summary.epochs else None,
