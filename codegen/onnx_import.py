@@ -79,8 +79,10 @@ class ImportContext:
 
     # ---------------------------------------------------------------- builders
     def param(self, onnx_name: str, value: np.ndarray, *, perm: tuple[int, ...] | None = None,
-              scalar: float = 1.0, trainable: bool = True) -> str:
-        """An IR parameter tensor; trainable ones remember their ONNX initializer."""
+              scalar: float = 1.0, trainable: bool = True,
+              ir_shape: tuple[int, ...] | None = None) -> str:
+        """An IR parameter tensor; trainable ones remember their ONNX initializer (in its
+        stored shape, even when the IR views it as `ir_shape`, e.g. a (1, O) Gemm bias)."""
         if value.dtype not in (np.float32, np.float64):
             raise self.fail(f"weight '{onnx_name}' has dtype {value.dtype}",
                             "only float32 weights can be lowered: export a float32 model "
@@ -89,6 +91,8 @@ class ImportContext:
         if perm is not None:
             ir_value = np.transpose(ir_value, perm)
         ir_value = (ir_value * scalar).astype(np.float32)
+        if ir_shape is not None:
+            ir_value = ir_value.reshape(ir_shape)
         binding = None
         if trainable and onnx_name in self.initializers:
             binding = ParamBinding(onnx_name, tuple(value.shape), perm, scalar)

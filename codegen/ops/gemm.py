@@ -47,19 +47,11 @@ def import_gemm(node: Any, ctx: Any) -> None:
             raise ctx.fail("the bias (input C) is not a constant",
                            "export with the bias as an initializer")
         if c.size == out_f:
-            inputs.append(ctx.param(node.input[2], c.reshape(out_f), scalar=beta))
-            inputs[-1] = _keep_orig_shape(ctx, inputs[-1], c.shape)
+            inputs.append(ctx.param(node.input[2], c, scalar=beta, ir_shape=(out_f,)))
         else:
             inputs.append(ctx.constant(node.input[2],
                                        np.broadcast_to(beta * c, (out_f,)).copy()))
     ctx.emit("gemm", inputs, node.output[0], {"act": None})
-
-
-def _keep_orig_shape(ctx: Any, ir_name: str, shape: tuple[int, ...]) -> str:
-    binding = ctx.tensors[ir_name].binding
-    if binding is not None:
-        binding.orig_shape = tuple(shape)
-    return ir_name
 
 
 @onnx_op("MatMul")
