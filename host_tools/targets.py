@@ -37,8 +37,6 @@ def grad_target(name: str) -> GradFunction:
 
 
 def _load_device_targets() -> None:
-    """Device targets live in their own module (they need the compiler and firmware)."""
-    try:
-        from . import device_targets, qemu_targets  # noqa: F401
-    except ImportError:
-        pass
+    """Device targets live in their own modules (they pull in the compiler and firmware
+    tooling); importing them registers them. An import error there is a bug: let it show."""
+    from . import device_targets, qemu_targets  # noqa: F401
