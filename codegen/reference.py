@@ -209,7 +209,8 @@ def _save(ex: ReferenceExecutor, step: Step, env: dict[str, np.ndarray]) -> None
     st.saved = x[st.channels].copy()       # only the scheduled channels' planes
     if len(st.out_channels):
         st.saved_full = x.copy()           # output-channel neurons need the whole input
-    if ex.compressor is not None and ex.compressor.applies_to(layer):
+    # a layer with no scheduled channel stores nothing (the C's ranks are 0 there too)
+    if ex.compressor is not None and ex.compressor.applies_to(layer) and len(st.channels):
         st.saved = ex.compressor.compress(layer, st.saved)
 
 

@@ -2,7 +2,10 @@
 
 The accounting is TraDy's (Eq. 3-4, fp32): a selected INPUT channel c of a layer costs
 its weight-derivative slice plus its saved activation plane,
-``4 * (slice_elems + plane_elems)`` bytes. A selected OUTPUT channel (NEq neurons) needs
+``4 * (slice_elems + plane_elems)`` bytes. A layer whose saved activation is stored
+compressed (asi, fixed ranks: ``compression_budget.py``) costs per channel the slice plus
+its channel-factor row, plus once the core and spatial factors
+(``LayerSpec.channels_bytes``). A selected OUTPUT channel (NEq neurons) needs
 the layer's whole saved input activation (paid once per layer that has at least one
 selected output channel) plus the weight rows of the selected output channels. A layer
 whose bias trains adds its bias-gradient buffer, ``4 * bias_elems``.
@@ -106,7 +109,7 @@ def output_row_elems(layer: LayerSpec) -> int:
 
 def cheapest_channel_bytes(layers: Iterable[LayerSpec]) -> int:
     """Cost of the cheapest single input channel among ``layers``."""
-    costs = [layer.channel_cost_bytes for layer in layers if layer.in_channels > 0]
+    costs = [layer.first_channel_bytes for layer in layers if layer.in_channels > 0]
     if not costs:
         raise ValueError("no layer with input channels to train")
     return min(costs)
@@ -136,7 +139,7 @@ def schedule_cost_bytes(
     for weight, selected in channels.items():
         layer = _lookup(by_weight, weight)
         count = _checked_count(selected, layer.in_channels, weight, "input")
-        total += count * layer.channel_cost_bytes
+        total += layer.channels_bytes(count)
     for weight, selected in (output_channels or {}).items():
         layer = _lookup(by_weight, weight)
         count = _checked_count(selected, layer.out_channels, weight, "output")

@@ -76,10 +76,11 @@ def energy_per_byte(layer: LayerSpec, norms: np.ndarray, budget_bytes: int, dens
     if density == "layer":
         return float(energy.sum() / layer.pool_bytes)
     if density == "budget":
-        count = min(layer.in_channels, budget_bytes // layer.channel_cost_bytes)
+        count = min(layer.in_channels,
+                    max(0, budget_bytes - layer.fixed_bytes) // layer.channel_cost_bytes)
         if count == 0:
             return 0.0
-        return float(energy[:count].sum() / (count * layer.channel_cost_bytes))
+        return float(energy[:count].sum() / layer.channels_bytes(count))
     raise ValueError(f"density must be 'budget' or 'layer', got {density!r}")
 
 
@@ -189,7 +190,7 @@ def spearman(a: Sequence[float] | Mapping[str, float], b: Sequence[float] | Mapp
 def _preselected(
     layers: list[LayerSpec], budget_bytes: int, context: dict[str, Any]
 ) -> tuple[list[LayerSpec], dict[str, Any]]:
-    trainable = [layer for layer in layers if layer.channel_cost_bytes <= budget_bytes]
+    trainable = [layer for layer in layers if layer.first_channel_bytes <= budget_bytes]
     excluded = [layer.weight for layer in layers if layer not in trainable]
     if not trainable:
         raise InfeasibleBudget(budget_bytes, cheapest_channel_bytes(layers), "a single input channel")
@@ -330,8 +331,9 @@ def make_plan(
         "accounting": {
             "channel_pool_bytes": sum(layer.pool_bytes for layer in chosen),
             "bias_gradient_bytes": sum(layer.bias_bytes for layer in chosen if bias[layer.weight]),
-            "cheapest_channel_bytes": min(layer.channel_cost_bytes for layer in chosen),
+            "cheapest_channel_bytes": min(layer.first_channel_bytes for layer in chosen),
             "epoch0_schedule_cost_bytes": first.cost_bytes,
+            "epoch0_channels": first.channel_count(),
             "per_layer": [
                 {
                     "weight": layer.weight,
@@ -340,11 +342,20 @@ def make_plan(
                     "channel_cost_bytes": layer.channel_cost_bytes,
                     "pool_bytes": layer.pool_bytes,
                     "bias_bytes": layer.bias_bytes,
+                    **_compressed_accounting(layer),
                 }
                 for layer in chosen
             ],
         },
     }
+
+
+def _compressed_accounting(layer: LayerSpec) -> dict[str, int]:
+    """Per-layer plan figures of a compressed saved activation (none when raw)."""
+    if layer.compressed_plane_elems is None:
+        return {}
+    return {"raw_channel_cost_bytes": 4 * (layer.slice_elems + layer.plane_elems),
+            "compressed_fixed_bytes": layer.fixed_bytes}
 
 
 def _is_json(value: Any) -> bool:

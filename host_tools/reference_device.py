@@ -10,6 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
+from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import Schedule, TrainLayer
@@ -39,9 +40,11 @@ class ReferenceDevice:
     info = None
     timer_unit = "host_nanoseconds"
 
-    def __init__(self, graph: Graph, layers: list[TrainLayer]) -> None:
+    def __init__(self, graph: Graph, layers: list[TrainLayer],
+                 compress: CompressionConfig | None = None) -> None:
         self.graph, self.layers = graph, layers
-        self.executor = ReferenceExecutor(graph, layers)
+        # compress: saved activations stored compressed (svd, hosvd or asi), per sample
+        self.executor = ReferenceExecutor(graph, layers, compress=compress)
         self.classes = graph.tensors[graph.output].size
         self._train, self._eval = _Phase(), _Phase()
         self._updates = 0

@@ -68,11 +68,19 @@ def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path:
 @click.option("--target", default="host", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False))
 @click.option("--png/--no-png", default=False, help="draw the arena over time (arena.png)")
+@click.option("--compress", type=click.Choice(["svd", "hosvd", "asi"]),
+              help="store the saved activations compressed (compiled targets: asi only; "
+                   "default: the plan's \"compression\" entry)")
+@click.option("--eps", type=float, default=0.9, show_default=True,
+              help="explained-variance threshold of svd/hosvd ranks")
+@click.option("--rank", type=int, help="fixed rank of every mode for asi")
 @user_errors
-def compile_cmd(model: str, plan_path: str, target: str, output: str, png: bool) -> None:
+def compile_cmd(model: str, plan_path: str, target: str, output: str, png: bool,
+                compress: str | None, eps: float, rank: int | None) -> None:
     """Lower MODEL.onnx + plan to static C (model.c, model.h, memory.json) in OUTDIR."""
     from medyate.host_tools.commands.compile import run_compile
-    run_compile(Path(model), Path(plan_path), target, Path(output), png)
+    run_compile(Path(model), Path(plan_path), target, Path(output), png,
+                compress=compress, eps=eps, rank=rank)
 
 
 @main.command("rank")
@@ -104,13 +112,17 @@ def rank_cmd(model: str, data: str, output: str, batches: int, batch_size: int, 
 @click.option("--method", default="rgn", show_default=True, type=click.Choice(["rgn", "lara"]))
 @click.option("--seed", default=0, show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--compress", type=click.Choice(["asi"]),
+              help="charge the budget with asi-compressed saved activations (fixed ranks; "
+                   "recorded as the plan's \"compression\" entry)")
+@click.option("--rank", type=int, help="fixed asi rank of every mode")
 @user_errors
 def plan_cmd(model: str, budget: str, ranking_path: str | None, policy: str, method: str,
-             seed: int, output: str) -> None:
+             seed: int, output: str, compress: str | None, rank: int | None) -> None:
     """Choose the layers POLICY may train under BUDGET; writes plan.json."""
     from medyate.host_tools.commands.plan import run_plan
     run_plan(Path(model), budget, Path(output), ranking=Path(ranking_path) if ranking_path else None,
-             policy=policy, method=method, seed=seed)
+             policy=policy, method=method, seed=seed, compress=compress, rank=rank)
 
 
 @main.command("experiment")
@@ -139,16 +151,24 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None) -> None:
 @click.option("--train-per-class", type=int, help="stratified training subset per class")
 @click.option("--test-per-class", type=int, help="stratified test subset per class")
 @click.option("--budget", help="override the plan's budget (e.g. 32KiB)")
+@click.option("--compress", type=click.Choice(["svd", "hosvd", "asi"]),
+              help="store the saved activations compressed (compiled targets: asi only; "
+                   "default: the plan's \"compression\" entry)")
+@click.option("--eps", type=float, default=0.9, show_default=True,
+              help="explained-variance threshold of svd/hosvd ranks")
+@click.option("--rank", type=int, help="fixed rank of every mode for asi")
 @user_errors
 def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, policy: str,
               rundir: str, lr: float, batch: int, seed: int, train_per_class: int | None,
-              test_per_class: int | None, budget: str | None) -> None:
+              test_per_class: int | None, budget: str | None, compress: str | None,
+              eps: float, rank: int | None) -> None:
     """Fine-tune MODEL.onnx on a device; writes metrics, schedules, memory and finetuned.onnx to RUNDIR."""
     from medyate.host_tools.commands.train import run_train
     try:
         run_train(Path(model), Path(plan_path), data, target, epochs, policy, Path(rundir),
                   lr=lr, batch=batch, seed=seed, train_per_class=train_per_class,
-                  test_per_class=test_per_class, budget=budget)
+                  test_per_class=test_per_class, budget=budget, compress=compress, eps=eps,
+                  rank=rank)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {Path(rundir) / 'finetuned.onnx'} holds the last finished epoch",
                    err=True)

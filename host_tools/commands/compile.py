@@ -16,6 +16,8 @@ from rich.table import Table
 from medyate.codegen.compiler import compile_model
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.plan import Plan
+from medyate.codegen.compression_c import DEVICE_METHODS
+from medyate.host_tools.compression_budget import compression_config
 
 
 def _build_for_target(target: str, outdir: Path, memory: dict) -> str:
@@ -37,9 +39,17 @@ def _build_for_target(target: str, outdir: Path, memory: dict) -> str:
     return f"firmware: {build.artifact}"
 
 
-def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bool) -> None:
+def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bool, *,
+                compress: str | None = None, eps: float = 0.9, rank: int | None = None) -> None:
+    """compress (or the plan's "compression" entry): asi-compressed saved activations in
+    the generated C; svd/hosvd exist on the reference target only and are refused here."""
     plan = Plan.load(plan_path)
-    generated, layers = compile_model(model, plan, outdir)
+    config = compression_config(compress, eps, rank, plan)
+    if config is not None and config.method not in DEVICE_METHODS:
+        raise MedyateError(f"--compress {config.method} cannot be compiled: the generated C "
+                           f"implements {', '.join(DEVICE_METHODS)} only ({config.method} runs on "
+                           f"the reference target: medyate train/grad --target reference)")
+    generated, layers = compile_model(model, plan, outdir, compress=config)
     memory = json.loads((outdir / "memory.json").read_text())
     built = _build_for_target(target, outdir, memory)
     console = Console(width=120)
@@ -53,6 +63,11 @@ def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bo
             table.add_row(key, f"{memory[key]:,}")
     table.add_row("arena / lower bound", f"{memory['arena_ratio']:.3f}")
     console.print(table)
+    if "activation_compression" in memory:
+        ac = memory["activation_compression"]
+        console.print(f"{ac['method']} activations (every channel scheduled): "
+                      f"{ac['compressed_bytes']:,} B instead of {ac['raw_bytes_replaced']:,} B raw "
+                      f"over {len(ac['layers'])} layers; work buffers up to {ac['work_bytes']:,} B")
     if png:
         from medyate.host_tools.arena_plot import plot_arena
         console.print(f"arena over time: {plot_arena(memory, outdir / 'arena.png')}")

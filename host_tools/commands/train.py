@@ -1,7 +1,12 @@
 """`medyate train`: fine-tune MODEL.onnx on a device target, one schedule per epoch.
 
     run_train(model, plan_path, data, target, epochs, policy, rundir, lr=0.05, batch=8,
-              seed=0, train_per_class=None, test_per_class=None, budget=None)
+              seed=0, train_per_class=None, test_per_class=None, budget=None,
+              compress=None, eps=0.9, rank=None)
+
+compress (svd|hosvd|asi, or the plan's "compression" entry): saved activations stored
+compressed; compiled targets implement asi only. memory.json then carries
+"activation_compression" (host_tools/compression_budget.py).
 """
 from __future__ import annotations
 
@@ -15,8 +20,14 @@ from rich.console import Console
 from medyate.codegen.errors import DataError, MedyateError
 from medyate.codegen.compiler import compile_model
 from medyate.codegen.frontend import load_graph
-from medyate.codegen.plan import Plan
+from medyate.codegen.compression import CompressionConfig
+from medyate.codegen.compression_c import DEVICE_METHODS
+from medyate.codegen.ir import Graph
+from medyate.codegen.plan import Plan, Schedule, TrainLayer
 from medyate.host_tools.budget import parse_budget
+from medyate.host_tools.compression_budget import (compressed_specs, compression_config,
+                                                   device_run_stats, require_target_method,
+                                                   run_compression_record)
 from medyate.host_tools.model_data import prepare_data
 from medyate.host_tools.device import Device, ModelHashMismatch
 from medyate.host_tools.device_model import DeviceModel, build_device_model
@@ -72,7 +83,9 @@ def open_device(target: str, built: DeviceModel, data: TrainData, config: TrainC
 def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int, policy: str,
               rundir: Path, *, lr: float = 0.05, batch: int = 8, seed: int = 0,
               train_per_class: int | None = None, test_per_class: int | None = None,
-              budget: str | None = None, console: Console | None = None) -> TrainSummary:
+              budget: str | None = None, console: Console | None = None,
+              compress: str | None = None, eps: float = 0.9,
+              rank: int | None = None) -> TrainSummary:
     console = console or Console()
     if target not in DEVICE_OPENERS and target != "reference":
         raise MedyateError(f"unknown target {target!r} (known: reference, "
@@ -85,6 +98,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     plan = Plan.load(plan_path)
     if budget is not None:
         plan = Plan(parse_budget(budget), plan.layers, plan.extra)
+    compression = compression_config(compress, eps, rank, plan)
+    require_target_method(compression, target)
     input_shape = graph.tensors[graph.input].shape
     train_data = load_train_data(data, model, input_shape[-3:], seed=seed, train_per_class=train_per_class,
                                  test_per_class=test_per_class)
@@ -93,13 +108,14 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
         if target == "reference":
             built = None
-            compiled, layers = compile_model(model, plan, Path(tmp) / "model", graph=graph)
+            compiled, layers = compile_model(model, plan, Path(tmp) / "model", graph=graph,
+                                             compress=_device_part(compression))
             compiled_memory, sizes, full_memory = compiled.memory, None, False
-            device, preloaded = ReferenceDevice(graph, layers), False
+            device, preloaded = ReferenceDevice(graph, layers, compression), False
             console.print(f"{model.name}: {len(layers)} trainable layers on the reference "
                           f"target (numpy); planned arena {compiled_memory['arena_bytes']} B")
         else:
-            built = build_device_model(target, model, plan, graph)
+            built = build_device_model(target, model, plan, graph, compress=compression)
             layers, compiled_memory = built.layers, built.memory
             sizes, full_memory = built.build.sizes, built.full_memory
             console.print(f"compiled {model.name}: {len(layers)} trainable layers, arena "
@@ -107,7 +123,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                           f"{compiled_memory['channel_pool_bytes']} B; firmware "
                           f"{built.build.artifact}")
         try:
-            chooser = make_policy(policy, layer_specs(graph, layers), plan.budget_bytes, seed)
+            specs = compressed_specs(graph, layers, layer_specs(graph, layers), compression)
+            chooser = make_policy(policy, specs, plan.budget_bytes, seed)
         except (KeyError, ValueError, TypeError) as exc:
             raise MedyateError(f"policy {policy!r}: {exc}") from None
         if built is not None:
@@ -125,6 +142,10 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
             finally:
                 memory = run.write_memory(compiled_memory, sizes, _safe_memory_report(device),
                                           target=target, full_memory=full_memory)
+                if compression is not None:
+                    memory["activation_compression"] = _compression_record(
+                        compression, device, graph, layers, run, compiled_memory)
+                    run.memory.write_text(json.dumps(memory, indent=1) + "\n")
     (rundir / "summary.json").write_text(json.dumps(
         {"initial_test_accuracy": summary.initial_test_accuracy,
          "final_test_accuracy": summary.epochs[-1]["test_accuracy"] if summary.epochs else None,
@@ -139,6 +160,26 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                       f"{memory['arena_bytes']} B (lower bound "
                       f"{memory['arena_lower_bound_bytes']} B); run files in {rundir}")
     return summary
+
+
+def _device_part(config: CompressionConfig | None) -> CompressionConfig | None:
+    """What the generated C of the reference run's plan (arena figures) can hold."""
+    return config if config is not None and config.method in DEVICE_METHODS else None
+
+
+def _compression_record(config: CompressionConfig, device: Device | ReferenceDevice,
+                        graph: Graph, layers: list[TrainLayer], run: RunFiles,
+                        compiled_memory: dict) -> dict:
+    """Reference: the executor's per-sample log (ranks vary with eps); compiled targets:
+    the fixed asi sizes the generated C lays out for each epoch's schedule."""
+    if isinstance(device, ReferenceDevice):
+        return run_compression_record(config, device.executor.compression_stats(),
+                                      "reference executor: stored arrays per sample over the run")
+    schedules = [Schedule.from_dict(json.loads(line))
+                 for line in run.schedules.read_text().splitlines() if line.strip()]
+    return run_compression_record(config, device_run_stats(graph, layers, schedules, config),
+                                  "generated C layout (fixed ranks) for each epoch's schedule",
+                                  compiled_memory.get("activation_compression"))
 
 
 def _safe_memory_report(device: Device):  # type: ignore[no-untyped-def]

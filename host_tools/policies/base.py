@@ -44,6 +44,12 @@ class LayerSpec:
     weight_elems: int
     bias_elems: int  # 0 if the layer has no bias
     input_elems: int  # whole saved input activation C_in*H*W (NEq output-channel cost)
+    # Compressed saved activation (asi, fixed ranks; see compression_budget.py). None:
+    # raw planes. Otherwise a layer scheduling n >= 1 channels costs
+    # n * (slice + compressed_plane_elems) + compressed_fixed_elems elements, an upper
+    # bound of the Tucker block the generated C lays out (exact with every channel).
+    compressed_plane_elems: int | None = None  # channel-factor row per channel (K1)
+    compressed_fixed_elems: int = 0  # core + spatial factors, paid once per used layer
 
     def __post_init__(self) -> None:
         positive = ("in_channels", "out_channels", "slice_elems", "plane_elems", "weight_elems")
@@ -55,7 +61,10 @@ class LayerSpec:
 
     @property
     def channel_cost_elems(self) -> int:
-        """TraDy Eq. 3-4: weight-derivative slice + saved activation plane (elements)."""
+        """TraDy Eq. 3-4: weight-derivative slice + saved activation plane (elements);
+        for a compressed layer the plane is replaced by its channel-factor row."""
+        if self.compressed_plane_elems is not None:
+            return self.slice_elems + self.compressed_plane_elems
         return self.slice_elems + self.plane_elems
 
     @property
@@ -63,9 +72,23 @@ class LayerSpec:
         return FLOAT_BYTES * self.channel_cost_elems
 
     @property
+    def fixed_bytes(self) -> int:
+        """Paid once when at least one channel of the layer trains (0 unless compressed)."""
+        return FLOAT_BYTES * self.compressed_fixed_elems
+
+    def channels_bytes(self, count: int) -> int:
+        """Cost of training ``count`` input channels of the layer."""
+        return count * self.channel_cost_bytes + (self.fixed_bytes if count > 0 else 0)
+
+    @property
+    def first_channel_bytes(self) -> int:
+        """Cost of the layer's first channel (its fixed part included)."""
+        return self.channels_bytes(1)
+
+    @property
     def pool_bytes(self) -> int:
         """Cost of training every input channel of the layer."""
-        return self.in_channels * self.channel_cost_bytes
+        return self.channels_bytes(self.in_channels)
 
     @property
     def bias_bytes(self) -> int:
@@ -149,6 +172,9 @@ class ChannelPool:
             np.array([layer.channel_cost_bytes for layer in self.layers], dtype=np.int64), counts
         )
         self.cost_elems = self.cost_bytes // FLOAT_BYTES
+        # a compressed layer's fixed part (core + spatial factors) is charged with its
+        # first taken channel
+        self.fixed_bytes = np.array([layer.fixed_bytes for layer in self.layers], dtype=np.int64)
 
     def __len__(self) -> int:
         return int(self.offsets[-1])
@@ -161,15 +187,23 @@ class ChannelPool:
         not fit are skipped and cheaper ones later in the order are still tried."""
         remaining = int(budget_bytes)
         cheapest = int(self.cost_bytes.min()) if len(self) else 0
+        opened = np.zeros(len(self.layers), dtype=bool)
         taken: list[int] = []
         for index in order.tolist():
             if remaining < cheapest:
                 break
-            cost = int(self.cost_bytes[index])
+            layer = int(self.layer_index[index])
+            cost = int(self.cost_bytes[index]) + (0 if opened[layer] else int(self.fixed_bytes[layer]))
             if cost <= remaining:
                 taken.append(index)
                 remaining -= cost
+                opened[layer] = True
         return np.array(taken, dtype=np.int64)
+
+    @property
+    def cheapest_first_bytes(self) -> int:
+        """The cheapest single channel, its layer's fixed part included."""
+        return int(min(layer.first_channel_bytes for layer in self.layers))
 
     def selection(self, flat_indices: np.ndarray) -> dict[str, list[int]]:
         result: dict[str, list[int]] = {}
@@ -308,7 +342,7 @@ class ChannelSamplingPolicy(Policy):
         self.bias_bytes = sum(
             layer.bias_bytes for layer in self.layers if layer.weight in self.bias_layers
         )
-        cheapest = int(self.pool.cost_bytes.min())
+        cheapest = self.pool.cheapest_first_bytes
         if self.bias_bytes + cheapest > self.budget_bytes:
             what = "a single input channel" + (" plus the biases" if self.bias_bytes else "")
             raise InfeasibleBudget(self.budget_bytes, self.bias_bytes + cheapest, what)

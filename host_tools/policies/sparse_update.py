@@ -47,7 +47,7 @@ def sparse_update_counts(
                 layer.weight: max(1, math.floor(scale * layer.in_channels + 1e-9))
                 for layer in chosen
             }
-            cost = sum(counts[layer.weight] * layer.channel_cost_bytes for layer in chosen)
+            cost = sum(layer.channels_bytes(counts[layer.weight]) for layer in chosen)
             if cost <= budget_bytes:
                 return counts
         chosen = chosen[1:]  # drop the shallowest weight layer
@@ -83,7 +83,7 @@ class SparseUpdate(FixedPolicy):
         weight_layers = self.layers[len(self.layers) - n_weight :] if n_weight else []
         counts = sparse_update_counts(weight_layers, ratio, remaining)
         if not counts and not bias_layers:
-            candidates = [layer.channel_cost_bytes for layer in weight_layers]
+            candidates = [layer.first_channel_bytes for layer in weight_layers]
             candidates += [layer.bias_bytes for layer in self.layers[-n_bias:] if layer.bias_elems]
             required = min(candidates) if candidates else self.budget_bytes + 1
             raise InfeasibleBudget(self.budget_bytes, required, "one channel or one bias")
