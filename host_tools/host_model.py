@@ -135,8 +135,12 @@ class HostModel:
 
 
 def load_private(lib_path: Path, tag: str) -> HostModel:
-    """dlopen shares a library loaded twice from one path: copy it per instance."""
+    """dlopen shares a library loaded twice from one path: copy it per tag. Loading the
+    same tag again in one process returns the same static state, so the weights are reset
+    to the compiled ones (set_schedule() then zeroes every gradient accumulator)."""
     copy = lib_path.parent / f"instance-{tag}.so"
     if not copy.exists():
         shutil.copy2(lib_path, copy)
-    return HostModel(copy)
+    model = HostModel(copy)
+    model.reset_weights()
+    return model
