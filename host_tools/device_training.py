@@ -22,6 +22,8 @@ from medyate.codegen.ir import Graph
 from medyate.codegen.plan import TrainLayer
 from .device import Device, ScheduleError, write_preload_dataset
 from .messages import SampleResults
+from .model_data import Uint8Samples
+from .protocol import SampleEncoding
 from .host_trainer import cosine_lr
 from .policies import Policy
 from .policies.base import Schedule as PolicySchedule
@@ -51,6 +53,19 @@ class TrainData:
     y_train: np.ndarray
     x_test: np.ndarray | None
     y_test: np.ndarray | None
+    #: the same samples as uint8 + the device-side affine, when they are 8-bit images:
+    #: sent and stored at 1 byte per pixel, normalised on the device
+    u8: Uint8Samples | None = None
+
+    @property
+    def encoding(self) -> SampleEncoding:
+        return SampleEncoding.U8 if self.u8 is not None else SampleEncoding.F32
+
+    def train_inputs(self) -> np.ndarray:
+        return self.u8.x_train if self.u8 is not None else self.x_train
+
+    def test_inputs(self) -> np.ndarray | None:
+        return self.u8.x_test if self.u8 is not None else self.x_test
 
 
 @dataclass
@@ -73,7 +88,7 @@ def device_schedule(schedule: PolicySchedule, layers: list[TrainLayer]) -> list[
 
 
 def preload_image_bytes(data: TrainData, epochs: int) -> int:
-    per_sample = data.x_train[0].size * 4 + 2
+    per_sample = data.x_train[0].size * (1 if data.u8 is not None else 4) + 2
     test = 0 if data.x_test is None else len(data.x_test)
     return 64 + per_sample * (epochs * len(data.x_train) + test)
 
@@ -81,14 +96,15 @@ def preload_image_bytes(data: TrainData, epochs: int) -> int:
 def write_preload_image(path: Path, data: TrainData, config: TrainConfig) -> Path:
     """Every epoch's shuffled training order back to back, then the test split."""
     xs, ys = [], []
+    x_train, x_test = data.train_inputs(), data.test_inputs()
     for epoch in range(config.epochs):
-        order = epoch_order(len(data.x_train), config.seed, epoch)
-        xs.append(data.x_train[order])
+        order = epoch_order(len(x_train), config.seed, epoch)
+        xs.append(x_train[order])
         ys.append(data.y_train[order])
-    if data.x_test is not None and data.y_test is not None:
-        xs.append(data.x_test)
+    if x_test is not None and data.y_test is not None:
+        xs.append(x_test)
         ys.append(data.y_test)
-    return write_preload_dataset(path, np.concatenate(xs), np.concatenate(ys))
+    return write_preload_dataset(path, np.concatenate(xs), np.concatenate(ys), data.encoding)
 
 
 def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
@@ -120,12 +136,18 @@ class DeviceTrainer:
         if self.preloaded:
             first = self.config.epochs * len(self.data.x_train)
             return self.device.evaluate_preloaded(first, len(self.data.x_test), return_logits)
+        if self.data.u8 is not None:
+            return self.device.evaluate(self.data.u8.x_test, self.data.y_test, return_logits,
+                                        encoding=SampleEncoding.U8)
         return self.device.evaluate(self.data.x_test, self.data.y_test, return_logits)
 
     def _train_batch(self, epoch: int, first: int, count: int, lr: float) -> SampleResults:
         if self.preloaded:
             return self.device.train_preloaded(epoch * len(self.data.x_train) + first, count, lr)
         order = epoch_order(len(self.data.x_train), self.config.seed, epoch)[first:first + count]
+        if self.data.u8 is not None:
+            return self.device.train_batch(self.data.u8.x_train[order], self.data.y_train[order],
+                                           lr, encoding=SampleEncoding.U8)
         return self.device.train_batch(self.data.x_train[order], self.data.y_train[order], lr)
 
     def _labels(self, epoch: int, first: int, count: int) -> np.ndarray:
@@ -151,6 +173,8 @@ class DeviceTrainer:
 
     # ------------------------------------------------------------------ epochs
     def train(self) -> TrainSummary:
+        if self.data.u8 is not None:      # the device normalises the uint8 samples itself
+            self.device.set_affine(self.data.u8.scale, self.data.u8.offset)
         initial = self.evaluate()
         self.device.epoch_stats()        # counters restart: epochs count only themselves
         summary = TrainSummary(None if initial is None else
@@ -215,6 +239,8 @@ class DeviceTrainer:
             "policy": self.policy_name, "lr": lr, "base_lr": self.config.lr,
             "scheduled_channels": schedule.channel_count(), "cost_bytes": schedule.cost_bytes,
             "data_path": "psram-preload" if self.preloaded else "serial",
+            "sample_encoding": ("uint8, normalised on the device" if self.data.u8 is not None
+                                else "float32"),
         }
         self.run.append_metrics(record)
         test = "" if record["test_accuracy"] is None else f" test acc {record['test_accuracy']:.4f}"

@@ -23,6 +23,7 @@ from medyate.host_tools.device_model import build_device_model
 from medyate.host_tools.device_training import DeviceTrainer, TrainConfig
 from medyate.host_tools.ranking import layer_specs
 from medyate.host_tools.policies import make_policy
+from medyate.host_tools.protocol import SampleEncoding
 from medyate.host_tools.run_files import RunFiles
 
 MODEL = Path(PROJECT_ROOT) / "models" / "mbv2_fashion_mnist.onnx"
@@ -66,6 +67,7 @@ def test_two_epochs_improve_accuracy_and_write_run_files(plan_path: Path, tmp_pa
     for m in metrics:
         assert m["samples"] == 150 and m["device_instructions"] > 0
         assert "instructions" in m["device_counter_unit"]
+        assert m["sample_encoding"].startswith("uint8")
     assert summary.initial_test_accuracy is not None
     assert metrics[-1]["test_accuracy"] > summary.initial_test_accuracy + 0.03
     schedules = [json.loads(line) for line in (rundir / "schedules.jsonl").read_text().splitlines()]
@@ -92,6 +94,11 @@ def test_finetuned_onnx_gives_the_device_logits(built, tmp_path: Path) -> None: 
                       policy_name="medyate", data=data, config=config, run=run, preloaded=False,
                       console=Console(quiet=True)).train()
         device_logits = device.evaluate(data.x_test, data.y_test, return_logits=True).logits
+        # the uint8 path (1 byte per pixel, normalised on the device) gives the same logits
+        assert data.u8 is not None
+        u8_logits = device.evaluate(data.u8.x_test, data.y_test, return_logits=True,
+                                    encoding=SampleEncoding.U8).logits
+    np.testing.assert_allclose(u8_logits, device_logits, rtol=1e-4, atol=1e-4)
     session = ort.InferenceSession(str(run.finetuned), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     onnx_logits = np.concatenate([session.run(None, {name: x[None]})[0] for x in data.x_test])

@@ -28,7 +28,7 @@ from medyate.host_tools.budget import parse_budget
 from medyate.host_tools.compression_budget import (compressed_specs, compression_config,
                                                    device_run_stats, require_target_method,
                                                    run_compression_record)
-from medyate.host_tools.model_data import prepare_data
+from medyate.host_tools.model_data import prepare_device_data
 from medyate.host_tools.device import Device, ModelHashMismatch
 from medyate.host_tools.device_model import DeviceModel, build_device_model
 from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrainer,
@@ -52,13 +52,15 @@ PRELOADING_TARGETS = {"qemu-mps2-an386"}
 
 
 def load_train_data(data: str, model: Path, input_shape: tuple[int, ...], *, seed: int,
-                    train_per_class: int | None, test_per_class: int | None) -> TrainData:
-    dataset = prepare_data(model, data, per_class=train_per_class, seed=seed,
-                           test_per_class=test_per_class)
+                    train_per_class: int | None, test_per_class: int | None,
+                    uint8: bool = True) -> TrainData:
+    dataset, u8 = prepare_device_data(model, data, per_class=train_per_class, seed=seed,
+                                      test_per_class=test_per_class)
     if tuple(dataset.x_train.shape[1:]) != tuple(input_shape):
         raise DataError(f"samples are {tuple(dataset.x_train.shape[1:])}, the model takes "
                         f"{tuple(input_shape)}")
-    return TrainData(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
+    return TrainData(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test,
+                     u8 if uint8 else None)
 
 
 def open_device(target: str, built: DeviceModel, data: TrainData, config: TrainConfig,
@@ -101,8 +103,9 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     compression = compression_config(compress, eps, rank, plan)
     require_target_method(compression, target)
     input_shape = graph.tensors[graph.input].shape
-    train_data = load_train_data(data, model, input_shape[-3:], seed=seed, train_per_class=train_per_class,
-                                 test_per_class=test_per_class)
+    train_data = load_train_data(data, model, input_shape[-3:], seed=seed,
+                                 train_per_class=train_per_class,
+                                 test_per_class=test_per_class, uint8=target != "reference")
     config = TrainConfig(epochs, lr, batch, seed)
     run = RunFiles(rundir)
     with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
