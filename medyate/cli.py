@@ -157,18 +157,21 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None) -> None:
 @click.option("--eps", type=float, default=0.9, show_default=True,
               help="explained-variance threshold of svd/hosvd ranks")
 @click.option("--rank", type=int, help="fixed rank of every mode for asi")
+@click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False),
+              help="ranking.json from `medyate rank`: the offline channel importance the "
+                   "medyate/det-rgn/worst policies start from")
 @user_errors
 def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, policy: str,
               rundir: str, lr: float, batch: int, seed: int, train_per_class: int | None,
               test_per_class: int | None, budget: str | None, compress: str | None,
-              eps: float, rank: int | None) -> None:
+              eps: float, rank: int | None, ranking_path: str | None) -> None:
     """Fine-tune MODEL.onnx on a device; writes metrics, schedules, memory and finetuned.onnx to RUNDIR."""
     from medyate.host_tools.commands.train import run_train
     try:
         run_train(Path(model), Path(plan_path), data, target, epochs, policy, Path(rundir),
                   lr=lr, batch=batch, seed=seed, train_per_class=train_per_class,
                   test_per_class=test_per_class, budget=budget, compress=compress, eps=eps,
-                  rank=rank)
+                  rank=rank, ranking=Path(ranking_path) if ranking_path else None)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {Path(rundir) / 'finetuned.onnx'} holds the last finished epoch",
                    err=True)

@@ -58,3 +58,25 @@ def test_reference_and_host_train_to_the_same_weights(setup: dict) -> None:
     memory = json.loads((ref_run / "memory.json").read_text())
     assert memory["measured_peak_sram_bytes"] is None      # nothing measured on reference
     assert memory["arena_bytes"] >= memory["arena_lower_bound_bytes"] > 0
+
+
+def test_train_starts_from_a_ranking(setup: dict) -> None:
+    """--ranking feeds `medyate rank`'s channel statistics to the policy: det-rgn's first
+    schedule is the top-RGN selection of that ranking."""
+    from medyate.codegen.plan import resolve_layers
+    from medyate.host_tools.policies import make_policy
+    from medyate.host_tools.ranking import layer_specs, rank_model
+    tmp = setup["tmp"]
+    document = rank_model(setup["model"], str(tmp / "data.npz"), batches=2, batch_size=8,
+                          target="reference")
+    (tmp / "ranking.json").write_text(json.dumps(document))
+    run = tmp / "run-ranked"
+    run_train(setup["model"], tmp / "plan.json", str(tmp / "data.npz"), "reference", 1,
+              "det-rgn", run, lr=0.1, batch=6, seed=3, ranking=tmp / "ranking.json")
+    first = json.loads((run / "schedules.jsonl").read_text().splitlines()[0])
+    graph = load_graph(setup["model"])
+    plan = Plan.load(tmp / "plan.json")
+    specs = layer_specs(graph, resolve_layers(graph, plan))
+    stats = {s.weight: np.asarray(document["stats"][s.weight]) for s in specs}
+    expected = make_policy("det-rgn", specs, plan.budget_bytes, 3, stats=stats).schedule(0)
+    assert first["channels"] == {k: list(v) for k, v in expected.channels.items()}

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 from rich.console import Console
 
 from medyate.codegen.errors import DataError, MedyateError
@@ -36,7 +37,7 @@ from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrain
                                                 preload_image_bytes, write_preload_image)
 from medyate.host_tools.link import LinkError
 from medyate.host_tools.policies import make_policy
-from medyate.host_tools.ranking import layer_specs
+from medyate.host_tools.ranking import layer_specs, load_ranking
 from medyate.host_tools.reference_device import ReferenceDevice
 from medyate.host_tools.run_files import RunFiles
 
@@ -63,6 +64,18 @@ def load_train_data(data: str, model: Path, input_shape: tuple[int, ...], *, see
                      u8 if uint8 else None)
 
 
+def ranking_stats(ranking: Path | None, specs: list) -> dict[str, np.ndarray] | None:
+    """Per-channel mean gradient norms of the plan's layers from a ranking.json."""
+    if ranking is None:
+        return None
+    stats = load_ranking(ranking)["stats"]
+    missing = [s.weight for s in specs if s.weight not in stats]
+    if missing:
+        raise MedyateError(f"ranking {ranking} has no statistics for '{missing[0]}': rerun "
+                           "medyate rank on this model")
+    return {s.weight: np.asarray(stats[s.weight], dtype=np.float64) for s in specs}
+
+
 def open_device(target: str, built: DeviceModel, data: TrainData, config: TrainConfig,
                 tmp: Path, console: Console) -> tuple[Device, bool]:
     """Opens the device (hello + model hash check); (device, samples preloaded?)."""
@@ -87,7 +100,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
               train_per_class: int | None = None, test_per_class: int | None = None,
               budget: str | None = None, console: Console | None = None,
               compress: str | None = None, eps: float = 0.9,
-              rank: int | None = None) -> TrainSummary:
+              rank: int | None = None, ranking: Path | None = None) -> TrainSummary:
     console = console or Console()
     if target not in DEVICE_OPENERS and target != "reference":
         raise MedyateError(f"unknown target {target!r} (known: reference, "
@@ -127,7 +140,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                           f"{built.build.artifact}")
         try:
             specs = compressed_specs(graph, layers, layer_specs(graph, layers), compression)
-            chooser = make_policy(policy, specs, plan.budget_bytes, seed)
+            chooser = make_policy(policy, specs, plan.budget_bytes, seed,
+                                  stats=ranking_stats(ranking, specs))
         except (KeyError, ValueError, TypeError) as exc:
             raise MedyateError(f"policy {policy!r}: {exc}") from None
         if built is not None:
