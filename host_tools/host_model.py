@@ -19,6 +19,10 @@ ERRORS = {1: "the schedule needs more bytes than the channel pool holds",
           3: "label out of range", 4: "call out of order"}
 
 
+#: model_api.h MDY_TENSOR_* kinds
+WEIGHT, BIAS, WEIGHT_GRAD, BIAS_GRAD = 0, 1, 2, 3
+
+
 class DeviceError(MedyateError):
     """The model (host library or device) refused a request."""
 
@@ -71,9 +75,9 @@ class HostModel:
             ("model_train_sample", ctypes.c_int, [_F32P, ctypes.c_uint32, _F32P, _F32P]),
             ("model_apply_update", ctypes.c_int, [ctypes.c_float, ctypes.c_uint32]),
             ("model_zero_grad", None, []),
-            ("model_get_weight_grad", ctypes.c_int, [ctypes.c_uint32, _F32P]),
-            ("model_get_bias_grad", ctypes.c_int, [ctypes.c_uint32, _F32P]),
-            ("model_get_weights", ctypes.c_int, [ctypes.c_uint32, _F32P, _F32P]),
+            ("model_tensor_elems", ctypes.c_uint32, [ctypes.c_uint32, ctypes.c_uint32]),
+            ("model_read_tensor", ctypes.c_uint32,
+             [ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, _F32P]),
             ("model_get_channel_norms", ctypes.c_uint32, [ctypes.c_uint32, _F32P]),
             ("model_reset_weights", None, []),
         ]:
@@ -109,21 +113,30 @@ class HostModel:
     def zero_grad(self) -> None:
         self._lib.model_zero_grad()
 
+    def read_tensor(self, layer: int, kind: int) -> np.ndarray:
+        """A layer's tensor (IR layout, flat): 0 weight, 1 bias, 2 weight grad, 3 bias grad."""
+        size = self._lib.model_tensor_elems(layer, kind)
+        out = np.zeros(max(size, 1), dtype=np.float32)
+        if self._lib.model_read_tensor(layer, kind, 0, size, _ptr(out)) != size:
+            raise DeviceError(f"model refused to read tensor {kind} of layer {layer}")
+        return out[:size]
+
     def weight_grad(self, layer: int, size: int) -> np.ndarray:
-        out = np.zeros(size, dtype=np.float32)
-        self._check(self._lib.model_get_weight_grad(layer, _ptr(out)))
+        out = self.read_tensor(layer, WEIGHT_GRAD)
+        if out.size != size:
+            raise DeviceError(f"layer {layer}: weight gradient has {out.size} elements, not {size}")
         return out
 
     def bias_grad(self, layer: int, size: int) -> np.ndarray:
-        out = np.zeros(size, dtype=np.float32)
-        self._check(self._lib.model_get_bias_grad(layer, _ptr(out)))
+        out = self.read_tensor(layer, BIAS_GRAD)
+        if out.size != size:
+            raise DeviceError(f"layer {layer} trains no bias")
         return out
 
     def weights(self, layer: int, w_size: int, b_size: int) -> tuple[np.ndarray, np.ndarray]:
-        w = np.zeros(w_size, dtype=np.float32)
-        b = np.zeros(max(b_size, 1), dtype=np.float32)
-        self._check(self._lib.model_get_weights(layer, _ptr(w), _ptr(b)))
-        return w, b[:b_size]
+        w = self.read_tensor(layer, WEIGHT)
+        b = self.read_tensor(layer, BIAS)
+        return w, (b if b.size else np.zeros(0, np.float32))[:b_size]
 
     def channel_norms(self, layer: int, capacity: int) -> np.ndarray:
         out = np.zeros(max(capacity, 1), dtype=np.float32)

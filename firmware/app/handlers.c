@@ -8,10 +8,8 @@
 #include "board.h"
 #include "frame.h"
 
-#define MAX_U32(a, b) ((a) > (b) ? (a) : (b))
-/* room for a dense weight plus its bias (read together), or a layer's channel norms */
-#define TENSOR_SCRATCH_ELEMS                                                           \
-    MAX_U32(MDY_MODEL_MAX_WEIGHT_ELEMS + MDY_MODEL_MAX_OUT_CHANNELS, MDY_MODEL_TOTAL_CHANNELS)
+/* room for a layer's channel norms (tensors are read a window at a time, no copy) */
+#define TENSOR_SCRATCH_ELEMS MDY_MODEL_TOTAL_CHANNELS
 
 /* The staged input and the read-back scratch are never needed at the same time. */
 static union {
@@ -492,36 +490,23 @@ static int handle_read_tensor(const uint8_t *p, uint16_t n, reply_t *r, app_erro
     if (layer >= info->num_layers) {
         return fail(e, ERR_MODEL, MDY_ERR_RANGE);
     }
-    const mdy_layer_info_t *l = &info->layers[layer];
-    if (l->weight_elems + l->out_channels > TENSOR_SCRATCH_ELEMS) {
-        return fail(e, ERR_CAPACITY, 0);
-    }
     staged_input_valid = 0;
-    int status = MDY_OK;
-    uint32_t total = l->out_channels;
-    switch (p[0]) {
-    case TENSOR_WEIGHT:
-        status = model_get_weights(layer, scratch.tensor, 0);
-        total = l->weight_elems;
-        break;
-    case TENSOR_BIAS:
-        /* the API returns weight and bias together: bias first, weight behind it */
-        memset(scratch.tensor, 0, sizeof(float) * l->out_channels);
-        status = model_get_weights(layer, scratch.tensor + l->out_channels, scratch.tensor);
-        break;
-    case TENSOR_WEIGHT_GRAD:
-        status = model_get_weight_grad(layer, scratch.tensor);
-        total = l->weight_elems;
-        break;
-    default:
-        memset(scratch.tensor, 0, sizeof(float) * l->out_channels);
-        status = model_get_bias_grad(layer, scratch.tensor);
-        break;
+    /* the window is read by the model straight into the reply: no dense scratch copy */
+    const uint32_t total = model_tensor_elems(layer, p[0]);
+    const uint32_t first = get_u32(p + 4);
+    uint32_t limit = get_u16(p + 8);
+    if (limit == 0 || limit > MAX_FLOATS_PER_REPLY) {
+        limit = MAX_FLOATS_PER_REPLY;
     }
-    if (status != MDY_OK) {
-        return fail(e, ERR_MODEL, (uint16_t)status);
+    float window[MAX_FLOATS_PER_REPLY];
+    const uint32_t count = model_read_tensor(layer, p[0], first, limit, window);
+    uint8_t *out = put_u32(r->payload, total);
+    out = put_u32(out, first);
+    out = put_u16(out, (uint16_t)count);
+    for (uint32_t i = 0; i < count; ++i) {
+        out = put_f32(out, window[i]);
     }
-    r->length = (uint16_t)(put_float_window(r->payload, scratch.tensor, total, get_u32(p + 4), get_u16(p + 8)) - r->payload);
+    r->length = (uint16_t)(out - r->payload);
     return 0;
 }
 

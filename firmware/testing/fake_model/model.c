@@ -263,42 +263,53 @@ int model_apply_update(float lr, uint32_t batch)
     return MDY_OK;
 }
 
-int model_get_weight_grad(uint32_t layer, float *dw)
+static float weight_grad_at(uint32_t layer, uint32_t index)
 {
-    if (layer >= NUM_LAYERS) {
-        return MDY_ERR_RANGE;
-    }
     const mdy_layer_info_t *l = &layer_table[layer];
     const layer_schedule_t *s = &schedule[layer];
-    memset(dw, 0, sizeof(float) * l->weight_elems);
+    const uint32_t channel = index % l->in_channels, o = index / l->in_channels;
     for (uint32_t j = 0; j < s->count; ++j) {
-        for (uint32_t o = 0; o < l->out_channels; ++o) {
-            dw[o * l->in_channels + s->channels[j]] = s->slices[j * l->out_channels + o];
+        if (s->channels[j] == channel) {
+            return s->slices[j * l->out_channels + o];
         }
     }
-    return MDY_OK;
+    return 0.0f;
 }
 
-int model_get_bias_grad(uint32_t layer, float *db)
+uint32_t model_tensor_elems(uint32_t layer, uint32_t kind)
 {
-    if (layer >= NUM_LAYERS) {
-        return MDY_ERR_RANGE;
+    if (layer >= NUM_LAYERS || kind > MDY_TENSOR_BIAS_GRAD) {
+        return 0;
     }
-    memcpy(db, bias_grads[layer], sizeof(float) * layer_table[layer].out_channels);
-    return MDY_OK;
+    return kind == MDY_TENSOR_WEIGHT || kind == MDY_TENSOR_WEIGHT_GRAD
+               ? layer_table[layer].weight_elems
+               : layer_table[layer].out_channels;
 }
 
-int model_get_weights(uint32_t layer, float *w, float *bias)
+uint32_t model_read_tensor(uint32_t layer, uint32_t kind, uint32_t first, uint32_t count,
+                           float *dst)
 {
-    if (layer >= NUM_LAYERS) {
-        return MDY_ERR_RANGE;
-    }
+    const uint32_t total = model_tensor_elems(layer, kind);
+    const uint32_t n = first >= total ? 0u : (count < total - first ? count : total - first);
     ensure_weights();
-    memcpy(w, weights[layer], sizeof(float) * layer_table[layer].weight_elems);
-    if (bias) {
-        memcpy(bias, biases[layer], sizeof(float) * layer_table[layer].out_channels);
+    for (uint32_t i = 0; i < n; ++i) {
+        const uint32_t at = first + i;
+        switch (kind) {
+        case MDY_TENSOR_WEIGHT:
+            dst[i] = weights[layer][at];
+            break;
+        case MDY_TENSOR_BIAS:
+            dst[i] = biases[layer][at];
+            break;
+        case MDY_TENSOR_WEIGHT_GRAD:
+            dst[i] = weight_grad_at(layer, at);
+            break;
+        default:
+            dst[i] = bias_grads[layer][at];
+            break;
+        }
     }
-    return MDY_OK;
+    return n;
 }
 
 uint32_t model_get_channel_norms(uint32_t layer, float *norms)

@@ -71,13 +71,21 @@ int model_apply_update(float lr, uint32_t batch);
 /* Discard accumulated gradients without updating. */
 void model_zero_grad(void);
 
-/* Read back, in IR layout ([O][I/g][KH][KW] or [O][I]):
- * the accumulated weight gradient (dense, zeros outside the scheduled channels),
- * the accumulated bias gradient (out_channels; untouched if the layer trains no bias),
- * the current weight and bias values (bias may be NULL). */
-int model_get_weight_grad(uint32_t layer, float *dw);
-int model_get_bias_grad(uint32_t layer, float *db);
-int model_get_weights(uint32_t layer, float *w, float *bias);
+/* Read back a layer's tensors in IR layout ([O][I/g][KH][KW] or [O][I]) a window at a
+ * time, straight into the caller's buffer (no dense copy, so no scratch of the size of
+ * the largest weight): elements [first, first + count) of `kind`. The weight gradient is
+ * the dense accumulated gradient, zeros outside the scheduled channels; the bias and its
+ * gradient exist only where the plan trains the bias. Returns the elements copied (fewer
+ * at the end, 0 past it or for a tensor the layer does not have). */
+enum {
+    MDY_TENSOR_WEIGHT = 0,
+    MDY_TENSOR_BIAS = 1,
+    MDY_TENSOR_WEIGHT_GRAD = 2,
+    MDY_TENSOR_BIAS_GRAD = 3
+};
+uint32_t model_tensor_elems(uint32_t layer, uint32_t kind);
+uint32_t model_read_tensor(uint32_t layer, uint32_t kind, uint32_t first, uint32_t count,
+                           float *dst);
 
 /* Sum over updates since the last model_set_schedule() of each scheduled channel's
  * gradient norm, in schedule order (counts[layer] values). Returns the count. */
