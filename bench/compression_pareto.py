@@ -1,6 +1,7 @@
 """Accuracy vs saved-activation memory of raw, svd, hosvd and asi (issue 6).
 
     python bench/compression_pareto.py experiments/compression.json [--out DIR] [--jobs 2]
+        [--seeds 2 3 --append]      # more seeds added to an earlier sweep's results.jsonl
 
 Every run is one `medyate train` (library call run_train) of the config's model on its
 data with a fixed plan (the config's layers, every channel: policy "full"), so runs
@@ -86,12 +87,16 @@ def one_run(config: dict[str, Any], run: dict[str, Any], seed: int, workdir: str
             "compressed_layers": sorted(stats), "wall_seconds": seconds}
 
 
-def run_all(config: dict[str, Any], out: Path, jobs: int) -> list[dict[str, Any]]:
+def run_all(config: dict[str, Any], out: Path, jobs: int, append: bool = False) -> list[dict[str, Any]]:
     """Compiled-target runs one after another (they share the firmware/model build
     folders), reference runs in a pool of `jobs` processes."""
     out.mkdir(parents=True, exist_ok=True)
     pending = [(run, seed) for run in config["runs"] for seed in config["seeds"]]
     rows: list[dict[str, Any]] = []
+    if append and (out / "results.jsonl").is_file():
+        rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+        done = {(r["label"], r["seed"]) for r in rows}
+        pending = [(run, seed) for run, seed in pending if (run_label(run), seed) not in done]
     with tempfile.TemporaryDirectory(prefix="medyate-pareto-") as tmp:
         def workdir(i: int) -> str:
             path = Path(tmp) / f"w{i}"
@@ -116,15 +121,22 @@ def run_all(config: dict[str, Any], out: Path, jobs: int) -> list[dict[str, Any]
 
 
 def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per label: mean/std over seeds, and the accuracy difference to the raw run of the
+    same seed (same data subset and initial draws), which is far less noisy."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(row["label"], []).append(row)
+    baseline = next((label for label in ("raw (host)", "raw (reference)") if label in groups), None)
+    raw_acc = {r["seed"]: r["test_accuracy"] for r in groups.get(baseline or "", [])}
     out = []
     for label, group in groups.items():
         acc = np.array([r["test_accuracy"] for r in group])
+        diff = np.array([r["test_accuracy"] - raw_acc[r["seed"]] for r in group if r["seed"] in raw_acc])
         out.append({"label": label, "method": group[0]["method"], "target": group[0]["target"],
                     "seeds": len(group), "acc_mean": float(acc.mean()),
                     "acc_std": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+                    "diff_mean": float(diff.mean()) if len(diff) else float("nan"),
+                    "diff_std": float(diff.std(ddof=1)) if len(diff) > 1 else 0.0,
                     "initial": float(np.mean([r["initial_test_accuracy"] for r in group])),
                     "peak": float(np.mean([r["activation_peak_bytes"] for r in group])),
                     "mean": float(np.mean([r["activation_mean_bytes"] for r in group])),
@@ -153,13 +165,18 @@ def write_report(config: dict[str, Any], table: list[dict[str, Any]], out: Path)
              f"single layer's work buffers. Wall = measured seconds per run (shared 2-core "
              f"machine, reference runs 2 at a time). * = on the Pareto front.",
              "",
-             "| method | target | test acc (mean +- std) | act. peak B | act. mean B | x smaller | work B | wall s |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"Paired diff = test accuracy minus the raw (host) run's of the same seed.",
+             "",
+             "| method | target | test acc (mean +- std) | paired diff vs raw | act. peak B | act. mean B | x smaller | work B | wall s |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for i, r in enumerate(table):
         lines.append(f"| {r['label']}{' *' if i in front else ''} | {r['target']} | "
-                     f"{r['acc_mean']:.3f} +- {r['acc_std']:.3f} | {r['peak']:.0f} | {r['mean']:.0f} | "
+                     f"{r['acc_mean']:.3f} +- {r['acc_std']:.3f} | {r['diff_mean']:+.3f} +- {r['diff_std']:.3f} | "
+                     f"{r['peak']:.0f} | {r['mean']:.0f} | "
                      f"{r['raw'] / max(r['peak'], 1):.1f} | {r['work']} | {r['wall']:.1f} |")
-    lines += ["", f"Test accuracy before fine-tuning: {table[0]['initial']:.3f}.", ""]
+    total = sum(r["wall"] * r["seeds"] for r in table)
+    lines += ["", f"Test accuracy before fine-tuning: {table[0]['initial']:.3f}. Sum of the "
+              f"runs' wall times: {total:.0f} s.", ""]
     (out / "results.md").write_text("\n".join(lines))
 
 
@@ -197,17 +214,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("config", type=Path)
     parser.add_argument("--out", type=Path, help="default: experiments/results/<config name>")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--seeds", type=int, nargs="+", help="override the config's seeds")
+    parser.add_argument("--append", action="store_true",
+                        help="keep OUT/results.jsonl and run only the missing (run, seed) pairs")
     args = parser.parse_args(argv)
     config = json.loads(args.config.read_text())
+    if args.seeds:
+        config["seeds"] = args.seeds
     out = args.out or PROJECT_ROOT / "experiments" / "results" / config["name"]
     started = time.perf_counter()
-    rows = run_all(config, out, args.jobs)
+    before = len((out / "results.jsonl").read_text().splitlines()) \
+        if args.append and (out / "results.jsonl").is_file() else 0
+    rows = run_all(config, out, args.jobs, args.append)
+    config["seeds"] = sorted({r["seed"] for r in rows})
     table = aggregate(rows)
     write_report(config, table, out)
     plot(table, out)
     total = time.perf_counter() - started
     with open(out / "results.md", "a") as handle:
-        handle.write(f"Whole sweep: {len(rows)} runs in {total:.0f} s wall.\n")
+        handle.write(f"The last invocation ran {len(rows) - before} of the {len(rows)} runs "
+                     f"in {total:.0f} s wall.\n")
     print(f"{len(rows)} runs in {total:.0f} s; wrote {out}/results.md, pareto.png, results.jsonl")
     return 0
 
