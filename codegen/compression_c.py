@@ -37,6 +37,11 @@ def subspace_iter_scratch_floats(rows: int, k: int) -> int:
     return rows * k + k
 
 
+def eig_factor_scratch_floats(rows: int) -> int:
+    """mdy_eig_factor_f32: the Gram matrix, its eigenvectors and eigenvalues."""
+    return 2 * rows * rows + rows
+
+
 def tucker_core_scratch_floats(h: int, k2: int, k3: int) -> int:
     return h * k3 + k2 * k3
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from kernel_lib import ConvShape, Kernels, Tucker, channel_array, f32, kernels  # noqa: F401
-from medyate.codegen.compression import (asi, hosvd_floats,
+from medyate.codegen.compression import (asi, hosvd_floats, leading_factor,
                                          orthonormal_start, orthonormalize, project,
                                          start_values, subspace_iteration, unfold)
-from medyate.codegen.compression_c import (conv_grad_scratch_floats,
+from medyate.codegen.compression_c import (conv_grad_scratch_floats, eig_factor_scratch_floats,
                                            subspace_iter_scratch_floats,
                                            tucker_core_scratch_floats)
 
@@ -313,6 +313,93 @@ def test_pool_holds_exactly_the_tucker_formula(setup, tmp_path: Path) -> None:
     full = schedule_pool_bytes(layers, [l.in_channels for l in layers], compressed)
     assert generated.memory["channel_pool_bytes"] == (full + 7) // 8 * 8   # arena alignment
     assert full < sum(l.in_channels * l.channel_cost_bytes for l in layers)
+
+
+# ------------------------------------------------------------------ svd / hosvd kernels
+def _eig_lib(kernels: Kernels) -> ctypes.CDLL:
+    lib = kernels.lib
+    lib.mdy_sym_eig_jacobi_f32.restype = None
+    lib.mdy_sym_eig_jacobi_f32.argtypes = [_F, ctypes.c_uint32, ctypes.c_uint32, _F, _F]
+    lib.mdy_eig_factor_f32.restype = ctypes.c_uint32
+    lib.mdy_eig_factor_f32.argtypes = [_F, ctypes.POINTER(ctypes.c_uint16), ctypes.POINTER(Tucker),
+                                       ctypes.c_uint32, ctypes.c_float, ctypes.c_uint32, _F,
+                                       ctypes.c_void_p]
+    lib.mdy_eig_factor_f32_scratch_size.restype = ctypes.c_size_t
+    lib.mdy_eig_factor_f32_scratch_size.argtypes = [ctypes.c_uint32]
+    return lib
+
+
+@pytest.mark.parametrize("n,seed", [(1, 0), (2, 1), (5, 2), (16, 3), (33, 4)])
+def test_jacobi_eigen_matches_numpy_eigh(kernels: Kernels, n: int, seed: int) -> None:
+    """Eigenvalues (descending) and the eigen-subspaces (projectors onto the top-k
+    eigenvectors, where the spectrum has a gap) against numpy.linalg.eigh in float64."""
+    lib = _eig_lib(kernels)
+    rng = np.random.default_rng(seed)
+    m = rng.standard_normal((n, n))
+    sym = f32(m @ m.T if seed % 2 else m + m.T)           # PSD (a Gram matrix) and indefinite
+    want_vals, want_vecs = np.linalg.eigh(sym.astype(np.float64))
+    want_vals, want_vecs = want_vals[::-1], want_vecs[:, ::-1]
+    a, vals, vecs = sym.copy(), np.full(n, np.nan, np.float32), np.full((n, n), np.nan, np.float32)
+    lib.mdy_sym_eig_jacobi_f32(_p(a), n, 30, _p(vals), _p(vecs))
+    scale = float(np.abs(want_vals).max())
+    assert np.all(np.diff(vals) <= 0)
+    assert np.abs(vals - want_vals).max() <= 1e-5 * scale
+    assert np.abs(vecs.T @ vecs - np.eye(n)).max() < 1e-5
+    assert np.abs(vecs @ np.diag(vals) @ vecs.T - sym).max() <= 1e-5 * scale
+    gaps = np.abs(np.diff(want_vals)) / scale
+    for k in range(1, n):
+        if gaps[k - 1] > 1e-2:                            # a well-separated top-k subspace
+            got_proj = vecs[:, :k].astype(np.float64) @ vecs[:, :k].T
+            want_proj = want_vecs[:, :k] @ want_vecs[:, :k].T
+            assert np.abs(got_proj - want_proj).max() < 1e-3, k
+
+
+@pytest.mark.parametrize("eps", [1.0, 0.9, 0.6])
+def test_eig_factor_matches_reference_hosvd_factors(kernels: Kernels, eps: float) -> None:
+    """Per mode: the rank by the eps rule and the spanned subspace equal the reference's
+    (numpy SVD of the unfolding). The block has a clear spectral gap at every rank the
+    rule picks here, so float32 rounding cannot move the rank (checked below)."""
+    lib = _eig_lib(kernels)
+    rng = np.random.default_rng(7)
+    act = _activation(rng, 9, 7, 6, rank=3)
+    channels = [8, 1, 4, 6, 0, 3]
+    block = act[channels].astype(np.float64)
+    t = Tucker(None, None, None, None, len(channels), 7, 6, 0, 0, 0)
+    ch = channel_array(channels)
+    for mode in range(3):
+        rows = block.shape[mode]
+        u, s, _ = np.linalg.svd(unfold(block, mode), full_matrices=False)
+        want = leading_factor(block, mode, eps)
+        k_want = want.shape[1]
+        share = np.cumsum(s ** 2) / np.sum(s ** 2)
+        assert abs(share[k_want - 1] - eps) > 1e-4 or eps == 1.0   # no near-tie at this eps
+        nbytes = lib.mdy_eig_factor_f32_scratch_size(rows)
+        assert nbytes == 4 * eig_factor_scratch_floats(rows)
+        factor = np.full(rows * rows, np.nan, np.float32)
+        k = lib.mdy_eig_factor_f32(_p(act), ch.ctypes.data_as(ctypes.POINTER(ctypes.c_uint16)),
+                                   ctypes.byref(t), mode, eps, 30, _p(factor),
+                                   _scratch(nbytes).ctypes.data_as(ctypes.c_void_p))
+        if eps < 1.0:
+            assert k == k_want, mode
+        else:                       # eps = 1: every component (rounding noise included)
+            assert k >= k_want
+        got = factor[: rows * k].reshape(rows, k).astype(np.float64)
+        assert np.abs(got.T @ got - np.eye(k)).max() < 1e-4
+        kk = min(k, k_want)
+        if kk < rows and (s[kk - 1] - s[kk]) > 1e-2 * s[0]:
+            assert np.abs(got[:, :kk] @ got[:, :kk].T - want[:, :kk] @ want[:, :kk].T).max() < 1e-3
+
+
+def test_eig_factor_of_zero_block_is_rank_zero(kernels: Kernels) -> None:
+    lib = _eig_lib(kernels)
+    act = np.zeros((3, 4, 5), np.float32)
+    t = Tucker(None, None, None, None, 2, 4, 5, 0, 0, 0)
+    ch = channel_array([0, 2])
+    for mode in range(3):
+        factor = np.zeros(25, np.float32)
+        assert lib.mdy_eig_factor_f32(_p(act), ch.ctypes.data_as(ctypes.POINTER(ctypes.c_uint16)),
+                                      ctypes.byref(t), mode, 0.9, 30, _p(factor),
+                                      _scratch(4 * 60).ctypes.data_as(ctypes.c_void_p)) == 0
 
 
 # ------------------------------------------------------------------ emulated Cortex-M4F

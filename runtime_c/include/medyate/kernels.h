@@ -214,6 +214,22 @@ void mdy_conv2d_weight_grad_tucker_f32(const mdy_tucker_t *t, const uint16_t *ch
 size_t mdy_conv2d_weight_grad_tucker_f32_scratch_size(const mdy_conv_params_t *p, uint32_t k1,
                                                       uint32_t k2, uint32_t k3);
 
+/* Symmetric eigen-decomposition by cyclic Jacobi rotations (at most max_sweeps sweeps):
+ * a [n][n] symmetric, DESTROYED; vals [n] descending; vecs [n][n] row-major, the
+ * eigenvector of vals[i] in column i. No scratch beyond the caller's arrays. */
+void mdy_sym_eig_jacobi_f32(float *a, uint32_t n, uint32_t max_sweeps, float *vals, float *vecs);
+
+/* svd/hosvd on the device: the factor of mode `mode` (0 channel, 1 height, 2 width) of
+ * the block from the eigen-decomposition of the Gram matrix of its mode unfolding:
+ * factor [rows][K] = top-K eigenvectors, K = smallest rank whose eigenvalue share
+ * (explained variance of the squared singular values) reaches eps (0: all-zero block).
+ * Returns K (the caller stores it in t->k1/k2/k3). Reads only t's shape (n_sel, h, w).
+ * scratch: mdy_eig_factor_f32_scratch_size(rows) bytes = (2 rows^2 + rows) floats. */
+uint32_t mdy_eig_factor_f32(const float *act, const uint16_t *channels, const mdy_tucker_t *t,
+                            uint32_t mode, float eps, uint32_t max_sweeps, float *factor,
+                            void *scratch);
+size_t mdy_eig_factor_f32_scratch_size(uint32_t rows);
+
 /* Gemm weight gradient from a (n_sel, 1, 1) Tucker block: saved[j] = sum_a u1[j][a]
  * core[a] u2[0] u3[0]; dw_slices[j * out_f + o] += saved[j] * dout[o]. No scratch. */
 void mdy_gemm_weight_grad_tucker_f32(const mdy_tucker_t *t, const float *dout, uint32_t out_f,
