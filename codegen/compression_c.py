@@ -22,8 +22,14 @@ from .errors import MedyateError
 from .ir import Graph
 from .plan import FLOAT_BYTES, Schedule, TrainLayer
 
-#: methods the generated C implements (svd/hosvd need an SVD: reference target only)
-DEVICE_METHODS = ("asi",)
+#: methods the generated C implements
+DEVICE_METHODS = ("svd", "hosvd", "asi")
+#: methods whose ranks the device picks per sample from the data (eps rule): the pool
+#: reserves their worst case (full ranks)
+EPS_METHODS = ("svd", "hosvd")
+#: Jacobi sweeps of mdy_sym_eig_jacobi_f32 (cyclic Jacobi converges quadratically:
+#: 6-10 sweeps reach float32 precision on these sizes; the bound only caps the time)
+JACOBI_SWEEPS = 30
 
 
 def block_ranks(ranks: tuple[int, int, int], n_sel: int, h: int, w: int) -> tuple[int, int, int]:
@@ -52,13 +58,23 @@ def conv_grad_scratch_floats(out_w: int, k_h: int, k_w: int, k: tuple[int, int, 
 
 @dataclass(frozen=True)
 class CompressedLayer:
-    """One plan layer's asi block as the generated C holds it."""
+    """One plan layer's compressed block as the generated C holds it. asi: fixed ranks;
+    svd/hosvd: `ranks` are the full mode sizes (the pool reserves the worst case), the
+    device picks the actual ranks per sample (mdy_eig_factor_f32). svd reuses the
+    Tucker path with identity height/width factors stored at full rank."""
 
     layer: TrainLayer
     ranks: tuple[int, int, int]            # configured (uncapped) ranks
     h: int
     w: int
     grad_geometry: tuple[int, int, int] | None   # conv (out_w, k_h, k_w); None for gemm
+    method: str = "asi"
+    eps: float = 1.0
+
+    def used_floats(self, n_sel: int, ranks: tuple[int, int, int]) -> int:
+        """Floats the C holds for one sample whose block got `ranks` (svd: identity
+        spatial factors, ranks (K, h, w))."""
+        return hosvd_floats((n_sel, self.h, self.w), ranks)
 
     def stored_floats(self, n_sel: int) -> int:
         return hosvd_floats((n_sel, self.h, self.w), block_ranks(self.ranks, n_sel, self.h, self.w))
@@ -74,6 +90,10 @@ class CompressedLayer:
         k = block_ranks(self.ranks, n_sel, self.h, self.w)
         if n_sel == 0:
             return 0
+        if self.method in EPS_METHODS:
+            modes = (n_sel,) if self.method == "svd" else (n_sel, self.h, self.w)
+            return max([eig_factor_scratch_floats(rows) for rows in modes]
+                       + [tucker_core_scratch_floats(self.h, k[1], k[2])])
         return max(subspace_iter_scratch_floats(n_sel, k[0]),
                    subspace_iter_scratch_floats(self.h, k[1]),
                    subspace_iter_scratch_floats(self.w, k[2]),
@@ -88,7 +108,7 @@ class CompressedLayer:
     def summary(self) -> dict[str, object]:
         """memory.json entry, every channel scheduled (the largest block)."""
         n = self.layer.in_channels
-        return {"weight": self.layer.onnx_weight, "method": "asi",
+        return {"weight": self.layer.onnx_weight, "method": self.method,
                 "ranks": list(block_ranks(self.ranks, n, self.h, self.w)),
                 "block_shape": [n, self.h, self.w],
                 "compressed_bytes": FLOAT_BYTES * self.stored_floats(n),
@@ -115,7 +135,7 @@ def compressed_layers(graph: Graph, layers: list[TrainLayer],
     """Layer index -> its compressed block, for the layers the config compresses."""
     if config is None:
         return {}
-    if config.method not in DEVICE_METHODS:
+    if config.method not in DEVICE_METHODS:  # pragma: no cover - every method is compiled
         raise MedyateError(f"--compress {config.method} is implemented on the reference target "
                            f"only; the generated C implements {', '.join(DEVICE_METHODS)}")
     out: dict[int, CompressedLayer] = {}
@@ -131,6 +151,10 @@ def compressed_layers(graph: Graph, layers: list[TrainLayer],
         if layer.kind == "conv":
             k = graph.tensors[layer.weight].shape
             geometry = (int(graph.tensors[layer.node.outputs[0]].shape[2]), int(k[2]), int(k[3]))
+        if config.method in EPS_METHODS:
+            out[layer.index] = CompressedLayer(layer, (layer.in_channels, h, w), h, w, geometry,
+                                               config.method, config.eps)
+            continue
         ranks = tuple(int(r) for r in config.asi_ranks(layer))
         if len(ranks) != 3 or min(ranks) < 1:
             raise MedyateError(f"asi ranks of '{layer.onnx_weight}' must be 3 positive integers")
@@ -159,9 +183,14 @@ def raw_vs_compressed(summary: list[dict[str, object]]) -> tuple[int, int]:
 
 
 def device_compression_stats(graph: Graph, layers: list[TrainLayer], schedule: Schedule,
-                             config: CompressionConfig) -> dict[str, dict[str, object]]:
-    """Per compressed layer, the bytes the generated C holds for this schedule (fixed
-    ranks: the same every sample), in the form of ReferenceExecutor.compression_stats()."""
+                             config: CompressionConfig,
+                             usage: dict[int, tuple[int, int, int]] | None = None
+                             ) -> dict[str, dict[str, object]]:
+    """Per compressed layer, the bytes the generated C holds for this schedule, in the
+    form of ReferenceExecutor.compression_stats(). `reserved_bytes`: what the pool lays
+    out (asi: fixed ranks; svd/hosvd: the full-rank worst case). peak/mean: with `usage`
+    (layer index -> (samples, peak floats, sum of floats) counted by the C), the bytes
+    actually used per sample; without it, the reserved bytes (exact for asi only)."""
     compressed = compressed_layers(graph, layers, config)
     out: dict[str, dict[str, object]] = {}
     for layer, channels in zip(layers, schedule.for_layers(layers)):
@@ -170,9 +199,14 @@ def device_compression_stats(graph: Graph, layers: list[TrainLayer], schedule: S
             continue
         n = len(channels)
         stored = FLOAT_BYTES * block.stored_floats(n)
+        peak, mean, source = stored, float(stored), "reserved"
+        if usage is not None and usage.get(layer.index, (0, 0, 0))[0] > 0:
+            samples, peak_floats, sum_floats = usage[layer.index]
+            peak, mean, source = FLOAT_BYTES * peak_floats, FLOAT_BYTES * sum_floats / samples, "counted by the C"
         out[layer.onnx_weight] = {
             "method": config.method, "raw_bytes": FLOAT_BYTES * block.raw_floats(n),
-            "peak_bytes": stored, "mean_bytes": float(stored),
+            "reserved_bytes": stored, "bytes_source": source,
+            "peak_bytes": peak, "mean_bytes": mean,
             "peak_work_bytes": FLOAT_BYTES * max(block.save_work_floats(n), block.grad_work_floats(n)),
             "peak_ranks": list(block_ranks(block.ranks, n, block.h, block.w))}
     return out

@@ -18,7 +18,8 @@ import jinja2
 import numpy as np
 
 from .compression import CompressionConfig
-from .compression_c import CompressedLayer, compressed_layers, full_pool_bytes
+from .compression_c import (EPS_METHODS, JACOBI_SWEEPS, CompressedLayer, compressed_layers,
+                            full_pool_bytes)
 from .errors import UnsupportedModelError
 from .ir import Graph, Node
 from .memory_planner import ArenaPlan, plan_arena
@@ -138,13 +139,25 @@ def _save(ctx: _Ctx, step: Step, training: bool) -> list[str]:
         return []
     l = step.layer
     if l.index in ctx.compressed:
+        x, work, t = ctx.macros[step.reads[0]], ctx.macros[step.writes[0]], f"&tucker[{l.index}]"
+        block = ctx.compressed[l.index]
+        if block.method in EPS_METHODS:
+            # svd/hosvd: each factor from its mode's Gram matrix, ranks by eps per sample
+            # (svd: only the channel mode; height/width stay identity at full rank)
+            modes = (0,) if block.method == "svd" else (0, 1, 2)
+            return [f"if (tucker[{l.index}].n_sel) {{"] + [
+                f"    tucker[{l.index}].k{m + 1} = mdy_eig_factor_f32({x}, sched_{l.index}, {t}, "
+                f"{m}u, {block.eps!r}f, {JACOBI_SWEEPS}u, tucker[{l.index}].u{m + 1}, {work});"
+                for m in modes] + [
+                f"    mdy_tucker_core_f32({x}, sched_{l.index}, {t}, {work});",
+                f"    tucker_note_usage({l.index}u);", "}"]
         # asi: refresh the three factors in place (warm start = the previous sample's),
         # then project; the raw planes are never copied
-        x, work, t = ctx.macros[step.reads[0]], ctx.macros[step.writes[0]], f"&tucker[{l.index}]"
         return [f"if (tucker[{l.index}].k1) {{"] + [
             f"    mdy_subspace_iter_f32({x}, sched_{l.index}, {t}, {mode}u, {ctx.iterations}u, {work});"
             for mode in range(3)] + [
-            f"    mdy_tucker_core_f32({x}, sched_{l.index}, {t}, {work});", "}"]
+            f"    mdy_tucker_core_f32({x}, sched_{l.index}, {t}, {work});",
+            f"    tucker_note_usage({l.index}u);", "}"]
     return [f"mdy_gather_planes_f32({ctx.macros[step.reads[0]]}, {l.plane_elems}u, sched_{l.index}, "
             f"sched_count[{l.index}], saved_ptr[{l.index}]);"]
 
@@ -248,8 +261,8 @@ def model_hash(model_bytes: bytes, plan_json: str, pool_bytes: int) -> str:
 
 def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_name: str,
              model_hash_hex: str, compress: CompressionConfig | None = None) -> GeneratedModel:
-    """compress: store the saved activations of the config's layers as asi Tucker blocks
-    in the channel pool (the only method the C implements; svd/hosvd raise)."""
+    """compress: store the saved activations of the config's layers as Tucker blocks in
+    the channel pool (asi: fixed ranks; svd/hosvd: ranks per sample, worst case reserved)."""
     load_all()
     compressed = compressed_layers(graph, layers, compress)
     work = {i: (4 * c.save_work_floats(c.layer.in_channels), 4 * c.grad_work_floats(c.layer.in_channels))
@@ -330,6 +343,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         "input_macro": ctx.act_macro(graph.input), "logits_macro": ctx.act_macro(graph.output),
         "train_code": train_code, "forward_code": forward_code,
         "compressed_any": bool(compressed),
+        "tucker_method": compress.method if compress else "",
     }
     memory = {
         "arena_bytes": arena.arena_bytes, "arena_lower_bound_bytes": arena.lower_bound_bytes,

@@ -28,7 +28,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from medyate.codegen.compression import CompressionConfig
-from medyate.codegen.compression_c import (DEVICE_METHODS, block_ranks, compressed_layers,
+from medyate.codegen.compression_c import (DEVICE_METHODS, EPS_METHODS, block_ranks,
+                                           compressed_layers,
                                            device_compression_stats)
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.ir import Graph
@@ -77,9 +78,14 @@ def plan_compression_entry(config: CompressionConfig) -> dict[str, Any]:
 
 
 def compressed_specs(graph: Graph, layers: list[TrainLayer], specs: Sequence[LayerSpec],
-                     config: CompressionConfig | None) -> list[LayerSpec]:
+                     config: CompressionConfig | None, target: str = "reference") -> list[LayerSpec]:
     """``specs`` with the compressed layers charged as the module docstring says; raw
-    layers (gemm inputs stay raw in the C) and svd/hosvd configs keep the raw accounting."""
+    layers (gemm inputs stay raw in the C) keep the raw accounting. svd/hosvd: raw
+    accounting on the reference target; on a compiled target the pool reserves their
+    full-rank worst case, charged as n*(slice + C_in + H*W) + H*H + W*W floats (an upper
+    bound of the C's n*n + n*H*W + H*H + W*W, as n <= C_in)."""
+    if config is not None and config.method in EPS_METHODS and target != "reference":
+        return _worst_case_specs(graph, layers, specs, config)
     if config is None or config.method not in PLANNABLE_METHODS:
         return list(specs)
     blocks = {block.layer.onnx_weight: block
@@ -93,6 +99,19 @@ def compressed_specs(graph: Graph, layers: list[TrainLayer], specs: Sequence[Lay
         k1, k2, k3 = block_ranks(block.ranks, spec.in_channels, block.h, block.w)
         out.append(replace(spec, compressed_plane_elems=k1,
                            compressed_fixed_elems=k1 * k2 * k3 + block.h * k2 + block.w * k3))
+    return out
+
+
+def _worst_case_specs(graph: Graph, layers: list[TrainLayer], specs: Sequence[LayerSpec],
+                      config: CompressionConfig) -> list[LayerSpec]:
+    blocks = {block.layer.onnx_weight: block
+              for block in compressed_layers(graph, layers, config).values()}
+    out = []
+    for spec in specs:
+        block = blocks.get(spec.weight)
+        out.append(spec if block is None else replace(
+            spec, compressed_plane_elems=spec.in_channels + block.h * block.w,
+            compressed_fixed_elems=block.h * block.h + block.w * block.w))
     return out
 
 
@@ -118,6 +137,8 @@ def device_run_stats(graph: Graph, layers: list[TrainLayer], schedules: Sequence
         out[layer.onnx_weight] = {
             "method": config.method, "epochs": len(rows),
             "raw_bytes": max(int(r["raw_bytes"]) for r in rows),
+            "reserved_bytes": max(int(r["reserved_bytes"]) for r in rows),
+            "bytes_source": rows[0]["bytes_source"],
             "peak_bytes": max(int(r["peak_bytes"]) for r in rows),
             "mean_bytes": float(np.mean([float(r["mean_bytes"]) for r in rows])),
             "peak_work_bytes": max(int(r["peak_work_bytes"]) for r in rows),

@@ -2,6 +2,7 @@
 gradients in IR layout; the ParamBindings map them onto the ONNX initializers."""
 from __future__ import annotations
 
+import ctypes
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,11 @@ def grad_pool_bytes(layers: list[TrainLayer], plan: Plan, schedule: Schedule,
 @register_grad_target("host")
 def host_grads(*, model: Path, graph: Graph, plan: Plan, layers: list[TrainLayer],
                schedule: Schedule, x: np.ndarray, y: np.ndarray,
-               compress: CompressionConfig | None = None, **_: Any) -> dict[str, np.ndarray]:
+               compress: CompressionConfig | None = None,
+               usage: dict[int, tuple[int, int, int]] | None = None,
+               **_: Any) -> dict[str, np.ndarray]:
+    """usage: if given, filled with layer index -> (samples, peak floats, sum of floats)
+    of the compressed blocks as the C counted them (model_tucker_usage)."""
     x, y = check_batch(graph, x, y)
     with tempfile.TemporaryDirectory(prefix="medyate-host-") as tmp:
         compile_model(model, plan, Path(tmp), graph=graph, compress=compress,
@@ -60,10 +65,27 @@ def host_grads(*, model: Path, graph: Graph, plan: Plan, layers: list[TrainLayer
         loss, lg = runner.train_sample(xi, int(yi), classes)
         losses.append(loss)
         logits.append(lg)
+    if usage is not None and compress is not None:
+        usage.update(tucker_usage(runner, graph, layers, compress))
     n = len(x)
     weight_grads = [runner.weight_grad(l.index, graph.tensors[l.weight].size) / n for l in layers]
     bias_grads = [runner.bias_grad(l.index, l.out_channels) / n if l.train_bias else None
                   for l in layers]
     out = {"loss": np.float32(np.mean(losses)), "logits": np.asarray(logits, np.float32)}
     out.update(onnx_grads_from_ir(graph, layers, weight_grads, bias_grads))
+    return out
+
+
+def tucker_usage(runner: Any, graph: Graph, layers: list[TrainLayer],
+                 compress: CompressionConfig) -> dict[int, tuple[int, int, int]]:
+    """Per compressed layer: (samples, peak floats, sum of floats) the generated C held,
+    read through its model_tucker_usage (outside model_api.h; the host library only)."""
+    fn = runner._lib.model_tucker_usage
+    fn.restype = ctypes.c_uint32
+    fn.argtypes = [ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint64)]
+    out: dict[int, tuple[int, int, int]] = {}
+    for index in compressed_layers(graph, layers, compress):
+        peak, total = ctypes.c_uint32(0), ctypes.c_uint64(0)
+        samples = int(fn(index, ctypes.byref(peak), ctypes.byref(total)))
+        out[index] = (samples, int(peak.value), int(total.value))
     return out

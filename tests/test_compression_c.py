@@ -272,6 +272,43 @@ def test_grad_cli_asi_host_equals_reference(setup, tmp_path: Path) -> None:
         assert np.allclose(host[name], ref[name], rtol=1e-3, atol=1e-6), name
 
 
+@pytest.mark.parametrize("method,eps", [("hosvd", 1.0), ("hosvd", 0.9), ("svd", 0.9)])
+def test_host_svd_hosvd_equal_reference(setup, method: str, eps: float) -> None:
+    """Ranks chosen on the device (Gram matrix + Jacobi, eps rule) give the reference's
+    compressed gradient; eps = 1 gives the uncompressed one. This data has no near-tie of
+    the eps rule (the reference's ranks are reproduced; a tie could flip a rank by one)."""
+    path, graph, plan, layers, schedule, x, y = setup
+    config = CompressionConfig(method, eps=eps)
+    usage: dict[int, tuple[int, int, int]] = {}
+    host = host_grads(model=path, graph=graph, plan=plan, layers=layers, schedule=schedule,
+                      x=x, y=y, compress=config, usage=usage)
+    ref = reference_grads(graph, layers, schedule, x, y, compress=config)
+    raw = reference_grads(graph, layers, schedule, x, y)
+    assert set(host) == set(ref)
+    for name in ref:
+        if name != "logits":
+            assert _max_rel(host, ref, name) < 1e-3, name
+    conv_weights = [l.onnx_weight for l in layers if l.kind == "conv"]
+    worst = max(_max_rel(ref, raw, name) for name in conv_weights)
+    if eps == 1.0:
+        for name in raw:
+            if name != "logits":
+                assert _max_rel(host, raw, name) < 1e-4, name
+    else:
+        assert worst > 1e-2            # the compression is real at eps 0.9
+    # the C counted what each block held per sample: never more than the reservation,
+    # and below it at eps 0.9 (ranks dropped)
+    compressed = compressed_layers(graph, layers, config)
+    counts = {l.index: len(c) for l, c in zip(layers, schedule.for_layers(layers))}
+    assert set(usage) == set(compressed)
+    for index, (samples, peak, total) in usage.items():
+        reserved = compressed[index].stored_floats(counts[index])
+        assert samples == len(x) and 0 < total <= samples * peak and peak <= reserved
+    if eps < 1.0:
+        assert sum(u[1] for u in usage.values()) < sum(
+            compressed[i].stored_floats(counts[i]) for i in usage)
+
+
 def test_pool_holds_exactly_the_tucker_formula(setup, tmp_path: Path) -> None:
     """The C lays out k1*k2*k3 + n*k1 + h*k2 + w*k3 floats (+ the raw dW slices) per
     compressed layer: a pool of exactly that many bytes takes the schedule, the next
@@ -416,6 +453,23 @@ def test_qemu_asi_equals_reference_asi(setup) -> None:
     """The same kernels in the real firmware under QEMU (float32 on the M4F FPU)."""
     path, graph, plan, layers, schedule, x, y = setup
     config = CompressionConfig("asi", rank=2)
+    qemu = grad_target("qemu-mps2-an386")(model=path, graph=graph, plan=plan, layers=layers,
+                                          schedule=schedule, x=x, y=y, compress=config)
+    ref = reference_grads(graph, layers, schedule, x, y, compress=config)
+    assert set(qemu) == set(ref)
+    for name in ref:
+        if name != "logits":
+            assert _max_rel(qemu, ref, name) < 1e-3, name
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None
+                    or shutil.which("arm-none-eabi-gcc") is None,
+                    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+def test_qemu_hosvd_equals_reference_hosvd(setup) -> None:
+    """hosvd eps 0.9 in the firmware (Gram + Jacobi on the M4F) against the reference."""
+    path, graph, plan, layers, schedule, x, y = setup
+    config = CompressionConfig("hosvd", eps=0.9)
     qemu = grad_target("qemu-mps2-an386")(model=path, graph=graph, plan=plan, layers=layers,
                                           schedule=schedule, x=x, y=y, compress=config)
     ref = reference_grads(graph, layers, schedule, x, y, compress=config)

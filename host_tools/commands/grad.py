@@ -45,9 +45,10 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
         result, executor = run_reference_batch(graph, layers, schedule, x, y, compress=config)
         stats = executor.compression_stats()
     elif config is not None:
+        usage: dict[int, tuple[int, int, int]] = {}     # filled by the host target only
         result = compute(model=model, graph=graph, plan=plan, layers=layers,
-                         schedule=schedule, x=x, y=y, compress=config)
-        stats = device_compression_stats(graph, layers, schedule, config)
+                         schedule=schedule, x=x, y=y, compress=config, usage=usage)
+        stats = device_compression_stats(graph, layers, schedule, config, usage or None)
     else:
         result = compute(model=model, graph=graph, plan=plan, layers=layers,
                          schedule=schedule, x=x, y=y)
@@ -62,3 +63,7 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
         peak = sum(int(s["peak_bytes"]) for s in stats.values())      # type: ignore[call-overload]
         print(f"{compress} activations: {peak} B at peak per sample (sum of per-layer peaks) "
               f"instead of {raw} B raw over {len(stats)} layers")
+        reserved = sum(int(s.get("reserved_bytes", 0)) for s in stats.values())  # type: ignore[call-overload]
+        if reserved:
+            print(f"{compress} pool reservation on the device: {reserved} B "
+                  f"(svd/hosvd: full ranks, the worst case)")

@@ -139,7 +139,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                           f"{compiled_memory['channel_pool_bytes']} B; firmware "
                           f"{built.build.artifact}")
         try:
-            specs = compressed_specs(graph, layers, layer_specs(graph, layers), compression)
+            specs = compressed_specs(graph, layers, layer_specs(graph, layers), compression,
+                                     target)
             chooser = make_policy(policy, specs, plan.budget_bytes, seed,
                                   stats=ranking_stats(ranking, specs))
         except (KeyError, ValueError, TypeError) as exc:
