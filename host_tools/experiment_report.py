@@ -61,19 +61,47 @@ def table_markdown(results: list[dict[str, Any]], policies: list[str]) -> str:
                 std = acc.std(ddof=1) if len(acc) > 1 else 0.0
                 diffs = [100 * (ok[s]["final_accuracy"] - base[s]["final_accuracy"])
                          for s in ok if s in base and base[s]["status"] == "ok"]
-                if policy == BASELINE:
-                    versus = "(baseline)"
-                else:
-                    ci = paired_ci(diffs)
-                    if ci is None:
-                        versus = "n < 2"
-                    else:
-                        verdict = "within noise" if ci[1] <= 0 <= ci[2] else ("better" if ci[0] > 0 else "worse")
-                        versus = f"{ci[0]:+.1f} [{ci[1]:+.1f}, {ci[2]:+.1f}] {verdict}"
+                versus = "(baseline)" if policy == BASELINE else _verdict(paired_ci(diffs))
                 cost = np.mean([np.mean(r["schedule_cost_bytes"]) for r in ok.values()])
                 arena = next(iter(ok.values()))["memory_compile_time"].get("arena_bytes", "")
                 lines.append(f"| {task} | {label} | {policy} | {acc.mean():.1f} +- {std:.1f} (n={len(acc)}) | "
                              f"{versus} | {cost:,.0f} | {arena:,} |")
+    return "\n".join(lines)
+
+
+def _pair_diffs(groups: dict[tuple[str, int, str], dict[int, dict[str, Any]]], task: str, budget: int,
+                first: str, second: str) -> list[float]:
+    """Per-seed accuracy differences first - second (points) where both runs trained."""
+    a, b = groups.get((task, budget, first), {}), groups.get((task, budget, second), {})
+    return [100 * (a[s]["final_accuracy"] - b[s]["final_accuracy"]) for s in sorted(a)
+            if s in b and a[s]["status"] == "ok" and b[s]["status"] == "ok"]
+
+
+def _verdict(ci: tuple[float, float, float] | None) -> str:
+    if ci is None:
+        return "n < 2"
+    word = "within noise" if ci[1] <= 0 <= ci[2] else ("better" if ci[0] > 0 else "worse")
+    return f"{ci[0]:+.1f} [{ci[1]:+.1f}, {ci[2]:+.1f}] {word}"
+
+
+def comparisons_markdown(results: list[dict[str, Any]], pairs: list[list[str]]) -> str:
+    """Paired differences between named policy pairs (config key "comparisons"), per task
+    and budget, plus one row pooling every (task, budget, seed) pair of each comparison.
+    The pooled interval treats those pairs as independent: a summary, not a replacement
+    for the per-cell rows."""
+    groups = _group(results)
+    cells = list(dict.fromkeys((r["task"], r["budget_bytes"]) for r in results))
+    labels = {r["budget_bytes"]: r["budget"] for r in results}
+    lines = ["| comparison (first - second) | task | budget | points [95% CI], n |", "|---|---|---|---|"]
+    for first, second in pairs:
+        pooled: list[float] = []
+        for task, budget in cells:
+            diffs = _pair_diffs(groups, task, budget, first, second)
+            pooled += diffs
+            lines.append(f"| {first} - {second} | {task} | {labels[budget]} | "
+                         f"{_verdict(paired_ci(diffs))}, n={len(diffs)} |")
+        lines.append(f"| **{first} - {second}** | **all tasks pooled** | all | "
+                     f"**{_verdict(paired_ci(pooled))}, n={len(pooled)}** |")
     return "\n".join(lines)
 
 
@@ -138,8 +166,12 @@ def write_report(results: list[dict[str, Any]], out: Path, config: dict[str, Any
             "", "Paired differences are per seed against `trady` (same data subset, same seed); "
             "\"within noise\" = the 95% t interval contains 0. Memory: the arena column is the "
             "compile-time plan from memory.json (the host has no device measurement).", "",
-            table_markdown(results, policies), "",
-            "Plots: `accuracy_vs_budget.png`, `accuracy_vs_epoch.png`. Raw runs: `results.jsonl`.", ""]
+            table_markdown(results, policies), ""]
+    if config.get("comparisons"):
+        text += ["## Paired comparisons", "",
+                 "Per seed, first minus second, final accuracy in points; 95% t interval.", "",
+                 comparisons_markdown(results, config["comparisons"]), ""]
+    text += ["Plots: `accuracy_vs_budget.png`, `accuracy_vs_epoch.png`. Raw runs: `results.jsonl`.", ""]
     plot_results(results, policies, out)
     path = out / "results.md"
     path.write_text("\n".join(text))

@@ -42,3 +42,38 @@ def test_tiny_experiment_runs_and_lists_every_policy(tmp_path: Path) -> None:
         assert f"| {policy} |" in table
     assert "(baseline)" in table
     assert (out / "accuracy_vs_budget.png").exists() and (out / "accuracy_vs_epoch.png").exists()
+
+
+def test_policy_at_method_selects_the_layer_method(tmp_path: Path) -> None:
+    from medyate.codegen.errors import MedyateError
+    from medyate.host_tools.experiment import load_config, split_policy
+    assert split_policy("trady@lara", "rgn") == ("trady", "lara")
+    assert split_policy("trady", "rgn") == ("trady", "rgn")
+    base = {"budgets": ["8KiB"], "seeds": [0], "epochs": 1, "tasks": []}
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({**base, "policies": ["trady", "trady@lara"]}))
+    assert load_config(good)["policies"] == ["trady", "trady@lara"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**base, "policies": ["trady@magic"]}))
+    try:
+        load_config(bad)
+    except MedyateError as exc:
+        assert "magic" in str(exc)
+    else:
+        raise AssertionError("an unknown layer method must be refused")
+
+
+def test_comparisons_table_pairs_seeds_and_pools_cells() -> None:
+    from medyate.host_tools.experiment_report import comparisons_markdown
+
+    def run(policy: str, budget: int, seed: int, acc: float) -> dict:
+        return {"task": "t", "budget": f"{budget}B", "budget_bytes": budget, "policy": policy,
+                "seed": seed, "status": "ok", "final_accuracy": acc}
+    results = [run("a", 8, 0, 0.50), run("a", 8, 1, 0.60), run("b", 8, 0, 0.40), run("b", 8, 1, 0.40),
+               run("a", 16, 0, 0.70), run("a", 16, 1, 0.70), run("b", 16, 0, 0.70), run("b", 16, 1, 0.70)]
+    table = comparisons_markdown(results, [["a", "b"]])
+    # budget 8: diffs +10, +20 -> mean +15, half width 12.706 * sd(7.07) / sqrt(2) = 63.5
+    assert "| a - b | t | 8B | +15.0 [-48.5, +78.5] within noise, n=2 |" in table
+    assert "| a - b | t | 16B | +0.0 [+0.0, +0.0] within noise, n=2 |" in table
+    # pooled diffs 10, 20, 0, 0: mean 7.5, sd 9.574, t(3) 3.182 -> half 15.23
+    assert "+7.5 [-7.7, +22.7] within noise, n=4" in table
