@@ -72,6 +72,10 @@ class Tucker(ctypes.Structure):
 _PCONV = ctypes.POINTER(ConvParams)
 _PPOOL = ctypes.POINTER(PoolParams)
 SIGNATURES: dict[str, tuple[object, list[object]]] = {
+    "mdy_sym_eig_jacobi_f32": (None, [_f32p, ctypes.c_uint32, ctypes.c_uint32, _f32p, _f32p]),
+    "mdy_eig_factor_f32": (ctypes.c_uint32, [_f32p, _u16p, ctypes.POINTER(Tucker), ctypes.c_uint32,
+                                             ctypes.c_float, ctypes.c_uint32, _f32p, ctypes.c_void_p]),
+    "mdy_eig_factor_f32_scratch_size": (ctypes.c_size_t, [ctypes.c_uint32]),
     "mdy_conv2d_f32": (None, [_f32p, _PCONV, _f32p, _f32p, _f32p]),
     "mdy_gemm_f32": (None, [_f32p, _u32, _u32, _f32p, _f32p, _f32, _f32, _f32p]),
     "mdy_clamp_f32": (None, [_f32p, _u32, _f32, _f32]),

@@ -66,19 +66,20 @@ uint32_t mdy_eig_factor_f32(const float *act, const uint16_t *channels, const md
         }
     }
     mdy_sym_eig_jacobi_f32(g, rows, max_sweeps, vals, vecs);
-    double total = 0.0;
+    /* float only (no soft-double on the M4F): the partial sums run in the same order as
+     * the total, so with eps = 1 the last one equals it exactly */
+    float total = 0.0f;
     for (uint32_t i = 0; i < rows; ++i) {
-        total += vals[i] > 0.0f ? (double)vals[i] : 0.0;
+        total += vals[i] > 0.0f ? vals[i] : 0.0f;
     }
-    if (total <= 0.0) {
+    if (total <= 0.0f) {
         return 0;
     }
     uint32_t rank = rows;
-    double energy = 0.0;
+    float energy = 0.0f;
     for (uint32_t i = 0; i < rows; ++i) {
-        energy += vals[i] > 0.0f ? (double)vals[i] : 0.0;
-        /* the reference's 1e-12 slack: with eps = 1 the last ratio is 1 up to rounding */
-        if (energy / total >= (double)eps - 1e-12) {
+        energy += vals[i] > 0.0f ? vals[i] : 0.0f;
+        if (energy >= eps * total) {
             rank = i + 1;
             break;
         }
@@ -89,9 +90,4 @@ uint32_t mdy_eig_factor_f32(const float *act, const uint16_t *channels, const md
         }
     }
     return rank;
-}
-
-size_t mdy_eig_factor_f32_scratch_size(uint32_t rows)
-{
-    return sizeof(float) * (2u * (size_t)rows * rows + rows);
 }
