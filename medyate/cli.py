@@ -47,7 +47,7 @@ def import_cmd(model: str) -> None:
 @click.option("--target", default="reference", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @click.option("--compress", type=click.Choice(["svd", "hosvd", "asi"]),
-              help="store the saved activations compressed (reference target only for now)")
+              help="store the saved activations compressed (every target; on a device svd/hosvd reserve the full-rank worst case)")
 @click.option("--eps", type=float, default=0.9, show_default=True,
               help="explained-variance threshold of svd/hosvd ranks")
 @click.option("--rank", type=int, help="fixed rank of every mode for asi")

@@ -41,8 +41,8 @@ def _build_for_target(target: str, outdir: Path, memory: dict) -> str:
 
 def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bool, *,
                 compress: str | None = None, eps: float = 0.9, rank: int | None = None) -> None:
-    """compress (or the plan's "compression" entry): asi-compressed saved activations in
-    the generated C; svd/hosvd exist on the reference target only and are refused here."""
+    """compress (or the plan's "compression" entry): compressed saved activations in the
+    generated C (asi: fixed ranks; svd/hosvd: ranks per sample, full-rank pool reservation)."""
     plan = Plan.load(plan_path)
     config = compression_config(compress, eps, rank, plan)
     if config is not None and config.method not in DEVICE_METHODS:
