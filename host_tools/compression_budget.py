@@ -1,7 +1,6 @@
 """Compressed saved activations on the command line, in the plan and in a run's memory.json.
 
     config = compression_config(method, eps, rank, plan)     # --compress/--eps/--rank or plan.json
-    require_target_method(config, target)                     # compiled targets: asi only
     specs = compressed_specs(graph, layers, layer_specs(...), config)   # what the policies charge
     plan_compression_entry(config)                            # plan.json "compression"
     run_compression_record(...)                               # RUNDIR/memory.json entry
@@ -28,7 +27,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from medyate.codegen.compression import CompressionConfig
-from medyate.codegen.compression_c import (DEVICE_METHODS, EPS_METHODS, block_ranks,
+from medyate.codegen.compression_c import (EPS_METHODS, block_ranks,
                                            compressed_layers,
                                            device_compression_stats)
 from medyate.codegen.errors import MedyateError
@@ -61,13 +60,6 @@ def compression_config(method: str | None, eps: float = 0.9, rank: int | None = 
                            f"but the options ask for {plan_compression_entry(config)}; re-plan "
                            f"with `medyate plan --compress ...` or drop the options")
     return config
-
-
-def require_target_method(config: CompressionConfig | None, target: str) -> None:
-    if config is not None and target != "reference" and config.method not in DEVICE_METHODS:
-        raise MedyateError(f"--compress {config.method} is implemented on the reference target "
-                           f"only (the generated C for {target} implements "
-                           f"{', '.join(DEVICE_METHODS)}); use --target reference or --compress asi")
 
 
 def plan_compression_entry(config: CompressionConfig) -> dict[str, Any]:

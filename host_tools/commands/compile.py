@@ -16,7 +16,6 @@ from rich.table import Table
 from medyate.codegen.compiler import compile_model
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.plan import Plan
-from medyate.codegen.compression_c import DEVICE_METHODS
 from medyate.host_tools.compression_budget import compression_config
 
 
@@ -45,10 +44,6 @@ def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bo
     generated C (asi: fixed ranks; svd/hosvd: ranks per sample, full-rank pool reservation)."""
     plan = Plan.load(plan_path)
     config = compression_config(compress, eps, rank, plan)
-    if config is not None and config.method not in DEVICE_METHODS:
-        raise MedyateError(f"--compress {config.method} cannot be compiled: the generated C "
-                           f"implements {', '.join(DEVICE_METHODS)} only ({config.method} runs on "
-                           f"the reference target: medyate train/grad --target reference)")
     generated, layers = compile_model(model, plan, outdir, compress=config)
     memory = json.loads((outdir / "memory.json").read_text())
     built = _build_for_target(target, outdir, memory)

@@ -22,12 +22,11 @@ from medyate.codegen.errors import DataError, MedyateError
 from medyate.codegen.compiler import compile_model
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.compression import CompressionConfig
-from medyate.codegen.compression_c import DEVICE_METHODS
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import Plan, Schedule, TrainLayer
 from medyate.host_tools.budget import parse_budget
 from medyate.host_tools.compression_budget import (compressed_specs, compression_config,
-                                                   device_run_stats, require_target_method,
+                                                   device_run_stats,
                                                    run_compression_record)
 from medyate.host_tools.model_data import prepare_device_data
 from medyate.host_tools.device import Device, ModelHashMismatch
@@ -114,7 +113,6 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     if budget is not None:
         plan = Plan(parse_budget(budget), plan.layers, plan.extra)
     compression = compression_config(compress, eps, rank, plan)
-    require_target_method(compression, target)
     input_shape = graph.tensors[graph.input].shape
     train_data = load_train_data(data, model, input_shape[-3:], seed=seed,
                                  train_per_class=train_per_class,
@@ -125,7 +123,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
         if target == "reference":
             built = None
             compiled, layers = compile_model(model, plan, Path(tmp) / "model", graph=graph,
-                                             compress=_device_part(compression))
+                                             compress=compression)
             compiled_memory, sizes, full_memory = compiled.memory, None, False
             device, preloaded = ReferenceDevice(graph, layers, compression), False
             console.print(f"{model.name}: {len(layers)} trainable layers on the reference "
@@ -180,9 +178,6 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     return summary
 
 
-def _device_part(config: CompressionConfig | None) -> CompressionConfig | None:
-    """What the generated C of the reference run's plan (arena figures) can hold."""
-    return config if config is not None and config.method in DEVICE_METHODS else None
 
 
 def _compression_record(config: CompressionConfig, device: Device | ReferenceDevice,
