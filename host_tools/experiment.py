@@ -23,6 +23,9 @@ from medyate import PROJECT_ROOT
 from medyate.codegen.errors import MedyateError
 from medyate.host_tools.budget import parse_budget
 
+#: policies whose norms come from a dense host pass each epoch (TraDy's D-Det RGN oracle,
+#: and the worst-pick control that inverts it)
+DENSE_ORACLE_POLICIES = {"det-rgn", "worst"}
 MEMORY_KEYS = ("arena_bytes", "arena_lower_bound_bytes", "channel_pool_bytes",
                "const_weight_bytes", "ram_weight_bytes", "bias_grad_bytes")
 # Policies the generated C cannot run: it schedules INPUT channels only.
@@ -146,7 +149,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     from medyate.codegen.plan import Plan, resolve_layers
     from medyate.host_tools.commands.plan import plan_document
     from medyate.host_tools.host_model import load_private
-    from medyate.host_tools.host_trainer import TrainConfig, train_host
+    from medyate.host_tools.host_trainer import TrainConfig, dense_norm_oracle, train_host
     from medyate.host_tools.policies import make_policy
     from medyate.host_tools.model_data import prepare_data
     from medyate.host_tools.ranking import layer_specs
@@ -179,13 +182,16 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     specs = layer_specs(graph, layers)
     ranking = json.loads(Path(spec.ranking_path).read_text())
     stats = {s.weight: np.asarray(ranking["stats"][s.weight]) for s in specs}
-    policy = make_policy(policy_name, specs, plan.budget_bytes, spec.seed, stats,
-                         **plan_dict.get("policy_options", {}))
     host = _MODELS.get(str(lib)) or load_private(lib, f"p{os.getpid()}")
     _MODELS[str(lib)] = host
     host.reset_weights()
     data = prepare_data(model_path, spec.task.target, per_class=spec.task.per_class,
                         seed=spec.seed, test_per_class=spec.task.test_per_class)
+    options = dict(plan_dict.get("policy_options", {}))
+    if policy_name in DENSE_ORACLE_POLICIES:   # the paper's oracle: a dense host pass
+        options["dense_norms"] = dense_norm_oracle(host, graph, layers, data.x_train,
+                                                   data.y_train, seed=spec.seed)
+    policy = make_policy(policy_name, specs, plan.budget_bytes, spec.seed, stats, **options)
     classes = int(graph.tensors[graph.output].size)
     initial = None
     from medyate.host_tools.host_trainer import evaluate

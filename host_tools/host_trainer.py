@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -83,3 +83,32 @@ def train_host(model: Any, layers: list[TrainLayer], policy: Policy, x_train: np
             "seconds": round(time.perf_counter() - start, 3),
         })
     return metrics
+
+
+def dense_norm_oracle(model: Any, graph: Any, layers: list[TrainLayer], x: np.ndarray,
+                      y: np.ndarray, *, samples: int = 32, seed: int = 0
+                      ) -> Callable[[int], dict[str, np.ndarray]]:
+    """TraDy's det-rgn "oracle": every input channel's gradient norm at the model's current
+    weights, from a dense pass on the host (the reference executor, loaded with the weights
+    the generated C holds now) over a fixed batch of training samples."""
+    from medyate.codegen.plan import Schedule
+    from medyate.codegen.reference import ReferenceExecutor
+    from medyate.host_tools.host_model import BIAS, WEIGHT
+
+    executor = ReferenceExecutor(graph, layers)
+    executor.set_schedule(Schedule.full(layers))
+    batch = np.random.default_rng([seed, 11]).choice(len(x), min(samples, len(x)), replace=False)
+
+    def norms(epoch: int) -> dict[str, np.ndarray]:
+        for layer in layers:
+            weight = executor.params[layer.weight]
+            weight[...] = model.read_tensor(layer.index, WEIGHT).reshape(weight.shape)
+            if layer.train_bias and layer.bias is not None:
+                executor.params[layer.bias][...] = model.read_tensor(layer.index, BIAS)
+        executor.zero_grad()
+        for i in batch:
+            executor.train_sample(x[i], int(y[i]), scale=1.0 / len(batch))
+        return {layer.onnx_weight: np.sqrt((state.slices ** 2).reshape(layer.in_channels, -1)
+                                           .sum(axis=1))
+                for layer, state in zip(layers, executor.state)}
+    return norms

@@ -77,3 +77,39 @@ def test_comparisons_table_pairs_seeds_and_pools_cells() -> None:
     assert "| a - b | t | 16B | +0.0 [+0.0, +0.0] within noise, n=2 |" in table
     # pooled diffs 10, 20, 0, 0: mean 7.5, sd 9.574, t(3) 3.182 -> half 15.23
     assert "+7.5 [-7.7, +22.7] within noise, n=4" in table
+
+
+def test_dense_norm_oracle_matches_torch_at_the_current_weights(zoo_dir, tmp_path) -> None:
+    """det-rgn's oracle: every input channel's gradient norm at the weights the generated C
+    holds now (torch autograd on the same batch as the reference), and it follows training."""
+    import numpy as np
+
+    import zoo
+    from medyate.codegen.compiler import compile_model
+    from medyate.codegen.frontend import load_graph
+    from medyate.codegen.plan import Plan, Schedule, resolve_layers
+    from medyate.host_tools.host_model import build_host_library, load_private
+    from medyate.host_tools.host_trainer import dense_norm_oracle
+    from torch_oracle import torch_grads
+
+    path = zoo.exported("plain_cnn", "torchscript", True, zoo_dir)
+    graph = load_graph(path)
+    plan = Plan.all_layers(graph)
+    layers = resolve_layers(graph, plan)
+    compile_model(path, plan, tmp_path, graph=graph)
+    host = load_private(build_host_library(tmp_path), "oracle")
+    x = zoo.sample_input("plain_cnn", batch=4, seed=7).numpy()
+    y = np.array([1, 2, 3, 4])
+    oracle = dense_norm_oracle(host, graph, layers, x, y, samples=4)
+    before = oracle(0)
+    _, _, tgrads = torch_grads(zoo.build_model("plain_cnn"), x, y)
+    for layer in layers:
+        g = np.moveaxis(tgrads[layer.onnx_weight], 1, 0).reshape(layer.in_channels, -1)
+        expected = np.sqrt((g ** 2).sum(axis=1))
+        np.testing.assert_allclose(before[layer.onnx_weight], expected, rtol=1e-4, atol=1e-9)
+    host.set_schedule(Schedule.full(layers).for_layers(layers))
+    for xi, yi in zip(x, y):
+        host.train_sample(xi, int(yi), 10)
+    host.apply_update(0.5, len(x))
+    after = oracle(1)
+    assert any(not np.allclose(after[k], before[k]) for k in before)
