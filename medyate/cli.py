@@ -23,6 +23,21 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def compression_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--compress/--eps/--rank, shared by grad, compile and train."""
+    for option in reversed([
+        click.option("--compress", type=click.Choice(["svd", "hosvd", "asi"]),
+                     help="store the saved activations compressed (every target; default: the "
+                          "plan's \"compression\" entry; on a device svd/hosvd reserve the "
+                          "full-rank worst case, only asi saves SRAM)"),
+        click.option("--eps", type=float, default=0.9, show_default=True,
+                     help="explained-variance threshold of svd/hosvd ranks"),
+        click.option("--rank", type=int, help="fixed rank of every mode for asi"),
+    ]):
+        fn = option(fn)
+    return fn
+
+
 @click.group()
 @click.version_option(package_name="medyate")
 def main() -> None:
@@ -46,11 +61,7 @@ def import_cmd(model: str) -> None:
 @click.option("--labels", "labels_path", required=True, type=click.Path(dir_okay=False))
 @click.option("--target", default="reference", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
-@click.option("--compress", type=click.Choice(["svd", "hosvd", "asi"]),
-              help="store the saved activations compressed (every target; on a device svd/hosvd reserve the full-rank worst case)")
-@click.option("--eps", type=float, default=0.9, show_default=True,
-              help="explained-variance threshold of svd/hosvd ranks")
-@click.option("--rank", type=int, help="fixed rank of every mode for asi")
+@compression_options
 @user_errors
 def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path: str,
              labels_path: str, target: str, output: str, compress: str | None, eps: float,
@@ -68,12 +79,7 @@ def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path:
 @click.option("--target", default="host", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False))
 @click.option("--png/--no-png", default=False, help="draw the arena over time (arena.png)")
-@click.option("--compress", type=click.Choice(["svd", "hosvd", "asi"]),
-              help="store the saved activations compressed (compiled targets: asi only; "
-                   "default: the plan's \"compression\" entry)")
-@click.option("--eps", type=float, default=0.9, show_default=True,
-              help="explained-variance threshold of svd/hosvd ranks")
-@click.option("--rank", type=int, help="fixed rank of every mode for asi")
+@compression_options
 @user_errors
 def compile_cmd(model: str, plan_path: str, target: str, output: str, png: bool,
                 compress: str | None, eps: float, rank: int | None) -> None:
@@ -151,12 +157,7 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None) -> None:
 @click.option("--train-per-class", type=int, help="stratified training subset per class")
 @click.option("--test-per-class", type=int, help="stratified test subset per class")
 @click.option("--budget", help="override the plan's budget (e.g. 32KiB)")
-@click.option("--compress", type=click.Choice(["svd", "hosvd", "asi"]),
-              help="store the saved activations compressed (compiled targets: asi only; "
-                   "default: the plan's \"compression\" entry)")
-@click.option("--eps", type=float, default=0.9, show_default=True,
-              help="explained-variance threshold of svd/hosvd ranks")
-@click.option("--rank", type=int, help="fixed rank of every mode for asi")
+@compression_options
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False),
               help="ranking.json from `medyate rank`: the offline channel importance the "
                    "medyate/det-rgn/worst policies start from")

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import numpy as np
 
-from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.compression_c import device_compression_stats
 from medyate.codegen.errors import DataError, MedyateError
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.gradients import run_reference_batch
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
+from medyate.host_tools.compression_budget import compression_config
 from medyate.host_tools.targets import grad_target
 
 
@@ -27,9 +27,9 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
              labels: Path, target: str, output: Path, *, compress: str | None = None,
              eps: float = 0.9, rank: int | None = None) -> None:
     compute = grad_target(target)
-    config = CompressionConfig(compress, eps, rank) if compress else None
     graph = load_graph(model)
     plan = Plan.load(plan_path)
+    config = compression_config(compress, eps, rank, plan)   # options, else the plan's entry
     layers = resolve_layers(graph, plan)
     schedule = Schedule.load(schedule_path) if schedule_path else Schedule.full(layers)
     schedule.for_layers(layers)           # validate before any work
