@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from medyate.codegen.errors import MedyateError
+
 if TYPE_CHECKING:  # pragma: no cover - typing only, avoids an import cycle
     from medyate.host_tools.policies.base import LayerSpec
 
@@ -42,30 +44,34 @@ _UNIT_BYTES: dict[str, int] = {
 _SIZE_PATTERN = re.compile(r"^\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<unit>[A-Za-z]*)\s*$")
 
 
+class BudgetSyntaxError(MedyateError, ValueError):
+    """A budget that is not a size: a user error (exit code 2), also a ValueError."""
+
+
 def parse_budget(text: str | int) -> int:
     """Parse a memory size such as "96KiB", "128kB", "131072" or "0.5MiB" into bytes.
 
     KiB/MiB/GiB are powers of 1024; kB/KB/MB/GB powers of 1000; a bare number (or a
     trailing "B") is bytes. Units are case-insensitive. The result must be a positive
-    whole number of bytes; anything else raises ValueError naming the accepted forms.
+    whole number of bytes; anything else raises BudgetSyntaxError (a ValueError and a user error) naming the accepted forms.
     """
     if isinstance(text, bool):
-        raise ValueError(f"budget must be a size such as '128KiB', not {text!r}")
+        raise BudgetSyntaxError(f"budget must be a size such as '128KiB', not {text!r}")
     if isinstance(text, int):
         number_text, unit = str(text), ""
     else:
         match = _SIZE_PATTERN.match(str(text))
         if match is None:
-            raise ValueError(_format_error(text))
+            raise BudgetSyntaxError(_format_error(text))
         number_text, unit = match["number"], match["unit"].lower()
     if unit not in _UNIT_BYTES:
-        raise ValueError(_format_error(text))
+        raise BudgetSyntaxError(_format_error(text))
     value = float(number_text) * _UNIT_BYTES[unit]
     rounded = round(value)
     if not math.isclose(value, rounded, rel_tol=0.0, abs_tol=1e-6):
-        raise ValueError(f"budget {text!r} is {value} bytes: not a whole number of bytes")
+        raise BudgetSyntaxError(f"budget {text!r} is {value} bytes: not a whole number of bytes")
     if rounded <= 0:
-        raise ValueError(f"budget {text!r} must be positive")
+        raise BudgetSyntaxError(f"budget {text!r} must be positive")
     return int(rounded)
 
 

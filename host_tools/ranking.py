@@ -190,10 +190,7 @@ def rank_model(model: Path, data: str | Path, *, batches: int = 8, batch_size: i
         raise MedyateError(f"unknown rank target '{target}' (known: {', '.join(sorted(RANK_TARGETS))})")
     if batches < 1 or batch_size < 1:
         raise MedyateError("--batches and --batch-size must be positive")
-    try:
-        lara_budget_bytes = parse_budget(lara_budget)
-    except ValueError as exc:
-        raise MedyateError(str(exc)) from None
+    lara_budget_bytes = parse_budget(lara_budget)
     graph = load_graph(model)
     layers = all_layers(graph)
     specs = layer_specs(graph, layers)

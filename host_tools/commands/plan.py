@@ -28,10 +28,7 @@ def plan_document(model: Path, budget: str | int, *, ranking: Path | None = None
     if compress is not None and compress.method not in PLANNABLE_METHODS:
         raise MedyateError(f"a plan can charge fixed-rank compression only ({', '.join(PLANNABLE_METHODS)}); "
                            f"{compress.method} picks its ranks from the data at run time")
-    try:
-        budget_bytes = parse_budget(budget)
-    except ValueError as exc:
-        raise MedyateError(str(exc)) from None
+    budget_bytes = parse_budget(budget)
     graph = load_graph(model)
     layers = all_layers(graph)
     specs = compressed_specs(graph, layers, layer_specs(graph, layers), compress)
