@@ -19,6 +19,13 @@ from medyate.codegen.plan import Plan
 from medyate.host_tools.compression_budget import compression_config
 
 
+def _check_target(target: str) -> None:
+    from medyate.host_tools.firmware_build import TARGETS
+    if target not in TARGETS and target != "reference":
+        raise MedyateError(f"unknown target '{target}' (known: reference, "
+                           f"{', '.join(sorted(TARGETS))})")
+
+
 def _build_for_target(target: str, outdir: Path, memory: dict) -> str:
     if target == "reference":
         return "reference target: nothing to build"
@@ -42,6 +49,7 @@ def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bo
                 compress: str | None = None, eps: float = 0.9, rank: int | None = None) -> None:
     """compress (or the plan's "compression" entry): compressed saved activations in the
     generated C (asi: fixed ranks; svd/hosvd: ranks per sample, full-rank pool reservation)."""
+    _check_target(target)          # before anything is written
     plan = Plan.load(plan_path)
     config = compression_config(compress, eps, rank, plan)
     generated, layers = compile_model(model, plan, outdir, compress=config)
