@@ -53,6 +53,14 @@ def import_cmd(model: str) -> None:
     run_import(Path(model))
 
 
+@main.command("boards")
+@user_errors
+def boards_cmd() -> None:
+    """List the boards (--board NAME) with CPU, SRAM, flash, clock and UART."""
+    from medyate.host_tools.commands.boards import run_boards
+    run_boards()
+
+
 @main.command("grad")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False))
