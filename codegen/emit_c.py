@@ -20,7 +20,8 @@ import numpy as np
 from .compression import CompressionConfig
 from .compression_c import (EPS_METHODS, JACOBI_SWEEPS, CompressedLayer, compressed_layers,
                             full_pool_bytes)
-from .errors import UnsupportedModelError
+from .c_names import c_ident, c_text
+from .errors import PlanError, UnsupportedModelError
 from .ir import Graph, Node
 from .memory_planner import ArenaPlan, plan_arena
 from .ops.registry import C_EMIT, load_all
@@ -45,7 +46,7 @@ def c_array(values: np.ndarray) -> str:
 
 
 def _ident(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
+    return c_ident(name)
 
 
 @dataclass
@@ -264,6 +265,9 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
     """compress: store the saved activations of the config's layers as Tucker blocks in
     the channel pool (asi: fixed ranks; svd/hosvd: ranks per sample, worst case reserved)."""
     load_all()
+    if not layers:
+        raise PlanError("the plan lists no layer to train: the generated C trains at least "
+                        "one Conv/Gemm layer (make the plan with `medyate plan`)")
     compressed = compressed_layers(graph, layers, compress)
     work = {i: (4 * c.save_work_floats(c.layer.in_channels), 4 * c.grad_work_floats(c.layer.in_channels))
             for i, c in compressed.items()}
@@ -280,7 +284,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         storage_rows.append({"macro": macro, "offset": arena.offset(s.name), "kind": s.kind,
                              "nbytes": s.nbytes, "born": s.born, "dies": s.dies,
                              "ctype": "uint8_t" if s.kind == "aux" else "float",
-                             "label": ", ".join(s.tensors)[:60]})
+                             "label": c_text(", ".join(s.tensors), 60)})
     trained = {l.weight for l in layers} | {l.bias for l in layers if l.train_bias and l.bias}
     consts, trainables = [], []
     for name, t in graph.tensors.items():
@@ -302,7 +306,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                    for n in graph.nodes if id(n) in ctx.params and n.op != "conv"]
     layer_rows = []
     for l in layers:
-        row = {"index": l.index, "onnx_weight": l.onnx_weight, "onnx_bias": l.onnx_bias or "",
+        row = {"index": l.index, "onnx_weight": c_text(l.onnx_weight),
+               "onnx_bias": c_text(l.onnx_bias or ""),
                "in_channels": l.in_channels, "out_channels": l.out_channels,
                "weight_elems": graph.tensors[l.weight].size, "slice_elems": l.slice_elems,
                "plane_elems": l.plane_elems, "cost": l.channel_cost_bytes,
@@ -327,7 +332,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
     const_bytes = sum(4 * r["size"] for r in consts) + sum(4 * g["size"] for g in gains)
     ram_weight_bytes = sum(4 * r["size"] for r in trainables)
     context = {
-        "version": "0.1.0", "model_name": model_name, "model_hash": model_hash_hex,
+        "version": "0.1.0", "model_name": c_text(model_name), "model_hash": model_hash_hex,
         "arena_bytes": arena.arena_bytes, "arena_floats": max(arena.arena_bytes // 4, 1),
         "pool_bytes": arena.pool_bytes, "strategy": arena.strategy,
         "lower_bound_bytes": arena.lower_bound_bytes, "storages": storage_rows,

@@ -16,6 +16,7 @@ import onnx
 from onnx import numpy_helper, shape_inference
 
 from .errors import MedyateError, UnsupportedModelError
+from .formats.onnx_file import check_names
 from .ir import Graph, Node, ParamBinding, Tensor
 from .ops.registry import IR_OPS, ONNX_IMPORTERS, load_all
 
@@ -142,6 +143,7 @@ def load_model(path: str | Path) -> onnx.ModelProto:
         model = onnx.load(str(path))   # external data is resolved next to the file
     except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
         raise MedyateError(f"cannot read ONNX model {path}: {exc}") from None
+    check_names(model, path)          # non-UTF-8 names, before anything prints them
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:

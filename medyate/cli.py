@@ -10,6 +10,8 @@ from typing import Any, Callable
 import click
 
 from medyate.codegen.errors import MedyateError
+from medyate.codegen.formats.cli_values import (NON_NEGATIVE_INT, OUTPUT_DIR, OUTPUT_FILE,
+                                                POSITIVE_FINITE, POSITIVE_INT)
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -23,6 +25,29 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class OneLineGroup(click.Group):
+    """Usage errors (a bad option value, a missing argument) as one line, exit code 2,
+    like every other user error."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        standalone = kwargs.pop("standalone_mode", True)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            if not standalone:
+                raise
+            message = " ".join(exc.format_message().split())
+            ctx = getattr(exc, "ctx", None)
+            where = f"{ctx.command_path}: " if ctx is not None else ""
+            click.echo(f"error: {where}{message}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            if not standalone:
+                raise
+            click.echo("aborted", err=True)
+            sys.exit(1)
+
+
 def compression_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--compress/--eps/--rank, shared by grad, compile and train."""
     for option in reversed([
@@ -30,15 +55,15 @@ def compression_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="store the saved activations compressed (every target; default: the "
                           "plan's \"compression\" entry; on a device svd/hosvd reserve the "
                           "full-rank worst case, only asi saves SRAM)"),
-        click.option("--eps", type=float, default=0.9, show_default=True,
+        click.option("--eps", type=POSITIVE_FINITE, default=0.9, show_default=True,
                      help="explained-variance threshold of svd/hosvd ranks"),
-        click.option("--rank", type=int, help="fixed rank of every mode for asi"),
+        click.option("--rank", type=POSITIVE_INT, help="fixed rank of every mode for asi"),
     ]):
         fn = option(fn)
     return fn
 
 
-@click.group()
+@click.group(cls=OneLineGroup)
 @click.version_option(package_name="medyate")
 def main() -> None:
     """Fine-tune ONNX networks on a microcontroller with dynamic sparse-channel backprop."""
@@ -68,7 +93,7 @@ def boards_cmd() -> None:
 @click.option("--inputs", "inputs_path", required=True, type=click.Path(dir_okay=False))
 @click.option("--labels", "labels_path", required=True, type=click.Path(dir_okay=False))
 @click.option("--target", default="reference", show_default=True)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=OUTPUT_FILE)
 @compression_options
 @user_errors
 def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path: str,
@@ -85,7 +110,7 @@ def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path:
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False))
 @click.option("--target", default="host", show_default=True)
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False))
+@click.option("-o", "--output", required=True, type=OUTPUT_DIR)
 @click.option("--png/--no-png", default=False, help="draw the arena over time (arena.png)")
 @compression_options
 @user_errors
@@ -100,12 +125,13 @@ def compile_cmd(model: str, plan_path: str, target: str, output: str, png: bool,
 @main.command("rank")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--data", required=True, help="bundled dataset name or DATA .npz")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
-@click.option("--batches", default=8, show_default=True)
-@click.option("--batch-size", default=16, show_default=True)
-@click.option("--seed", default=0, show_default=True)
+@click.option("-o", "--output", required=True, type=OUTPUT_FILE)
+@click.option("--batches", default=8, show_default=True, type=POSITIVE_INT)
+@click.option("--batch-size", default=16, show_default=True, type=POSITIVE_INT)
+@click.option("--seed", default=0, show_default=True, type=NON_NEGATIVE_INT)
 @click.option("--target", default="host", show_default=True, help="host or reference")
-@click.option("--lr", default=0.01, show_default=True, help="SGD step of the ranking pass")
+@click.option("--lr", default=0.01, show_default=True, type=POSITIVE_FINITE,
+              help="SGD step of the ranking pass")
 @click.option("--lara-budget", default="64KiB", show_default=True,
               help="budget LaRa scores layers under (our reading)")
 @click.option("--png/--no-png", default=True, help="plot next to the JSON")
@@ -124,12 +150,12 @@ def rank_cmd(model: str, data: str, output: str, batches: int, batch_size: int, 
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False))
 @click.option("--policy", default="medyate", show_default=True)
 @click.option("--method", default="rgn", show_default=True, type=click.Choice(["rgn", "lara"]))
-@click.option("--seed", default=0, show_default=True)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--seed", default=0, show_default=True, type=NON_NEGATIVE_INT)
+@click.option("-o", "--output", required=True, type=OUTPUT_FILE)
 @click.option("--compress", type=click.Choice(["asi"]),
               help="charge the budget with asi-compressed saved activations (fixed ranks; "
                    "recorded as the plan's \"compression\" entry)")
-@click.option("--rank", type=int, help="fixed asi rank of every mode")
+@click.option("--rank", type=POSITIVE_INT, help="fixed asi rank of every mode")
 @user_errors
 def plan_cmd(model: str, budget: str, ranking_path: str | None, policy: str, method: str,
              seed: int, output: str, compress: str | None, rank: int | None) -> None:
@@ -141,7 +167,7 @@ def plan_cmd(model: str, budget: str, ranking_path: str | None, policy: str, met
 
 @main.command("experiment")
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--jobs", default=2, show_default=True)
+@click.option("--jobs", default=2, show_default=True, type=POSITIVE_INT)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="results directory (default: next to the config, named after it)")
 @user_errors
@@ -156,14 +182,14 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None) -> None:
 @click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False))
 @click.option("--data", required=True, help="dataset name (e.g. mnist, fashion-mnist[0-4]) or .npz")
 @click.option("--target", default="qemu-mps2-an386", show_default=True)
-@click.option("--epochs", required=True, type=int)
+@click.option("--epochs", required=True, type=POSITIVE_INT)
 @click.option("--policy", required=True)
 @click.option("--run", "rundir", required=True, type=click.Path(file_okay=False))
-@click.option("--lr", default=0.05, show_default=True, type=float)
-@click.option("--batch", default=8, show_default=True, type=int)
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--train-per-class", type=int, help="stratified training subset per class")
-@click.option("--test-per-class", type=int, help="stratified test subset per class")
+@click.option("--lr", default=0.05, show_default=True, type=POSITIVE_FINITE)
+@click.option("--batch", default=8, show_default=True, type=POSITIVE_INT)
+@click.option("--seed", default=0, show_default=True, type=NON_NEGATIVE_INT)
+@click.option("--train-per-class", type=POSITIVE_INT, help="stratified training subset per class")
+@click.option("--test-per-class", type=POSITIVE_INT, help="stratified test subset per class")
 @click.option("--budget", help="override the plan's budget (e.g. 32KiB)")
 @compression_options
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False),

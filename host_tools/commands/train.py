@@ -28,7 +28,7 @@ from medyate.host_tools.budget import parse_budget
 from medyate.host_tools.compression_budget import (compressed_specs, compression_config,
                                                    device_run_stats,
                                                    run_compression_record)
-from medyate.host_tools.model_data import prepare_device_data
+from medyate.host_tools.model_data import check_labels_for_model, prepare_device_data
 from medyate.host_tools.device import Device, ModelHashMismatch
 from medyate.host_tools.device_model import DeviceModel, build_device_model
 from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrainer,
@@ -53,9 +53,11 @@ PRELOADING_TARGETS = {"qemu-mps2-an386"}
 
 def load_train_data(data: str, model: Path, input_shape: tuple[int, ...], *, seed: int,
                     train_per_class: int | None, test_per_class: int | None,
-                    uint8: bool = True) -> TrainData:
+                    uint8: bool = True, num_classes: int | None = None) -> TrainData:
     dataset, u8 = prepare_device_data(model, data, per_class=train_per_class, seed=seed,
                                       test_per_class=test_per_class)
+    if num_classes is not None:
+        check_labels_for_model(dataset, num_classes, data)
     if tuple(dataset.x_train.shape[1:]) != tuple(input_shape):
         raise DataError(f"samples are {tuple(dataset.x_train.shape[1:])}, the model takes "
                         f"{tuple(input_shape)}")
@@ -116,7 +118,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     input_shape = graph.tensors[graph.input].shape
     train_data = load_train_data(data, model, input_shape[-3:], seed=seed,
                                  train_per_class=train_per_class,
-                                 test_per_class=test_per_class, uint8=target != "reference")
+                                 test_per_class=test_per_class, uint8=target != "reference",
+                                 num_classes=graph.tensors[graph.output].size)
     config = TrainConfig(epochs, lr, batch, seed)
     run = RunFiles(rundir)
     with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
