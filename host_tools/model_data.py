@@ -61,6 +61,8 @@ def prepare_device_data(model: Path, data: str | Path, *, per_class: int | None 
                         ) -> tuple[Dataset, Uint8Samples | None]:
     """Load DATA; a raw named dataset is normalised as the model's card says, and also
     given as uint8 + affine when its pixels are exact 8-bit levels."""
+    if not str(data).endswith(".npz"):
+        read_model_card(model)     # a named dataset needs the card: check it before the load
     try:
         dataset = load_dataset(data, per_class=per_class, seed=seed, test_per_class=test_per_class)
     except DatasetError as exc:
