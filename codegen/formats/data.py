@@ -24,6 +24,14 @@ def _load(path: Path, what: str) -> object:
     if path.is_dir():
         raise DataError(f"{what} {path} is a directory, not a file")
     try:
+        with open(path, "rb") as handle:
+            magic = handle.read(6)
+    except OSError as exc:
+        raise DataError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
+        raise DataError(f"cannot read {what} {path}: not an .npy or .npz file "
+                        f"({'empty' if not magic else 'unknown header'})")
+    try:
         return np.load(path, allow_pickle=False)
     except ValueError as exc:
         if "pickle" in str(exc).lower():
