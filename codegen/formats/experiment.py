@@ -25,11 +25,12 @@ class RankSettings(Strict):
 
 class ExperimentConfig(Strict):
     name: str = ""
-    policies: list[Name] = Field(min_length=1)
-    budgets: list[StrictStr | PosInt] = Field(min_length=1)
-    seeds: list[NonNegInt] = Field(min_length=1)
+    target: Name = "host"       # where the runs train (a device target)
+    policies: list[Name]
+    budgets: list[StrictStr | PosInt]
+    seeds: list[NonNegInt]
     epochs: PosInt
-    tasks: list[Task] = Field(min_length=1)
+    tasks: list[Task]
     batch_size: PosInt = 16
     lr: PosFloat = 0.05
     warmup_epochs: NonNegFloat = 1.0
