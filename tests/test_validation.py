@@ -316,6 +316,7 @@ CASES: list[Case] = [
     ("cli-budget-text", lambda ws, t: ["plan", str(ws / "tiny.onnx"), "--budget", "lots", "-o", str(t / "p.json")], "budget"),
     ("cli-train-budget-overflow", train(None, "--budget", BIG), "1 TiB"),
     ("cli-output-under-file", lambda ws, t: ["plan", str(ws / "tiny.onnx"), "--budget", "4KiB", "-o", str(ws / "a_file" / "p.json")], "-o"),
+    ("cli-output-folder-missing", lambda ws, t: ["plan", str(ws / "tiny.onnx"), "--budget", "4KiB", "-o", str(t / "no" / "p.json")], "does not exist"),
     ("cli-output-in-proc", lambda ws, t: ["plan", str(ws / "tiny.onnx"), "--budget", "4KiB", "-o", "/proc/medyate.json"], "/proc"),
     ("cli-grad-output-in-proc", lambda ws, t: grad_arrays()(ws, t)[:-1] + ["/proc/self/g.npz"], "/proc"),
     ("cli-compile-output-is-file", lambda ws, t: ["compile", str(ws / "tiny.onnx"), "--plan", str(ws / "plan.json"), "-o", str(ws / "a_file")], "not a folder"),

@@ -45,11 +45,14 @@ def output_problem(path: Path, *, directory: bool) -> str | None:
             return f"{path} exists and is not a folder"
         if not directory and resolved.is_dir():
             return f"{path} is a folder, not a file"
-    ancestor = resolved.parent if not resolved.exists() else resolved
+    ancestor = resolved if directory and resolved.is_dir() else resolved.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         return f"{path} is under {ancestor}, which is a file, not a folder"
+    if not directory and ancestor != resolved.parent:
+        # the writers do not create folders for a file: say so before the work is done
+        return f"{path} cannot be written: the folder {resolved.parent} does not exist"
     if not os.access(ancestor, os.W_OK | os.X_OK):
         return f"{path} cannot be written ({ancestor} is not writable)"
     return None
