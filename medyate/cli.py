@@ -36,6 +36,9 @@ class OneLineGroup(click.Group):
         except click.ClickException as exc:
             if not standalone:
                 raise
+            if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+                exc.show()             # bare `medyate`: the help text, as click prints it
+                sys.exit(exc.exit_code)
             message = " ".join(exc.format_message().split())
             ctx = getattr(exc, "ctx", None)
             where = f"{ctx.command_path}: " if ctx is not None else ""
