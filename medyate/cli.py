@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any, Callable
 
@@ -14,13 +15,19 @@ from medyate.codegen.formats.cli_values import (NON_NEGATIVE_INT, OUTPUT_DIR, OU
                                                 POSITIVE_FINITE, POSITIVE_INT)
 
 
+def one_line(text: str) -> str:
+    """Control characters (newlines in an ONNX name, say) escaped: an error is one line."""
+    return "".join(ch.encode("unicode_escape").decode() if unicodedata.category(ch) in
+                   ("Cc", "Zl", "Zp") else ch for ch in text.strip())
+
+
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except MedyateError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
     return wrapper
 

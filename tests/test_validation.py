@@ -224,6 +224,7 @@ CASES: list[Case] = [
     ("plan-budget-huge", compile_plan(f'{{"format": "medyate-plan/1", "budget_bytes": {BIG}, "layers": []}}'), "budget_bytes"),
     ("plan-format", compile_plan(_plan(format="medyate-plan/9")), "format"),
     ("plan-unknown-weight", compile_plan(_layer(weight="nope")), "nope"),
+    ("plan-unknown-weight-newline", compile_plan(_layer(weight="no\nsuch\r\u2028")), "no\\nsuch\\r\\u2028"),
     ("plan-not-object", compile_plan([1, 2]), "JSON object"),
     ("plan-invalid-json", compile_plan('{"format": '), "not valid JSON"),
     ("plan-nan", compile_plan('{"format": "medyate-plan/1", "budget_bytes": NaN, "layers": []}'), "NaN"),

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hostile_models import ROLES, tiny_model, tiny_plan
+from medyate.cli import one_line
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.formats.jsonfile import parse_json_text
 from medyate.codegen.frontend import load_graph
@@ -63,8 +64,9 @@ def mutated(draw: st.DrawFn, base: dict) -> dict:
 
 
 def _one_line_error(exc: MedyateError) -> None:
-    text = str(exc)
-    assert text and "\n" not in text and "Traceback" not in text
+    """What the CLI prints for it (medyate.cli.one_line) is one line."""
+    text = one_line(str(exc))
+    assert text and "\n" not in text and "\r" not in text and "Traceback" not in text
 
 
 def _strict(value: Any, kind: type) -> bool:
@@ -135,3 +137,31 @@ def test_the_issues_examples_name_the_field(doc: dict, field: str) -> None:
         else:
             Schedule.from_dict(doc).for_layers(resolve_layers(GRAPH, Plan.from_dict(PLAN)))
     assert field in str(caught.value)
+
+
+GOOD_MODEL = tiny_model(NAMES).SerializeToString()
+edits = st.lists(st.tuples(st.integers(0, len(GOOD_MODEL) - 1), st.integers(0, 2),
+                           st.binary(min_size=1, max_size=4)), min_size=1, max_size=3)
+
+
+@settings(max_examples=100, deadline=None)
+@given(edits=edits)
+def test_corrupted_onnx_bytes_are_refused_with_one_line(tmp_path_factory: pytest.TempPathFactory,
+                                                         edits: list) -> None:
+    """Flipped, cut or inserted bytes anywhere in a model: the importer either loads it
+    or refuses it with a MedyateError, never another exception."""
+    data = bytearray(GOOD_MODEL)
+    for pos, kind, blob in edits:
+        pos = min(pos, len(data))
+        if kind == 0:
+            data[pos:pos + len(blob)] = blob
+        elif kind == 1:
+            del data[pos:pos + len(blob)]
+        else:
+            data[pos:pos] = blob
+    path = tmp_path_factory.mktemp("onnx") / "m.onnx"
+    path.write_bytes(bytes(data))
+    try:
+        load_graph(path)
+    except MedyateError as exc:
+        _one_line_error(exc)
