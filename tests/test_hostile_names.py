@@ -28,7 +28,7 @@ CFLAGS = ["-fsyntax-only", "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror
 
 #: One of each kind of trouble; several collide once sanitised (a*b, a/b, a_b).
 WORST = ['x*/in"put\n', "0conv.w*/", "int", "a/*b", "a*b", "é??=", "a\\", "while", "*/*/",
-         'node\r\n"', "??/", "'", "日本/*"]
+         'node\r\n"', "??/", "[/]'", "日本/*"]
 
 HOSTILE_PIECES = ["*/", "/*", "//", '"', "'", "\\", "\n", "\r", "\t", "??=", "??/", "?", "%",
                   "#", "é", "日", "\u2028", "\x00", "int", "while", "0", "9", " ", "_", "a", "Z"]
@@ -71,6 +71,8 @@ def test_worst_names_through_compile_host_and_grad(tmp_path: Path) -> None:
     model = save(tiny_model(WORST), tmp_path / 'hostile m*"é\n.onnx')
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(tiny_plan(WORST)))
+    listed = CliRunner().invoke(main, ["import", str(model)])      # "[/]" is not rich markup
+    assert listed.exit_code == 0 and "[/]'" in listed.output, listed.output
     out = CliRunner().invoke(main, ["compile", str(model), "--plan", str(plan), "--target", "host",
                                     "-o", str(tmp_path / "out")])
     assert out.exit_code == 0, out.output

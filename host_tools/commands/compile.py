@@ -55,7 +55,7 @@ def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bo
     generated, layers = compile_model(model, plan, outdir, compress=config)
     memory = json.loads((outdir / "memory.json").read_text())
     built = _build_for_target(target, outdir, memory)
-    console = Console(width=120)
+    console = Console(width=120, markup=False)   # file names are not rich markup
     table = Table(title=f"{model.name} -> {outdir} ({target})")
     table.add_column("memory")
     table.add_column("bytes", justify="right")

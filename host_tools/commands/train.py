@@ -102,7 +102,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
               budget: str | None = None, console: Console | None = None,
               compress: str | None = None, eps: float = 0.9,
               rank: int | None = None, ranking: Path | None = None) -> TrainSummary:
-    console = console or Console()
+    console = console or Console(markup=False)   # model and file names are not markup
     if target not in DEVICE_OPENERS and target != "reference":
         raise MedyateError(f"unknown target {target!r} (known: reference, "
                            f"{', '.join(sorted(DEVICE_OPENERS))})")
