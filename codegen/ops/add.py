@@ -27,7 +27,7 @@ def per_sample_const(ctx: Any, value: np.ndarray, shape: tuple[int, ...]) -> np.
                        "check the model") from None
 
 
-@onnx_op("Add", "Sum")
+@onnx_op("Add", "Sum", checked_opset=28)
 def import_add(node: Any, ctx: Any) -> None:
     names = [n for n in node.input if n]
     acts = [n for n in names if ctx.const(n) is None]
@@ -52,7 +52,7 @@ def import_add(node: Any, ctx: Any) -> None:
         ctx.alias(node.output[0], current)
 
 
-@onnx_op("Sub")
+@onnx_op("Sub", checked_opset=28)
 def import_sub(node: Any, ctx: Any) -> None:
     constant = ctx.const(node.input[1])
     if constant is None or ctx.const(node.input[0]) is not None:

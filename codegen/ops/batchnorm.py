@@ -16,7 +16,7 @@ from ..ir import Node
 from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
-@onnx_op("BatchNormalization")
+@onnx_op("BatchNormalization", checked_opset=28)
 def import_batchnorm(node: Any, ctx: Any) -> None:
     if ctx.attr("training_mode", 0):
         raise ctx.fail("training_mode=1", "export the model in eval mode")

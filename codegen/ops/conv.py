@@ -36,7 +36,7 @@ def resolve_auto_pad(auto_pad: str, in_hw: tuple[int, int], k: tuple[int, int],
     return [begins[0], begins[1], ends[0], ends[1]]
 
 
-@onnx_op("Conv")
+@onnx_op("Conv", checked_opset=28)
 def import_conv(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     w = ctx.const(node.input[1])

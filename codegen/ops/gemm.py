@@ -25,7 +25,7 @@ def _vector_input(ctx: Any, name: str) -> str:
     return x
 
 
-@onnx_op("Gemm")
+@onnx_op("Gemm", checked_opset=28)
 def import_gemm(node: Any, ctx: Any) -> None:
     if ctx.attr("transA", 0):
         raise ctx.fail("transA=1 on the activation input", "export with transA=0")
@@ -54,7 +54,7 @@ def import_gemm(node: Any, ctx: Any) -> None:
     ctx.emit("gemm", inputs, node.output[0], {"act": None})
 
 
-@onnx_op("MatMul")
+@onnx_op("MatMul", checked_opset=28)
 def import_matmul(node: Any, ctx: Any) -> None:
     x = _vector_input(ctx, node.input[0])
     b = ctx.const(node.input[1])

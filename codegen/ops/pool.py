@@ -48,7 +48,7 @@ def _pool_attrs(ctx: Any, x: str) -> dict[str, Any]:
             "out_hw": (oh, ow), "count_include_pad": int(ctx.attr("count_include_pad", 0))}
 
 
-@onnx_op("MaxPool")
+@onnx_op("MaxPool", checked_opset=28)
 def import_maxpool(node: Any, ctx: Any) -> None:
     if len(node.output) > 1 and node.output[1]:
         raise ctx.fail("the Indices output is used", "only the pooled values are supported")
@@ -56,7 +56,7 @@ def import_maxpool(node: Any, ctx: Any) -> None:
     ctx.emit("maxpool", [x], node.output[0], _pool_attrs(ctx, x))
 
 
-@onnx_op("AveragePool")
+@onnx_op("AveragePool", checked_opset=28)
 def import_avgpool(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     attrs = _pool_attrs(ctx, x)
@@ -65,7 +65,7 @@ def import_avgpool(node: Any, ctx: Any) -> None:
     ctx.emit("avgpool", [x], node.output[0], attrs)
 
 
-@onnx_op("GlobalAveragePool")
+@onnx_op("GlobalAveragePool", checked_opset=28)
 def import_gap(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     if len(ctx.shape(x)) != 3:
@@ -73,7 +73,7 @@ def import_gap(node: Any, ctx: Any) -> None:
     ctx.emit("gap", [x], node.output[0], {"keepdims": True})
 
 
-@onnx_op("ReduceMean")
+@onnx_op("ReduceMean", checked_opset=28)
 def import_reduce_mean(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     axes = ctx.attr("axes", None)

@@ -21,7 +21,7 @@ def _reshape_to(ctx: Any, node: Any, x: str, per_sample: tuple[int, ...]) -> Non
         ctx.emit("reshape", [x], node.output[0], {"shape": tuple(int(d) for d in per_sample)})
 
 
-@onnx_op("Flatten")
+@onnx_op("Flatten", checked_opset=28)
 def import_flatten(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     axis = ctx.attr("axis", 1)
@@ -31,7 +31,7 @@ def import_flatten(node: Any, ctx: Any) -> None:
     _reshape_to(ctx, node, x, (int(np.prod(ctx.shape(x))),))
 
 
-@onnx_op("Reshape")
+@onnx_op("Reshape", checked_opset=28)
 def import_reshape(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     target = ctx.const(node.input[1])
@@ -52,7 +52,7 @@ def import_reshape(node: Any, ctx: Any) -> None:
     _reshape_to(ctx, node, x, tuple(resolved[1:]))
 
 
-@onnx_op("Squeeze", "Unsqueeze")
+@onnx_op("Squeeze", "Unsqueeze", checked_opset=28)
 def import_squeeze(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     shape = ctx.onnx_shape(node.output[0])
@@ -62,7 +62,7 @@ def import_squeeze(node: Any, ctx: Any) -> None:
     _reshape_to(ctx, node, x, shape[1:])
 
 
-@onnx_op("Identity", "Dropout")
+@onnx_op("Identity", "Dropout", checked_opset=28)
 def import_identity(node: Any, ctx: Any) -> None:
     if node.op_type == "Dropout":
         if len(node.input) > 2 and node.input[2]:
@@ -74,11 +74,11 @@ def import_identity(node: Any, ctx: Any) -> None:
     ctx.alias(node.output[0], ctx.act(node.input[0]))
 
 
-@onnx_op("Softmax", "LogSoftmax")
+@onnx_op("Softmax", "LogSoftmax", checked_opset=28)
 def import_softmax(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     rank = len(ctx.shape(x)) + 1
-    axis = ctx.attr("axis", -1 if ctx.model.opset_import[0].version >= 13 else 1)
+    axis = ctx.attr("axis", -1 if ctx.schema_version() >= 13 else 1)
     if node.output[0] != ctx.graph_output or len(ctx.shape(x)) != 1 or axis % rank != 1:
         raise ctx.fail("Softmax inside the graph or over a non-class axis",
                        "only a trailing Softmax/LogSoftmax over the class axis is supported "

@@ -20,7 +20,7 @@ def per_channel_vector(ctx: Any, value: np.ndarray, shape: tuple[int, ...]) -> n
     return full[:, 0].astype(np.float64)
 
 
-@onnx_op("Mul", "Div")
+@onnx_op("Mul", "Div", checked_opset=28)
 def import_scale(node: Any, ctx: Any) -> None:
     a, b = node.input[0], node.input[1]
     if ctx.const(a) is not None and node.op_type == "Mul":
