@@ -225,14 +225,6 @@ def _infer_shapes(model: onnx.ModelProto, inp_name: str, batch: int
     return shapes
 
 
-def _all_uses_cast_to_float(model: onnx.ModelProto, name: str) -> bool:
-    users = [n for n in model.graph.node if name in n.input]
-    def casts_to_float(n: onnx.NodeProto) -> bool:
-        to = [onnx.helper.get_attribute_value(a) for a in n.attribute if a.name == "to"]
-        return n.op_type == "Cast" and to == [onnx.TensorProto.FLOAT]
-    return bool(users) and all(casts_to_float(n) for n in users)
-
-
 def _check_schema(node: onnx.NodeProto, ctx: ImportContext) -> None:
     """Read the op by the schema version the model's opset selects; refuse a version
     newer than the one its importer implements (the op, not the whole opset)."""
@@ -315,16 +307,6 @@ def import_model(model: onnx.ModelProto | str | Path) -> Graph:
         raise MedyateError(f"opset {opset} is not supported (supported: "
                            f"{SUPPORTED_OPSETS.start}-{SUPPORTED_OPSETS.stop - 1}); convert "
                            "it with onnx.version_converter")
-    for init in model.graph.initializer:
-        if init.data_type == onnx.TensorProto.FLOAT16 and not _all_uses_cast_to_float(
-                model, init.name):
-            users = [n for n in model.graph.node if init.name in n.input]
-            node = users[0] if users else None
-            raise UnsupportedModelError(
-                node.name if node else init.name, node.op_type if node else "initializer",
-                f"float16 initializer '{init.name}' is used without a Cast to float32",
-                "medyate trains float32: export float32 weights, or Cast the float16 "
-                "initializers to float32 before use")
     inp = _graph_input(model)
     batch, in_shape = _static_input_shape(inp)
     ctx = ImportContext(model, batch or 1)

@@ -31,7 +31,7 @@ def _pool_attrs(ctx: Any, x: str) -> dict[str, Any]:
     shape = ctx.shape(x)
     if len(shape) != 3:
         raise ctx.fail(f"pooling over a per-sample shape {shape}", "only 2-D pooling is supported")
-    k = tuple(ctx.attr("kernel_shape"))
+    k = tuple(ctx.attr("kernel_shape", ()))
     if len(k) != 2:
         raise ctx.fail(f"{len(k)}-D pooling", "only 2-D pooling is supported")
     strides = tuple(ctx.attr("strides", [1, 1]))
@@ -41,9 +41,17 @@ def _pool_attrs(ctx: Any, x: str) -> dict[str, Any]:
         pads = resolve_auto_pad(auto_pad, shape[1:], k, strides, dils)
     else:
         pads = list(ctx.attr("pads", [0, 0, 0, 0]))
+    for name, value, size in (("strides", strides, 2), ("dilations", dils, 2), ("pads", pads, 4),
+                              ("kernel_shape", k, 2)):
+        if len(value) != size or min(value) < (0 if name == "pads" else 1):
+            raise ctx.fail(f"{name}={list(value)} for 2-D pooling",
+                           f"give {size} {'non-negative' if name == 'pads' else 'positive'} values")
     ceil = bool(ctx.attr("ceil_mode", 0))
     oh = _out(shape[1], k[0], strides[0], pads[0], pads[2], dils[0], ceil)
     ow = _out(shape[2], k[1], strides[1], pads[1], pads[3], dils[1], ceil)
+    if oh < 1 or ow < 1:
+        raise ctx.fail(f"the window ({k[0]}x{k[1]}, dilations {list(dils)}) is larger than the "
+                       f"padded input {shape[1]}x{shape[2]}", "use a smaller window or pad")
     return {"kernel": k, "strides": strides, "pads": tuple(pads), "dilations": dils,
             "out_hw": (oh, ow), "count_include_pad": int(ctx.attr("count_include_pad", 0))}
 
