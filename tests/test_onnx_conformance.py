@@ -161,3 +161,20 @@ def test_gemm_bias_varying_along_the_batch_is_refused_by_the_cli(bias_shape, tmp
     assert result.exit_code == 2
     assert "node 'fc' (op Gemm): bias C of shape" in result.output
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- version-selected semantics
+@pytest.mark.parametrize("op", ["Mul", "Add", "Sub", "Div"])
+def test_opset6_broadcast_aligns_the_constant_at_axis(op: str) -> None:
+    """Before version 7 a broadcast constant is aligned at `axis` (here per channel),
+    not at the trailing axes."""
+    b = np.array([1.0, 2.0, 4.0], np.float32)
+    x_vi = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 2, 2])
+    y_vi = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3, 2, 2])
+    node = helper.make_node(op, ["x", "b"], ["y"], name="op", broadcast=1, axis=1)
+    graph = helper.make_graph([node], "g", [x_vi], [y_vi], [numpy_helper.from_array(b, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 6)])
+    x = np.random.default_rng(2).normal(size=(2, 3, 2, 2)).astype(np.float32)
+    fn = {"Mul": np.multiply, "Add": np.add, "Sub": np.subtract, "Div": np.divide}[op]
+    np.testing.assert_allclose(medyate.load_model(model).forward(x),
+                               fn(x, b.reshape(3, 1, 1)), rtol=1e-6)

@@ -18,6 +18,8 @@ from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 @onnx_op("BatchNormalization", checked_opset=28)
 def import_batchnorm(node: Any, ctx: Any) -> None:
+    if ctx.schema_version() < 9 and not ctx.attr("spatial", 1):
+        raise ctx.fail("spatial=0 (statistics per element)", "export with spatial=1")
     if ctx.attr("training_mode", 0):
         raise ctx.fail("training_mode=1", "export the model in eval mode")
     if any(o for o in node.output[1:]):

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .add import per_sample_const
+from .common import legacy_broadcast
 from .registry import onnx_op
 
 
@@ -30,6 +31,7 @@ def import_scale(node: Any, ctx: Any) -> None:
         raise ctx.fail(f"{node.op_type} of two activations (or a constant by an activation)",
                        "only an activation times/divided by a constant is supported")
     x = ctx.act(a)
+    constant = legacy_broadcast(ctx, constant, len(ctx.shape(x)) + 1)
     scale = per_channel_vector(ctx, constant, ctx.shape(x))
     if node.op_type == "Div":
         if np.any(scale == 0):
