@@ -182,8 +182,8 @@ def run_case(case_dir: Path, target: str = "reference", work: Path | None = None
 
 
 def _host_forward(loaded: object, model: onnx.ModelProto, x: np.ndarray, work: Path) -> np.ndarray:
-    """Compile for the host target (every Conv/Gemm a planned layer: the generated C
-    needs at least one), run model_forward per sample."""
+    """Compile for the host target (every Conv/Gemm a planned layer, so that the training
+    C is built too), run model_forward per sample."""
     from .compiler import compile_model
     from .plan import Plan
     from medyate.host_tools.host_model import build_host_library, load_private
@@ -203,23 +203,23 @@ def _host_forward(loaded: object, model: onnx.ModelProto, x: np.ndarray, work: P
     return got
 
 
-#: Ops that give the generated C a trainable layer (it needs one to compile).
-LAYER_OPS = frozenset({"Conv", "Gemm", "MatMul"})
-
-
 def host_selection(expected_reference: dict[str, Outcome], tests: dict[str, list[str]],
-                   per_op: int = 1) -> list[str]:
-    """The first passing test(s) by name per op for the host target, among the tests
-    with a trainable layer."""
-    chosen: list[str] = []
-    for op in sorted(supported_ops() - FOLDED_OPS):
-        passing = [n for n, ops in tests.items() if op in ops and set(ops) & LAYER_OPS and
-                   expected_reference.get(n, Outcome("")).status == "pass" and
-                   not n.endswith("_expanded")]
-        for name in passing[:per_op]:
-            if name not in chosen:
-                chosen.append(name)
-    return chosen
+                   root: Path) -> list[str]:
+    """For each IR op with a C kernel, the first node test by name (passing on the
+    reference) that lowers to it: every kernel the importer can reach runs once on the
+    host target, and a new op brings its own."""
+    import medyate
+    from .ops.registry import C_EMIT
+    chosen: dict[str, str] = {}
+    for name in tests:
+        if expected_reference.get(name, Outcome("")).status != "pass" or name.endswith("_expanded"):
+            continue
+        graph = medyate.load_model(load_case(root / name)[0]).graph
+        for node in graph.nodes:
+            emit = C_EMIT.get(node.op)
+            if emit is not None and emit.forward and node.op not in chosen:
+                chosen[node.op] = name
+    return sorted(set(chosen.values()))
 
 
 def read_expected(path: Path = EXPECTED_FILE) -> dict[tuple[str, str], tuple[str, Outcome]]:

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         results.update({k: v for k, (_, v) in conf.read_expected().items() if k[0] == "host"})
     else:
         with tempfile.TemporaryDirectory() as work:
-            for name in conf.host_selection(reference, tests):
+            for name in conf.host_selection(reference, tests, root):
                 results[("host", name)] = conf.run_case(root / name, "host", Path(work) / name)
     conf.write_expected(results, tests)
     from medyate.codegen.support_doc import write_support_doc

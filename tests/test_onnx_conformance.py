@@ -58,8 +58,9 @@ def test_reference_outcomes_match_the_expectations(node_tests, expected) -> None
 def test_host_selection_matches_the_expectations(node_tests, expected, tmp_path: Path) -> None:
     root, tests = node_tests
     reference = {name: o for (t, name), (_, o) in expected.items() if t == "reference"}
-    chosen = conf.host_selection(reference, tests)
-    assert {"Conv", "Gemm", "MatMul"} <= {op for n in chosen for op in tests[n]}
+    chosen = conf.host_selection(reference, tests, root)
+    assert {"Conv", "Gemm", "MaxPool", "AveragePool", "BatchNormalization"} <= \
+        {op for n in chosen for op in tests[n]}
     got = {name: conf.run_case(root / name, "host", tmp_path / name) for name in chosen}
     problems = _diff(got, expected, "host")
     assert not problems, f"host node tests changed ({REGENERATE}):\n" + "\n".join(problems)
