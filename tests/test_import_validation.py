@@ -256,3 +256,51 @@ def test_float16_weight_without_a_cast_is_refused_naming_float16() -> None:
     with pytest.raises(UnsupportedModelError, match=r"node 'conv1' \(op Conv\): weight "
                                                     r"'conv1.w.h' has dtype float16"):
         load_graph(half)
+
+
+# ---------------------------------------------------------------- sanitizers
+SANITIZE = ["cc", "-std=c99", "-O1", "-g", "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all", "-Wall", "-Wextra", "-Werror"]
+
+
+@pytest.fixture(scope="module")
+def sanitized_runtime(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The runtime kernels compiled once under the sanitizers (objects for every model)."""
+    out = tmp_path_factory.mktemp("asan_runtime")
+    runtime = PROJECT_ROOT / "runtime_c"
+    sources = sorted((runtime / "src").glob("*.c"))
+    build = subprocess.run([*SANITIZE, "-c", f"-I{runtime / 'include'}", *map(str, sources)],
+                           cwd=out, capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-3000:]
+    return sorted(out.glob("*.o"))
+
+
+def _sanitized_training_step(model_path: Path, out: Path, runtime: list[Path]
+                             ) -> subprocess.CompletedProcess:
+    """Generate the C of every Conv/Gemm planned, link it with the runtime and a driver
+    under -fsanitize=address,undefined, run one training step and an inference pass."""
+    from medyate.codegen.compiler import compile_model
+    graph = load_graph(model_path)
+    compile_model(model_path, Plan.all_layers(graph, budget_bytes=1 << 22), out, graph=graph)
+    exe = out / "step"
+    build = subprocess.run(
+        [*SANITIZE, f"-I{PROJECT_ROOT / 'runtime_c' / 'include'}", f"-I{out}",
+         str(out / "model.c"), str(Path(__file__).parent / "data" / "sanitizer_driver.c"),
+         *map(str, runtime), "-lm", "-o", str(exe)], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-3000:]
+    return subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+@pytest.mark.parametrize("name", ["cnn", "mbv2_tiny"])
+def test_training_step_is_clean_under_sanitizers(name: str, tmp_path: Path, zoo_dir: Path,
+                                                 sanitized_runtime: list[Path]) -> None:
+    if name == "cnn":
+        path = tmp_path / "cnn.onnx"
+        onnx.save(cnn(), str(path))
+    else:
+        import zoo
+        path = zoo.exported(name, "torchscript", True, zoo_dir)
+    run = _sanitized_training_step(path, tmp_path / "c", sanitized_runtime)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "rc 0 loss" in run.stdout and "runtime error" not in run.stderr
