@@ -278,7 +278,7 @@ def _size_checks(graph: Graph, arrays: dict[str, str]) -> list[dict[str, Any]]:
         for pos, length in CONST_LENGTHS.get(node.op, {}).items():
             if pos < len(node.inputs) and node.inputs[pos] in arrays:
                 rows.append({"array": arrays[node.inputs[pos]], "expected": length(graph, node),
-                             "tag": f"{len(rows)}", "what": f"{node.op} {node.name}"[:60].replace("*/", "")})
+                             "tag": f"{len(rows)}", "what": c_text(f"{node.op} {node.name}", 60)})
     return rows
 
 
