@@ -136,12 +136,13 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
                    ram_size: int | None = None, flash_size: int | None = None,
                    stack_size: int | None = None, link_runtime: bool | None = None,
                    jobs: int = 2, board: "Board | None" = None,
-                   baud: int | None = None) -> BuildResult:
+                   baud: int | None = None, dry_run: bool = False) -> BuildResult:
     """Builds (or reuses) the firmware for `target` with the model in `model_dir`.
 
     board: the real board's own firmware when target is "serial" (or "board"); on an
     emulated target, the board's SRAM/flash limits (its linker-script ASSERTs).
-    Explicit ram_size/flash_size win over both."""
+    Explicit ram_size/flash_size win over both. dry_run: only resolve the options (the
+    limits the link would enforce), build nothing."""
     if target in ("serial", "board"):
         if board is None:
             raise FirmwareBuildError(f"target {target!r} needs a board")
@@ -150,7 +151,7 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
         spec = TARGETS[target]
     else:
         raise FirmwareBuildError(f"unknown target {target!r}; known: {sorted(TARGETS)}")
-    if shutil.which(spec.compiler) is None:
+    if shutil.which(spec.compiler) is None and not dry_run:
         raise FirmwareBuildError(f"compiler {spec.compiler} not found for target {target}")
     if board is not None and spec.toolchain_file is not None:
         ram_size = board.sram_bytes if ram_size is None else ram_size
@@ -169,6 +170,8 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
     name = spec.board if target in ("serial", "board") else target
     build_dir = Path(build_root) / f"{name}-{_content_key(name, model_dir, options)}"
     artifact = build_dir / spec.artifact_name
+    if dry_run:
+        return BuildResult(target, artifact, build_dir, artifact.is_file(), None, options)
     cached = artifact.is_file()
     if not cached:
         _configure_and_build(spec, options, build_dir, jobs)
