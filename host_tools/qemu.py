@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -85,8 +86,10 @@ class QemuProcess:
             raise FileNotFoundError(self.elf)
         if not self.port:
             self.port = free_tcp_port()
+        pty = self.serial == "pty"
         self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        stdout=subprocess.PIPE if pty else subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE)
         _live.add(self)
         if self.serial == "pty":
             try:
@@ -97,12 +100,17 @@ class QemuProcess:
         return self
 
     def _read_pty_path(self, timeout_s: float = 10.0) -> str:
-        """QEMU names the pseudo-terminal on stderr: 'char device redirected to /dev/pts/N'."""
-        assert self.process is not None and self.process.stderr is not None
+        """QEMU 7.2 names the pseudo-terminal on stdout (qemu_printf): 'char device
+        redirected to /dev/pts/N (label serial0)'."""
+        assert self.process is not None and self.process.stdout is not None
         deadline = time.monotonic() + timeout_s
         seen = b""
         while time.monotonic() < deadline:
-            line = self.process.stderr.readline()
+            ready, _, _ = select.select([self.process.stdout], [], [],
+                                        max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            line = self.process.stdout.readline()
             if not line:
                 break
             seen += line
@@ -128,8 +136,9 @@ class QemuProcess:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
         _live.discard(self)
 
     def __enter__(self) -> "QemuProcess":
