@@ -146,7 +146,13 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
     if target in ("serial", "board"):
         if board is None:
             raise FirmwareBuildError(f"target {target!r} needs a board")
-        spec = board_target_spec(board)
+        if board.emulated_only and board.qemu_target in TARGETS:
+            # an emulated board's firmware is its QEMU target's (whose UART ignores the
+            # baud rate): one build, cached, whether QEMU's line is TCP or a pty
+            target, baud = board.qemu_target, None
+            spec = TARGETS[target]
+        else:
+            spec = board_target_spec(board)
     elif target in TARGETS:
         spec = TARGETS[target]
     else:

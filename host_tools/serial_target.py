@@ -23,7 +23,8 @@ from medyate.codegen.errors import MedyateError
 
 from .boards import Board, get_board
 from .device import Device, ModelHashMismatch, ProtocolMismatch
-from .link import DeviceErrorReply, Link, LinkError, LinkTimeout, SerialTransport
+from .link import (DeviceErrorReply, Link, LinkError, LinkStats, LinkTimeout,
+                   SerialTransport)
 from .protocol import ErrorCode
 
 SERIAL_TARGET = "serial"
@@ -57,7 +58,14 @@ class SerialDevice(Device):
     opened_at: float = 0.0
     board: Board | None = None
 
+    def restart_throughput(self) -> None:
+        """Counts from now (after the handshake and any build)."""
+        self.link.stats = LinkStats()
+        self.opened_at = time.monotonic()
+
     def throughput(self) -> LineThroughput:
+        """Bytes both ways over the session's wall time: an average that includes the
+        device's compute between requests, so a lower bound of what the line carries."""
         stats = self.link.stats
         return LineThroughput(stats.bytes_sent, stats.bytes_received,
                               time.monotonic() - self.opened_at)
@@ -72,10 +80,13 @@ def open_serial_port(port: str, baud: int) -> SerialTransport:
                                 f"plugged in? `ls /dev/ttyACM* /dev/ttyUSB*`)") from None
 
 
-def open_serial_device(port: str, board: Board, *, baud: int, expected_model_hash: str,
+def open_serial_device(port: str, board: Board, *, baud: int,
+                       expected_model_hash: str | None = None,
                        memory: dict | None = None, timeout_s: float = 5.0,
                        firmware_baud: int | None = None) -> SerialDevice:
-    """Opens PORT and completes the handshake; raises SerialTargetError on any mismatch."""
+    """Opens PORT and completes the handshake; raises SerialTargetError on any mismatch.
+    Without expected_model_hash only the board is checked (train does this before the
+    firmware build, so a wrong port fails in a second, not after a build)."""
     transport = open_serial_port(port, baud)
     link = Link(transport, timeout_s=timeout_s)
     device = SerialDevice(link, description=f"{board.name} on {port} ({baud} baud)")
@@ -102,13 +113,15 @@ def open_serial_device(port: str, board: Board, *, baud: int, expected_model_has
     return device
 
 
-def check_handshake(device: Device, board: Board, expected_model_hash: str,
+def check_handshake(device: Device, board: Board, expected_model_hash: str | None,
                     memory: dict | None, port: str) -> None:
     info = device.info
     assert info is not None
     if info.board != board.name:
         raise SerialTargetError(f"{port} answers as board '{info.board}', not '{board.name}' "
                                 f"(--board): check the port and the board")
+    if expected_model_hash is None:
+        return
     if info.model_hash != expected_model_hash:
         raise SerialTargetError(str(ModelHashMismatch(
             f"{board.name} on {port} runs model {info.model_hash!r}, expected "

@@ -46,16 +46,9 @@ def fp_arch(elf: Path) -> str:
                 if "Tag_FP_arch" in line)
 
 
-@pytest.mark.parametrize("board", sorted(LAYOUT))
-def test_compile_board_writes_elf_hex_bin_with_a_size_report(
-        board: str, model_and_plan: tuple[Path, Path], tmp_path: Path) -> None:
-    model, plan = model_and_plan
-    out = tmp_path / board
-    result = CliRunner().invoke(main, ["compile", str(model), "--plan", str(plan),
-                                       "--board", board, "-o", str(out)])
-    assert result.exit_code == 0, result.output
+def check_images(board: str, out: Path, flash_bytes: int) -> None:
+    """ELF at the board's addresses with its core's FP architecture, HEX and BIN beside."""
     profile = get_board(board)
-    assert f"{board}: flash" in result.output and f"of {profile.flash_bytes:,} B" in result.output
     elf, hexfile, binfile = out / "firmware.elf", out / "firmware.hex", out / "firmware.bin"
     flash_origin, ram_origin, fp = LAYOUT[board]
     with open(elf, "rb") as handle:
@@ -67,16 +60,39 @@ def test_compile_board_writes_elf_hex_bin_with_a_size_report(
     assert initial_sp == stack_top and ram_origin < stack_top <= ram_origin + profile.sram_bytes
     assert fp_arch(elf) == fp
     assert hexfile.read_text().startswith(":") and hexfile.read_text().rstrip().endswith(":00000001FF")
+    # the raw image is the flash contents: code + constants + .data's load image
+    assert binfile.stat().st_size == flash_bytes <= profile.flash_bytes
+
+
+@pytest.mark.slow
+def test_compile_board_writes_elf_hex_bin_with_a_size_report(
+        model_and_plan: tuple[Path, Path], tmp_path: Path) -> None:
+    """The whole path for the Cortex-M7 board: model + runtime kernels, built with -Werror."""
+    model, plan = model_and_plan
+    board, out = "stm32f746g-disco", tmp_path / "out"
+    result = CliRunner().invoke(main, ["compile", str(model), "--plan", str(plan),
+                                       "--board", board, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    profile = get_board(board)
+    assert f"{board}: flash" in result.output and f"of {profile.flash_bytes:,} B" in result.output
     memory = json.loads((out / "memory.json").read_text())
     assert memory["board"] == board and memory["board_sram_bytes"] == profile.sram_bytes
-    # the raw image is the flash contents: code + constants + .data's load image
-    assert binfile.stat().st_size == memory["flash_bytes"]
-    assert memory["flash_bytes"] <= profile.flash_bytes
+    check_images(board, out, memory["flash_bytes"])
+
+
+@pytest.mark.parametrize("board", ["nucleo-f446re", "nrf52840-dk"])
+def test_the_m4f_boards_build_and_link(board: str, tmp_path: Path) -> None:
+    """Their board code, startup and linker script (the M4F runtime kernels are built for
+    qemu-mps2-an386/qemu-netduinoplus2 in the QEMU tests)."""
+    build = build_firmware("serial", FAKE_MODEL_DIR, build_root=tmp_path, link_runtime=False,
+                           board=get_board(board))
+    assert build.sizes is not None
+    check_images(board, build.build_dir, build.sizes.flash_bytes)
 
 
 def test_a_qemu_target_takes_the_boards_limits(tmp_path: Path) -> None:
     nrf = build_firmware("qemu-mps2-an386", FAKE_MODEL_DIR, build_root=tmp_path,
-                         link_runtime=False, board=get_board("nrf52840-dk"))
+                         link_runtime=False, board=get_board("nrf52840-dk"), dry_run=True)
     assert nrf.options["RAM_SIZE"] == str(256 * 1024)
     netduino = build_firmware("qemu-netduinoplus2", FAKE_MODEL_DIR, build_root=tmp_path,
                               link_runtime=False, dry_run=True)

@@ -75,6 +75,7 @@ def default_run(setup: dict) -> Path:
     return train(setup, "qemu-mps2-an386")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target, ram", [("qemu-mps2-an500", 320 * 1024),
                                          ("qemu-netduinoplus2", 128 * 1024)])
 def test_emulated_boards_train_to_the_default_targets_weights(setup: dict, default_run: Path,
@@ -112,6 +113,7 @@ def pty_qemu(elf: Path, board: str = "netduinoplus2", extra: tuple[str, ...] = (
     return QemuProcess(Path(elf), board=board, serial="pty", extra_args=extra).start()
 
 
+@pytest.mark.slow
 def test_serial_target_on_a_pty_trains_to_the_default_targets_weights(
         setup: dict, default_run: Path, serial_build) -> None:  # type: ignore[no-untyped-def]
     with pty_qemu(serial_build.build.artifact) as qemu:

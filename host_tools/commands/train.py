@@ -43,7 +43,7 @@ from medyate.host_tools.boards import Board
 from medyate.host_tools.qemu import MACHINES, PRELOAD_BASES, TARGET_MACHINES
 from medyate.host_tools.flashing import flash_firmware
 from medyate.host_tools.serial_target import (SERIAL_TARGET, SerialDevice,
-                                              check_board_options, describe_line_failure,
+                                              check_board_options, check_handshake, describe_line_failure,
                                               line_baud, open_serial_device)
 
 #: How each target is opened once its firmware is built (artifact, preload image or None).
@@ -148,8 +148,19 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
             console.print(f"{model.name}: {len(layers)} trainable layers on the reference "
                           f"target (numpy); planned arena {compiled_memory['arena_bytes']} B")
         else:
-            built = build_device_model(target, model, plan, graph, compress=compression,
-                                       board=board_profile, baud=line_baud(board_profile, baud))
+            early = None          # serial: the port and the board are checked before the build
+            if target == SERIAL_TARGET and not flash:
+                assert board_profile is not None and port is not None
+                early = open_serial_device(port, board_profile,
+                                           baud=line_baud(board_profile, baud) or 0)
+            try:
+                built = build_device_model(target, model, plan, graph, compress=compression,
+                                           board=board_profile,
+                                           baud=line_baud(board_profile, baud))
+            except BaseException:
+                if early is not None:
+                    early.close()
+                raise
             layers, compiled_memory = built.layers, built.memory
             sizes, full_memory = built.build.sizes, built.full_memory
             console.print(f"compiled {model.name}: {len(layers)} trainable layers, arena "
@@ -166,7 +177,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
         if built is not None and target == SERIAL_TARGET:
             assert board_profile is not None and port is not None
             device, preloaded = open_serial(built, board_profile, port,
-                                            line_baud(board_profile, baud), flash, probe, console)
+                                            line_baud(board_profile, baud), flash, probe, console,
+                                            early)
         elif built is not None:
             device, preloaded = open_device(target, built, train_data, config, Path(tmp), console)
         with device:
@@ -202,7 +214,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
         record["serial_line"] = line.to_dict()
         console.print(f"serial line {port}: {line.bytes_sent:,} B sent, {line.bytes_received:,} B "
                       f"received in {line.seconds:.1f} s ({line.bytes_per_second / 1e3:.1f} kB/s "
-                      f"both ways, measured)")
+                      f"both ways on average over the run, device compute included)")
     (rundir / "summary.json").write_text(json.dumps(record, indent=1) + "\n")
     if memory["measured_peak_sram_bytes"] is None:
         console.print(f"peak SRAM: not measured on the {target} target; planned arena "
@@ -219,14 +231,25 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
 
 
 def open_serial(built: DeviceModel, board: Board, port: str, baud: int | None, flash: bool,
-                probe: str | None, console: Console) -> tuple[Device, bool]:
-    """(--flash: flash the built firmware, then) open the tty and check the handshake."""
+                probe: str | None, console: Console,
+                early: SerialDevice | None = None) -> tuple[Device, bool]:
+    """(--flash: flash the built firmware, then) open the tty and check the handshake;
+    early: the device already opened before the build (its model is checked now)."""
     assert baud is not None
-    if flash:
-        flash_firmware(built.build.artifact, board, probe)
-        console.print(f"flashed {built.build.artifact} onto {board.name}")
-    device = open_serial_device(port, board, baud=baud, expected_model_hash=built.model_hash,
-                                memory=built.memory, firmware_baud=baud)
+    if early is not None:
+        try:
+            check_handshake(early, board, built.model_hash, built.memory, port)
+        except BaseException:
+            early.close()
+            raise
+        device = early
+    else:
+        if flash:
+            flash_firmware(built.build.artifact, board, probe)
+            console.print(f"flashed {built.build.artifact} onto {board.name}")
+        device = open_serial_device(port, board, baud=baud,
+                                    expected_model_hash=built.model_hash, memory=built.memory)
+    device.restart_throughput()
     console.print(f"device: {device.description}, counts {device.info.timer_unit if device.info else '?'}; "
                   f"samples streamed over the serial line")
     return device, False
