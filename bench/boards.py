@@ -3,7 +3,7 @@ mbv2_mnist (its last --layers layers, 16 KiB channel budget) on every QEMU targe
 it and through `--target serial` on a QEMU pty; print peak SRAM, flash, instructions per
 training sample, wall-clock samples/s and the serial line's average throughput.
 
-    python bench/boards.py [--epochs 2] [--per-class 3] [--layers 2]
+    python bench/boards.py [--epochs 2] [--per-class 3] [--layers 1]
 
 QEMU counts instructions (-icount shift=0), not cycles; wall-clock rates depend on the
 host's load. Real boards are not measured here (none attached).
@@ -49,9 +49,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--per-class", type=int, default=3)
-    parser.add_argument("--layers", type=int, default=2, help="trainable layers (the last ones)")
+    parser.add_argument("--layers", type=int, default=1, help="trainable layers (the last ones)")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=160)
     graph = load_graph(MODEL)
     full = Plan.all_layers(graph, 16 * 1024)
     table = Table(title=f"{MODEL.name}, last {args.layers} layers, {args.per_class} samples/class, "

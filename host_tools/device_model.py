@@ -82,6 +82,13 @@ def _overflowed(error: FirmwareBuildError) -> bool:
     return "overflow" in text or "will not fit in region" in text
 
 
+def _overflow_line(error: FirmwareBuildError) -> str:
+    for line in str(error).splitlines():
+        if "overflow" in line or "will not fit" in line:
+            return line.strip().rstrip(".")
+    return "the link failed"
+
+
 def build_device_model(target: str, model: Path, plan: Plan, graph: Graph, *,
                        pool_bytes: int | None = None, allow_full_memory: bool = False,
                        build_root: Path = DEFAULT_BUILD_ROOT,
@@ -92,12 +99,23 @@ def build_device_model(target: str, model: Path, plan: Plan, graph: Graph, *,
     with the measured section sizes. compress: asi-compressed saved activations.
     board: its SRAM/flash limits (and, for target "serial", its own firmware)."""
     model_dir, layers, memory = compile_for_device(model, plan, graph, pool_bytes, compress)
+    if target == "serial" and board is not None and board.emulated_only:
+        # the same firmware as its QEMU target (whose UART ignores the baud rate)
+        target, baud = board.qemu_target, None
     try:
         build = build_firmware(target, model_dir, build_root=build_root, board=board, baud=baud)
         return DeviceModel(model_dir, layers, memory, memory["model_hash"], build, False)
     except FirmwareBuildError as exc:
-        if not _overflowed(exc) or target not in FULL_MEMORY:
+        if not _overflowed(exc):
             raise MedyateError(f"firmware build failed: {exc}") from None
+        if target not in FULL_MEMORY:     # a real board: nothing bigger to measure with
+            where = f" {board.name}" if board is not None else ""
+            raise DoesNotFitError(
+                f"the firmware does not fit the board{where}: {_overflow_line(exc)} "
+                f"(arena {memory['arena_bytes']} B, channel pool "
+                f"{memory['channel_pool_bytes']} B, RAM weights "
+                f"{memory.get('ram_weight_bytes', 0)} B). Train fewer layers or lower the "
+                f"budget") from None
     ram, flash = FULL_MEMORY[target]
     build = build_firmware(target, model_dir, build_root=build_root, ram_size=ram, flash_size=flash,
                            board=board, baud=baud)
