@@ -21,7 +21,7 @@ from .compression import CompressionConfig
 from .compression_c import (EPS_METHODS, JACOBI_SWEEPS, CompressedLayer, compressed_layers,
                             full_pool_bytes)
 from .c_names import c_ident, c_text
-from .errors import PlanError, UnsupportedModelError
+from .errors import UnsupportedModelError
 from .ir import Graph, Node
 from .memory_planner import ArenaPlan, plan_arena
 from .ops.registry import C_EMIT, load_all
@@ -294,9 +294,6 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
     """compress: store the saved activations of the config's layers as Tucker blocks in
     the channel pool (asi: fixed ranks; svd/hosvd: ranks per sample, worst case reserved)."""
     load_all()
-    if not layers:
-        raise PlanError("the plan lists no layer to train: the generated C trains at least "
-                        "one Conv/Gemm layer (make the plan with `medyate plan`)")
     compressed = compressed_layers(graph, layers, compress)
     work = {i: (4 * c.save_work_floats(c.layer.in_channels), 4 * c.grad_work_floats(c.layer.in_channels))
             for i, c in compressed.items()}

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from medyate.codegen.compiler import compile_model
-from medyate.codegen.errors import MedyateError
+from medyate.codegen.errors import PlanError, MedyateError
 from medyate.codegen.plan import Plan
 from medyate.host_tools.boards import Board, get_board
 from medyate.host_tools.compression_budget import compression_config
@@ -96,6 +96,9 @@ def run_compile(model: Path, plan_path: Path, target: str | None, outdir: Path, 
         target = BOARD_TARGET if profile is not None else "host"
     _check_target(target, profile)          # before anything is written
     plan = Plan.load(plan_path)
+    if not plan.layers:     # the C would build, but a device image that trains nothing is a mistake
+        raise PlanError(f"plan {plan_path}: the plan lists no layer to train (make one with "
+                        "`medyate plan`)")
     config = compression_config(compress, eps, rank, plan)
     generated, layers = compile_model(model, plan, outdir, compress=config)
     memory = json.loads((outdir / "memory.json").read_text())
