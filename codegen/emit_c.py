@@ -99,6 +99,9 @@ def _node_context(ctx: _Ctx, node: Node) -> dict[str, Any]:
         "lo": c_float(lo), "hi": c_float(hi), "p": ctx.params.get(id(node), ""),
         "in_f": f"{int(np.prod(x_shape))}u", "out_f": f"{int(np.prod(y_shape))}u",
         "w": "NULL", "b": "NULL", "aux": None,
+        # multi-input ops and attribute-driven templates (ops/*.py CEmit) read these
+        "node": node, "cf": c_float, "xs": [ctx.act_macro(a) for a in acts],
+        "shapes": [g.tensors[a].shape for a in acts], "y_shape": y_shape,
     }
     for i, name in enumerate(consts):
         context[f"k{i}"] = ctx.arrays[name]
@@ -209,7 +212,8 @@ def _input_grad(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     node = step.node
     context = _node_context(ctx, node)
     context.update(dy=ctx.macros[step.reads[0]], dx=ctx.macros[step.writes[0]],
-                   aux=ctx.macros[step.reads[1]] if len(step.reads) > 1 else "NULL")
+                   aux=ctx.macros[step.reads[1]] if len(step.reads) > 1 else "NULL",
+                   index=step.attrs["input"])
     template = C_EMIT[node.op].input_grad
     if template is None:
         raise UnsupportedModelError(node.name, node.op, "no C input-gradient kernel",

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import UnsupportedModelError
 from .ir import Graph, Node
 from .ops.registry import IR_OPS
 from .plan import TrainLayer
@@ -185,7 +186,17 @@ class _Builder:
         reads = [dy]
         if node.outputs[0] in self.aux and node.op == "maxpool":
             reads.append(self.aux[node.outputs[0]])
-        return Step("input_grad", node, reads=reads, writes=[target], attrs={"input": index})
+        opdef = IR_OPS[node.op]
+        if opdef.backward is None:
+            raise UnsupportedModelError(node.name, node.op, "no backward pass (it may sit only "
+                                        "where no gradient flows)",
+                                        "train only layers after this op")
+        # forward activations the backward reads stay alive up to this step (liveness)
+        acts = [i for i in node.inputs if not self.graph.tensors[i].is_const]
+        tensors = [node.outputs[0] if r == "y" else acts[int(r[1:])] for r in opdef.grad_reads]
+        reads += [self.act[t] for t in tensors]
+        return Step("input_grad", node, reads=reads, writes=[target],
+                    attrs={"input": index, "grad_tensors": tensors})
 
     def backward(self, needs_grad: set[str]) -> list[Node]:
         g = self.graph

@@ -69,7 +69,10 @@ def import_identity(node: Any, ctx: Any) -> None:
             training = ctx.const(node.input[2])
             if training is None or bool(training):
                 raise ctx.fail("Dropout in training mode", "export the model in eval mode")
-        if len(node.output) > 1 and node.output[1]:
+        mask = node.output[1] if len(node.output) > 1 else ""
+        graph = ctx.model.graph
+        if mask and (any(mask in n.input for n in graph.node)
+                     or any(o.name == mask for o in graph.output)):
             raise ctx.fail("the dropout mask output is used", "export in eval mode")
     ctx.alias(node.output[0], ctx.act(node.input[0]))
 

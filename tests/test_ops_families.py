@@ -1,0 +1,71 @@
+"""Issue 12: the common CNN families (tests/zoo_families.py) from both exporters import,
+run forward like onnxruntime, and give PyTorch autograd's loss and sparse gradients on
+the reference target for a random schedule over every layer (so layers before and after
+each new op kind: Concat, Split/Slice, Transpose, Sigmoid, HardSigmoid, HardSwish, the
+squeeze-excitation Mul, LeakyRelu, PRelu, Tanh, Pad)."""
+from __future__ import annotations
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+import zoo
+from medyate.codegen.frontend import load_graph
+from medyate.codegen.gradients import reference_grads
+from medyate.codegen.plan import Plan, Schedule, resolve_layers
+from medyate.codegen.reference import ReferenceExecutor
+from torch_oracle import channel_mask, rel_err, torch_grads
+
+FAMILIES = zoo.family_models()
+#: the issue's exporters: TorchScript at opset 13 (HardSwish as HardSigmoid x Mul) and
+#: the default dynamo exporter (opset 18+, HardSwish as one op)
+EXPORTS = [("torchscript", 13), ("dynamo", zoo.TORCHSCRIPT_OPSET)]
+
+
+def family_path(name: str, exporter: str, opset: int, zoo_dir) -> object:
+    return zoo.exported(name, exporter, True, zoo_dir, opset_version=opset)
+
+
+def random_schedule(layers, seed: int) -> Schedule:
+    """A random non-empty subset of the input channels of every layer."""
+    rng = np.random.default_rng(seed)
+    channels = {}
+    for layer in layers:
+        k = int(rng.integers(1, layer.in_channels + 1))
+        channels[layer.onnx_weight] = sorted(rng.choice(layer.in_channels, k, replace=False).tolist())
+    return Schedule(channels)
+
+
+def check_grads(name: str, result: dict, layers, schedule: Schedule, x: np.ndarray,
+                y: np.ndarray, tol: float = 1e-4) -> None:
+    loss, logits, tgrads = torch_grads(zoo.build_model(name), x, y)
+    assert abs(float(result["loss"]) - loss) / loss < tol
+    assert np.abs(result["logits"] - logits).max() < tol * max(1.0, np.abs(logits).max())
+    for layer in layers:
+        expected = tgrads[layer.onnx_weight]
+        mask = channel_mask(layer, expected.shape, schedule.channels[layer.onnx_weight])
+        got = result[layer.onnx_weight]
+        assert got.shape == expected.shape
+        assert np.all(got[~mask] == 0.0)
+        assert rel_err(got[mask], expected[mask]) < tol, layer.onnx_weight
+        if layer.train_bias:
+            assert rel_err(result[layer.onnx_bias], tgrads[layer.onnx_bias]) < tol, layer.onnx_bias
+
+
+@pytest.mark.parametrize("exporter,opset", EXPORTS)
+@pytest.mark.parametrize("name", FAMILIES)
+def test_family_forward_and_sparse_gradients_match(name: str, exporter: str, opset: int,
+                                                   zoo_dir) -> None:
+    path = family_path(name, exporter, opset, zoo_dir)
+    graph = load_graph(path)
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x1 = zoo.sample_input(name, batch=1, seed=3).numpy()
+    expected = sess.run(None, {sess.get_inputs()[0].name: x1})[0][0]
+    assert np.abs(ReferenceExecutor(graph, []).forward(x1[0]) - expected).max() < 1e-4
+
+    layers = resolve_layers(graph, Plan.all_layers(graph))
+    assert len(layers) >= 5
+    x = zoo.sample_input(name, batch=2, seed=5).numpy()
+    y = np.array([1, 7])
+    schedule = random_schedule(layers, seed=len(name))
+    check_grads(name, reference_grads(graph, layers, schedule, x, y), layers, schedule, x, y)
