@@ -69,3 +69,25 @@ def test_family_forward_and_sparse_gradients_match(name: str, exporter: str, ops
     y = np.array([1, 7])
     schedule = random_schedule(layers, seed=len(name))
     check_grads(name, reference_grads(graph, layers, schedule, x, y), layers, schedule, x, y)
+
+
+#: the generated C on the host (each build compiles the runtime: a few families only,
+#: chosen so that together they run every new C kernel forward and backward)
+HOST_FAMILIES = ["mobilenetv3_small", "shufflenetv2", "ops_cnn"]
+
+
+@pytest.mark.parametrize("name", HOST_FAMILIES)
+def test_family_host_target_matches_torch(name: str, zoo_dir) -> None:
+    from host_tools.device_targets import host_grads
+    exporter, opset = EXPORTS[0]
+    path = family_path(name, exporter, opset, zoo_dir)
+    graph = load_graph(path)
+    plan = Plan.all_layers(graph)
+    layers = resolve_layers(graph, plan)
+    x = zoo.sample_input(name, batch=2, seed=5).numpy()
+    y = np.array([1, 7])
+    schedule = random_schedule(layers, seed=len(name) + 1)
+    result = host_grads(model=path, graph=graph, plan=plan, layers=layers, schedule=schedule,
+                        x=x, y=y)
+    # float32 C against float64 torch
+    check_grads(name, result, layers, schedule, x, y, tol=1e-4)

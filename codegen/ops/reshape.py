@@ -82,7 +82,9 @@ def import_softmax(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     rank = len(ctx.shape(x)) + 1
     axis = ctx.attr("axis", -1 if ctx.model.opset_import[0].version >= 13 else 1)
-    if node.output[0] != ctx.graph_output or len(ctx.shape(x)) != 1 or axis % rank != 1:
+    # (classes,) or (classes, 1, 1) (a fully convolutional head, e.g. SqueezeNet)
+    classes_only = int(np.prod(ctx.shape(x)[1:])) == 1
+    if node.output[0] != ctx.graph_output or not classes_only or axis % rank != 1:
         raise ctx.fail("Softmax inside the graph or over a non-class axis",
                        "only a trailing Softmax/LogSoftmax over the class axis is supported "
                        "(it is dropped for training: the loss takes logits)")

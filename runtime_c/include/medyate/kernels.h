@@ -266,6 +266,12 @@ void mdy_pad2d_f32(const float *x, uint32_t c, uint32_t h, uint32_t w, uint32_t 
                    uint32_t left, uint32_t bottom, uint32_t right, float *y);
 void mdy_pad2d_grad_f32(const float *dy, uint32_t c, uint32_t h, uint32_t w, uint32_t top,
                         uint32_t left, uint32_t bottom, uint32_t right, float *dx);
+/* ONNX LRN across channels, x, y [c][hw] (y != x); the gradient recomputes the
+ * denominators from x (dx != dy, x). No scratch. */
+void mdy_lrn_f32(const float *x, uint32_t c, uint32_t hw, uint32_t size, float alpha,
+                 float beta, float bias, float *y);
+void mdy_lrn_grad_f32(const float *dy, const float *x, uint32_t c, uint32_t hw, uint32_t size,
+                      float alpha, float beta, float bias, float *dx);
 
 #ifdef __cplusplus
 }
