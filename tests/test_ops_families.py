@@ -5,6 +5,8 @@ each new op kind: Concat, Split/Slice, Transpose, Sigmoid, HardSigmoid, HardSwis
 squeeze-excitation Mul, LeakyRelu, PRelu, Tanh, Pad)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -18,8 +20,14 @@ from torch_oracle import channel_mask, rel_err, torch_grads
 
 FAMILIES = zoo.family_models()
 #: the issue's exporters: TorchScript at opset 13 (HardSwish as HardSigmoid x Mul) and
-#: the default dynamo exporter (opset 18+, HardSwish as one op)
+#: the default dynamo exporter (opset 18+, HardSwish as one op, Split by num_outputs)
 EXPORTS = [("torchscript", 13), ("dynamo", zoo.TORCHSCRIPT_OPSET)]
+#: A dynamo export takes 8-25 s here, a host build of the runtime ~25 s: by default the
+#: dynamo side runs on the net holding every op kind, the host
+#: target on that net; MEDYATE_ALL_FAMILIES=1 runs every family on both (~4 min).
+ALL = os.environ.get("MEDYATE_ALL_FAMILIES") == "1"
+CASES = [(name, exporter, opset) for name in FAMILIES for exporter, opset in EXPORTS
+         if ALL or exporter == "torchscript" or name == "ops_cnn"]
 
 
 def family_path(name: str, exporter: str, opset: int, zoo_dir) -> object:
@@ -52,8 +60,7 @@ def check_grads(name: str, result: dict, layers, schedule: Schedule, x: np.ndarr
             assert rel_err(result[layer.onnx_bias], tgrads[layer.onnx_bias]) < tol, layer.onnx_bias
 
 
-@pytest.mark.parametrize("exporter,opset", EXPORTS)
-@pytest.mark.parametrize("name", FAMILIES)
+@pytest.mark.parametrize("name,exporter,opset", CASES)
 def test_family_forward_and_sparse_gradients_match(name: str, exporter: str, opset: int,
                                                    zoo_dir) -> None:
     path = family_path(name, exporter, opset, zoo_dir)
@@ -73,7 +80,7 @@ def test_family_forward_and_sparse_gradients_match(name: str, exporter: str, ops
 
 #: the generated C on the host (each build compiles the runtime: a few families only,
 #: chosen so that together they run every new C kernel forward and backward)
-HOST_FAMILIES = ["mobilenetv3_small", "shufflenetv2", "ops_cnn"]
+HOST_FAMILIES = FAMILIES if ALL else ["ops_cnn"]
 
 
 @pytest.mark.parametrize("name", HOST_FAMILIES)

@@ -7,8 +7,7 @@ build of torch installed here, so the blocks are rewritten after torchvision's c
 same layer order, same activations, same squeeze-excitation and channel-shuffle
 graphs, only fewer and narrower layers.
 
-``ops_cnn`` exercises the remaining element-wise ops (LeakyReLU, PReLU, Tanh, ZeroPad2d)
-between trainable layers.
+``ops_cnn`` puts every new op kind between trainable layers of one small net.
 """
 from __future__ import annotations
 
@@ -292,20 +291,28 @@ class MCUNetSE(nn.Module):
         return self.classifier(self.features(x).mean([2, 3]))
 
 
-# ------------------------------------------------------------- the remaining element-wise ops
+# ------------------------------------------------------------- every new op in one net
 class OpsCNN(nn.Module):
-    """ZeroPad2d, LeakyReLU, PReLU (per channel and shared), Tanh, Sigmoid between convs."""
+    """Every op kind of issue 12 between trainable layers, in one small net (so that one
+    host build runs every new C kernel forward and backward): ZeroPad2d, LeakyReLU,
+    PReLU (per channel and shared), Tanh, a channel split + concat + shuffle,
+    squeeze-excitation with a HardSigmoid gate, HardSwish, SiLU and Sigmoid."""
 
     def __init__(self, num_classes: int = 10) -> None:
         super().__init__()
-        self.features = nn.Sequential(
-            nn.ZeroPad2d((1, 0, 2, 1)), nn.Conv2d(3, 6, 3), nn.LeakyReLU(0.1),
-            nn.Conv2d(6, 8, 3, 2, 1), nn.PReLU(8), nn.Conv2d(8, 8, 3, padding=1), nn.Tanh(),
-            nn.Conv2d(8, 8, 1), nn.PReLU(), nn.Conv2d(8, 8, 3, 2, 1), nn.Sigmoid())
+        self.stem = nn.Sequential(nn.ZeroPad2d((1, 0, 2, 1)), nn.Conv2d(3, 8, 3), nn.LeakyReLU(0.1),
+                                  nn.Conv2d(8, 8, 3, 2, 1), nn.PReLU(8))
+        self.branch = nn.Sequential(nn.Conv2d(4, 4, 3, padding=1), nn.Tanh())
+        self.mid = nn.Sequential(nn.Conv2d(8, 8, 1), nn.PReLU(), SqueezeExcitation(8, 4, gate=nn.Hardsigmoid),
+                                 nn.Conv2d(8, 12, 3, 2, 1), nn.Hardswish(), nn.Conv2d(12, 12, 1), nn.SiLU(),
+                                 nn.Conv2d(12, 8, 1), nn.Sigmoid())
         self.classifier = nn.Linear(8, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.features(x).mean([2, 3]))
+        x = self.stem(x)
+        x1, x2 = x.chunk(2, dim=1)
+        x = channel_shuffle(torch.cat((self.branch(x1), x2), dim=1), 2)
+        return self.classifier(self.mid(x).mean([2, 3]))
 
 
 #: name -> (constructor, input shape with batch 1)
