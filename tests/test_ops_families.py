@@ -10,8 +10,10 @@ import os
 import numpy as np
 import onnxruntime as ort
 import pytest
+import torch
 
 import zoo
+from medyate.codegen.errors import UnsupportedModelError
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.gradients import reference_grads
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
@@ -70,6 +72,11 @@ def test_family_forward_and_sparse_gradients_match(name: str, exporter: str, ops
     expected = sess.run(None, {sess.get_inputs()[0].name: x1})[0][0]
     assert np.abs(ReferenceExecutor(graph, []).forward(x1[0]) - expected).max() < 1e-4
 
+    if name == "ops_cnn":            # every new op kind really is in the graph
+        expected = {"add_channel", "concat", "div", "gap", "hardsigmoid", "leaky_relu", "mul",
+                    "prelu", "sigmoid", "slice", "softmax", "tanh", "transpose"}
+        expected |= {"pad"} if exporter == "torchscript" else {"hardswish"}
+        assert expected <= {n.op for n in graph.nodes}
     layers = resolve_layers(graph, Plan.all_layers(graph))
     assert len(layers) >= 5
     x = zoo.sample_input(name, batch=2, seed=5).numpy()
@@ -98,3 +105,35 @@ def test_family_host_target_matches_torch(name: str, zoo_dir) -> None:
                         x=x, y=y)
     # float32 C against float64 torch
     check_grads(name, result, layers, schedule, x, y, tol=1e-4)
+
+
+class SoftmaxInside(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1, self.conv2 = torch.nn.Conv2d(3, 6, 3), torch.nn.Conv2d(6, 6, 3)
+        self.fc = torch.nn.Linear(6, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv2(torch.softmax(self.conv1(x), dim=1))
+        return self.fc(x.mean([2, 3]))
+
+
+def test_softmax_inside_is_forward_only(tmp_path) -> None:
+    """Layers after an inner Softmax train (gradients match torch); a plan that needs the
+    gradient through it is refused with the node named."""
+    torch.manual_seed(0)
+    model = SoftmaxInside().eval()
+    path = zoo.export_onnx(model, tmp_path / "sm.onnx", (1, 3, 10, 10), opset_version=13)
+    graph = load_graph(path)
+    everything = resolve_layers(graph, Plan.all_layers(graph))
+    x = torch.randn(2, 3, 10, 10, generator=torch.Generator().manual_seed(1)).numpy()
+    y = np.array([0, 3])
+    with pytest.raises(UnsupportedModelError, match="softmax.*no backward pass"):
+        reference_grads(graph, everything, Schedule.full(everything), x, y)
+    after = Plan(0, Plan.all_layers(graph).layers[1:])
+    layers = resolve_layers(graph, after)
+    result = reference_grads(graph, layers, Schedule.full(layers), x, y)
+    loss, _, tgrads = torch_grads(model, x, y)
+    assert abs(float(result["loss"]) - loss) / loss < 1e-6
+    for layer in layers:
+        assert rel_err(result[layer.onnx_weight], tgrads[layer.onnx_weight]) < 1e-6

@@ -29,6 +29,9 @@ SIGNATURES = {
     "mdy_pad2d_grad_f32": [_p, _u, _u, _u, _u, _u, _u, _u, _p],
     "mdy_lrn_f32": [_p, _u, _u, _u, _f, _f, _f, _p],
     "mdy_lrn_grad_f32": [_p, _p, _u, _u, _u, _f, _f, _f, _p],
+    "mdy_add_channel_f32": [_p, _p, _p, _u, _u],
+    "mdy_div_f32": [_p, _p, _p, _u, _u, _u], "mdy_div_grad_f32": [_p, _p, _p, _p, _u, _u, _u],
+    "mdy_softmax_f32": [_p, _u, _u, _p],
 }
 
 
@@ -166,3 +169,32 @@ def test_lrn_forward_and_grad_match_torch(lib, size: int) -> None:
     lib.mdy_lrn_grad_f32(fp(dy), fp(x), c, h * w, size, alpha, beta, bias, fp(dx))
     close(y, want_y)
     close(dx, want_dx)
+
+
+@pytest.mark.parametrize("channel", [False, True])
+def test_div_forward_and_both_grads(lib, channel: bool) -> None:
+    rng = np.random.default_rng(5)
+    c, hw = 5, 6
+    x, dy = f32(rng.standard_normal((c, hw))), f32(rng.standard_normal((c, hw)))
+    s = f32(rng.uniform(0.5, 2.0, (c, 1) if channel else (c, hw)))
+    want_y, (want_dx, want_ds) = oracle(lambda a, b: a / b, x, s, dy=dy)
+    y, dx, ds = np.zeros_like(x), np.zeros_like(x), np.zeros_like(s)
+    lib.mdy_div_f32(fp(x), fp(s), fp(y), c, hw, int(channel))
+    lib.mdy_div_f32(fp(dy), fp(s), fp(dx), c, hw, int(channel))
+    lib.mdy_div_grad_f32(fp(dy), fp(y), fp(s), fp(ds), c, hw, int(channel))
+    close(y, want_y)
+    close(dx, want_dx)
+    close(ds, want_ds)
+
+
+def test_add_channel_and_softmax(lib) -> None:
+    rng = np.random.default_rng(6)
+    x, s = f32(rng.standard_normal((4, 9))), f32(rng.standard_normal(4))
+    y = np.zeros_like(x)
+    lib.mdy_add_channel_f32(fp(x), fp(s), fp(y), 4, 9)
+    close(y, x + s[:, None])
+    lib.mdy_softmax_f32(fp(x), 4, 9, fp(y))                 # over channels, per pixel
+    close(y, torch.softmax(torch.tensor(x, dtype=torch.float64), 0).numpy())
+    flat = np.zeros_like(x)
+    lib.mdy_softmax_f32(fp(x), 36, 1, fp(flat))              # over the whole sample
+    close(flat, torch.softmax(torch.tensor(x.reshape(-1), dtype=torch.float64), 0).numpy().reshape(4, 9))

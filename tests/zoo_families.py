@@ -292,11 +292,26 @@ class MCUNetSE(nn.Module):
 
 
 # ------------------------------------------------------------- every new op in one net
+class AddDivGate(nn.Module):
+    """Per-channel Add and Div of two activations: (x + g) / (1.5 + sigmoid(g)), g a
+    1x1 conv of the channel means."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.fc = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g = self.fc(x.mean([2, 3], keepdim=True))
+        return (x + g) / (1.5 + torch.sigmoid(g))
+
+
 class OpsCNN(nn.Module):
     """Every op kind of issue 12 between trainable layers, in one small net (so that one
     host build runs every new C kernel forward and backward): ZeroPad2d, LeakyReLU,
     PReLU (per channel and shared), Tanh, a channel split + concat + shuffle,
-    squeeze-excitation with a HardSigmoid gate, HardSwish, SiLU and Sigmoid."""
+    squeeze-excitation with a HardSigmoid gate, HardSwish, SiLU and Sigmoid, per-channel
+    Add and Div of activations, and a channel Softmax on the input (forward only: no
+    gradient flows there)."""
 
     def __init__(self, num_classes: int = 10) -> None:
         super().__init__()
@@ -304,12 +319,13 @@ class OpsCNN(nn.Module):
                                   nn.Conv2d(8, 8, 3, 2, 1), nn.PReLU(8))
         self.branch = nn.Sequential(nn.Conv2d(4, 4, 3, padding=1), nn.Tanh())
         self.mid = nn.Sequential(nn.Conv2d(8, 8, 1), nn.PReLU(), SqueezeExcitation(8, 4, gate=nn.Hardsigmoid),
+                                 AddDivGate(8),
                                  nn.Conv2d(8, 12, 3, 2, 1), nn.Hardswish(), nn.Conv2d(12, 12, 1), nn.SiLU(),
                                  nn.Conv2d(12, 8, 1), nn.Sigmoid())
         self.classifier = nn.Linear(8, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.stem(x)
+        x = self.stem(x * torch.softmax(x, dim=1))
         x1, x2 = x.chunk(2, dim=1)
         x = channel_shuffle(torch.cat((self.branch(x1), x2), dim=1), 2)
         return self.classifier(self.mid(x).mean([2, 3]))

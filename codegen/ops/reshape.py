@@ -84,7 +84,11 @@ def import_softmax(node: Any, ctx: Any) -> None:
     axis = ctx.attr("axis", -1 if ctx.model.opset_import[0].version >= 13 else 1)
     # (classes,) or (classes, 1, 1) (a fully convolutional head, e.g. SqueezeNet)
     classes_only = int(np.prod(ctx.shape(x)[1:])) == 1
-    if node.output[0] != ctx.graph_output or not classes_only or axis % rank != 1:
+    if node.output[0] != ctx.graph_output:
+        from .softmax import import_inner_softmax   # inside the graph: forward only
+        import_inner_softmax(node, ctx, x, axis, ctx.model.opset_import[0].version)
+        return
+    if not classes_only or axis % rank != 1:
         raise ctx.fail("Softmax inside the graph or over a non-class axis",
                        "only a trailing Softmax/LogSoftmax over the class axis is supported "
                        "(it is dropped for training: the loss takes logits)")

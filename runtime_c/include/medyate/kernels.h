@@ -272,6 +272,16 @@ void mdy_lrn_f32(const float *x, uint32_t c, uint32_t hw, uint32_t size, float a
                  float beta, float bias, float *y);
 void mdy_lrn_grad_f32(const float *dy, const float *x, uint32_t c, uint32_t hw, uint32_t size,
                       float alpha, float beta, float bias, float *dx);
+/* Softmax over n values `groups` apart, for each of the groups (forward only). */
+void mdy_softmax_f32(const float *x, uint32_t n, uint32_t groups, float *y);
+/* out[ch][i] = x[ch][i] + s[ch] (out may alias x). */
+void mdy_add_channel_f32(const float *x, const float *s, float *out, uint32_t c, uint32_t hw);
+/* out = x / s, s [c][hw] (channel = 0) or [c] (channel = 1); also d x with x = dy. */
+void mdy_div_f32(const float *x, const float *s, float *out, uint32_t c, uint32_t hw,
+                 uint32_t channel);
+/* d s of y = x / s from y: -dy * y / s, summed per channel when channel = 1. */
+void mdy_div_grad_f32(const float *dy, const float *y, const float *s, float *ds, uint32_t c,
+                      uint32_t hw, uint32_t channel);
 
 #ifdef __cplusplus
 }
