@@ -129,6 +129,7 @@ def _forward(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     context = _node_context(ctx, node)
     aux = ctx.macros[step.writes[1]] if training and len(step.writes) > 1 else None
     context["aux"] = aux
+    context["in_place"] = step.attrs.get("in_place", [])   # Concat inputs already in y
     lines = [_render(emit.forward, context)]
     if aux and node.op != "maxpool":
         lines.append(f"mdy_clamp_mask_f32({context['y']}, {context['n']}, {context['lo']}, "
@@ -271,7 +272,15 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
     compressed = compressed_layers(graph, layers, compress)
     work = {i: (4 * c.save_work_floats(c.layer.in_channels), 4 * c.grad_work_floats(c.layer.in_channels))
             for i, c in compressed.items()}
-    program = build_program(graph, layers, work_bytes=work)
+    # Concat inputs in place (no copies) or copied (shorter lives): the smaller arena
+    layouts = []
+    for in_place in (True, False):
+        program = build_program(graph, layers, work_bytes=work, concat_in_place=in_place)
+        layouts.append((plan_arena(list(program.storages.values()), pool_bytes).arena_bytes,
+                        not in_place, program))
+        if not any(n.op == "concat" for n in graph.nodes):
+            break
+    program = min(layouts, key=lambda t: t[:2])[2]
     storages = list(program.storages.values())
     arena = plan_arena(storages, pool_bytes)
     arena.check_no_overlap()

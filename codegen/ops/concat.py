@@ -5,6 +5,8 @@ per input and the gradient of input i is the block of dy at its offset.
 
 IR op ``concat``: attrs offsets, sizes (elements per input). A layer scheduled after a
 Concat saves planes of the concatenated tensor, which are the producers' planes.
+In place: an input whose storage holds it alone becomes a view inside the output buffer
+(training.py), so its producer writes straight there and the Concat copies nothing for it.
 """
 from __future__ import annotations
 
@@ -49,7 +51,8 @@ def _backward(node: Node, dy: np.ndarray, aux: Any, shapes: list[tuple[int, ...]
 
 ir_op(OpDef("concat", _shape, lambda node, xs, p: (np.concatenate(xs, axis=0), None), _backward))
 c_emit("concat", CEmit(
-    forward="{% for x in xs %}memcpy({{y}} + {{node.attrs.offsets[loop.index0]}}u, {{x}}, "
-            "{{node.attrs.sizes[loop.index0]}}u * sizeof(float)); {% endfor %}",
+    forward="{% for x in xs %}{% if not in_place[loop.index0] %}memcpy({{y}} + "
+            "{{node.attrs.offsets[loop.index0]}}u, {{x}}, {{node.attrs.sizes[loop.index0]}}u "
+            "* sizeof(float)); {% endif %}{% endfor %}",
     input_grad="memcpy({{dx}}, {{dy}} + {{node.attrs.offsets[index]}}u, "
                "{{node.attrs.sizes[index]}}u * sizeof(float));"))
