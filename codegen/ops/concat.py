@@ -19,7 +19,7 @@ from .common import per_sample_axis
 from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
-@onnx_op("Concat")
+@onnx_op("Concat", checked_opset=28)
 def import_concat(node: Any, ctx: Any) -> None:
     names = [n for n in node.input if n]
     if any(ctx.const(n) is not None for n in names):

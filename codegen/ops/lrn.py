@@ -15,7 +15,7 @@ from ..ir import Node
 from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
-@onnx_op("LRN")
+@onnx_op("LRN", checked_opset=28)
 def import_lrn(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     if len(ctx.shape(x)) != 3:

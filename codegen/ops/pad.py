@@ -13,7 +13,7 @@ from ..ir import Node
 from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
-@onnx_op("Pad")
+@onnx_op("Pad", checked_opset=28)
 def import_pad(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     shape = ctx.shape(x)

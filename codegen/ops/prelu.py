@@ -12,7 +12,7 @@ from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 from .scale import per_channel_vector
 
 
-@onnx_op("PRelu")
+@onnx_op("PRelu", checked_opset=28)
 def import_prelu(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     slope = ctx.const(node.input[1])

@@ -36,7 +36,7 @@ def _int_list(ctx: Any, index: int, attr: str) -> list[int] | None:
     return None if value is None else [int(v) for v in value]
 
 
-@onnx_op("Slice")
+@onnx_op("Slice", checked_opset=28)
 def import_slice(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     shape = ctx.shape(x)
@@ -60,7 +60,7 @@ def import_slice(node: Any, ctx: Any) -> None:
     _emit_slice(ctx, x, start, stop, node.output[0])
 
 
-@onnx_op("Split")
+@onnx_op("Split", checked_opset=28)
 def import_split(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     shape = ctx.shape(x)

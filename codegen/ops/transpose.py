@@ -15,7 +15,7 @@ from ..ir import Node
 from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
-@onnx_op("Transpose")
+@onnx_op("Transpose", checked_opset=28)
 def import_transpose(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     rank = len(ctx.shape(x)) + 1
