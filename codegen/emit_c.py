@@ -100,6 +100,9 @@ def _node_context(ctx: _Ctx, node: Node) -> dict[str, Any]:
         "lo": c_float(lo), "hi": c_float(hi), "p": ctx.params.get(id(node), ""),
         "in_f": f"{int(np.prod(x_shape))}u", "out_f": f"{int(np.prod(y_shape))}u",
         "w": "NULL", "b": "NULL", "aux": None,
+        # multi-input ops and attribute-driven templates (ops/*.py CEmit) read these
+        "node": node, "cf": c_float, "xs": [ctx.act_macro(a) for a in acts],
+        "shapes": [g.tensors[a].shape for a in acts], "y_shape": y_shape,
     }
     for i, name in enumerate(consts):
         context[f"k{i}"] = ctx.arrays[name]
@@ -127,6 +130,7 @@ def _forward(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     context = _node_context(ctx, node)
     aux = ctx.macros[step.writes[1]] if training and len(step.writes) > 1 else None
     context["aux"] = aux
+    context["in_place"] = step.attrs.get("in_place", [])   # Concat inputs already in y
     lines = [_render(emit.forward, context)]
     if aux and node.op != "maxpool":
         lines.append(f"mdy_clamp_mask_f32({context['y']}, {context['n']}, {context['lo']}, "
@@ -210,7 +214,8 @@ def _input_grad(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     node = step.node
     context = _node_context(ctx, node)
     context.update(dy=ctx.macros[step.reads[0]], dx=ctx.macros[step.writes[0]],
-                   aux=ctx.macros[step.reads[1]] if len(step.reads) > 1 else "NULL")
+                   aux=ctx.macros[step.reads[1]] if len(step.reads) > 1 else "NULL",
+                   index=step.attrs["input"])
     template = C_EMIT[node.op].input_grad
     if template is None:
         raise UnsupportedModelError(node.name, node.op, "no C input-gradient kernel",
@@ -297,7 +302,15 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
     compressed = compressed_layers(graph, layers, compress)
     work = {i: (4 * c.save_work_floats(c.layer.in_channels), 4 * c.grad_work_floats(c.layer.in_channels))
             for i, c in compressed.items()}
-    program = build_program(graph, layers, work_bytes=work)
+    # Concat inputs in place (no copies) or copied (shorter lives): the smaller arena
+    layouts = []
+    for in_place in (True, False):
+        program = build_program(graph, layers, work_bytes=work, concat_in_place=in_place)
+        layouts.append((plan_arena(list(program.storages.values()), pool_bytes).arena_bytes,
+                        not in_place, program))
+        if not any(n.op == "concat" for n in graph.nodes):
+            break
+    program = min(layouts, key=lambda t: t[:2])[2]
     storages = list(program.storages.values())
     arena = plan_arena(storages, pool_bytes)
     arena.check_no_overlap()

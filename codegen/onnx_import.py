@@ -15,6 +15,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper, shape_inference
 
+from .const_weights import constants_as_initializers
 from .errors import MedyateError, UnsupportedModelError
 from .formats.onnx_file import check_names
 from .ir import Graph, Node, ParamBinding, Tensor
@@ -304,6 +305,7 @@ def import_model(model: onnx.ModelProto | str | Path) -> Graph:
     load_all()
     if not isinstance(model, onnx.ModelProto):
         model = load_model(model)
+    model = constants_as_initializers(model)   # weights given as Constant nodes train too
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     if opset not in SUPPORTED_OPSETS:
         raise MedyateError(f"opset {opset} is not supported (supported: "
