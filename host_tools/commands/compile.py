@@ -26,12 +26,12 @@ def _check_target(target: str) -> None:
                            f"{', '.join(sorted(TARGETS))})")
 
 
-def _build_for_target(target: str, outdir: Path, memory: dict) -> str:
+def _build_for_target(target: str, outdir: Path, memory: dict) -> tuple[str, Path | None]:
     if target == "reference":
-        return "reference target: nothing to build"
+        return "reference target: nothing to build", None
     if target == "host":
         from medyate.host_tools.host_model import build_host_library
-        return f"host library: {build_host_library(outdir)}"
+        return f"host library: {build_host_library(outdir)}", None
     from medyate.host_tools.firmware_build import FirmwareBuildError, build_firmware
     try:
         build = build_firmware(target, outdir)
@@ -42,7 +42,25 @@ def _build_for_target(target: str, outdir: Path, memory: dict) -> str:
                       static_ram_bytes=build.sizes.static_ram_bytes,
                       stack_reserved_bytes=build.sizes.stack_bytes)
         (outdir / "memory.json").write_text(json.dumps(memory, indent=1))
-    return f"firmware: {build.artifact}"
+    return f"firmware: {build.artifact}", build.artifact
+
+
+def device_memory_entry(model: Path, plan: Plan, memory: dict, elf: Path | None,
+                        compress: object = None) -> dict | None:
+    """The whole-device breakdown (host_tools/device_memory.py): predicted for the plan's
+    board and frozen dtype beside the linked ELF's regions (None without compression
+    support in the predictor, i.e. when activations are stored compressed)."""
+    from medyate.codegen.frontend import load_graph
+    from medyate.host_tools.boards import get_board
+    from medyate.host_tools.device_memory import linked_breakdown, memory_record, predict_plan
+
+    if compress is not None:
+        return None
+    board = get_board(plan.extra.get("board")) if isinstance(plan.extra.get("board"), str) else get_board(None)
+    predicted = predict_plan(load_graph(model), plan, pool_bytes=memory["channel_pool_bytes"],
+                             frozen=str(plan.extra.get("frozen", "fp32")))
+    linked = linked_breakdown(elf) if elf is not None else None
+    return memory_record(predicted, linked, board)
 
 
 def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bool, *,
@@ -54,7 +72,11 @@ def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bo
     config = compression_config(compress, eps, rank, plan)
     generated, layers = compile_model(model, plan, outdir, compress=config)
     memory = json.loads((outdir / "memory.json").read_text())
-    built = _build_for_target(target, outdir, memory)
+    built, elf = _build_for_target(target, outdir, memory)
+    device = device_memory_entry(model, plan, memory, elf, config)
+    if device is not None:
+        memory["device_memory"] = device
+        (outdir / "memory.json").write_text(json.dumps(memory, indent=1))
     console = Console(width=120)
     table = Table(title=f"{model.name} -> {outdir} ({target})")
     table.add_column("memory")
@@ -66,6 +88,9 @@ def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bo
             table.add_row(key, f"{memory[key]:,}")
     table.add_row("arena / lower bound", f"{memory['arena_ratio']:.3f}")
     console.print(table)
+    if device is not None:
+        from medyate.host_tools.device_memory import print_breakdown
+        print_breakdown(console, device, f"whole device: predicted vs linked ({device['board']['name']})")
     if "activation_compression" in memory:
         ac = memory["activation_compression"]
         console.print(f"{ac['method']} activations (every channel scheduled): "
