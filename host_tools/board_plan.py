@@ -31,6 +31,9 @@ from medyate.host_tools.policies.base import LayerSpec
 #: sets this when it lands; until then a plan may account int8 but the firmware is fp32.
 INT8_BACKBONE_COMPILED = False
 POOL_ALIGN = 8
+#: A plan's channel budget should cover at least this share of its layers' channels
+#: (TraDy trains a few % of the channels per epoch); K shrinks until it does.
+MIN_COVERAGE = 0.05
 
 
 class BoardDoesNotFit(MedyateError):
@@ -108,17 +111,32 @@ def plan_for_board(graph: Graph, specs: list[LayerSpec], board: Board, *, budget
         k0 = len(preselected["layers"])
     else:
         k0 = max(1, math.ceil(len(specs) / 3))
-    last: Breakdown | None = None
-    for k in range(min(k0, len(order)), 0, -1):
+    start = min(k0, len(order))
+    fitting: list[tuple[int, dict[str, Any], Breakdown]] = []
+    for k in range(start, 0, -1):
         document, breakdown = _try(graph, order[:k], board, budget, frozen, make)
-        last = last or breakdown
+        if document is None:
+            continue
+        fitting.append((k, document, breakdown))
+        pool = document["accounting"]["channel_pool_bytes"]
+        if budget is not None or document["budget_bytes"] >= MIN_COVERAGE * pool:
+            break
+    if fitting:
+        # the most layers whose channel budget still covers MIN_COVERAGE of their pool,
+        # else the one with the best coverage (fewest layers that fit)
+        k, document, breakdown = fitting[-1]
+        notes = [f"layers: the {k} best by {'RGN' if how == 'rgn' else 'depth (no ranking)'} "
+                 f"of {len(specs)}, {len(document['layers'])} kept by policy {policy}"]
+        if k < start:
+            notes.append(f"{start - k} fewer layers than the first choice ({start}): more did "
+                         f"not fit the board with a channel budget of at least "
+                         f"{MIN_COVERAGE:.0%} of their channels")
+        return BoardPlan(document, breakdown, notes)
+    for spec in order[1:]:        # no prefix fits: the best single layer that does
+        document, breakdown = _try(graph, [spec], board, budget, frozen, make)
         if document is not None:
-            notes = [f"layers: the {k} best by {'RGN' if how == 'rgn' else 'depth (no ranking)'} "
-                     f"of {len(specs)}, {len(document['layers'])} kept by policy {policy}"]
-            if k < min(k0, len(order)):
-                notes.append(f"{min(k0, len(order)) - k} fewer layers than the policy's choice: "
-                             "more did not fit the board")
-            return BoardPlan(document, breakdown, notes)
+            return BoardPlan(document, breakdown, [
+                f"layers: only '{spec.weight}' fits {board.name} (better-ranked layers do not)"])
     raise BoardDoesNotFit(_shortfall_message(graph, order, board, budget, frozen))
 
 
@@ -140,7 +158,7 @@ def _shortfall_message(graph: Graph, order: Sequence[LayerSpec], board: Board,
                                    ("flash", board.flash_bytes, FLASH_REGIONS)):
         total = b.total(memory.lower())
         biggest = sorted(regions, key=lambda r: -b.regions[r])[:3]
-        state = (f"short by {total - limit} B" if total > limit else "fits")
+        state = (f"short by {total - limit} B" if total > limit else "fits on its own")
         parts.append(f"{memory} needs {total} B of {limit} B, {state} ("
                      + ", ".join(f"{r} {b.regions[r]} B" for r in biggest) + ")")
     hint = ""
@@ -150,7 +168,7 @@ def _shortfall_message(graph: Graph, order: Sequence[LayerSpec], board: Board,
                 f"(--frozen int8) would need {int8} B of flash")
     return (f"nothing fits {board.name}: even the smallest plan (layer '{spec.weight}', channel "
             f"pool {format_bytes(budget or spec.first_channel_bytes)}) "
-            f"needs more than the board has: " + "; ".join(parts) + hint)
+            f"does not fit: " + "; ".join(parts) + hint)
 
 
 def _int8_frozen(graph: Graph, spec: LayerSpec) -> int:

@@ -343,22 +343,29 @@ def print_breakdown(console: Any, record: Mapping[str, Any], title: str) -> None
         columns.append(("linked_bytes", "linked (ELF)"))
     if any(r["measured_bytes"] is not None for r in rows):
         columns.append(("measured_bytes", "measured (device)"))
+    wide = getattr(console, "width", 120) >= 110
     table = Table(title=title)
     table.add_column("memory")
-    table.add_column("region")
-    table.add_column("what")
+    table.add_column("region", no_wrap=True)
+    if wide:
+        table.add_column("what")
     for _, label in columns:
         table.add_column(label, justify="right")
     board = record.get("board")
     for memory in ("sram", "flash"):
         for row in (r for r in rows if r["memory"] == memory):
-            table.add_row(memory, row["region"], row["what"],
+            table.add_row(memory, row["region"], *([row["what"]] if wide else []),
                           *[_fmt(row[key]) for key, _ in columns])
-        totals = [_fmt(sum(r[key] for r in rows if r["memory"] == memory)
+        peak = (record.get("measured") or {}).get("sram_peak_bytes") if memory == "sram" else None
+        totals = [_fmt(peak if key == "measured_bytes" else
+                       sum(r[key] for r in rows if r["memory"] == memory)
                        if all(r[key] is not None for r in rows if r["memory"] == memory) else None)
                   for key, _ in columns]
-        limit = f" of {board[memory + '_bytes']:,} ({board['name']})" if board else ""
-        table.add_row(memory, f"[bold]total{limit}[/bold]", "", *totals, end_section=True)
+        table.add_row(memory, "[bold]total[/bold]", *([""] if wide else []), *totals,
+                      end_section=not board)
+        if board:
+            table.add_row(memory, f"limit: {board['name']}", *([""] if wide else []),
+                          *[_fmt(board[memory + "_bytes"])] * len(columns), end_section=True)
     console.print(table)
 
 

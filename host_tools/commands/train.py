@@ -143,11 +143,15 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                                   stats=ranking_stats(ranking, specs))
         except (KeyError, ValueError, TypeError) as exc:
             raise MedyateError(f"policy {policy!r}: {exc}") from None
+        whole_device = None
         if built is not None:
+            from medyate.host_tools.commands.compile import device_memory_entry
+            whole_device = device_memory_entry(model, plan, compiled_memory,
+                                               built.build.artifact, compression)
             device, preloaded = open_device(target, built, train_data, config, Path(tmp), console)
         with device:
             run.write_memory(compiled_memory, sizes, device.memory_report(), target=target,
-                             full_memory=full_memory)
+                             full_memory=full_memory, device_memory=whole_device)
             trainer = DeviceTrainer(device, model=model, graph=graph, layers=layers,
                                     policy=chooser, policy_name=policy, data=train_data,
                                     config=config, run=run, preloaded=preloaded, console=console)
@@ -157,7 +161,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                 raise MedyateError(f"device link failed: {exc}") from None
             finally:
                 memory = run.write_memory(compiled_memory, sizes, _safe_memory_report(device),
-                                          target=target, full_memory=full_memory)
+                                          target=target, full_memory=full_memory,
+                                          device_memory=whole_device)
                 if compression is not None:
                     memory["activation_compression"] = _compression_record(
                         compression, device, graph, layers, run, compiled_memory)
@@ -166,6 +171,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
         {"initial_test_accuracy": summary.initial_test_accuracy,
          "final_test_accuracy": summary.epochs[-1]["test_accuracy"] if summary.epochs else None,
          "memory": memory}, indent=1) + "\n")
+    _write_pictures(rundir, memory, summary, console)
     if memory["measured_peak_sram_bytes"] is None:
         console.print(f"peak SRAM: not measured on the {target} target; planned arena "
                       f"{memory['arena_bytes']} B; run files in {rundir}")
@@ -193,6 +199,22 @@ def _compression_record(config: CompressionConfig, device: Device | ReferenceDev
     return run_compression_record(config, device_run_stats(graph, layers, schedules, config),
                                   "generated C layout (fixed ranks) for each epoch's schedule",
                                   compiled_memory.get("activation_compression"))
+
+
+def _write_pictures(rundir: Path, memory: dict, summary: TrainSummary, console: Console) -> None:
+    """RUNDIR/curves.png always; RUNDIR/memory.png and the predicted/linked/measured
+    table when the run has the whole-device breakdown (device targets)."""
+    from medyate.host_tools.run_plots import plot_curves, plot_memory, read_metrics
+
+    pictures = [plot_curves(read_metrics(rundir / "metrics.jsonl"), rundir / "curves.png",
+                            summary.initial_test_accuracy)]
+    if "device_memory" in memory:
+        from medyate.host_tools.device_memory import print_breakdown
+        device = memory["device_memory"]
+        print_breakdown(console, device, "whole device: predicted (plan) vs linked (ELF) vs "
+                        "measured (device stack high-water)")
+        pictures.append(plot_memory(memory, rundir / "memory.png"))
+    console.print("pictures: " + ", ".join(str(p) for p in pictures))
 
 
 def _safe_memory_report(device: Device):  # type: ignore[no-untyped-def]
