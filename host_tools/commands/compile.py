@@ -46,17 +46,19 @@ def _build_for_target(target: str, outdir: Path, memory: dict) -> tuple[str, Pat
 
 
 def device_memory_entry(model: Path, plan: Plan, memory: dict, elf: Path | None,
-                        compress: object = None) -> dict | None:
+                        compress: object = None, board_name: str | None = None) -> dict | None:
     """The whole-device breakdown (host_tools/device_memory.py): predicted for the plan's
     board and frozen dtype beside the linked ELF's regions (None without compression
-    support in the predictor, i.e. when activations are stored compressed)."""
+    support in the predictor, i.e. when activations are stored compressed). The board:
+    board_name (a --board option), else the plan's "board" entry, else the default."""
     from medyate.codegen.frontend import load_graph
     from medyate.host_tools.boards import get_board
     from medyate.host_tools.device_memory import linked_breakdown, memory_record, predict_plan
 
     if compress is not None:
         return None
-    board = get_board(plan.extra.get("board")) if isinstance(plan.extra.get("board"), str) else get_board(None)
+    planned = plan.extra.get("board")
+    board = get_board(board_name or (planned if isinstance(planned, str) else None))
     predicted = predict_plan(load_graph(model), plan, pool_bytes=memory["channel_pool_bytes"],
                              frozen=str(plan.extra.get("frozen", "fp32")))
     linked = linked_breakdown(elf) if elf is not None else None
