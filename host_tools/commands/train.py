@@ -146,8 +146,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
         whole_device = None
         if built is not None:
             from medyate.host_tools.commands.compile import device_memory_entry
-            whole_device = device_memory_entry(model, plan, compiled_memory,
-                                               built.build.artifact, compression)
+            elf = built.build.artifact if built.build.sizes is not None else None  # ARM ELF
+            whole_device = device_memory_entry(model, plan, compiled_memory, elf, compression)
             device, preloaded = open_device(target, built, train_data, config, Path(tmp), console)
         with device:
             run.write_memory(compiled_memory, sizes, device.memory_report(), target=target,
