@@ -367,6 +367,8 @@ def print_breakdown(console: Any, record: Mapping[str, Any], title: str) -> None
             table.add_row(memory, f"limit: {board['name']}", *([""] if wide else []),
                           *[_fmt(board[memory + "_bytes"])] * len(columns), end_section=True)
     console.print(table)
+    if record.get("note"):
+        console.print(record["note"])
 
 
 def _fmt(value: int | None) -> str:

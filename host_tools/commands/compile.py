@@ -59,10 +59,20 @@ def device_memory_entry(model: Path, plan: Plan, memory: dict, elf: Path | None,
         return None
     planned = plan.extra.get("board")
     board = get_board(board_name or (planned if isinstance(planned, str) else None))
+    from medyate.host_tools.board_plan import INT8_BACKBONE_COMPILED
+
+    planned = str(plan.extra.get("frozen", "fp32"))
+    # predict what is built: an int8 plan compiles fp32 frozen weights until int8 lands
+    built = planned if planned != "int8" or INT8_BACKBONE_COMPILED else "fp32"
     predicted = predict_plan(load_graph(model), plan, pool_bytes=memory["channel_pool_bytes"],
-                             frozen=str(plan.extra.get("frozen", "fp32")))
+                             frozen=built)
     linked = linked_breakdown(elf) if elf is not None else None
-    return memory_record(predicted, linked, board)
+    record = memory_record(predicted, linked, board)
+    if built != planned:
+        record["planned_frozen"] = planned
+        record["note"] = (f"the plan accounted {planned} frozen weights; this build compiles "
+                          f"{built}, which is what is predicted and linked here")
+    return record
 
 
 def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bool, *,
@@ -92,7 +102,8 @@ def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bo
     console.print(table)
     if device is not None:
         from medyate.host_tools.device_memory import print_breakdown
-        print_breakdown(console, device, f"whole device: predicted vs linked ({device['board']['name']})")
+        what = "predicted vs linked" if "linked" in device else "predicted (nothing linked)"
+        print_breakdown(console, device, f"whole device: {what} ({device['board']['name']})")
     if "activation_compression" in memory:
         ac = memory["activation_compression"]
         console.print(f"{ac['method']} activations (every channel scheduled): "
