@@ -34,6 +34,9 @@ POOL_ALIGN = 8
 #: A plan's channel budget should cover at least this share of its layers' channels
 #: (TraDy trains a few % of the channels per epoch); K shrinks until it does.
 MIN_COVERAGE = 0.05
+#: SRAM left free when the pool is sized to fill the board: the calibration was linked for
+#: qemu-mps2-an386; a board's own firmware (startup, UART driver) may add a few statics.
+SRAM_HEADROOM_BYTES = 1024
 
 
 class BoardDoesNotFit(MedyateError):
@@ -83,7 +86,7 @@ def _try(graph: Graph, specs: list[LayerSpec], board: Board, budget: int | None,
     at_zero = _breakdown(graph, probe, 0, frozen)
     layers = resolve_layers(graph, Plan(0, probe["layers"]))
     full = pool_bytes_for(layers, 1 << 40)
-    room = (board.sram_bytes - at_zero.sram_bytes) // POOL_ALIGN * POOL_ALIGN
+    room = (board.sram_bytes - SRAM_HEADROOM_BYTES - at_zero.sram_bytes) // POOL_ALIGN * POOL_ALIGN
     chosen = budget if budget is not None else min(full, room)
     if chosen <= 0:
         return None, _breakdown(graph, probe, min(s.first_channel_bytes for s in specs), frozen)
