@@ -74,7 +74,7 @@ def _try(graph: Graph, specs: list[LayerSpec], board: Board, budget: int | None,
     breakdown; None when it does not fit."""
     from medyate.codegen.emit_c import pool_bytes_for
 
-    full = sum(s.pool_bytes for s in specs)
+    full = sum(s.pool_bytes + s.bias_bytes for s in specs)       # every channel and bias
     # the policy picks its layers among specs; its document fixes the bias flags
     try:
         probe = make_plan(specs, budget or full, **make)
@@ -86,7 +86,10 @@ def _try(graph: Graph, specs: list[LayerSpec], board: Board, budget: int | None,
     layers = resolve_layers(graph, Plan(0, probe["layers"]))
     full = pool_bytes_for(layers, 1 << 40)
     room = (board.sram_bytes - SRAM_HEADROOM_BYTES - at_zero.sram_bytes) // POOL_ALIGN * POOL_ALIGN
-    chosen = budget if budget is not None else min(full, room)
+    # the budget also pays for trained biases (budget.py); the pool holds channels only
+    trains_bias = {entry["weight"] for entry in probe["layers"] if entry.get("bias")}
+    cap = full + sum(spec.bias_bytes for spec in specs if spec.weight in trains_bias)
+    chosen = budget if budget is not None else (cap if room >= full else room)
     if chosen <= 0:
         return None, _breakdown(graph, probe, min(s.first_channel_bytes for s in specs), frozen)
     try:

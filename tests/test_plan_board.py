@@ -132,3 +132,18 @@ def test_board_plan_ranks_on_data_when_given(tmp_path: Path) -> None:
     assert doc["selection"]["method"] == "rgn"
     predicted = doc["memory"]["predicted"]
     assert predicted["sram_bytes"] <= 128 * 1024
+
+
+@pytest.mark.parametrize("policy", ["full", "last-layer", "bias-only", "sparse-update", "neq"])
+def test_every_policy_gets_a_board_plan_that_fits(tmp_path: Path, policy: str) -> None:
+    out = tmp_path / "plan.json"
+    code, output = _plan([str(MBV2), "--board", "nucleo-f446re", "--policy", policy,
+                          "-o", str(out)])
+    assert code == 0, output
+    doc = json.loads(out.read_text())
+    assert doc["policy"] == policy and doc["layers"]
+    graph = load_graph(MBV2)
+    predicted = predict_plan(graph, Plan.from_dict(doc))
+    assert predicted.sram_bytes <= 128 * 1024
+    if policy == "full":          # every channel and bias of its layers: the budget pays them
+        assert doc["budget_bytes"] >= doc["accounting"]["channel_pool_bytes"]
