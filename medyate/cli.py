@@ -197,7 +197,8 @@ def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, p
         run_train(Path(model), Path(plan_path), data, target, epochs, policy, Path(rundir),
                   lr=lr, batch=batch, seed=seed, train_per_class=train_per_class,
                   test_per_class=test_per_class, budget=budget, compress=compress, eps=eps,
-                  rank=rank, ranking=Path(ranking_path) if ranking_path else None)
+                  rank=rank, ranking=Path(ranking_path) if ranking_path else None,
+                  pictures=True)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {Path(rundir) / 'finetuned.onnx'} holds the last finished epoch",
                    err=True)

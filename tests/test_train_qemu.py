@@ -61,7 +61,7 @@ def test_two_epochs_improve_accuracy_and_write_run_files(plan_path: Path, tmp_pa
     rundir = tmp_path / "run"
     summary = train_command.run_train(MODEL, plan_path, "mnist", TARGET, 2, "trady", rundir,
                                       lr=0.3, batch=8, train_per_class=15, test_per_class=10,
-                                      console=Console(quiet=True))
+                                      console=Console(quiet=True), pictures=True)
     metrics = [json.loads(line) for line in (rundir / "metrics.jsonl").read_text().splitlines()]
     assert [m["epoch"] for m in metrics] == [0, 1]
     for m in metrics:

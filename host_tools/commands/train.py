@@ -99,7 +99,10 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
               train_per_class: int | None = None, test_per_class: int | None = None,
               budget: str | None = None, console: Console | None = None,
               compress: str | None = None, eps: float = 0.9,
-              rank: int | None = None, ranking: Path | None = None) -> TrainSummary:
+              rank: int | None = None, ranking: Path | None = None,
+              pictures: bool = False) -> TrainSummary:
+    """pictures: also draw RUNDIR/curves.png and memory.png (the CLI does; sweeps that
+    call this per run leave it off: matplotlib costs seconds per run on a loaded machine)."""
     console = console or Console()
     if target not in DEVICE_OPENERS and target != "reference":
         raise MedyateError(f"unknown target {target!r} (known: reference, "
@@ -171,7 +174,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
         {"initial_test_accuracy": summary.initial_test_accuracy,
          "final_test_accuracy": summary.epochs[-1]["test_accuracy"] if summary.epochs else None,
          "memory": memory}, indent=1) + "\n")
-    _write_pictures(rundir, memory, summary, console)
+    _write_pictures(rundir, memory, summary, console, pictures)
     if memory["measured_peak_sram_bytes"] is None:
         console.print(f"peak SRAM: not measured on the {target} target; planned arena "
                       f"{memory['arena_bytes']} B; run files in {rundir}")
@@ -201,18 +204,21 @@ def _compression_record(config: CompressionConfig, device: Device | ReferenceDev
                                   compiled_memory.get("activation_compression"))
 
 
-def _write_pictures(rundir: Path, memory: dict, summary: TrainSummary, console: Console) -> None:
-    """RUNDIR/curves.png always; RUNDIR/memory.png and the predicted/linked/measured
-    table when the run has the whole-device breakdown (device targets)."""
+def _write_pictures(rundir: Path, memory: dict, summary: TrainSummary, console: Console,
+                    draw: bool) -> None:
+    """The predicted/linked/measured table when the run has the whole-device breakdown
+    (device targets); with draw, RUNDIR/curves.png and (breakdown known) memory.png."""
+    if "device_memory" in memory:
+        from medyate.host_tools.device_memory import print_breakdown
+        print_breakdown(console, memory["device_memory"], "whole device: predicted (plan) vs "
+                        "linked (ELF) vs measured (device stack high-water)")
+    if not draw:
+        return
     from medyate.host_tools.run_plots import plot_curves, plot_memory, read_metrics
 
     pictures = [plot_curves(read_metrics(rundir / "metrics.jsonl"), rundir / "curves.png",
                             summary.initial_test_accuracy)]
     if "device_memory" in memory:
-        from medyate.host_tools.device_memory import print_breakdown
-        device = memory["device_memory"]
-        print_breakdown(console, device, "whole device: predicted (plan) vs linked (ELF) vs "
-                        "measured (device stack high-water)")
         pictures.append(plot_memory(memory, rundir / "memory.png"))
     console.print("pictures: " + ", ".join(str(p) for p in pictures))
 
