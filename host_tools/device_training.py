@@ -118,8 +118,12 @@ class DeviceTrainer:
                  layers: list[TrainLayer],
                  policy: Policy, policy_name: str, data: TrainData, config: TrainConfig,
                  run: RunFiles, preloaded: bool, console: Console | None = None,
-                 on_epoch: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 on_epoch: Callable[[dict[str, Any]], None] | None = None,
+                 clock_hz: int | None = None) -> None:
+        """clock_hz: the board's core clock; device cycles (DWT) are then also given in
+        seconds (instruction counts from QEMU are not converted: QEMU models no cycles)."""
         self.device, self.model, self.graph, self.layers = device, model, graph, layers
+        self.clock_hz = clock_hz
         self.policy, self.policy_name, self.data, self.config = policy, policy_name, data, config
         self.run, self.preloaded = run, preloaded
         self.console = console or Console()
@@ -242,6 +246,9 @@ class DeviceTrainer:
             "sample_encoding": ("uint8, normalised on the device" if self.data.u8 is not None
                                 else "float32"),
         }
+        if unit == "cycles" and self.clock_hz:
+            record["device_train_seconds"] = round(stats.train.time / self.clock_hz, 6)
+            record["board_clock_hz"] = self.clock_hz
         self.run.append_metrics(record)
         test = "" if record["test_accuracy"] is None else f" test acc {record['test_accuracy']:.4f}"
         self.console.print(f"epoch {epoch}: loss {record['train_loss']:.4f} train acc "

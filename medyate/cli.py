@@ -38,6 +38,19 @@ def compression_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def board_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--board/--port/--baud, shared by grad and train (--target serial needs --port)."""
+    for option in reversed([
+        click.option("--board", help="board profile (`medyate boards`): its SRAM/flash "
+                                     "limits on a QEMU target, its firmware on --target serial"),
+        click.option("--port", help="--target serial: the board's tty (e.g. /dev/ttyACM0)"),
+        click.option("--baud", type=int,
+                     help="--target serial: baud rate (default: the board's, see `medyate boards`)"),
+    ]):
+        fn = option(fn)
+    return fn
+
+
 @click.group()
 @click.version_option(package_name="medyate")
 def main() -> None:
@@ -61,6 +74,18 @@ def boards_cmd() -> None:
     run_boards()
 
 
+@main.command("flash")
+@click.argument("firmware", type=click.Path(dir_okay=False))
+@click.option("--board", required=True, help="board (`medyate boards`)")
+@click.option("--probe", type=click.Choice(["openocd", "pyocd"]),
+              help="flashing tool (default: the first on PATH)")
+@user_errors
+def flash_cmd(firmware: str, board: str, probe: str | None) -> None:
+    """Program FIRMWARE.elf onto a board through its debug probe, verify, reset."""
+    from medyate.host_tools.commands.flash import run_flash
+    run_flash(Path(firmware), board, probe)
+
+
 @main.command("grad")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False))
@@ -70,31 +95,35 @@ def boards_cmd() -> None:
 @click.option("--target", default="reference", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @compression_options
+@board_options
 @user_errors
 def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path: str,
              labels_path: str, target: str, output: str, compress: str | None, eps: float,
-             rank: int | None) -> None:
+             rank: int | None, board: str | None, port: str | None, baud: int | None) -> None:
     """One forward + backward over a batch (no update); writes GRADS.npz."""
     from medyate.host_tools.commands.grad import run_grad
     run_grad(Path(model), Path(plan_path), Path(schedule_path) if schedule_path else None,
              Path(inputs_path), Path(labels_path), target, Path(output),
-             compress=compress, eps=eps, rank=rank)
+             compress=compress, eps=eps, rank=rank, board=board, port=port, baud=baud)
 
 
 @main.command("compile")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False))
-@click.option("--target", default="host", show_default=True)
+@click.option("--target", default=None,
+              help="host (default), reference, qemu-*; with --board and no --target: the "
+                   "board's own firmware (ELF + HEX + BIN)")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False))
 @click.option("--png/--no-png", default=False, help="draw the arena over time (arena.png)")
+@click.option("--board", help="board profile (`medyate boards`): CPU flags and SRAM/flash limits")
 @compression_options
 @user_errors
-def compile_cmd(model: str, plan_path: str, target: str, output: str, png: bool,
-                compress: str | None, eps: float, rank: int | None) -> None:
+def compile_cmd(model: str, plan_path: str, target: str | None, output: str, png: bool,
+                board: str | None, compress: str | None, eps: float, rank: int | None) -> None:
     """Lower MODEL.onnx + plan to static C (model.c, model.h, memory.json) in OUTDIR."""
     from medyate.host_tools.commands.compile import run_compile
     run_compile(Path(model), Path(plan_path), target, Path(output), png,
-                compress=compress, eps=eps, rank=rank)
+                compress=compress, eps=eps, rank=rank, board=board)
 
 
 @main.command("rank")
@@ -186,11 +215,17 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None, engine: str,
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False),
               help="ranking.json from `medyate rank`: the offline channel importance the "
                    "medyate/det-rgn/worst policies start from")
+@board_options
+@click.option("--flash", "flash", is_flag=True,
+              help="with --target serial: build, flash (see `medyate flash`) and run")
+@click.option("--probe", type=click.Choice(["openocd", "pyocd"]),
+              help="flashing tool for --flash (default: the first on PATH)")
 @user_errors
 def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, policy: str,
               rundir: str, lr: float, batch: int, seed: int, train_per_class: int | None,
               test_per_class: int | None, budget: str | None, compress: str | None,
-              eps: float, rank: int | None, ranking_path: str | None) -> None:
+              eps: float, rank: int | None, ranking_path: str | None, board: str | None,
+              port: str | None, baud: int | None, flash: bool, probe: str | None) -> None:
     """Fine-tune MODEL.onnx on a device; writes metrics, schedules, memory and finetuned.onnx to RUNDIR."""
     from medyate.host_tools.commands.train import run_train
     try:
@@ -198,6 +233,7 @@ def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, p
                   lr=lr, batch=batch, seed=seed, train_per_class=train_per_class,
                   test_per_class=test_per_class, budget=budget, compress=compress, eps=eps,
                   rank=rank, ranking=Path(ranking_path) if ranking_path else None,
+                  board=board, port=port, baud=baud, flash=flash, probe=probe,
                   pictures=True)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {Path(rundir) / 'finetuned.onnx'} holds the last finished epoch",

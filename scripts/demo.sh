@@ -23,9 +23,8 @@ mkdir -p "$RUNDIR"
 # budget, and prints the predicted breakdown per region.
 medyate plan "$MODEL" --board stm32f746g-disco --budget 32KiB --policy "$POLICY" -o "$PLAN"
 
-# TODO(coordinator): add --board stm32f746g-disco to train once `train --board` is on main;
-# until then the firmware is linked with the default 320 KiB / 1 MiB (the same limits).
-medyate train "$MODEL" --plan "$PLAN" --data mnist --target qemu-mps2-an386 \
+# Trained on the emulated Cortex-M4, linked with the STM32F746G-DISCO's limits.
+medyate train "$MODEL" --plan "$PLAN" --data mnist --target qemu-mps2-an386 --board stm32f746g-disco \
     --epochs "$EPOCHS" --policy "$POLICY" --run "$RUNDIR" --lr 0.3 --batch 8 --seed 0 \
     --train-per-class "$TRAIN_PER_CLASS" --test-per-class 20
 

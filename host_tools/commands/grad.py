@@ -25,8 +25,13 @@ def load_array(path: Path, what: str) -> np.ndarray:
 
 def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: Path,
              labels: Path, target: str, output: Path, *, compress: str | None = None,
-             eps: float = 0.9, rank: int | None = None) -> None:
+             eps: float = 0.9, rank: int | None = None, board: str | None = None,
+             port: str | None = None, baud: int | None = None) -> None:
+    """board/port/baud: device targets only (limits on QEMU, the board on serial)."""
     compute = grad_target(target)
+    device = {k: v for k, v in (("board", board), ("port", port), ("baud", baud)) if v is not None}
+    if device and target in ("reference", "host"):
+        raise MedyateError(f"--board/--port/--baud apply to device targets, not {target!r}")
     graph = load_graph(model)
     plan = Plan.load(plan_path)
     config = compression_config(compress, eps, rank, plan)   # options, else the plan's entry
@@ -44,11 +49,11 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
     elif config is not None:
         usage: dict[int, tuple[int, int, int]] = {}     # filled by the host target only
         result = compute(model=model, graph=graph, plan=plan, layers=layers,
-                         schedule=schedule, x=x, y=y, compress=config, usage=usage)
+                         schedule=schedule, x=x, y=y, compress=config, usage=usage, **device)
         stats = device_compression_stats(graph, layers, schedule, config, usage or None)
     else:
         result = compute(model=model, graph=graph, plan=plan, layers=layers,
-                         schedule=schedule, x=x, y=y)
+                         schedule=schedule, x=x, y=y, **device)
     try:
         np.savez(output, **result)
     except OSError as exc:
