@@ -185,7 +185,12 @@ def rank_cmd(model: str, data: str, output: str, batches: int, batch_size: int, 
 
 @main.command("plan")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.option("--budget", required=True, help="e.g. 96KiB, 128kB, 65536")
+@click.option("--budget", help="channel pool, e.g. 96KiB, 128kB, 65536 (required without --board; "
+                                "with --board: fixed instead of the largest that fits)")
+@click.option("--board", help="fit the whole device of this board (`medyate boards`)")
+@click.option("--data", help="with --board: rank the layers on this dataset first")
+@click.option("--frozen", type=click.Choice(["int8", "fp32"]),
+              help="with --board: dtype of the frozen weights the plan accounts (default fp32)")
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False))
 @click.option("--policy", default="medyate", show_default=True)
 @click.option("--method", default="rgn", show_default=True, type=click.Choice(["rgn", "lara"]))
@@ -196,12 +201,15 @@ def rank_cmd(model: str, data: str, output: str, batches: int, batch_size: int, 
                    "recorded as the plan's \"compression\" entry)")
 @click.option("--rank", type=POSITIVE_INT, help="fixed asi rank of every mode")
 @user_errors
-def plan_cmd(model: str, budget: str, ranking_path: str | None, policy: str, method: str,
+def plan_cmd(model: str, budget: str | None, board: str | None, data: str | None,
+             frozen: str | None, ranking_path: str | None, policy: str, method: str,
              seed: int, output: str, compress: str | None, rank: int | None) -> None:
-    """Choose the layers POLICY may train under BUDGET; writes plan.json."""
+    """Choose the layers POLICY may train under BUDGET, or (--board) so that the whole
+    device fits; writes plan.json."""
     from medyate.host_tools.commands.plan import run_plan
     run_plan(Path(model), budget, Path(output), ranking=Path(ranking_path) if ranking_path else None,
-             policy=policy, method=method, seed=seed, compress=compress, rank=rank)
+             policy=policy, method=method, seed=seed, compress=compress, rank=rank,
+             board=board, data=data, frozen=frozen)
 
 
 @main.command("experiment")
@@ -261,7 +269,8 @@ def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, p
                   lr=lr, batch=batch, seed=seed, train_per_class=train_per_class,
                   test_per_class=test_per_class, budget=budget, compress=compress, eps=eps,
                   rank=rank, ranking=Path(ranking_path) if ranking_path else None,
-                  board=board, port=port, baud=baud, flash=flash, probe=probe)
+                  board=board, port=port, baud=baud, flash=flash, probe=probe,
+                  pictures=True)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {Path(rundir) / 'finetuned.onnx'} holds the last finished epoch",
                    err=True)

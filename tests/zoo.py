@@ -189,9 +189,33 @@ _ZOO: dict[str, ZooModel] = {zoo.name: zoo for zoo in [
 ]}
 
 
+def _mbv2_w035_blocks() -> list[BlockConfig]:
+    """torchvision's MobileNetV2 table at width 0.35 (channels rounded to multiples of 8)."""
+    table = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+             (6, 160, 3, 2), (6, 320, 1, 1)]
+    blocks = []
+    for expand, channels, repeats, stride in table:
+        width = max(8, int(channels * 0.35 + 4) // 8 * 8)
+        blocks += [(expand, width, stride if i == 0 else 1, 3) for i in range(repeats)]
+    return blocks
+
+
+#: Board-sized models (issue #9's acceptance nets): bigger than the test zoo, so kept out
+#: of zoo_models(); build_model/exported/input_shape know them too.
+_BOARD_ZOO: dict[str, ZooModel] = {zoo.name: zoo for zoo in [
+    # MobileNetV2-w0.35 body, 32x32 RGB, stem stride 2, 192-wide head: 264,810 parameters
+    ZooModel("mbv2_w035_32", lambda: MobileNetV2Like(3, stem=16, head=192, stem_stride=2,
+                                                     blocks=_mbv2_w035_blocks()), (1, 3, 32, 32)),
+    # MCUNet-style: 5x5/7x7 depthwise, expand 3, 48x48 RGB: 70,354 parameters
+    ZooModel("mcunet_48", lambda: MobileNetV2Like(3, stem=8, head=96, stem_stride=2, blocks=[
+        (1, 8, 1, 3), (3, 16, 2, 7), (3, 16, 1, 3), (3, 24, 2, 7), (3, 24, 1, 5),
+        (3, 32, 2, 5), (3, 32, 1, 5), (3, 48, 1, 7), (3, 64, 2, 5)]), (1, 3, 48, 48)),
+]}
+
+
 #: the common CNN families of issue 12 (tests/zoo_families.py): built and exported like
 #: the zoo above, but not part of zoo_models() (their tests are tests/test_ops_*.py)
-_ALL: dict[str, ZooModel] = {**_ZOO, **{name: ZooModel(name, ctor, shape)
+_ALL: dict[str, ZooModel] = {**_ZOO, **_BOARD_ZOO, **{name: ZooModel(name, ctor, shape)
                                        for name, (ctor, shape) in FAMILIES.items()}}
 
 

@@ -36,12 +36,13 @@ def _check_target(target: str, board: Board | None) -> None:
                            f"--target to build the board's own firmware)")
 
 
-def _build_for_target(target: str, outdir: Path, memory: dict, board: Board | None) -> str:
+def _build_for_target(target: str, outdir: Path, memory: dict,
+                      board: Board | None) -> tuple[str, Path | None]:
     if target == "reference":
-        return "reference target: nothing to build"
+        return "reference target: nothing to build", None
     if target == "host":
         from medyate.host_tools.host_model import build_host_library
-        return f"host library: {build_host_library(outdir)}"
+        return f"host library: {build_host_library(outdir)}", None
     from medyate.host_tools.firmware_build import FirmwareBuildError, build_firmware
     try:
         build = build_firmware(target, outdir, board=board,
@@ -61,7 +62,37 @@ def _build_for_target(target: str, outdir: Path, memory: dict, board: Board | No
     images = [build.artifact]
     if target == BOARD_TARGET:
         images = copy_images(build.build_dir, outdir)
-    return "firmware: " + ", ".join(str(p) for p in images)
+    return "firmware: " + ", ".join(str(p) for p in images), build.artifact
+
+
+def device_memory_entry(model: Path, plan: Plan, memory: dict, elf: Path | None,
+                        compress: object = None, board_name: str | None = None) -> dict | None:
+    """The whole-device breakdown (host_tools/device_memory.py): predicted for the plan's
+    board and frozen dtype beside the linked ELF's regions (None without compression
+    support in the predictor, i.e. when activations are stored compressed). The board:
+    board_name (a --board option), else the plan's "board" entry, else the default."""
+    from medyate.codegen.frontend import load_graph
+    from medyate.host_tools.boards import get_board
+    from medyate.host_tools.device_memory import linked_breakdown, memory_record, predict_plan
+
+    if compress is not None:
+        return None
+    planned = plan.extra.get("board")
+    board = get_board(board_name or (planned if isinstance(planned, str) else None))
+    from medyate.host_tools.board_plan import INT8_BACKBONE_COMPILED
+
+    planned = str(plan.extra.get("frozen", "fp32"))
+    # predict what is built: an int8 plan compiles fp32 frozen weights until int8 lands
+    built = planned if planned != "int8" or INT8_BACKBONE_COMPILED else "fp32"
+    predicted = predict_plan(load_graph(model), plan, pool_bytes=memory["channel_pool_bytes"],
+                             frozen=built)
+    linked = linked_breakdown(elf) if elf is not None else None
+    record = memory_record(predicted, linked, board)
+    if built != planned:
+        record["planned_frozen"] = planned
+        record["note"] = (f"the plan accounted {planned} frozen weights; this build compiles "
+                          f"{built}, which is what is predicted and linked here")
+    return record
 
 
 def _link_error(text: str) -> str:
@@ -102,7 +133,12 @@ def run_compile(model: Path, plan_path: Path, target: str | None, outdir: Path, 
     config = compression_config(compress, eps, rank, plan)
     generated, layers = compile_model(model, plan, outdir, compress=config)
     memory = json.loads((outdir / "memory.json").read_text())
-    built = _build_for_target(target, outdir, memory, profile)
+    built, elf = _build_for_target(target, outdir, memory, profile)
+    device = device_memory_entry(model, plan, memory, elf if memory.get("flash_bytes") else None,
+                                 config, board)
+    if device is not None:
+        memory["device_memory"] = device
+        (outdir / "memory.json").write_text(json.dumps(memory, indent=1))
     console = Console(width=120, markup=False)   # file names are not rich markup
     where = target if profile is None else (profile.name if target == BOARD_TARGET
                                             else f"{target}, board {profile.name}")
@@ -116,6 +152,10 @@ def run_compile(model: Path, plan_path: Path, target: str | None, outdir: Path, 
             table.add_row(key, f"{memory[key]:,}")
     table.add_row("arena / lower bound", f"{memory['arena_ratio']:.3f}")
     console.print(table)
+    if device is not None:
+        from medyate.host_tools.device_memory import print_breakdown
+        what = "predicted vs linked" if "linked" in device else "predicted (nothing linked)"
+        print_breakdown(console, device, f"whole device: {what} ({device['board']['name']})")
     if profile is not None and "flash_bytes" in memory:
         ram = memory["static_ram_bytes"] + memory["stack_reserved_bytes"]
         console.print(f"{profile.name}: flash {memory['flash_bytes']:,} of "

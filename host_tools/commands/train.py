@@ -117,9 +117,12 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
               compress: str | None = None, eps: float = 0.9,
               rank: int | None = None, ranking: Path | None = None,
               board: str | None = None, port: str | None = None, baud: int | None = None,
-              flash: bool = False, probe: str | None = None) -> TrainSummary:
+              flash: bool = False, probe: str | None = None,
+              pictures: bool = False) -> TrainSummary:
     """board: limits on a QEMU target, the real board on target "serial" (with port and
-    baud; flash: build and flash it first)."""
+    baud; flash: build and flash it first). pictures: also draw RUNDIR/curves.png and
+    memory.png (the CLI does; sweeps that call this per run leave it off: matplotlib
+    costs seconds per run on a loaded machine)."""
     console = console or Console(markup=False)   # model and file names are not markup
     if target not in DEVICE_OPENERS and target not in ("reference", SERIAL_TARGET):
         raise MedyateError(f"unknown target {target!r} (known: reference, "
@@ -177,6 +180,12 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                                   stats=ranking_stats(ranking, specs))
         except (KeyError, ValueError, TypeError) as exc:
             raise MedyateError(f"policy {policy!r}: {exc}") from None
+        whole_device = None
+        if built is not None:
+            from medyate.host_tools.commands.compile import device_memory_entry
+            elf = built.build.artifact if built.build.sizes is not None else None  # ARM ELF
+            whole_device = device_memory_entry(model, plan, compiled_memory, elf, compression,
+                                               board)
         if built is not None and target == SERIAL_TARGET:
             assert board_profile is not None and port is not None
             device, preloaded = open_serial(built, board_profile, port,
@@ -186,7 +195,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
             device, preloaded = open_device(target, built, train_data, config, Path(tmp), console)
         with device:
             run.write_memory(compiled_memory, sizes, device.memory_report(), target=target,
-                             full_memory=full_memory)
+                             full_memory=full_memory, device_memory=whole_device)
             trainer = DeviceTrainer(device, model=model, graph=graph, layers=layers,
                                     policy=chooser, policy_name=policy, data=train_data,
                                     config=config, run=run, preloaded=preloaded, console=console,
@@ -202,7 +211,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                 raise
             finally:
                 memory = run.write_memory(compiled_memory, sizes, _safe_memory_report(device),
-                                          target=target, full_memory=full_memory)
+                                          target=target, full_memory=full_memory,
+                                          device_memory=whole_device)
                 if compression is not None:
                     memory["activation_compression"] = _compression_record(
                         compression, device, graph, layers, run, compiled_memory)
@@ -219,6 +229,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                       f"received in {line.seconds:.1f} s ({line.bytes_per_second / 1e3:.1f} kB/s "
                       f"both ways on average over the run, device compute included)")
     (rundir / "summary.json").write_text(json.dumps(record, indent=1) + "\n")
+    _write_pictures(rundir, memory, summary, console, pictures)
     if memory["measured_peak_sram_bytes"] is None:
         console.print(f"peak SRAM: not measured on the {target} target; planned arena "
                       f"{memory['arena_bytes']} B; run files in {rundir}")
@@ -277,6 +288,25 @@ def _compression_record(config: CompressionConfig, device: Device | ReferenceDev
     return run_compression_record(config, device_run_stats(graph, layers, schedules, config),
                                   "generated C layout (fixed ranks) for each epoch's schedule",
                                   compiled_memory.get("activation_compression"))
+
+
+def _write_pictures(rundir: Path, memory: dict, summary: TrainSummary, console: Console,
+                    draw: bool) -> None:
+    """The predicted/linked/measured table when the run has the whole-device breakdown
+    (device targets); with draw, RUNDIR/curves.png and (breakdown known) memory.png."""
+    if "device_memory" in memory:
+        from medyate.host_tools.device_memory import print_breakdown
+        print_breakdown(console, memory["device_memory"], "whole device: predicted (plan) vs "
+                        "linked (ELF) vs measured (device stack high-water)")
+    if not draw:
+        return
+    from medyate.host_tools.run_plots import plot_curves, plot_memory, read_metrics
+
+    pictures = [plot_curves(read_metrics(rundir / "metrics.jsonl"), rundir / "curves.png",
+                            summary.initial_test_accuracy)]
+    if "device_memory" in memory:
+        pictures.append(plot_memory(memory, rundir / "memory.png"))
+    console.print("pictures: " + ", ".join(str(p) for p in pictures))
 
 
 def _safe_memory_report(device: Device):  # type: ignore[no-untyped-def]
