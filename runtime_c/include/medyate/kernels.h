@@ -238,4 +238,6 @@ void mdy_gemm_weight_grad_tucker_f32(const mdy_tucker_t *t, const float *dout, u
 #ifdef __cplusplus
 }
 #endif
+
+#include "medyate/kernels_s8.h"   /* the int8 frozen backbone */
 #endif /* MEDYATE_KERNELS_H */
