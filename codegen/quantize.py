@@ -102,7 +102,9 @@ def _has_kernel(graph: Graph, node: Node) -> bool:
 def calibrate(graph: Graph, region: list[Node], xs: np.ndarray) -> dict[str, tuple[float, float]]:
     """Per-tensor (min, max) over the samples of the float forward through the region."""
     shape = graph.tensors[graph.input].shape
-    xs = np.asarray(xs, np.float32).reshape((-1,) + tuple(shape))[:CALIBRATION_SAMPLES]
+    xs = np.asarray(xs, np.float32).reshape((-1,) + tuple(shape))
+    if len(xs) > CALIBRATION_SAMPLES:     # evenly spread: DATA may be sorted by class
+        xs = xs[np.linspace(0, len(xs) - 1, CALIBRATION_SAMPLES).astype(np.int64)]
     if not len(xs):
         raise QuantizationError("int8 calibration needs at least one sample")
     ranges: dict[str, tuple[float, float]] = {}
@@ -242,6 +244,32 @@ def quantize_graph(graph: Graph, layer_outputs: Iterable[str], calibration: np.n
     return out
 
 
+def frozen_choice(option: str | None, plan: Any) -> str:
+    """--frozen if given, else the plan's "frozen" entry, else fp32."""
+    choice = option or (plan.extra.get("frozen") if plan is not None else None) or "fp32"
+    if choice not in FROZEN_CHOICES:
+        raise QuantizationError(f"frozen layers '{choice}': choose {' or '.join(FROZEN_CHOICES)}")
+    return str(choice)
+
+
+def apply_frozen(graph: Graph, plan: Any, frozen: str, calibration: np.ndarray | None) -> Graph:
+    """The graph every target compiles for `frozen`: itself (fp32) or with its frozen
+    prefix quantized, calibrated on `calibration` (N samples of the model's input)."""
+    if frozen == "fp32":
+        return graph
+    from .plan import resolve_layers
+    layers = resolve_layers(graph, plan)
+    return quantize_graph(graph, [l.node.outputs[0] for l in layers], calibration)
+
+
+def quant_key(graph: Graph) -> str:
+    """What an int8 build adds to the model hash (empty for fp32 builds)."""
+    if graph.frozen == "fp32":
+        return ""
+    return "|int8:" + ",".join(f"{k}={v['scale']!r}/{v['zero_point']}"
+                               for k, v in sorted(graph.quant.items()))
+
+
 def frozen_weight_bytes(graph: Graph, layer_weights: Iterable[str], frozen: str) -> int:
     """Flash bytes of the frozen (non-plan) weights of a FLOAT graph, as compiled with
     `frozen` ("fp32" or "int8"). layer_weights: the plan's ONNX weight names.
@@ -279,5 +307,6 @@ def describe(graph: Graph) -> dict[str, Any]:
             "quantized_tensors": len(getattr(graph, "quant", {}) or {})}
 
 
-__all__ = ["FROZEN_CHOICES", "QuantizationError", "calibrate", "frozen_weight_bytes",
-           "int8_region", "quantize_graph", "requires_grad", "describe"]
+__all__ = ["FROZEN_CHOICES", "QuantizationError", "apply_frozen", "calibrate", "describe",
+           "frozen_choice", "frozen_weight_bytes", "int8_region", "quant_key", "quantize_graph",
+           "requires_grad"]

@@ -44,6 +44,14 @@ def main() -> None:
     """Fine-tune ONNX networks on a microcontroller with dynamic sparse-channel backprop."""
 
 
+def frozen_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--frozen int8|fp32: how the layers below the deepest trainable one run."""
+    return click.option("--frozen", type=click.Choice(["fp32", "int8"]),
+                        help="frozen backbone below the deepest trainable layer: fp32, or int8 "
+                             "(post-training quantized, calibrated on the data); default: the "
+                             "plan's \"frozen\" entry, else fp32")(fn)
+
+
 @main.command("import")
 @click.argument("model", type=click.Path(dir_okay=False))
 @user_errors
@@ -70,15 +78,16 @@ def boards_cmd() -> None:
 @click.option("--target", default="reference", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @compression_options
+@frozen_option
 @user_errors
 def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path: str,
              labels_path: str, target: str, output: str, compress: str | None, eps: float,
-             rank: int | None) -> None:
+             rank: int | None, frozen: str | None) -> None:
     """One forward + backward over a batch (no update); writes GRADS.npz."""
     from medyate.host_tools.commands.grad import run_grad
     run_grad(Path(model), Path(plan_path), Path(schedule_path) if schedule_path else None,
              Path(inputs_path), Path(labels_path), target, Path(output),
-             compress=compress, eps=eps, rank=rank)
+             compress=compress, eps=eps, rank=rank, frozen=frozen)
 
 
 @main.command("compile")
@@ -88,13 +97,16 @@ def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path:
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False))
 @click.option("--png/--no-png", default=False, help="draw the arena over time (arena.png)")
 @compression_options
+@frozen_option
+@click.option("--data", help="calibration samples for --frozen int8 (dataset name or .npz)")
 @user_errors
 def compile_cmd(model: str, plan_path: str, target: str, output: str, png: bool,
-                compress: str | None, eps: float, rank: int | None) -> None:
+                compress: str | None, eps: float, rank: int | None, frozen: str | None,
+                data: str | None) -> None:
     """Lower MODEL.onnx + plan to static C (model.c, model.h, memory.json) in OUTDIR."""
     from medyate.host_tools.commands.compile import run_compile
     run_compile(Path(model), Path(plan_path), target, Path(output), png,
-                compress=compress, eps=eps, rank=rank)
+                compress=compress, eps=eps, rank=rank, frozen=frozen, data=data)
 
 
 @main.command("rank")
@@ -130,13 +142,16 @@ def rank_cmd(model: str, data: str, output: str, batches: int, batch_size: int, 
               help="charge the budget with asi-compressed saved activations (fixed ranks; "
                    "recorded as the plan's \"compression\" entry)")
 @click.option("--rank", type=int, help="fixed asi rank of every mode")
+@frozen_option
 @user_errors
 def plan_cmd(model: str, budget: str, ranking_path: str | None, policy: str, method: str,
-             seed: int, output: str, compress: str | None, rank: int | None) -> None:
+             seed: int, output: str, compress: str | None, rank: int | None,
+             frozen: str | None) -> None:
     """Choose the layers POLICY may train under BUDGET; writes plan.json."""
     from medyate.host_tools.commands.plan import run_plan
     run_plan(Path(model), budget, Path(output), ranking=Path(ranking_path) if ranking_path else None,
-             policy=policy, method=method, seed=seed, compress=compress, rank=rank)
+             policy=policy, method=method, seed=seed, compress=compress, rank=rank,
+             frozen=frozen)
 
 
 @main.command("experiment")
@@ -166,6 +181,7 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None) -> None:
 @click.option("--test-per-class", type=int, help="stratified test subset per class")
 @click.option("--budget", help="override the plan's budget (e.g. 32KiB)")
 @compression_options
+@frozen_option
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False),
               help="ranking.json from `medyate rank`: the offline channel importance the "
                    "medyate/det-rgn/worst policies start from")
@@ -173,14 +189,15 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None) -> None:
 def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, policy: str,
               rundir: str, lr: float, batch: int, seed: int, train_per_class: int | None,
               test_per_class: int | None, budget: str | None, compress: str | None,
-              eps: float, rank: int | None, ranking_path: str | None) -> None:
+              eps: float, rank: int | None, ranking_path: str | None, frozen: str | None) -> None:
     """Fine-tune MODEL.onnx on a device; writes metrics, schedules, memory and finetuned.onnx to RUNDIR."""
     from medyate.host_tools.commands.train import run_train
     try:
         run_train(Path(model), Path(plan_path), data, target, epochs, policy, Path(rundir),
                   lr=lr, batch=batch, seed=seed, train_per_class=train_per_class,
                   test_per_class=test_per_class, budget=budget, compress=compress, eps=eps,
-                  rank=rank, ranking=Path(ranking_path) if ranking_path else None)
+                  rank=rank, ranking=Path(ranking_path) if ranking_path else None,
+                  frozen=frozen)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {Path(rundir) / 'finetuned.onnx'} holds the last finished epoch",
                    err=True)

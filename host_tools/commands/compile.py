@@ -15,7 +15,10 @@ from rich.table import Table
 
 from medyate.codegen.compiler import compile_model
 from medyate.codegen.errors import MedyateError
+from medyate.codegen.frontend import load_graph
+from medyate.codegen.ir import Graph
 from medyate.codegen.plan import Plan
+from medyate.codegen.quantize import CALIBRATION_SAMPLES, apply_frozen, frozen_choice
 from medyate.host_tools.compression_budget import compression_config
 
 
@@ -45,14 +48,30 @@ def _build_for_target(target: str, outdir: Path, memory: dict) -> str:
     return f"firmware: {build.artifact}"
 
 
+def frozen_graph(model: Path, plan: Plan, frozen: str | None, data: str | None) -> Graph:
+    """The float graph, or with its frozen prefix in int8 calibrated on DATA's training split."""
+    graph = load_graph(model)
+    choice = frozen_choice(frozen, plan)
+    if choice == "fp32":
+        return graph
+    if data is None:
+        raise MedyateError("--frozen int8 needs --data: the calibration samples")
+    from medyate.host_tools.model_data import prepare_data
+    samples = prepare_data(model, data, per_class=32).x_train
+    print(f"frozen layers: int8, calibrated on {min(len(samples), CALIBRATION_SAMPLES)} samples of {data}")
+    return apply_frozen(graph, plan, choice, samples)
+
+
 def run_compile(model: Path, plan_path: Path, target: str, outdir: Path, png: bool, *,
-                compress: str | None = None, eps: float = 0.9, rank: int | None = None) -> None:
+                compress: str | None = None, eps: float = 0.9, rank: int | None = None,
+                frozen: str | None = None, data: str | None = None) -> None:
     """compress (or the plan's "compression" entry): compressed saved activations in the
     generated C (asi: fixed ranks; svd/hosvd: ranks per sample, full-rank pool reservation)."""
     _check_target(target)          # before anything is written
     plan = Plan.load(plan_path)
     config = compression_config(compress, eps, rank, plan)
-    generated, layers = compile_model(model, plan, outdir, compress=config)
+    graph = frozen_graph(model, plan, frozen, data)
+    generated, layers = compile_model(model, plan, outdir, compress=config, graph=graph)
     memory = json.loads((outdir / "memory.json").read_text())
     built = _build_for_target(target, outdir, memory)
     console = Console(width=120)

@@ -8,8 +8,9 @@ import numpy as np
 from medyate.codegen.compression_c import device_compression_stats
 from medyate.codegen.errors import DataError, MedyateError
 from medyate.codegen.frontend import load_graph
-from medyate.codegen.gradients import run_reference_batch
+from medyate.codegen.gradients import check_batch, run_reference_batch
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
+from medyate.codegen.quantize import apply_frozen, frozen_choice
 from medyate.host_tools.compression_budget import compression_config
 from medyate.host_tools.targets import grad_target
 
@@ -25,7 +26,8 @@ def load_array(path: Path, what: str) -> np.ndarray:
 
 def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: Path,
              labels: Path, target: str, output: Path, *, compress: str | None = None,
-             eps: float = 0.9, rank: int | None = None) -> None:
+             eps: float = 0.9, rank: int | None = None, frozen: str | None = None) -> None:
+    """frozen int8: the frozen prefix quantized, calibrated on the --inputs batch."""
     compute = grad_target(target)
     graph = load_graph(model)
     plan = Plan.load(plan_path)
@@ -37,6 +39,13 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
         schedule.require_input_channels_only(target)
     x = load_array(inputs, "inputs")
     y = load_array(labels, "labels")
+    frozen = frozen_choice(frozen, plan)
+    if frozen == "int8":
+        check_batch(graph, x, y)
+        graph = apply_frozen(graph, plan, frozen, x)
+        layers = resolve_layers(graph, plan)
+        print(f"frozen layers: int8 ({sum(n.op.startswith('q') for n in graph.nodes)} int8 ops, "
+              f"calibrated on the {len(x)} inputs)")
     stats: dict[str, dict[str, object]] = {}
     if config is not None and target == "reference":
         result, executor = run_reference_batch(graph, layers, schedule, x, y, compress=config)

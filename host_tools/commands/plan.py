@@ -58,7 +58,8 @@ def plan_document(model: Path, budget: str | int, *, ranking: Path | None = None
 
 
 def run_plan(model: Path, budget: str, output: Path, *, ranking: Path | None, policy: str,
-             method: str, seed: int, compress: str | None = None, rank: int | None = None) -> None:
+             method: str, seed: int, compress: str | None = None, rank: int | None = None,
+             frozen: str | None = None) -> None:
     if not model.exists():
         raise MedyateError(f"model file not found: {model}")
     if rank is not None and compress is None:
@@ -66,6 +67,8 @@ def run_plan(model: Path, budget: str, output: Path, *, ranking: Path | None, po
     config = CompressionConfig(compress, rank=rank) if compress else None
     document = plan_document(model, budget, ranking=ranking, policy=policy, method=method,
                              seed=seed, compress=config)
+    if frozen is not None:            # compile/train/grad default to it
+        document["frozen"] = frozen
     try:
         output.write_text(json.dumps(document, indent=1))
     except OSError as exc:

@@ -23,6 +23,7 @@ from medyate.codegen.compiler import compile_model
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.ir import Graph
+from medyate.codegen.quantize import apply_frozen, frozen_choice
 from medyate.codegen.plan import Plan, Schedule, TrainLayer
 from medyate.host_tools.budget import parse_budget
 from medyate.host_tools.compression_budget import (compressed_specs, compression_config,
@@ -99,7 +100,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
               train_per_class: int | None = None, test_per_class: int | None = None,
               budget: str | None = None, console: Console | None = None,
               compress: str | None = None, eps: float = 0.9,
-              rank: int | None = None, ranking: Path | None = None) -> TrainSummary:
+              rank: int | None = None, ranking: Path | None = None,
+              frozen: str | None = None) -> TrainSummary:
     console = console or Console()
     if target not in DEVICE_OPENERS and target != "reference":
         raise MedyateError(f"unknown target {target!r} (known: reference, "
@@ -117,6 +119,9 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     train_data = load_train_data(data, model, input_shape[-3:], seed=seed,
                                  train_per_class=train_per_class,
                                  test_per_class=test_per_class, uint8=target != "reference")
+    frozen = frozen_choice(frozen, plan)
+    graph = apply_frozen(graph, plan, frozen, train_data.x_train)   # int8: calibrated on it
+    console.print(f"frozen layers: {frozen}")
     config = TrainConfig(epochs, lr, batch, seed)
     run = RunFiles(rundir)
     with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
