@@ -116,6 +116,10 @@ class Graph:
     #: quantized activation's {"scale", "zero_point"} (by float tensor name)
     frozen: str = "fp32"
     quant: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: a QDQ model's own quantization (ops/qdq.py): activation -> (scale, zero point),
+    #: weight tensor -> (int values, scale, zero point, axis); quantize.py takes them as given
+    quant_given: dict[str, tuple[float, int]] = field(default_factory=dict)
+    weight_given: dict[str, Any] = field(default_factory=dict)
 
     # ---- queries (no transformation lives here: see passes.py) ----
     def tensor(self, name: str) -> Tensor:

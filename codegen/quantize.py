@@ -144,8 +144,42 @@ def _acts(rw: _Rewrite, node: Node) -> list[str]:
     return [i for i in node.inputs if not rw.src.tensors[i].is_const]
 
 
-def _out_params(node: Node, ranges: dict[str, tuple[float, float]]) -> tuple[float, int]:
-    return quantize_act_range(*ranges[node.outputs[0]])
+def act_params(graph: Graph, name: str, ranges: dict[str, tuple[float, float]]) -> tuple[float, int]:
+    """A QDQ model's own (scale, zero point) for the tensor, else the calibrated range's."""
+    given = graph.quant_given.get(name)
+    if given is not None:
+        return given
+    if name not in ranges:
+        raise QuantizationError(f"no quantization for '{name}': --frozen int8 needs "
+                                "calibration data (--data or --inputs)")
+    return quantize_act_range(*ranges[name])
+
+
+def _out_params(rw: _Rewrite, node: Node, ranges: dict[str, tuple[float, float]]) -> tuple[float, int]:
+    return act_params(rw.src, node.outputs[0], ranges)
+
+
+def given_weights(graph: Graph, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """A QDQ model's int8 weight (oriented as the IR's) and per-output scales, if it
+    dequantizes to exactly the IR weight with zero points 0 (else None: re-quantize)."""
+    given = graph.weight_given.get(name)
+    if given is None:
+        return None
+    values, scale, zp, axis = given
+    w = graph.tensors[name].data.astype(np.float64)
+    if np.any(zp != 0) or values.min() < -128 or values.max() > 127:
+        return None
+    candidates = [(values, axis)]
+    if values.ndim == 2:
+        candidates.append((values.T, 1 - axis))
+    for v, ax in candidates:
+        if v.shape != w.shape or (scale.size > 1 and (ax != 0 or scale.size != w.shape[0])):
+            continue
+        ws = np.broadcast_to(scale, (w.shape[0],)).astype(np.float64)
+        deq = v * ws.reshape((-1,) + (1,) * (w.ndim - 1))
+        if np.allclose(deq, w, rtol=1e-5, atol=1e-6 * max(np.abs(w).max(), 1e-12)):
+            return v.astype(np.int8), ws.astype(np.float32)
+    return None
 
 
 @_quantizes("conv", "gemm")
@@ -155,8 +189,9 @@ def _q_linear(rw: _Rewrite, node: Node, ranges: dict[str, tuple[float, float]]) 
     w = rw.src.tensors[node.inputs[1]].data.astype(np.float64)
     b = (rw.src.tensors[node.inputs[2]].data.astype(np.float64) if len(node.inputs) > 2
          else np.zeros(w.shape[0]))
-    s_out, zp_out = _out_params(node, ranges)
-    wq, ws = quantize_weights_per_channel(w)
+    s_out, zp_out = _out_params(rw, node, ranges)
+    given = given_weights(rw.src, node.inputs[1])      # a QDQ model's own int8 weights
+    wq, ws = given if given is not None else quantize_weights_per_channel(w)
     bias_scale = s_in * ws.astype(np.float64)
     bq = np.clip(np.floor(np.abs(b / bias_scale) + 0.5) * np.sign(b), -(2 ** 31), 2 ** 31 - 1)
     mults = [quantize_multiplier(float(m)) for m in bias_scale / s_out]
@@ -177,7 +212,7 @@ def _q_linear(rw: _Rewrite, node: Node, ranges: dict[str, tuple[float, float]]) 
 def _q_add(rw: _Rewrite, node: Node, ranges: dict[str, tuple[float, float]]) -> None:
     a, b = _acts(rw, node)
     (sa, za), (sb, zb) = rw.qparams[a], rw.qparams[b]
-    s_out, zp_out = _out_params(node, ranges)
+    s_out, zp_out = _out_params(rw, node, ranges)
     twice_max = 2.0 * max(sa, sb)
     ma, sha = quantize_multiplier(sa / twice_max)
     mb, shb = quantize_multiplier(sb / twice_max)
@@ -215,11 +250,10 @@ def quantize_graph(graph: Graph, layer_outputs: Iterable[str], calibration: np.n
     region = int8_region(graph, layer_outputs)
     if not region:
         return graph
-    if calibration is None:
-        raise QuantizationError("--frozen int8 needs calibration data (--data or --inputs)")
-    ranges = calibrate(graph, region, calibration)
+    # a QDQ model brings its own scales; calibration fills in whatever it leaves open
+    ranges = calibrate(graph, region, calibration) if calibration is not None else {}
     rw = _Rewrite(graph, dict(graph.tensors))
-    s_in, zp_in = quantize_act_range(*ranges[graph.input])
+    s_in, zp_in = act_params(graph, graph.input, ranges)
     q_in = rw.int8_tensor(graph.input, s_in, zp_in)
     rw.nodes.append(Node("quantize_input", "quantize", [graph.input], [q_in], {
         "scale": s_in, "zp": zp_in, "inv_c": _c_float(np.float32(1.0) / np.float32(s_in))}))

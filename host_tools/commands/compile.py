@@ -55,6 +55,8 @@ def frozen_graph(model: Path, plan: Plan, frozen: str | None, data: str | None) 
     if choice == "fp32":
         return graph
     if data is None:
+        if graph.quant_given:          # a QDQ model: its own scales, nothing to calibrate
+            return apply_frozen(graph, plan, choice, None)
         raise MedyateError("--frozen int8 needs --data: the calibration samples")
     from medyate.host_tools.model_data import prepare_data
     samples = prepare_data(model, data, per_class=32).x_train
