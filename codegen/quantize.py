@@ -333,14 +333,6 @@ def frozen_weight_bytes(graph: Graph, layer_weights: Iterable[str], frozen: str)
     return int(total)
 
 
-def describe(graph: Graph) -> dict[str, Any]:
-    """memory/report summary of an int8 build: region size and quantized tensors."""
-    ops = [n.op for n in graph.nodes]
-    return {"frozen": getattr(graph, "frozen", "fp32"),
-            "int8_nodes": sum(op.startswith("q") and op not in ("quantize",) for op in ops),
-            "quantized_tensors": len(getattr(graph, "quant", {}) or {})}
-
-
-__all__ = ["FROZEN_CHOICES", "QuantizationError", "apply_frozen", "calibrate", "describe",
+__all__ = ["FROZEN_CHOICES", "QuantizationError", "apply_frozen", "calibrate",
            "frozen_choice", "frozen_weight_bytes", "int8_region", "quant_key", "quantize_graph",
            "requires_grad"]

@@ -199,3 +199,23 @@ def test_int8_build_reference_host_qemu_agree(setup) -> None:
         scale = max(np.abs(ref[key]).max(), 1e-12)
         assert np.abs(host[key] - ref[key]).max() / scale < 1e-4, key
         assert np.abs(qemu[key] - ref[key]).max() / scale < 1e-4, key
+
+
+def test_plan_frozen_entry_is_the_default(setup, tmp_path: Path) -> None:
+    model, net, plan, x, y = setup
+    document = json.loads(plan.read_text())
+    document["frozen"] = "int8"
+    plan8 = tmp_path / "plan8.json"
+    plan8.write_text(json.dumps(document))
+    np.save(tmp_path / "x.npy", x[:2])
+    np.save(tmp_path / "y.npy", y[:2])
+    base = ["grad", str(model), "--inputs", str(tmp_path / "x.npy"), "--labels",
+            str(tmp_path / "y.npy"), "-o", str(tmp_path / "g.npz")]
+    result = CliRunner().invoke(main, base + ["--plan", str(plan8)])
+    assert result.exit_code == 0 and "frozen layers: int8" in result.output, result.output
+    result = CliRunner().invoke(main, base + ["--plan", str(plan8), "--frozen", "fp32"])
+    assert result.exit_code == 0 and "int8" not in result.output, result.output
+    document["frozen"] = "int4"
+    plan8.write_text(json.dumps(document))
+    result = CliRunner().invoke(main, base + ["--plan", str(plan8)])
+    assert result.exit_code == 2 and "int4" in result.output and "Traceback" not in result.output
