@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from kernel_lib import ConvShape, PoolParams, load_kernels
+from kernel_lib import AddParams, ConvShape, PoolParams, Requant, load_kernels
 from medyate.codegen import int8_math as im
 from medyate.codegen.ir import Node
 from medyate.codegen.ops import qint8
@@ -19,39 +19,11 @@ from medyate.codegen.ops import qint8
 _i8p = ctypes.POINTER(ctypes.c_int8)
 _i32p = ctypes.POINTER(ctypes.c_int32)
 _f32p = ctypes.POINTER(ctypes.c_float)
-_u32, _i32, _f32 = ctypes.c_uint32, ctypes.c_int32, ctypes.c_float
-
-
-class Requant(ctypes.Structure):
-    _fields_ = [("in_zp", _i32), ("out_zp", _i32), ("act_min", _i32), ("act_max", _i32),
-                ("mult", _i32p), ("shift", _i32p)]
-
-
-class AddParams(ctypes.Structure):
-    _fields_ = [(n, _i32) for n in ("zp_a", "zp_b", "zp_out", "mult_a", "shift_a", "mult_b",
-                                    "shift_b", "mult_out", "shift_out", "left_shift",
-                                    "act_min", "act_max")]
 
 
 @pytest.fixture(scope="module")
 def lib() -> ctypes.CDLL:
-    lib = load_kernels().lib
-    sigs = {
-        "mdy_requantize_s32": (_i32, [_i32, _i32, _i32]),
-        "mdy_quantize_s8": (None, [_f32p, _u32, _f32, _i32, _i8p]),
-        "mdy_dequantize_s8": (None, [_i8p, _u32, _f32, _i32, _f32p]),
-        "mdy_conv2d_s8": (None, [_i8p, ctypes.c_void_p, ctypes.POINTER(Requant), _i8p, _i32p, _i8p]),
-        "mdy_gemm_s8": (None, [_i8p, _u32, _u32, _i8p, _i32p, ctypes.POINTER(Requant), _i8p]),
-        "mdy_add_s8": (None, [_i8p, _i8p, _u32, ctypes.POINTER(AddParams), _i8p]),
-        "mdy_maxpool2d_s8": (None, [_i8p, ctypes.POINTER(PoolParams), _i32, _i8p]),
-        "mdy_avgpool2d_s8": (None, [_i8p, ctypes.POINTER(PoolParams), _i32, _i8p]),
-        "mdy_global_avgpool_s8": (None, [_i8p, _u32, _u32, _i32, _i8p]),
-        "mdy_clamp_s8": (None, [_i8p, _u32, _i32, _i32, _i8p]),
-    }
-    for name, (res, args) in sigs.items():
-        getattr(lib, name).restype = res
-        getattr(lib, name).argtypes = args
-    return lib
+    return load_kernels().lib      # argtypes from kernel_lib.SIGNATURES
 
 
 def p8(a: np.ndarray):
@@ -152,8 +124,7 @@ def test_conv2d_s8_bit_exact(lib: ctypes.CDLL, s: ConvShape) -> None:
         got = np.full(want.shape, 99, np.int8)
         q = Requant(in_zp, out_zp, lo, hi, p32(mult), p32(shift))
         params = s.params()
-        lib.mdy_conv2d_s8(p8(x), ctypes.cast(ctypes.byref(params), ctypes.c_void_p),
-                          ctypes.byref(q), p8(w), p32(bias), p8(got))
+        lib.mdy_conv2d_s8(p8(x), ctypes.byref(params), ctypes.byref(q), p8(w), p32(bias), p8(got))
         np.testing.assert_array_equal(got, want)
     # the oracle computes the convolution it claims to (torch, real arithmetic)
     acc = F.conv2d(torch.tensor(x.astype(np.float64) - in_zp).unsqueeze(0),
