@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 import zoo
 from medyate.cli import main
+from medyate.codegen.compiler import compile_model
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.ir import Graph
 from medyate.codegen.ops.registry import IR_OPS
@@ -178,6 +179,14 @@ def test_int8_grad_matches_torch_replica(setup, tmp_path: Path) -> None:
     i8 = frozen_weight_bytes(graph, ["conv3.weight", "fc.weight"], "int8")
     n_w = 8 * 3 * 9 + 8 * 9 + 8 * 8
     assert fp == 4 * (n_w + 24) and i8 == n_w + 12 * 24
+    # ... which is what the compiled int8 model holds in flash, and its int8 arena buffers
+    # take one byte per element
+    generated, _ = compile_model(model, Plan.load(plan), tmp_path / "c", graph=q)
+    assert generated.memory["const_weight_bytes"] == i8 and generated.memory["frozen"] == "int8"
+    sizes = {s.name: s.nbytes for s in generated.program.storages.values()}
+    first = next(n for n in q.nodes if n.op == "qconv")
+    assert sizes[first.outputs[0]] == q.tensors[first.outputs[0]].size
+    assert "static const int8_t" in generated.model_c and "mdy_conv2d_s8(" in generated.model_c
 
 
 @pytest.mark.qemu
