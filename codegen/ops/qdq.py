@@ -35,8 +35,21 @@ def _zero_point(ctx: Any, node: Any) -> tuple[int, bool]:
     return int(zp.reshape(-1)[0]) - (128 if unsigned else 0), unsigned
 
 
+def _check_qdq_attrs(ctx: Any) -> None:
+    if ctx.attr("block_size", 0):
+        raise ctx.fail("blocked quantization (block_size)", "quantize per tensor or per axis")
+
+
 @onnx_op("QuantizeLinear")
 def import_quantize_linear(node: Any, ctx: Any) -> None:
+    _check_qdq_attrs(ctx)
+    consumers = [n for n in ctx.model.graph.node if node.output[0] in n.input]
+    if (not consumers or node.output[0] == ctx.graph_output
+            or any(n.op_type != "DequantizeLinear" for n in consumers)):
+        raise ctx.fail("a QuantizeLinear whose output is not only dequantized",
+                       "medyate reads QuantizeLinear -> DequantizeLinear pairs (QDQ format); "
+                       "its tensors are float32 or int8 inside the frozen backbone")
+    ctx.qdq_outputs.add(node.output[0])
     x = ctx.act(node.input[0])
     scale = ctx.const(node.input[1])
     if scale is None or scale.size != 1:
@@ -50,12 +63,17 @@ def import_quantize_linear(node: Any, ctx: Any) -> None:
 
 @onnx_op("DequantizeLinear")
 def import_dequantize_linear(node: Any, ctx: Any) -> None:
+    _check_qdq_attrs(ctx)
+    if node.input[0] not in ctx.qdq_outputs:
+        raise ctx.fail("a DequantizeLinear of an activation that no QuantizeLinear made",
+                       "medyate reads QuantizeLinear -> DequantizeLinear pairs (QDQ format)")
     ctx.alias(node.output[0], ctx.act(node.input[0]))   # the float tensor it came from
 
 
 def _fold_constant(node: Any, ctx: Any) -> None:
     """DequantizeLinear of constants: (q - zp) * scale (per tensor or along `axis`),
     and remember an int8 weight with its scales."""
+    _check_qdq_attrs(ctx)
     values = ctx.consts[node.input[0]]
     scale = ctx.consts[node.input[1]].astype(np.float64).reshape(-1)
     zp = ctx.consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
