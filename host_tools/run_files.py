@@ -16,6 +16,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from medyate.codegen.const_weights import constants_as_initializers
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import TrainLayer
@@ -83,6 +84,7 @@ class RunFiles:
         """The input model with trained IR weights written back onto its initializers.
         trained: layer index -> (IR weight, IR bias or None), flat or shaped."""
         proto = onnx.load(str(model))          # loads external data into the proto too
+        proto = constants_as_initializers(proto)   # as the importer saw the weights
         by_name = {init.name: init for init in proto.graph.initializer}
         for layer in layers:
             if layer.index not in trained:

@@ -29,6 +29,8 @@ from typing import Callable, Literal, Sequence
 import torch
 from torch import nn
 
+from zoo_families import FAMILIES
+
 Exporter = Literal["torchscript", "dynamo"]
 EXPORTERS: tuple[Exporter, ...] = ("torchscript", "dynamo")
 TORCHSCRIPT_OPSET = 17
@@ -187,6 +189,16 @@ _ZOO: dict[str, ZooModel] = {zoo.name: zoo for zoo in [
 ]}
 
 
+#: the common CNN families of issue 12 (tests/zoo_families.py): built and exported like
+#: the zoo above, but not part of zoo_models() (their tests are tests/test_ops_*.py)
+_ALL: dict[str, ZooModel] = {**_ZOO, **{name: ZooModel(name, ctor, shape)
+                                       for name, (ctor, shape) in FAMILIES.items()}}
+
+
+def family_models() -> list[str]:
+    return list(FAMILIES)
+
+
 def zoo_models() -> list[tuple[str, Callable[[], nn.Module], tuple[int, int, int, int]]]:
     """(name, constructor, input_shape with batch 1) for every test model."""
     return [(zoo.name, zoo.constructor, zoo.input_shape) for zoo in _ZOO.values()]
@@ -206,21 +218,21 @@ def randomise_batchnorm(model: nn.Module, generator: torch.Generator) -> None:
 
 def build_model(name: str, seed: int = 0) -> nn.Module:
     """The zoo model ``name`` in eval mode with deterministic weights for ``seed``."""
-    if name not in _ZOO:
-        raise KeyError(f"unknown zoo model {name!r}; known: {sorted(_ZOO)}")
+    if name not in _ALL:
+        raise KeyError(f"unknown zoo model {name!r}; known: {sorted(_ALL)}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = _ZOO[name].constructor()
+        model = _ALL[name].constructor()
     randomise_batchnorm(model, torch.Generator().manual_seed(seed + 1))
     return model.eval()
 
 
 def input_shape(name: str) -> tuple[int, int, int, int]:
-    return _ZOO[name].input_shape
+    return _ALL[name].input_shape
 
 
 def sample_input(name: str, batch: int = 1, seed: int = 0) -> torch.Tensor:
-    shape = (batch,) + _ZOO[name].input_shape[1:]
+    shape = (batch,) + _ALL[name].input_shape[1:]
     return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
 
 
@@ -297,18 +309,20 @@ _EXPORT_CACHE: dict[tuple[str, str, bool, str], Path] = {}
 
 
 def exported(name: str, exporter: Exporter, keep_batchnorm: bool, tmp_dir: str | Path,
-             seed: int = 0) -> Path:
+             seed: int = 0, opset_version: int = TORCHSCRIPT_OPSET) -> Path:
     """Path of zoo model ``name`` exported once per (tmp_dir, exporter, keep_batchnorm, seed).
 
     Pass a session-wide directory (``tmp_path_factory.getbasetemp()``) to export each
     model once per test session; ``build_model(name, seed)`` gives the same weights.
     """
-    key = (name, exporter, keep_batchnorm, f"{Path(tmp_dir).resolve()}:{seed}")
+    key = (name, exporter, keep_batchnorm, f"{Path(tmp_dir).resolve()}:{seed}:{opset_version}")
     cached = _EXPORT_CACHE.get(key)
     if cached is not None and cached.is_file():
         return cached
-    suffix = "_bn" if keep_batchnorm else ""
+    suffix = ("_bn" if keep_batchnorm else "") + (
+        f"_o{opset_version}" if opset_version != TORCHSCRIPT_OPSET else "")
     path = Path(tmp_dir) / "zoo" / f"{name}_{exporter}{suffix}_s{seed}" / f"{name}.onnx"
     _EXPORT_CACHE[key] = export_onnx(build_model(name, seed), path, input_shape(name),
-                                     exporter=exporter, keep_batchnorm=keep_batchnorm)
+                                     exporter=exporter, keep_batchnorm=keep_batchnorm,
+                                     opset_version=opset_version)
     return path
