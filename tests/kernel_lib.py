@@ -149,6 +149,29 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "mdy_clamp_s8": (None, [_i8p, _u32, _i32, _i32, _i8p]),
 }
 
+#: the issue-12 op kernels (activations, SE, shuffle, pad, LRN, softmax): all return void
+_p, _u, _f = _f32p, ctypes.c_uint32, ctypes.c_float
+_pu = ctypes.POINTER(ctypes.c_uint32)
+SIGNATURES.update({
+    "mdy_sigmoid_f32": (None, [_p, _p, _u]), "mdy_sigmoid_grad_f32": (None, [_p, _p, _p, _u]),
+    "mdy_tanh_f32": (None, [_p, _p, _u]), "mdy_tanh_grad_f32": (None, [_p, _p, _p, _u]),
+    "mdy_hardsigmoid_f32": (None, [_p, _p, _u, _f, _f]), "mdy_hardsigmoid_grad_f32": (None, [_p, _p, _p, _u, _f, _f]),
+    "mdy_hardswish_f32": (None, [_p, _p, _u]), "mdy_hardswish_grad_f32": (None, [_p, _p, _p, _u]),
+    "mdy_leaky_relu_f32": (None, [_p, _p, _u, _f]), "mdy_leaky_relu_grad_f32": (None, [_p, _p, _p, _u, _f]),
+    "mdy_prelu_f32": (None, [_p, _p, _p, _u, _u]), "mdy_prelu_grad_f32": (None, [_p, _p, _p, _p, _u, _u]),
+    "mdy_mul_f32": (None, [_p, _p, _p, _u]), "mdy_mul_channel_f32": (None, [_p, _p, _p, _u, _u]),
+    "mdy_mul_channel_grad_f32": (None, [_p, _p, _p, _u, _u]),
+    "mdy_transpose_f32": (None, [_p, _p, _u, _pu, _pu]),
+    "mdy_pad2d_f32": (None, [_p, _u, _u, _u, _u, _u, _u, _u, _p]),
+    "mdy_pad2d_grad_f32": (None, [_p, _u, _u, _u, _u, _u, _u, _u, _p]),
+    "mdy_lrn_f32": (None, [_p, _u, _u, _u, _f, _f, _f, _p]),
+    "mdy_lrn_grad_f32": (None, [_p, _p, _u, _u, _u, _f, _f, _f, _p]),
+    "mdy_add_channel_f32": (None, [_p, _p, _p, _u, _u]),
+    "mdy_div_f32": (None, [_p, _p, _p, _u, _u, _u]), "mdy_div_grad_f32": (None, [_p, _p, _p, _p, _u, _u, _u]),
+    "mdy_softmax_f32": (None, [_p, _u, _u, _p]),
+})
+
+
 
 @dataclass(frozen=True)
 class ConvShape:
