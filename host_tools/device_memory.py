@@ -361,8 +361,8 @@ def print_breakdown(console: Any, record: Mapping[str, Any], title: str) -> None
                        sum(r[key] for r in rows if r["memory"] == memory)
                        if all(r[key] is not None for r in rows if r["memory"] == memory) else None)
                   for key, _ in columns]
-        table.add_row(memory, "[bold]total[/bold]", *([""] if wide else []), *totals,
-                      end_section=not board)
+        table.add_row(memory, "total", *([""] if wide else []), *totals,
+                      end_section=not board, style="bold")
         if board:
             table.add_row(memory, f"limit: {board['name']}", *([""] if wide else []),
                           *[_fmt(board[memory + "_bytes"])] * len(columns), end_section=True)
