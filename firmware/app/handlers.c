@@ -534,6 +534,18 @@ static int handle_memory(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *
     return 0;
 }
 
+/* PING: [u8 mode] -> [u8 0 (this ping took the seq: the request before it never ran), u8 0] */
+static int handle_ping(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)p;
+    (void)n;
+    (void)e;
+    r->payload[0] = 0;
+    r->payload[1] = 0;
+    r->length = 2;
+    return 0;
+}
+
 static int handle_shutdown(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
 {
     (void)p;
@@ -549,6 +561,7 @@ const message_route_t app_routes[] = {
     {MSG_SET_AFFINE, handle_set_affine},
     {MSG_SCHEDULE_DATA, handle_schedule_data},
     {MSG_SCHEDULE_COMMIT, handle_schedule_commit},
+    {MSG_PING, handle_ping},
     {MSG_TRAIN, handle_train},
     {MSG_EVALUATE, handle_evaluate},
     {MSG_SAMPLE_CHUNK, handle_sample_chunk},
