@@ -353,6 +353,37 @@ class Device:
                                  lambda first, window: struct.pack("<BBHIH", int(kind), 0, layer,
                                                                    first, window))
 
+    def write_tensor(self, kind: TensorKind, layer: int, values: np.ndarray) -> None:
+        """Overwrites a layer's weight or bias (flat, IR layout) in pieces the line carries."""
+        flat = np.asarray(values, "<f4").reshape(-1)
+        first = 0
+        while first < len(flat):
+            count = max(1, (self._limit - 8) // 4)
+            try:
+                self.request(MessageType.WRITE_TENSOR,
+                             struct.pack("<BBHI", int(kind), 0, layer, first)
+                             + flat[first:first + count].tobytes(), reply_bytes=0,
+                             resizable=True)
+            except FrameTooLarge:
+                continue
+            first += count
+
+    def save_weights(self) -> dict[str, np.ndarray]:
+        """Every plan layer's weight and bias as the device holds them (a checkpoint)."""
+        state = {}
+        for layer in self._info.layers:
+            state[f"w{layer.index}"] = self.read_weights(layer.index)
+            if layer.trains_bias:
+                state[f"b{layer.index}"] = self.read_bias(layer.index)
+        return state
+
+    def load_weights(self, state: dict[str, np.ndarray]) -> None:
+        """Restores what save_weights returned."""
+        for layer in self._info.layers:
+            self.write_tensor(TensorKind.WEIGHT, layer.index, state[f"w{layer.index}"])
+            if f"b{layer.index}" in state:
+                self.write_tensor(TensorKind.BIAS, layer.index, state[f"b{layer.index}"])
+
     def read_weights(self, layer: int) -> np.ndarray:
         return self.read_tensor(TensorKind.WEIGHT, layer)
 

@@ -40,6 +40,7 @@ class MessageType(IntEnum):
     CHANNEL_NORMS = 0x24
     MEMORY = 0x25
     READ_TENSOR = 0x26
+    WRITE_TENSOR = 0x27
     SHUTDOWN = 0x2F
     ERROR = 0xFF
 

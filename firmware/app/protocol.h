@@ -35,6 +35,7 @@ enum mdy_message_type {
     MSG_CHANNEL_NORMS = 0x24,
     MSG_MEMORY = 0x25,
     MSG_READ_TENSOR = 0x26,
+    MSG_WRITE_TENSOR = 0x27,
     MSG_SHUTDOWN = 0x2F,
     MSG_ERROR = 0xFF
 };
