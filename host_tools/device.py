@@ -378,11 +378,10 @@ class Device:
         return state
 
     def load_weights(self, state: dict[str, np.ndarray]) -> None:
-        """Restores what save_weights returned."""
-        for layer in self._info.layers:
-            self.write_tensor(TensorKind.WEIGHT, layer.index, state[f"w{layer.index}"])
-            if f"b{layer.index}" in state:
-                self.write_tensor(TensorKind.BIAS, layer.index, state[f"b{layer.index}"])
+        """Restores what save_weights returned ("w3": layer 3's weight, "b3": its bias)."""
+        kinds = {"w": TensorKind.WEIGHT, "b": TensorKind.BIAS}
+        for key, values in state.items():
+            self.write_tensor(kinds[key[0]], int(key[1:]), values)
 
     def read_weights(self, layer: int) -> np.ndarray:
         return self.read_tensor(TensorKind.WEIGHT, layer)

@@ -172,22 +172,52 @@ class DeviceTrainer:
         return out
 
     # ------------------------------------------------------------------ epochs
-    def train(self) -> TrainSummary:
+    def train(self, resume: bool = False) -> TrainSummary:
+        """resume: continue from the run files' checkpoint (weights, policy state,
+        learning-rate step) as if the run had never stopped."""
         if self.data.u8 is not None:      # the device normalises the uint8 samples itself
             self.device.set_affine(self.data.u8.scale, self.data.u8.offset)
-        initial = self.evaluate()
-        self.device.epoch_stats()        # counters restart: epochs count only themselves
-        summary = TrainSummary(None if initial is None else
-                               float(np.mean(initial.predicted == self.data.y_test)))
-        if summary.initial_test_accuracy is not None:
-            self.console.print(f"pretrained model on the device: test accuracy "
-                               f"{summary.initial_test_accuracy:.4f}")
-        for epoch in range(self.config.epochs):
+        checkpoint = self.run.read_checkpoint() if resume else None
+        if checkpoint is not None:
+            state, weights, self.policy = checkpoint
+            self.device.load_weights(weights)
+            self.step = int(state["step"])
+            summary = TrainSummary(state["initial_test_accuracy"], list(state["epochs"]))
+            self.run.truncate_logs(len(summary.epochs))
+            self.device.epoch_stats()
+            self.console.print(f"resuming after epoch {len(summary.epochs) - 1} "
+                               f"(step {self.step})")
+        else:
+            if resume:
+                self.run.truncate_logs(0)
+            initial = self.evaluate()
+            self.device.epoch_stats()        # counters restart: epochs count only themselves
+            summary = TrainSummary(None if initial is None else
+                                   float(np.mean(initial.predicted == self.data.y_test)))
+            if summary.initial_test_accuracy is not None:
+                self.console.print(f"pretrained model on the device: test accuracy "
+                                   f"{summary.initial_test_accuracy:.4f}")
+        for epoch in range(len(summary.epochs), self.config.epochs):
             record = self.train_epoch(epoch)
             summary.epochs.append(record)
+            self.run.write_checkpoint(
+                {"format": "medyate-checkpoint/1", "epochs_done": epoch + 1, "step": self.step,
+                 "initial_test_accuracy": summary.initial_test_accuracy,
+                 "epochs": summary.epochs}, self._weights_state(), self.policy)
             if self.on_epoch:
                 self.on_epoch(record)
         return summary
+
+    def _weights_state(self) -> dict[str, np.ndarray]:
+        exact = getattr(self.device, "exact_weights", None)   # the float64 reference
+        if exact is not None:
+            return exact()
+        state = {}
+        for index, (weight, bias) in self._last_trained.items():
+            state[f"w{index}"] = np.asarray(weight, np.float32)
+            if bias is not None:
+                state[f"b{index}"] = np.asarray(bias, np.float32)
+        return state
 
     def train_epoch(self, epoch: int) -> dict[str, Any]:
         started = time.monotonic()
@@ -218,7 +248,8 @@ class DeviceTrainer:
             l.onnx_weight: {c: float(v) for c, v in zip(chans, norms)}
             for l, chans, norms in zip(self.layers, device_schedule(schedule, self.layers),
                                        stats.channel_norms)})
-        self.run.write_finetuned(self.model, self.graph, self.layers, self.read_trained())
+        self._last_trained = self.read_trained()
+        self.run.write_finetuned(self.model, self.graph, self.layers, self._last_trained)
         seconds = time.monotonic() - started
         unit = stats.timer_unit
         record: dict[str, Any] = {

@@ -152,13 +152,13 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None) -> None:
 
 
 @main.command("train")
-@click.argument("model", type=click.Path(dir_okay=False))
-@click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False))
-@click.option("--data", required=True, help="dataset name (e.g. mnist, fashion-mnist[0-4]) or .npz")
+@click.argument("model", type=click.Path(dir_okay=False), required=False)
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False))
+@click.option("--data", help="dataset name (e.g. mnist, fashion-mnist[0-4]) or .npz")
 @click.option("--target", default="qemu-mps2-an386", show_default=True)
-@click.option("--epochs", required=True, type=int)
-@click.option("--policy", required=True)
-@click.option("--run", "rundir", required=True, type=click.Path(file_okay=False))
+@click.option("--epochs", type=int)
+@click.option("--policy")
+@click.option("--run", "rundir", type=click.Path(file_okay=False))
 @click.option("--lr", default=0.05, show_default=True, type=float)
 @click.option("--batch", default=8, show_default=True, type=int)
 @click.option("--seed", default=0, show_default=True, type=int)
@@ -169,21 +169,46 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None) -> None:
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False),
               help="ranking.json from `medyate rank`: the offline channel importance the "
                    "medyate/det-rgn/worst policies start from")
+@click.option("--overwrite", is_flag=True, help="replace the run already in RUNDIR")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
+              help="continue the run in RUNDIR after its last finished epoch, with the "
+                   "settings of its config.json")
 @user_errors
-def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, policy: str,
-              rundir: str, lr: float, batch: int, seed: int, train_per_class: int | None,
+def train_cmd(model: str | None, plan_path: str | None, data: str | None, target: str,
+              epochs: int | None, policy: str | None, rundir: str | None, lr: float,
+              batch: int, seed: int, train_per_class: int | None,
               test_per_class: int | None, budget: str | None, compress: str | None,
-              eps: float, rank: int | None, ranking_path: str | None) -> None:
-    """Fine-tune MODEL.onnx on a device; writes metrics, schedules, memory and finetuned.onnx to RUNDIR."""
-    from medyate.host_tools.commands.train import run_train
+              eps: float, rank: int | None, ranking_path: str | None, overwrite: bool,
+              resume_dir: str | None) -> None:
+    """Fine-tune MODEL.onnx on a device; writes metrics, schedules, memory, config and
+    finetuned.onnx to RUNDIR (refused if RUNDIR holds a run, unless --overwrite)."""
+    from medyate.codegen.errors import MedyateError
+    from medyate.host_tools.commands.train import resume_arguments, run_train
+    if resume_dir is not None:
+        if rundir is not None and Path(rundir) != Path(resume_dir):
+            raise MedyateError("--resume RUNDIR and --run name different folders")
+        rundir = resume_dir
+        arguments = resume_arguments(Path(resume_dir))
+    else:
+        missing = [name for name, value in (("MODEL", model), ("--plan", plan_path),
+                                             ("--data", data), ("--epochs", epochs),
+                                             ("--policy", policy), ("--run", rundir))
+                   if value is None]
+        if missing:
+            raise MedyateError(f"missing {', '.join(missing)} (or give --resume RUNDIR)")
+        arguments = {"model": Path(model), "plan_path": Path(plan_path), "data": data,
+                     "target": target, "epochs": epochs, "policy": policy, "lr": lr,
+                     "batch": batch, "seed": seed, "train_per_class": train_per_class,
+                     "test_per_class": test_per_class, "budget": budget,
+                     "compress": compress, "eps": eps, "rank": rank,
+                     "ranking": Path(ranking_path) if ranking_path else None}
+    assert rundir is not None
     try:
-        run_train(Path(model), Path(plan_path), data, target, epochs, policy, Path(rundir),
-                  lr=lr, batch=batch, seed=seed, train_per_class=train_per_class,
-                  test_per_class=test_per_class, budget=budget, compress=compress, eps=eps,
-                  rank=rank, ranking=Path(ranking_path) if ranking_path else None)
+        run_train(rundir=Path(rundir), overwrite=overwrite, resume=resume_dir is not None,
+                  **arguments)
     except KeyboardInterrupt:
-        click.echo(f"interrupted: {Path(rundir) / 'finetuned.onnx'} holds the last finished epoch",
-                   err=True)
+        click.echo(f"interrupted: {Path(rundir)} holds the last finished epoch (continue with "
+                   f"--resume {rundir})", err=True)
         sys.exit(130)
 
 

@@ -97,6 +97,22 @@ def test_faulty_link_completes_an_epoch_with_identical_weights(elf: Path, clean_
         np.testing.assert_array_equal(got, expected)
 
 
+def test_faulty_link_with_preloaded_samples_gives_identical_weights(
+        elf: Path, clean_qemu_run: dict, data, tmp_path: Path) -> None:
+    x, y = data
+    image = write_preload_dataset(tmp_path / "data.bin", x, y)
+    with FaultyProxy(drop_rate=0.005, corrupt_rate=0.005, seed=8) as proxy:
+        with Device.open_qemu(elf, preload=image, url_wrapper=proxy.wrap) as device:
+            device.set_schedule(COUNTS, CHANNELS)
+            for first in range(0, 40, 8):
+                device.train_preloaded(first, 8, lr=0.1)
+            weights = [device.read_weights(0), device.read_bias(0), device.read_weights(1),
+                       device.read_bias(1)]
+            assert device.link.stats.failed_attempts > 0
+    for got, expected in zip(weights, clean_qemu_run["weights"]):
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_preloaded_dataset_trains_like_streamed_samples(elf: Path, clean_qemu_run: dict, data,
                                                         tmp_path: Path) -> None:
     x, y = data

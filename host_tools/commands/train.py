@@ -10,7 +10,10 @@ compressed; compiled targets implement asi only. memory.json then carries
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import os
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -33,12 +36,14 @@ from medyate.host_tools.device import Device, ModelHashMismatch
 from medyate.host_tools.device_model import DeviceModel, build_device_model
 from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrainer,
                                                 TrainConfig, TrainData, TrainSummary,
-                                                preload_image_bytes, write_preload_image)
+                                                preload_image_bytes, warmup_steps_for,
+                                                write_preload_image)
 from medyate.host_tools.link import LinkError
-from medyate.host_tools.policies import make_policy
+from medyate.host_tools.policies import POLICIES, make_policy
 from medyate.host_tools.ranking import layer_specs, load_ranking
 from medyate.host_tools.reference_device import ReferenceDevice
 from medyate.host_tools.run_files import RunFiles
+from medyate.host_tools.run_folder import RunFolder
 
 #: How each target is opened once its firmware is built (artifact, preload image or None).
 DeviceOpener = Callable[[Path, str, Path | None], Device]
@@ -94,22 +99,77 @@ def open_device(target: str, built: DeviceModel, data: TrainData, config: TrainC
     return device, preloaded
 
 
+def run_config(model: Path, plan: Plan, plan_path: Path, data: str, target: str,
+               config: TrainConfig, policy: str, *, train_per_class: int | None,
+               test_per_class: int | None, budget: str | None, compress: str | None,
+               eps: float, rank: int | None, ranking: Path | None, steps_per_epoch: int,
+               warmup_steps: int) -> dict:
+    """RUNDIR/config.json: everything needed to replay (or resume) the run."""
+    from medyate import __version__
+    return {
+        "format": "medyate-run-config/1", "medyate_version": __version__,
+        "model": str(model.resolve()),
+        "model_sha256": hashlib.sha256(model.read_bytes()).hexdigest(),
+        "plan_path": str(plan_path.resolve()), "plan": plan.to_dict(),
+        "budget": budget, "data": data, "train_per_class": train_per_class,
+        "test_per_class": test_per_class, "subsample_seed": config.seed,
+        "target": target, "policy": policy,
+        "ranking": None if ranking is None else str(ranking.resolve()),
+        "epochs": config.epochs, "batch": config.batch, "seed": config.seed,
+        "lr": {"base": config.lr, "schedule": "linear warm-up then cosine to 0, per SGD step",
+               "warmup_steps": warmup_steps, "steps_per_epoch": steps_per_epoch,
+               "total_steps": steps_per_epoch * config.epochs},
+        "data_order": "numpy default_rng([seed, 1000 + epoch]).permutation(train samples)",
+        "compression": {"method": compress, "eps": eps, "rank": rank},
+    }
+
+
+def resume_arguments(rundir: Path) -> dict:
+    """run_train's arguments as config.json of RUNDIR recorded them."""
+    try:
+        doc = json.loads((rundir / "config.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise MedyateError(f"nothing to resume in {rundir}: cannot read config.json "
+                           f"({exc})") from None
+    try:
+        return {"model": Path(doc["model"]), "plan_path": Path(doc["plan_path"]),
+                "data": doc["data"], "target": doc["target"], "epochs": int(doc["epochs"]),
+                "policy": doc["policy"], "lr": float(doc["lr"]["base"]),
+                "batch": int(doc["batch"]), "seed": int(doc["seed"]),
+                "train_per_class": doc["train_per_class"],
+                "test_per_class": doc["test_per_class"], "budget": doc["budget"],
+                "compress": doc["compression"]["method"], "eps": doc["compression"]["eps"],
+                "rank": doc["compression"]["rank"],
+                "ranking": Path(doc["ranking"]) if doc["ranking"] else None,
+                "plan_document": doc["plan"]}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MedyateError(f"{rundir}/config.json is not a medyate run config: {exc}") from None
+
+
 def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int, policy: str,
               rundir: Path, *, lr: float = 0.05, batch: int = 8, seed: int = 0,
               train_per_class: int | None = None, test_per_class: int | None = None,
               budget: str | None = None, console: Console | None = None,
               compress: str | None = None, eps: float = 0.9,
-              rank: int | None = None, ranking: Path | None = None) -> TrainSummary:
+              rank: int | None = None, ranking: Path | None = None,
+              overwrite: bool = False, resume: bool = False,
+              plan_document: dict | None = None) -> TrainSummary:
+    """Every argument is checked before RUNDIR is touched; the run writes beside RUNDIR
+    and publishes each finished epoch atomically (host_tools/run_folder.py)."""
     console = console or Console()
     if target not in DEVICE_OPENERS and target != "reference":
         raise MedyateError(f"unknown target {target!r} (known: reference, "
                            f"{', '.join(sorted(DEVICE_OPENERS))})")
-    if epochs < 1 or batch < 1 or lr <= 0:
-        raise MedyateError("--epochs and --batch must be >= 1 and --lr > 0")
+    if epochs < 1 or batch < 1 or not lr > 0 or not math.isfinite(lr):
+        raise MedyateError("--epochs and --batch must be >= 1 and --lr a finite number > 0")
+    if policy not in POLICIES:
+        raise MedyateError(f"unknown policy {policy!r}; known: {', '.join(sorted(POLICIES))}")
     if not model.is_file():
         raise MedyateError(f"model file not found: {model}")
+    if ranking is not None and not ranking.is_file():
+        raise MedyateError(f"ranking file not found: {ranking}")
     graph = load_graph(model)
-    plan = Plan.load(plan_path)
+    plan = Plan.from_dict(plan_document) if plan_document is not None else Plan.load(plan_path)
     if budget is not None:
         plan = Plan(parse_budget(budget), plan.layers, plan.extra)
     compression = compression_config(compress, eps, rank, plan)
@@ -118,7 +178,48 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                                  train_per_class=train_per_class,
                                  test_per_class=test_per_class, uint8=target != "reference")
     config = TrainConfig(epochs, lr, batch, seed)
-    run = RunFiles(rundir)
+    folder = RunFolder(rundir, overwrite=overwrite, resume=resume)
+    folder.check()
+    try:
+        run = RunFiles(folder.work, fresh=not resume)
+        steps = math.ceil(len(train_data.x_train) / batch)
+        if not resume:
+            run.write_config(run_config(
+                model, plan, plan_path, data, target, config, policy,
+                train_per_class=train_per_class, test_per_class=test_per_class, budget=budget,
+                compress=compress, eps=eps, rank=rank, ranking=ranking, steps_per_epoch=steps,
+                warmup_steps=warmup_steps_for(steps, epochs)))
+        summary, memory = _train_in(run, folder, model, graph, plan, compression, train_data,
+                                    config, target, policy, seed, ranking, resume, console)
+        _replace_json(run.rundir / "summary.json",
+                      {"initial_test_accuracy": summary.initial_test_accuracy,
+                       "final_test_accuracy": summary.epochs[-1]["test_accuracy"]
+                       if summary.epochs else None, "memory": memory})
+        folder.publish()
+    finally:
+        folder.discard()
+    if memory["measured_peak_sram_bytes"] is None:
+        console.print(f"peak SRAM: not measured on the {target} target; planned arena "
+                      f"{memory['arena_bytes']} B; run files in {rundir}")
+    else:
+        console.print(f"measured peak SRAM {memory['measured_peak_sram_bytes']} B (static RAM "
+                      f"{memory['static_ram_bytes']} B + stack high-water "
+                      f"{memory['measured_stack_bytes']} B); planned arena "
+                      f"{memory['arena_bytes']} B (lower bound "
+                      f"{memory['arena_lower_bound_bytes']} B); run files in {rundir}")
+    return summary
+
+
+def _replace_json(path: Path, doc: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def _train_in(run: RunFiles, folder: RunFolder, model: Path, graph: Graph, plan: Plan,
+              compression: CompressionConfig | None, train_data: TrainData,
+              config: TrainConfig, target: str, policy: str, seed: int,
+              ranking: Path | None, resume: bool, console: Console) -> tuple[TrainSummary, dict]:
     with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
         if target == "reference":
             built = None
@@ -150,9 +251,10 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                              full_memory=full_memory)
             trainer = DeviceTrainer(device, model=model, graph=graph, layers=layers,
                                     policy=chooser, policy_name=policy, data=train_data,
-                                    config=config, run=run, preloaded=preloaded, console=console)
+                                    config=config, run=run, preloaded=preloaded, console=console,
+                                    on_epoch=lambda record: folder.publish())
             try:
-                summary = trainer.train()
+                summary = trainer.train(resume=resume)
             except LinkError as exc:
                 raise MedyateError(f"device link failed: {exc}") from None
             finally:
@@ -161,23 +263,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                 if compression is not None:
                     memory["activation_compression"] = _compression_record(
                         compression, device, graph, layers, run, compiled_memory)
-                    run.memory.write_text(json.dumps(memory, indent=1) + "\n")
-    (rundir / "summary.json").write_text(json.dumps(
-        {"initial_test_accuracy": summary.initial_test_accuracy,
-         "final_test_accuracy": summary.epochs[-1]["test_accuracy"] if summary.epochs else None,
-         "memory": memory}, indent=1) + "\n")
-    if memory["measured_peak_sram_bytes"] is None:
-        console.print(f"peak SRAM: not measured on the {target} target; planned arena "
-                      f"{memory['arena_bytes']} B; run files in {rundir}")
-    else:
-        console.print(f"measured peak SRAM {memory['measured_peak_sram_bytes']} B (static RAM "
-                      f"{memory['static_ram_bytes']} B + stack high-water "
-                      f"{memory['measured_stack_bytes']} B); planned arena "
-                      f"{memory['arena_bytes']} B (lower bound "
-                      f"{memory['arena_lower_bound_bytes']} B); run files in {rundir}")
-    return summary
-
-
+                    _replace_json(run.memory, memory)
+    return summary, memory
 
 
 def _compression_record(config: CompressionConfig, device: Device | ReferenceDevice,
