@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
@@ -124,9 +125,17 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
             options[name] = str(int(value))
     build_dir = Path(build_root) / f"{target}-{_content_key(target, model_dir, options)}"
     artifact = build_dir / spec.artifact_name
-    cached = artifact.is_file()
+    done = build_dir / ".medyate-built"   # written last: the artifact is whole
+    cached = done.is_file()
     if not cached:
-        _configure_and_build(spec, options, build_dir, jobs)
+        # one builder per cache entry; the others wait and then reuse its result
+        Path(build_root).mkdir(parents=True, exist_ok=True)
+        with open(build_dir.with_name(build_dir.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            cached = done.is_file()
+            if not cached:
+                _configure_and_build(spec, options, build_dir, jobs)
+                done.write_text(str(artifact) + "\n")
     sizes = elf_section_sizes(artifact) if spec.toolchain_file is not None else None
     return BuildResult(target, artifact, build_dir, cached, sizes, options)
 

@@ -6,6 +6,7 @@ import ctypes
 import hashlib
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -39,18 +40,23 @@ def build_host_library(model_dir: Path) -> Path:
         return lib
     if shutil.which("cmake") is None:
         raise MedyateError("cmake is not installed: run scripts/install_deps.sh")
-    tmp = build.with_suffix(".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{build.name}.tmp-", dir=BUILD_ROOT))
     generator = ["-G", "Ninja"] if shutil.which("ninja") else []
     for cmd in (["cmake", "-S", str(PROJECT_ROOT / "runtime_c" / "host_model"), "-B", str(tmp),
                  *generator, f"-DMODEL_DIR={model_dir.resolve()}", "-DCMAKE_BUILD_TYPE=Release"],
                 ["cmake", "--build", str(tmp), "--target", "medyate_model", "-j", "2"]):
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
             raise MedyateError(f"host build failed ({' '.join(cmd[:2])}):\n"
                                f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    shutil.rmtree(build, ignore_errors=True)
-    tmp.rename(build)
+    try:   # publish whole; a concurrent twin built the same content first: keep theirs
+        tmp.rename(build)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not lib.exists():
+            raise
     return lib
 
 
