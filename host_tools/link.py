@@ -49,8 +49,10 @@ class PipeTransport:
     """A host-board firmware process: its stdin/stdout are the serial line."""
 
     def __init__(self, command: Sequence[str]) -> None:
+        from .qemu import die_with_parent
         self.process = subprocess.Popen(list(command), stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, bufsize=0)
+                                        stdout=subprocess.PIPE, bufsize=0,
+                                        preexec_fn=die_with_parent)
 
     def write(self, data: bytes) -> None:
         if self.process.poll() is not None:

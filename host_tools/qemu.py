@@ -7,9 +7,13 @@ atexit hook for anything still running when the interpreter ends (a stray QEMU s
 from __future__ import annotations
 
 import atexit
+import ctypes
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +26,21 @@ PSRAM_BASE = 0x21000000
 MACHINES: dict[str, str] = {"mps2-an386": "mps2-an386"}
 
 _live: "weakref.WeakSet[QemuProcess]" = weakref.WeakSet()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """preexec_fn of a child (QEMU, a host firmware): the kernel sends it SIGKILL when
+    the process that started it dies, even by SIGKILL, so no emulator is orphaned."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:   # the parent died before prctl: nobody would kill us
+        os._exit(1)
 
 
 def qemu_available() -> bool:
@@ -69,7 +88,8 @@ class QemuProcess:
         if not self.port:
             self.port = free_tcp_port()
         self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        preexec_fn=die_with_parent)
         _live.add(self)
         return self
 

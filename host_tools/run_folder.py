@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -87,7 +88,16 @@ class RunFolder:
         return self._work
 
     def publish(self) -> None:
-        """Makes RUNDIR an exact copy of the work folder, atomically (two renames)."""
+        """Makes RUNDIR an exact copy of the work folder, atomically (two renames); Ctrl-C,
+        SIGTERM and SIGHUP wait until it is done."""
+        blocked = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            self._publish()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def _publish(self) -> None:
         work = self.work
         staged = Path(tempfile.mkdtemp(prefix=f".{self.rundir.name}.next-",
                                        dir=self.rundir.parent))

@@ -3,6 +3,7 @@ errors (MedyateError) print one line and exit with status 2, never a traceback."
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -203,13 +204,23 @@ def train_cmd(model: str | None, plan_path: str | None, data: str | None, target
                      "compress": compress, "eps": eps, "rank": rank,
                      "ranking": Path(ranking_path) if ranking_path else None}
     assert rundir is not None
+    received = {"signal": signal.SIGINT}
+
+    def interrupt(signum: int, frame: object) -> None:
+        received["signal"] = signal.Signals(signum)
+        raise KeyboardInterrupt   # unwinds like Ctrl-C: QEMU stopped, temp folders removed
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         run_train(rundir=Path(rundir), overwrite=overwrite, resume=resume_dir is not None,
                   **arguments)
     except KeyboardInterrupt:
-        click.echo(f"interrupted: {Path(rundir)} holds the last finished epoch (continue with "
-                   f"--resume {rundir})", err=True)
-        sys.exit(130)
+        click.echo(f"interrupted ({received['signal'].name}): {Path(rundir)} holds the last "
+                   f"finished epoch (continue with --resume {rundir})", err=True)
+        sys.exit(128 + int(received["signal"]))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":
