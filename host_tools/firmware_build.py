@@ -109,8 +109,9 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
                    build_root: Path | str = DEFAULT_BUILD_ROOT,
                    ram_size: int | None = None, flash_size: int | None = None,
                    stack_size: int | None = None, link_runtime: bool | None = None,
-                   jobs: int = 2) -> BuildResult:
-    """Builds (or reuses) the firmware for `target` with the model in `model_dir`."""
+                   jobs: int = 2, sanitize: bool = False) -> BuildResult:
+    """Builds (or reuses) the firmware for `target` with the model in `model_dir`.
+    sanitize (host only): -fsanitize=address,undefined, any report aborts the process."""
     if target not in TARGETS:
         raise FirmwareBuildError(f"unknown target {target!r}; known: {sorted(TARGETS)}")
     spec = TARGETS[target]
@@ -119,6 +120,12 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
     model_dir = Path(model_dir).resolve()
     options = {"BOARD": spec.board, "MODEL_DIR": str(model_dir),
                "MDY_LINK_RUNTIME": {None: "AUTO", True: "ON", False: "OFF"}[link_runtime]}
+    if sanitize:
+        if spec.toolchain_file is not None:
+            raise FirmwareBuildError("sanitizers exist for the host target only")
+        flags = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
+        options["CMAKE_C_FLAGS"] = flags
+        options["CMAKE_EXE_LINKER_FLAGS"] = "-fsanitize=address,undefined"
     for name, value in (("RAM_SIZE", ram_size), ("FLASH_SIZE", flash_size),
                         ("STACK_SIZE", stack_size)):
         if value is not None:
