@@ -8,6 +8,7 @@ no cost: every epoch's shuffled order plus the test split), else over the serial
 from __future__ import annotations
 
 import math
+import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,10 @@ from medyate.codegen.errors import MedyateError
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import TrainLayer
 from .device import Device, ScheduleError, write_preload_dataset
+from .link import DeviceErrorReply
 from .messages import SampleResults
 from .model_data import Uint8Samples
-from .protocol import SampleEncoding
+from .protocol import ErrorCode, SampleEncoding
 from .host_trainer import cosine_lr
 from .policies import Policy
 from .policies.base import Schedule as PolicySchedule
@@ -197,16 +199,49 @@ class DeviceTrainer:
             if summary.initial_test_accuracy is not None:
                 self.console.print(f"pretrained model on the device: test accuracy "
                                    f"{summary.initial_test_accuracy:.4f}")
+        self._epoch_start_weights = None if checkpoint is None else checkpoint[1]
         for epoch in range(len(summary.epochs), self.config.epochs):
-            record = self.train_epoch(epoch)
+            record = self._train_epoch_retrying(epoch)
             summary.epochs.append(record)
+            self._epoch_start_weights = self._weights_state()
             self.run.write_checkpoint(
                 {"format": "medyate-checkpoint/1", "epochs_done": epoch + 1, "step": self.step,
                  "initial_test_accuracy": summary.initial_test_accuracy,
-                 "epochs": summary.epochs}, self._weights_state(), self.policy)
+                 "epochs": summary.epochs}, self._epoch_start_weights, self.policy)
             if self.on_epoch:
                 self.on_epoch(record)
         return summary
+
+    def _train_epoch_retrying(self, epoch: int) -> dict[str, Any]:
+        """A device that resets mid-epoch (it answers with a fresh session) is reloaded
+        with the weights and policy state of the epoch's start and the epoch runs again,
+        once; a second reset is an error."""
+        policy_state, step = pickle.dumps(self.policy), self.step
+        try:
+            return self.train_epoch(epoch)
+        except DeviceErrorReply as exc:
+            if exc.error.code != ErrorCode.SEQUENCE or not isinstance(self.device, Device):
+                raise
+        self.console.print(f"epoch {epoch}: the device reset (it lost the session); "
+                           "reloading it and running the epoch again")
+        self.device.hello()
+        if self._epoch_start_weights is None:
+            self.device.reset_weights()
+        else:
+            self.device.load_weights(self._epoch_start_weights)
+        self.device.zero_grad()
+        if self.data.u8 is not None:
+            self.device.set_affine(self.data.u8.scale, self.data.u8.offset)
+        self.device.epoch_stats()
+        self.policy, self.step = pickle.loads(policy_state), step
+        self.run.truncate_logs(epoch)
+        try:
+            return self.train_epoch(epoch)
+        except DeviceErrorReply as exc:
+            if exc.error.code == ErrorCode.SEQUENCE:
+                raise MedyateError(f"epoch {epoch}: the device reset again while the epoch "
+                                   f"was retried; giving up ({exc})") from None
+            raise
 
     def _weights_state(self) -> dict[str, np.ndarray]:
         exact = getattr(self.device, "exact_weights", None)   # the float64 reference

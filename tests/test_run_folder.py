@@ -114,14 +114,19 @@ def same_run(resumed: Path, uninterrupted: Path) -> None:
     assert metrics[0] == metrics[1]
 
 
+@pytest.fixture(scope="module")
+def host_finished(setup: dict) -> Path:
+    run = setup["tmp"] / "host-finished"
+    result = CliRunner().invoke(main, ["train", *args(setup, run, "host")])
+    assert result.exit_code == 0, result.output
+    return run
+
+
 @pytest.mark.parametrize("target,stop", [("reference", 1), ("reference", 2), ("host", 1)])
 def test_resume_after_an_interruption_equals_the_uninterrupted_run(
-        setup: dict, finished: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        target: str, stop: int) -> None:
-    uninterrupted = finished
-    if target != "reference":
-        uninterrupted = tmp_path / "uninterrupted"
-        assert CliRunner().invoke(main, ["train", *args(setup, uninterrupted, target)]).exit_code == 0
+        setup: dict, finished: Path, host_finished: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, target: str, stop: int) -> None:
+    uninterrupted = finished if target == "reference" else host_finished
     run = tmp_path / "run"
     with monkeypatch.context() as patch:
         interrupt_after(patch, stop)
@@ -140,3 +145,25 @@ def test_resume_needs_a_run(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "nothing to resume" in result.output
     result = CliRunner().invoke(main, ["train"])
     assert result.exit_code == 2 and "missing MODEL, --plan" in result.output
+
+
+def test_a_device_reset_mid_epoch_is_reloaded_and_the_epoch_retried(
+        setup: dict, host_finished: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The device reboots in epoch 1 (weights back to the image's, session lost: its next
+    answer is ERROR SEQUENCE); the run reloads it, retries the epoch and ends exactly
+    like the uninterrupted run."""
+    from medyate.host_tools.device import Device
+    original, calls = Device.train_batch, {"n": 0}
+
+    def train_batch(self: Device, *a, **k):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 6:          # epoch 1, second batch (4 batches per epoch)
+            self.reset_weights()     # what a reboot does to the weights ...
+            self.link._seq += 7      # ... and to the session: our next seq is unknown
+        return original(self, *a, **k)
+    monkeypatch.setattr(Device, "train_batch", train_batch)
+    run = tmp_path / "run"
+    result = CliRunner().invoke(main, ["train", *args(setup, run, "host")])
+    assert result.exit_code == 0, result.output
+    assert "the device reset" in result.output
+    same_run(run, host_finished)
