@@ -120,12 +120,14 @@ class DeviceTrainer:
                  layers: list[TrainLayer],
                  policy: Policy, policy_name: str, data: TrainData, config: TrainConfig,
                  run: RunFiles, preloaded: bool, console: Console | None = None,
-                 on_epoch: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 on_epoch: Callable[[dict[str, Any]], None] | None = None,
+                 checkpoint: bool = True) -> None:
         self.device, self.model, self.graph, self.layers = device, model, graph, layers
         self.policy, self.policy_name, self.data, self.config = policy, policy_name, data, config
         self.run, self.preloaded = run, preloaded
         self.console = console or Console()
         self.on_epoch = on_epoch
+        self.checkpoint = checkpoint   # write what --resume needs after every epoch
         self.steps_per_epoch = math.ceil(len(data.x_train) / config.batch)
         self.total_steps = self.steps_per_epoch * config.epochs
         self.warmup_steps = warmup_steps_for(self.steps_per_epoch, config.epochs)
@@ -204,10 +206,11 @@ class DeviceTrainer:
             record = self._train_epoch_retrying(epoch)
             summary.epochs.append(record)
             self._epoch_start_weights = self._weights_state()
-            self.run.write_checkpoint(
-                {"format": "medyate-checkpoint/1", "epochs_done": epoch + 1, "step": self.step,
-                 "initial_test_accuracy": summary.initial_test_accuracy,
-                 "epochs": summary.epochs}, self._epoch_start_weights, self.policy)
+            if self.checkpoint:
+                self.run.write_checkpoint(
+                    {"format": "medyate-checkpoint/1", "epochs_done": epoch + 1,
+                     "step": self.step, "initial_test_accuracy": summary.initial_test_accuracy,
+                     "epochs": summary.epochs}, self._epoch_start_weights, self.policy)
             if self.on_epoch:
                 self.on_epoch(record)
         return summary
@@ -216,11 +219,13 @@ class DeviceTrainer:
         """A device that resets mid-epoch (it answers with a fresh session) is reloaded
         with the weights and policy state of the epoch's start and the epoch runs again,
         once; a second reset is an error."""
+        if not isinstance(self.device, Device):   # only a device over a line can reset
+            return self.train_epoch(epoch)
         policy_state, step = pickle.dumps(self.policy), self.step
         try:
             return self.train_epoch(epoch)
         except DeviceErrorReply as exc:
-            if exc.error.code != ErrorCode.SEQUENCE or not isinstance(self.device, Device):
+            if exc.error.code != ErrorCode.SEQUENCE:
                 raise
         self.console.print(f"epoch {epoch}: the device reset (it lost the session); "
                            "reloading it and running the epoch again")

@@ -84,6 +84,8 @@ class HostModel:
             ("model_tensor_elems", ctypes.c_uint32, [ctypes.c_uint32, ctypes.c_uint32]),
             ("model_read_tensor", ctypes.c_uint32,
              [ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, _F32P]),
+            ("model_write_tensor", ctypes.c_uint32,
+             [ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, _F32P]),
             ("model_get_channel_norms", ctypes.c_uint32, [ctypes.c_uint32, _F32P]),
             ("model_reset_weights", None, []),
         ]:
@@ -126,6 +128,12 @@ class HostModel:
         if self._lib.model_read_tensor(layer, kind, 0, size, _ptr(out)) != size:
             raise DeviceError(f"model refused to read tensor {kind} of layer {layer}")
         return out[:size]
+
+    def write_tensor(self, layer: int, kind: int, values: np.ndarray) -> None:
+        """Overwrites a layer's weight (0) or bias (1), IR layout, flat."""
+        data = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
+        if self._lib.model_write_tensor(layer, kind, 0, data.size, _ptr(data)) != data.size:
+            raise DeviceError(f"model refused to write tensor {kind} of layer {layer}")
 
     def weight_grad(self, layer: int, size: int) -> np.ndarray:
         out = self.read_tensor(layer, WEIGHT_GRAD)
