@@ -213,10 +213,11 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
 
 
 def _train_like_medyate_train(host: Any, model_path: Path, graph: Any, layers: list, policy: Any,
-                              policy_name: str, data: Any, classes: int, spec: RunSpec) -> Any:
+                              policy_name: str, data: Any, classes: int, spec: RunSpec,
+                              run_dir: Path | None = None) -> Any:
     """The training loop of `medyate train` (DeviceTrainer: data order, warm-up, learning
     rate per step, channel-norm feedback), on the host library; run files go to a
-    temporary folder."""
+    temporary folder unless run_dir is given."""
     import tempfile
     from rich.console import Console
     from medyate.host_tools.device_training import DeviceTrainer, TrainConfig, TrainData
@@ -228,7 +229,7 @@ def _train_like_medyate_train(host: Any, model_path: Path, graph: Any, layers: l
             layers=layers, policy=policy, policy_name=policy_name,
             data=TrainData(data.x_train, data.y_train, data.x_test, data.y_test),
             config=TrainConfig(spec.epochs, spec.lr, spec.batch_size, spec.seed),
-            run=RunFiles(Path(tmp)), preloaded=False, console=Console(quiet=True),
+            run=RunFiles(run_dir or Path(tmp)), preloaded=False, console=Console(quiet=True),
             checkpoint=False)
         return trainer.train()
 
