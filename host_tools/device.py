@@ -255,7 +255,8 @@ class Device:
         while first < len(sample):
             per_chunk = max(1, (self._limit - 8) // sample.itemsize)
             try:
-                self.request(MessageType.SAMPLE_CHUNK, struct.pack("<BBHI", int(encoding), 0, 0, first)
+                self.request(MessageType.SAMPLE_CHUNK,
+                             struct.pack("<BBHI", int(encoding), 0, 0, first)
                              + sample[first:first + per_chunk].tobytes(), reply_bytes=0,
                              resizable=True)
             except FrameTooLarge:
@@ -319,8 +320,9 @@ class Device:
         updates since the last set_schedule, schedule order)."""
         stats = EpochStats.parse(self.request(MessageType.EPOCH_END), self._info.timer_unit)
         for layer in range(self._info.num_layers):
-            stats.channel_norms.append(self._read_window(MessageType.CHANNEL_NORMS,
-                                                         lambda first, window: struct.pack("<HIH", layer, first, window)))
+            stats.channel_norms.append(self._read_window(
+                MessageType.CHANNEL_NORMS,
+                lambda first, window: struct.pack("<HIH", layer, first, window)))
         return stats
 
     def memory_report(self) -> MemoryReport:
@@ -330,7 +332,10 @@ class Device:
         """Floats per read-back reply, so replies fit what the line carries now."""
         return max(1, (self._limit - 10) // 4)
 
-    def _read_window(self, message: MessageType, payload_for: Callable[[int, int], bytes]) -> np.ndarray:
+    def _read_window(self, message: MessageType,
+                     payload_for: Callable[[int, int], bytes]) -> np.ndarray:
+        """A float array read back in windows sized to the line (payload_for(first, count)
+        builds each request)."""
         parts: list[np.ndarray] = []
         first, total = 0, None
         while total is None or first < total:
