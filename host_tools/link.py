@@ -115,9 +115,18 @@ class SerialTransport:
         return cls(serial.Serial(device, baudrate=baudrate, timeout=0))
 
     def write(self, data: bytes) -> None:
-        self.port.write(data)
+        try:
+            self.port.write(data)
+        except (serial.SerialException, OSError) as exc:
+            raise LinkError(f"the serial line closed: {exc}") from None
 
     def read(self, timeout_s: float) -> bytes:
+        try:
+            return self._read(timeout_s)
+        except (serial.SerialException, OSError) as exc:   # e.g. QEMU killed
+            raise LinkError(f"the serial line closed: {exc}") from None
+
+    def _read(self, timeout_s: float) -> bytes:
         deadline = time.monotonic() + timeout_s
         while True:
             waiting = self.port.in_waiting

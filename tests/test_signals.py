@@ -118,3 +118,17 @@ def _parent(proc: Path) -> int:
         return int((proc / "stat").read_text().split(")")[-1].split()[1])
     except (OSError, ValueError, IndexError):
         return -1
+
+
+@pytest.mark.qemu
+def test_a_killed_emulator_is_a_link_error_not_a_traceback() -> None:
+    if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("needs qemu-system-arm and arm-none-eabi-gcc")
+    from medyate.host_tools.device import Device
+    from medyate.host_tools.link import LinkError
+    elf = build_firmware("qemu-mps2-an386", link_runtime=False).artifact
+    with Device.open_qemu(elf) as device:
+        device.qemu.process.kill()
+        device.qemu.process.wait()
+        with pytest.raises(LinkError):
+            device.memory_report()
