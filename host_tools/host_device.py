@@ -79,7 +79,10 @@ class HostModelDevice:
         return result
 
     def epoch_stats(self) -> EpochStats:
-        norms = [self.model.channel_norms(index, count) for index, count in enumerate(self._counts)]
+        # the buffer holds every input channel: the library copies as many norms as ITS
+        # schedule has, which before our first set_schedule is an earlier run's
+        norms = [self.model.channel_norms(index, layer.in_channels)[:count]
+                 for index, (layer, count) in enumerate(zip(self.layers, self._counts))]
         stats = EpochStats(self._train.stats(), self._eval.stats(), self._updates,
                            self.timer_unit, norms)
         self._train, self._eval = _Phase(), _Phase()
