@@ -20,6 +20,7 @@ import numpy as np
 from .compression import CompressionConfig
 from .compression_c import (EPS_METHODS, JACOBI_SWEEPS, CompressedLayer, compressed_layers,
                             full_pool_bytes)
+from .c_names import c_ident, c_text
 from .errors import UnsupportedModelError
 from .ir import Graph, Node
 from .memory_planner import ArenaPlan, plan_arena
@@ -45,7 +46,7 @@ def c_array(values: np.ndarray) -> str:
 
 
 def _ident(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
+    return c_ident(name)
 
 
 @dataclass
@@ -99,6 +100,9 @@ def _node_context(ctx: _Ctx, node: Node) -> dict[str, Any]:
         "lo": c_float(lo), "hi": c_float(hi), "p": ctx.params.get(id(node), ""),
         "in_f": f"{int(np.prod(x_shape))}u", "out_f": f"{int(np.prod(y_shape))}u",
         "w": "NULL", "b": "NULL", "aux": None,
+        # multi-input ops and attribute-driven templates (ops/*.py CEmit) read these
+        "node": node, "cf": c_float, "xs": [ctx.act_macro(a) for a in acts],
+        "shapes": [g.tensors[a].shape for a in acts], "y_shape": y_shape,
     }
     for i, name in enumerate(consts):
         context[f"k{i}"] = ctx.arrays[name]
@@ -126,6 +130,7 @@ def _forward(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     context = _node_context(ctx, node)
     aux = ctx.macros[step.writes[1]] if training and len(step.writes) > 1 else None
     context["aux"] = aux
+    context["in_place"] = step.attrs.get("in_place", [])   # Concat inputs already in y
     lines = [_render(emit.forward, context)]
     if aux and node.op != "maxpool":
         lines.append(f"mdy_clamp_mask_f32({context['y']}, {context['n']}, {context['lo']}, "
@@ -209,7 +214,8 @@ def _input_grad(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     node = step.node
     context = _node_context(ctx, node)
     context.update(dy=ctx.macros[step.reads[0]], dx=ctx.macros[step.writes[0]],
-                   aux=ctx.macros[step.reads[1]] if len(step.reads) > 1 else "NULL")
+                   aux=ctx.macros[step.reads[1]] if len(step.reads) > 1 else "NULL",
+                   index=step.attrs["input"])
     template = C_EMIT[node.op].input_grad
     if template is None:
         raise UnsupportedModelError(node.name, node.op, "no C input-gradient kernel",
@@ -277,7 +283,7 @@ def _size_checks(graph: Graph, arrays: dict[str, str]) -> list[dict[str, Any]]:
         for pos, length in CONST_LENGTHS.get(node.op, {}).items():
             if pos < len(node.inputs) and node.inputs[pos] in arrays:
                 rows.append({"array": arrays[node.inputs[pos]], "expected": length(graph, node),
-                             "tag": f"{len(rows)}", "what": f"{node.op} {node.name}"[:60].replace("*/", "")})
+                             "tag": f"{len(rows)}", "what": c_text(f"{node.op} {node.name}", 60)})
     return rows
 
 
@@ -296,7 +302,15 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
     compressed = compressed_layers(graph, layers, compress)
     work = {i: (4 * c.save_work_floats(c.layer.in_channels), 4 * c.grad_work_floats(c.layer.in_channels))
             for i, c in compressed.items()}
-    program = build_program(graph, layers, work_bytes=work)
+    # Concat inputs in place (no copies) or copied (shorter lives): the smaller arena
+    layouts = []
+    for in_place in (True, False):
+        program = build_program(graph, layers, work_bytes=work, concat_in_place=in_place)
+        layouts.append((plan_arena(list(program.storages.values()), pool_bytes).arena_bytes,
+                        not in_place, program))
+        if not any(n.op == "concat" for n in graph.nodes):
+            break
+    program = min(layouts, key=lambda t: t[:2])[2]
     storages = list(program.storages.values())
     arena = plan_arena(storages, pool_bytes)
     arena.check_no_overlap()
@@ -309,7 +323,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         storage_rows.append({"macro": macro, "offset": arena.offset(s.name), "kind": s.kind,
                              "nbytes": s.nbytes, "born": s.born, "dies": s.dies,
                              "ctype": "uint8_t" if s.kind == "aux" else "float",
-                             "label": ", ".join(s.tensors)[:60]})
+                             "label": c_text(", ".join(s.tensors), 60)})
     trained = {l.weight for l in layers} | {l.bias for l in layers if l.train_bias and l.bias}
     consts, trainables = [], []
     for name, t in graph.tensors.items():
@@ -331,7 +345,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                    for n in graph.nodes if id(n) in ctx.params and n.op != "conv"]
     layer_rows = []
     for l in layers:
-        row = {"index": l.index, "onnx_weight": l.onnx_weight, "onnx_bias": l.onnx_bias or "",
+        row = {"index": l.index, "onnx_weight": c_text(l.onnx_weight),
+               "onnx_bias": c_text(l.onnx_bias or ""),
                "in_channels": l.in_channels, "out_channels": l.out_channels,
                "weight_elems": graph.tensors[l.weight].size, "slice_elems": l.slice_elems,
                "plane_elems": l.plane_elems, "cost": l.channel_cost_bytes,
@@ -356,7 +371,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
     const_bytes = sum(4 * r["size"] for r in consts) + sum(4 * g["size"] for g in gains)
     ram_weight_bytes = sum(4 * r["size"] for r in trainables)
     context = {
-        "version": "0.1.0", "model_name": model_name, "model_hash": model_hash_hex,
+        "version": "0.1.0", "model_name": c_text(model_name), "model_hash": model_hash_hex,
         "arena_bytes": arena.arena_bytes, "arena_floats": max(arena.arena_bytes // 4, 1),
         "pool_bytes": arena.pool_bytes, "strategy": arena.strategy,
         "lower_bound_bytes": arena.lower_bound_bytes, "storages": storage_rows,

@@ -15,7 +15,9 @@ import numpy as np
 import onnx
 from onnx import numpy_helper, shape_inference
 
+from .const_weights import constants_as_initializers
 from .errors import MedyateError, UnsupportedModelError
+from .formats.onnx_file import check_names
 from .ir import Graph, Node, ParamBinding, Tensor
 from .ops.registry import IR_OPS, ONNX_IMPORTERS, checked_opset, load_all
 
@@ -162,6 +164,7 @@ def load_model(path: str | Path) -> onnx.ModelProto:
         model = onnx.load(str(path))   # external data is resolved next to the file
     except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
         raise MedyateError(f"cannot read ONNX model {path}: {exc}") from None
+    check_names(model, path)          # non-UTF-8 names, before anything prints them
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
@@ -302,6 +305,7 @@ def import_model(model: onnx.ModelProto | str | Path) -> Graph:
     load_all()
     if not isinstance(model, onnx.ModelProto):
         model = load_model(model)
+    model = constants_as_initializers(model)   # weights given as Constant nodes train too
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     if opset not in SUPPORTED_OPSETS:
         raise MedyateError(f"opset {opset} is not supported (supported: "
