@@ -148,7 +148,12 @@ def resume_arguments(rundir: Path) -> dict:
         raise MedyateError(f"nothing to resume in {rundir}: cannot read config.json "
                            f"({exc})") from None
     try:
-        return {"model": Path(doc["model"]), "plan_path": Path(doc["plan_path"]),
+        model = Path(doc["model"])
+        if not model.is_file() or \
+                hashlib.sha256(model.read_bytes()).hexdigest() != doc["model_sha256"]:
+            raise MedyateError(f"cannot resume {rundir}: its model {model} is missing or has "
+                               "changed since the run started")
+        return {"model": model, "plan_path": Path(doc["plan_path"]),
                 "data": doc["data"], "target": doc["target"], "epochs": int(doc["epochs"]),
                 "policy": doc["policy"], "lr": float(doc["lr"]["base"]),
                 "batch": int(doc["batch"]), "seed": int(doc["seed"]),
