@@ -29,9 +29,10 @@ needs_arm = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
 def test_frozen_weight_bytes_per_dtype() -> None:
     assert frozen_weight_bytes(3 * 3 * 16 * 8, 16, True, "fp32") == 4 * (1152 + 16)
     assert frozen_weight_bytes(3 * 3 * 16 * 8, 16, False, "fp32") == 4 * 1152
-    # int8: a byte per weight (whole words) + a 32-bit scale and an int32 bias per channel
-    assert frozen_weight_bytes(1152, 16, True, "int8") == 1152 + 8 * 16
-    assert frozen_weight_bytes(10, 2, False, "int8") == 12 + 8 * 2
+    # int8 (codegen/quantize.py): a byte per weight (whole words) + Q31 multiplier, shift
+    # and int32 bias per output channel
+    assert frozen_weight_bytes(1152, 16, True, "int8") == 1152 + 12 * 16
+    assert frozen_weight_bytes(10, 2, False, "int8") == 12 + 12 * 2
     with pytest.raises(ValueError, match="frozen dtype"):
         frozen_weight_bytes(1, 1, False, "int4")
 

@@ -12,35 +12,12 @@ import torch.nn.functional as F
 from kernel_lib import Kernels, kernels  # noqa: F401
 
 _p = ctypes.POINTER(ctypes.c_float)
-_u = ctypes.c_uint32
-_f = ctypes.c_float
 _pu = ctypes.POINTER(ctypes.c_uint32)
-SIGNATURES = {
-    "mdy_sigmoid_f32": [_p, _p, _u], "mdy_sigmoid_grad_f32": [_p, _p, _p, _u],
-    "mdy_tanh_f32": [_p, _p, _u], "mdy_tanh_grad_f32": [_p, _p, _p, _u],
-    "mdy_hardsigmoid_f32": [_p, _p, _u, _f, _f], "mdy_hardsigmoid_grad_f32": [_p, _p, _p, _u, _f, _f],
-    "mdy_hardswish_f32": [_p, _p, _u], "mdy_hardswish_grad_f32": [_p, _p, _p, _u],
-    "mdy_leaky_relu_f32": [_p, _p, _u, _f], "mdy_leaky_relu_grad_f32": [_p, _p, _p, _u, _f],
-    "mdy_prelu_f32": [_p, _p, _p, _u, _u], "mdy_prelu_grad_f32": [_p, _p, _p, _p, _u, _u],
-    "mdy_mul_f32": [_p, _p, _p, _u], "mdy_mul_channel_f32": [_p, _p, _p, _u, _u],
-    "mdy_mul_channel_grad_f32": [_p, _p, _p, _u, _u],
-    "mdy_transpose_f32": [_p, _p, _u, _pu, _pu],
-    "mdy_pad2d_f32": [_p, _u, _u, _u, _u, _u, _u, _u, _p],
-    "mdy_pad2d_grad_f32": [_p, _u, _u, _u, _u, _u, _u, _u, _p],
-    "mdy_lrn_f32": [_p, _u, _u, _u, _f, _f, _f, _p],
-    "mdy_lrn_grad_f32": [_p, _p, _u, _u, _u, _f, _f, _f, _p],
-    "mdy_add_channel_f32": [_p, _p, _p, _u, _u],
-    "mdy_div_f32": [_p, _p, _p, _u, _u, _u], "mdy_div_grad_f32": [_p, _p, _p, _p, _u, _u, _u],
-    "mdy_softmax_f32": [_p, _u, _u, _p],
-}
 
 
 @pytest.fixture(scope="module")
 def lib(kernels: Kernels):  # noqa: F811
-    for name, argtypes in SIGNATURES.items():
-        fn = getattr(kernels.lib, name)
-        fn.restype, fn.argtypes = None, argtypes
-    return kernels.lib
+    return kernels.lib      # argtypes from kernel_lib.SIGNATURES
 
 
 def fp(a: np.ndarray):

@@ -26,6 +26,7 @@ from medyate.codegen.compiler import compile_model
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.ir import Graph
+from medyate.codegen.quantize import apply_frozen, frozen_choice
 from medyate.codegen.plan import Plan, Schedule, TrainLayer
 from medyate.host_tools.budget import parse_budget
 from medyate.host_tools.compression_budget import (compressed_specs, compression_config,
@@ -119,7 +120,8 @@ def run_config(model: Path, plan: Plan, plan_path: Path, data: str, target: str,
                config: TrainConfig, policy: str, *, train_per_class: int | None,
                test_per_class: int | None, budget: str | None, compress: str | None,
                eps: float, rank: int | None, ranking: Path | None, steps_per_epoch: int,
-               warmup_steps: int, board: str | None = None) -> dict:
+               warmup_steps: int, board: str | None = None,
+               frozen: str | None = None) -> dict:
     """RUNDIR/config.json: everything needed to replay (or resume) the run."""
     from medyate import __version__
     return {
@@ -129,7 +131,7 @@ def run_config(model: Path, plan: Plan, plan_path: Path, data: str, target: str,
         "plan_path": str(plan_path.resolve()), "plan": plan.to_dict(),
         "budget": budget, "data": data, "train_per_class": train_per_class,
         "test_per_class": test_per_class, "subsample_seed": config.seed,
-        "target": target, "board": board, "policy": policy,
+        "target": target, "board": board, "frozen": frozen, "policy": policy,
         "ranking": None if ranking is None else str(ranking.resolve()),
         "epochs": config.epochs, "batch": config.batch, "seed": config.seed,
         "lr": {"base": config.lr, "schedule": "linear warm-up then cosine to 0, per SGD step",
@@ -160,7 +162,7 @@ def resume_arguments(rundir: Path) -> dict:
                 "train_per_class": doc["train_per_class"],
                 "test_per_class": doc["test_per_class"], "budget": doc["budget"],
                 "compress": doc["compression"]["method"], "eps": doc["compression"]["eps"],
-                "board": doc.get("board"),
+                "board": doc.get("board"), "frozen": doc.get("frozen"),
                 "rank": doc["compression"]["rank"],
                 "ranking": Path(doc["ranking"]) if doc["ranking"] else None,
                 "plan_document": doc["plan"]}
@@ -176,14 +178,16 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
               rank: int | None = None, ranking: Path | None = None,
               board: str | None = None, port: str | None = None, baud: int | None = None,
               flash: bool = False, probe: str | None = None,
-              pictures: bool = False, overwrite: bool = False, resume: bool = False,
-              plan_document: dict | None = None) -> TrainSummary:
+              pictures: bool = False, frozen: str | None = None, overwrite: bool = False,
+              resume: bool = False, plan_document: dict | None = None) -> TrainSummary:
     """board: limits on a QEMU target, the real board on target "serial" (with port and
     baud; flash: build and flash it first). pictures: also draw RUNDIR/curves.png and
     memory.png (the CLI does; sweeps that call this per run leave it off: matplotlib
-    costs seconds per run on a loaded machine). Every argument is checked before RUNDIR
-    is touched; the run writes beside RUNDIR and publishes each finished epoch atomically
-    (host_tools/run_folder.py); overwrite replaces a finished run, resume continues it."""
+    costs seconds per run on a loaded machine). frozen: fp32 or int8 (calibrated on the
+    training split); default the plan's "frozen" entry, else fp32. Every argument is
+    checked before RUNDIR is touched; the run writes beside RUNDIR and publishes each
+    finished epoch atomically (host_tools/run_folder.py); overwrite replaces a finished
+    run, resume continues it."""
     console = console or Console(markup=False)   # model and file names are not markup
     if target not in DEVICE_OPENERS and target not in ("reference", SERIAL_TARGET):
         raise MedyateError(f"unknown target {target!r} (known: reference, "
@@ -207,6 +211,9 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                                  train_per_class=train_per_class,
                                  test_per_class=test_per_class, uint8=target != "reference",
                                  num_classes=graph.tensors[graph.output].size)
+    frozen = frozen_choice(frozen, plan)
+    graph = apply_frozen(graph, plan, frozen, train_data.x_train)   # int8: calibrated on it
+    console.print(f"frozen layers: {frozen}")
     config = TrainConfig(epochs, lr, batch, seed)
     folder = RunFolder(rundir, overwrite=overwrite, resume=resume)
     folder.check()
@@ -218,11 +225,11 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                 model, plan, plan_path, data, target, config, policy,
                 train_per_class=train_per_class, test_per_class=test_per_class, budget=budget,
                 compress=compress, eps=eps, rank=rank, ranking=ranking, steps_per_epoch=steps,
-                warmup_steps=warmup_steps_for(steps, epochs), board=board))
+                warmup_steps=warmup_steps_for(steps, epochs), board=board, frozen=frozen))
         summary, memory = _train_in_folder(
             run, folder, rundir, model, graph, plan, compression, train_data, config, target,
             policy, seed, ranking, resume, console, board, board_profile, port, baud, flash,
-            probe, pictures)
+            probe, pictures, frozen)
         folder.publish()
     finally:
         folder.discard()
@@ -244,7 +251,8 @@ def _train_in_folder(run: RunFiles, folder: RunFolder, rundir: Path, model: Path
                      config: TrainConfig, target: str, policy: str, seed: int,
                      ranking: Path | None, resume: bool, console: Console, board: str | None,
                      board_profile: "Board | None", port: str | None, baud: int | None,
-                     flash: bool, probe: str | None, pictures: bool) -> tuple[TrainSummary, dict]:
+                     flash: bool, probe: str | None, pictures: bool,
+                     frozen: str) -> tuple[TrainSummary, dict]:
     """Builds, opens the device and trains into the work folder `run` (published by the
     caller); each finished epoch is published on the way."""
     with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
@@ -288,7 +296,7 @@ def _train_in_folder(run: RunFiles, folder: RunFolder, rundir: Path, model: Path
             from medyate.host_tools.commands.compile import device_memory_entry
             elf = built.build.artifact if built.build.sizes is not None else None  # ARM ELF
             whole_device = device_memory_entry(model, plan, compiled_memory, elf, compression,
-                                               board)
+                                               board, frozen)
         if built is not None and target == SERIAL_TARGET:
             assert board_profile is not None and port is not None
             device, preloaded = open_serial(built, board_profile, port,
