@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .link import DeviceErrorReply, Link, LinkError, LinkTimeout, PipeTransport, SerialTransport
+from .link import (DeviceErrorReply, FrameTooLarge, Link, LinkError, LinkTimeout, PipeTransport,
+                   SerialTransport)
 from .messages import (DeviceInfo, EpochStats, LayerInfo, MemoryReport, SampleResults,
                        parse_float_window)
 from .protocol import (MAX_PAYLOAD, MODEL_ERROR_NAMES, PRELOAD_HEADER, PRELOAD_MAGIC,
@@ -48,7 +49,7 @@ class Device:
                  cleanup: Sequence[Callable[[], None]] = ()) -> None:
         self.link = link
         self.description = description
-        self.max_payload = max_payload
+        self.link.max_payload = min(self.link.max_payload, max_payload)
         self._cleanup = list(cleanup)
         self.info: DeviceInfo | None = None
 
@@ -111,6 +112,20 @@ class Device:
             raise
         return device
 
+    @property
+    def max_payload(self) -> int:
+        """Largest payload the device takes; frames are cut to the link's adapted
+        `payload_limit`, which never exceeds it."""
+        return self.link.max_payload
+
+    @max_payload.setter
+    def max_payload(self, value: int) -> None:
+        self.link.max_payload = value
+
+    @property
+    def _limit(self) -> int:
+        return self.link.payload_limit
+
     def close(self) -> None:
         try:
             self.link.close()
@@ -127,10 +142,13 @@ class Device:
 
     # ---------------------------------------------------------------- requests
     def request(self, message_type: int, payload: bytes = b"",
-                timeout_s: float | None = None) -> bytes:
-        """One request; returns the reply payload. Raises LinkTimeout / DeviceErrorReply."""
+                timeout_s: float | None = None, *, reply_bytes: int | None = None,
+                resizable: bool = False) -> bytes:
+        """One request; returns the reply payload. Raises LinkTimeout / DeviceErrorReply,
+        and FrameTooLarge for a resizable request the line cannot carry (send less)."""
         try:
-            return self.link.request(message_type, payload, timeout_s).payload
+            return self.link.request(message_type, payload, timeout_s, reply_bytes=reply_bytes,
+                                     resizable=resizable).payload
         except LinkTimeout as exc:
             raise LinkTimeout(f"{self.description} does not answer: {exc}") from exc
 
@@ -141,7 +159,7 @@ class Device:
         layers = tuple(LayerInfo.parse(i, self.request(MessageType.LAYER_INFO, struct.pack("<H", i)))
                        for i in range(info.num_layers))
         self.info = DeviceInfo(**{**info.__dict__, "layers": layers})
-        self.max_payload = min(self.max_payload, info.max_payload)
+        self.link.max_payload = min(self.link.max_payload, info.max_payload)
         return self.info
 
     @property
@@ -166,10 +184,16 @@ class Device:
             raise ScheduleError(2, f"schedule needs {info.num_layers} counts summing to "
                                    f"{len(channels)} channels, got {list(counts)}")
         values = np.asarray(list(counts) + list(channels), "<u2")
-        per_frame = (self.max_payload - 2) // 2
-        for first in range(0, len(values), per_frame):
-            self.request(MessageType.SCHEDULE_DATA,
-                         struct.pack("<H", first) + values[first:first + per_frame].tobytes())
+        first = 0
+        while first < len(values):
+            count = max(1, (self._limit - 2) // 2)
+            try:
+                self.request(MessageType.SCHEDULE_DATA, struct.pack("<H", first)
+                             + values[first:first + count].tobytes(), reply_bytes=0,
+                             resizable=True)
+            except FrameTooLarge:
+                continue
+            first += count
         (status,) = struct.unpack("<i", self.request(MessageType.SCHEDULE_COMMIT,
                                                      struct.pack("<H", len(values))))
         if status != 0:
@@ -200,30 +224,48 @@ class Device:
             raise ValueError("x and y differ in length")
         result_bytes = SAMPLE_RESULT_BYTES + (4 * self._info.num_classes if return_logits else 0)
         record = 2 + samples.itemsize * samples.shape[1]
-        per_frame = min((self.max_payload - 4) // record, (MAX_PAYLOAD - 4) // result_bytes)
         flags = 1 if return_logits else 0
-        parts = []
-        if per_frame == 0:
-            for sample, label in zip(samples, labels):
-                parts.append(self._run_staged(train, sample, int(label), encoding, flags))
-            return SampleResults.concat(parts)
         message = MessageType.TRAIN if train else MessageType.EVALUATE
-        for first in range(0, len(samples), per_frame):
+        parts = []
+        first = 0
+        while first < len(samples):
+            # samples per frame: what the line carries now, request and reply together
+            per_frame = min((self._limit - 8) // (record + result_bytes),
+                            (MAX_PAYLOAD - 4) // result_bytes, len(samples) - first)
+            if per_frame <= 0:    # one sample is more than a frame: stage it in pieces
+                parts.append(self._run_staged(train, samples[first], int(labels[first]),
+                                              encoding, flags, result_bytes))
+                first += 1
+                continue
             chunk = samples[first:first + per_frame]
             body = b"".join(struct.pack("<H", int(label)) + sample.tobytes()
                             for sample, label in zip(chunk, labels[first:first + per_frame]))
             payload = struct.pack("<BBH", int(encoding), flags, len(chunk)) + body
-            parts.append(SampleResults.parse(self.request(message, payload)))
+            try:
+                reply = self.request(message, payload, reply_bytes=4 + per_frame * result_bytes,
+                                     resizable=True)
+            except FrameTooLarge:
+                continue
+            parts.append(SampleResults.parse(reply))
+            first += per_frame
         return SampleResults.concat(parts)
 
     def _run_staged(self, train: bool, sample: np.ndarray, label: int,
-                    encoding: SampleEncoding, flags: int) -> SampleResults:
-        per_chunk = (self.max_payload - 8) // sample.itemsize
-        for first in range(0, len(sample), per_chunk):
-            self.request(MessageType.SAMPLE_CHUNK, struct.pack("<BBHI", int(encoding), 0, 0, first)
-                         + sample[first:first + per_chunk].tobytes())
+                    encoding: SampleEncoding, flags: int, result_bytes: int) -> SampleResults:
+        first = 0
+        while first < len(sample):
+            per_chunk = max(1, (self._limit - 8) // sample.itemsize)
+            try:
+                self.request(MessageType.SAMPLE_CHUNK,
+                             struct.pack("<BBHI", int(encoding), 0, 0, first)
+                             + sample[first:first + per_chunk].tobytes(), reply_bytes=0,
+                             resizable=True)
+            except FrameTooLarge:
+                continue
+            first += per_chunk
         message = MessageType.TRAIN_STAGED if train else MessageType.EVALUATE_STAGED
-        return SampleResults.parse(self.request(message, struct.pack("<HB", label, flags)))
+        return SampleResults.parse(self.request(message, struct.pack("<HB", label, flags),
+                                                reply_bytes=4 + result_bytes))
 
     def train_samples(self, x: np.ndarray, y: np.ndarray,
                       encoding: SampleEncoding = SampleEncoding.F32) -> SampleResults:
@@ -246,11 +288,20 @@ class Device:
         return self._run_samples(False, x, y, encoding, return_logits)
 
     def _run_preloaded(self, train: bool, first: int, count: int, flags: int) -> SampleResults:
-        per_frame = (MAX_PAYLOAD - 4) // (SAMPLE_RESULT_BYTES + (4 * self._info.num_classes if flags else 0))
+        result_bytes = SAMPLE_RESULT_BYTES + (4 * self._info.num_classes if flags else 0)
         message = MessageType.TRAIN_PRELOADED if train else MessageType.EVALUATE_PRELOADED
-        parts = [SampleResults.parse(self.request(
-            message, struct.pack("<IHB", start, min(per_frame, first + count - start), flags)))
-            for start in range(first, first + count, per_frame)]
+        parts = []
+        start, end = first, first + count
+        while start < end:
+            per_frame = max(1, min((self._limit - 4) // result_bytes,
+                                   (MAX_PAYLOAD - 4) // result_bytes, end - start))
+            try:
+                reply = self.request(message, struct.pack("<IHB", start, per_frame, flags),
+                                     reply_bytes=4 + per_frame * result_bytes, resizable=True)
+            except FrameTooLarge:
+                continue
+            parts.append(SampleResults.parse(reply))
+            start += per_frame
         return SampleResults.concat(parts)
 
     def train_preloaded(self, first: int, count: int, lr: float | None = None) -> SampleResults:
@@ -270,22 +321,32 @@ class Device:
         updates since the last set_schedule, schedule order)."""
         stats = EpochStats.parse(self.request(MessageType.EPOCH_END), self._info.timer_unit)
         for layer in range(self._info.num_layers):
-            stats.channel_norms.append(self._read_window(MessageType.CHANNEL_NORMS,
-                                                         lambda first: struct.pack("<HIH", layer, first, self._window_limit())))
+            stats.channel_norms.append(self._read_window(
+                MessageType.CHANNEL_NORMS,
+                lambda first, window: struct.pack("<HIH", layer, first, window)))
         return stats
 
     def memory_report(self) -> MemoryReport:
         return MemoryReport.parse(self.request(MessageType.MEMORY))
 
     def _window_limit(self) -> int:
-        """Floats per read-back reply, so replies respect max_payload as requests do."""
-        return max(1, (self.max_payload - 10) // 4)
+        """Floats per read-back reply, so replies fit what the line carries now."""
+        return max(1, (self._limit - 10) // 4)
 
-    def _read_window(self, message: MessageType, payload_for: Callable[[int], bytes]) -> np.ndarray:
+    def _read_window(self, message: MessageType,
+                     payload_for: Callable[[int, int], bytes]) -> np.ndarray:
+        """A float array read back in windows sized to the line (payload_for(first, count)
+        builds each request)."""
         parts: list[np.ndarray] = []
         first, total = 0, None
         while total is None or first < total:
-            total, start, values = parse_float_window(self.request(message, payload_for(first)))
+            window = self._window_limit()
+            try:
+                reply = self.request(message, payload_for(first, window), reply_bytes=10 + 4 * window,
+                                     resizable=True)
+            except FrameTooLarge:
+                continue
+            total, start, values = parse_float_window(reply)
             if start != first or (len(values) == 0 and first < total):
                 raise LinkError(f"device returned window at {start}, asked for {first}")
             parts.append(values)
@@ -295,8 +356,38 @@ class Device:
     def read_tensor(self, kind: TensorKind, layer: int) -> np.ndarray:
         """Flat float32 in IR layout ([O][I/g][KH][KW] or [O][I])."""
         return self._read_window(MessageType.READ_TENSOR,
-                                 lambda first: struct.pack("<BBHIH", int(kind), 0, layer, first,
-                                                                   self._window_limit()))
+                                 lambda first, window: struct.pack("<BBHIH", int(kind), 0, layer,
+                                                                   first, window))
+
+    def write_tensor(self, kind: TensorKind, layer: int, values: np.ndarray) -> None:
+        """Overwrites a layer's weight or bias (flat, IR layout) in pieces the line carries."""
+        flat = np.asarray(values, "<f4").reshape(-1)
+        first = 0
+        while first < len(flat):
+            count = max(1, (self._limit - 8) // 4)
+            try:
+                self.request(MessageType.WRITE_TENSOR,
+                             struct.pack("<BBHI", int(kind), 0, layer, first)
+                             + flat[first:first + count].tobytes(), reply_bytes=0,
+                             resizable=True)
+            except FrameTooLarge:
+                continue
+            first += count
+
+    def save_weights(self) -> dict[str, np.ndarray]:
+        """Every plan layer's weight and bias as the device holds them (a checkpoint)."""
+        state = {}
+        for layer in self._info.layers:
+            state[f"w{layer.index}"] = self.read_weights(layer.index)
+            if layer.trains_bias:
+                state[f"b{layer.index}"] = self.read_bias(layer.index)
+        return state
+
+    def load_weights(self, state: dict[str, np.ndarray]) -> None:
+        """Restores what save_weights returned ("w3": layer 3's weight, "b3": its bias)."""
+        kinds = {"w": TensorKind.WEIGHT, "b": TensorKind.BIAS}
+        for key, values in state.items():
+            self.write_tensor(kinds[key[0]], int(key[1:]), values)
 
     def read_weights(self, layer: int) -> np.ndarray:
         return self.read_tensor(TensorKind.WEIGHT, layer)

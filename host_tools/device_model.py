@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,18 +64,28 @@ def write_firmware_model(generated_dir: Path, outdir: Path) -> None:
 def compile_for_device(model: Path, plan: Plan, graph: Graph, pool_bytes: int | None = None,
                        compress: CompressionConfig | None = None
                        ) -> tuple[Path, list[TrainLayer], dict]:
-    """Compiles into a stable folder keyed by content, so firmware builds are cached."""
-    staging = MODEL_BUILD_ROOT / "staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    _, layers = compile_model(model, plan, staging, graph=graph, pool_bytes=pool_bytes,
-                              compress=compress)
-    memory = json.loads((staging / "memory.json").read_text())
-    digest = hashlib.sha256((staging / "model.c").read_bytes()
-                            + (staging / "model.h").read_bytes()).hexdigest()[:16]
-    model_dir = MODEL_BUILD_ROOT / digest
-    if not (model_dir / "model.h").is_file():
-        write_firmware_model(staging, model_dir)
-    shutil.rmtree(staging, ignore_errors=True)
+    """Compiles into a stable folder keyed by content, so firmware builds are cached.
+    Each call compiles in a private folder and publishes it with one rename, so
+    concurrent compiles never see each other's half-written files."""
+    MODEL_BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=MODEL_BUILD_ROOT))
+    try:
+        _, layers = compile_model(model, plan, staging / "generated", graph=graph,
+                                  pool_bytes=pool_bytes, compress=compress)
+        generated = staging / "generated"
+        memory = json.loads((generated / "memory.json").read_text())
+        digest = hashlib.sha256((generated / "model.c").read_bytes()
+                                + (generated / "model.h").read_bytes()).hexdigest()[:16]
+        model_dir = MODEL_BUILD_ROOT / digest
+        if not (model_dir / "model.h").is_file():
+            write_firmware_model(generated, staging / "publish")
+            try:
+                os.rename(staging / "publish", model_dir)
+            except OSError:
+                if not (model_dir / "model.h").is_file():   # not a concurrent twin: a fault
+                    raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return model_dir, layers, memory
 
 

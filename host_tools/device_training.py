@@ -8,6 +8,7 @@ no cost: every epoch's shuffled order plus the test split), else over the serial
 from __future__ import annotations
 
 import math
+import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,10 @@ from medyate.codegen.errors import MedyateError
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import TrainLayer
 from .device import Device, ScheduleError, write_preload_dataset
+from .link import DeviceErrorReply
 from .messages import SampleResults
 from .model_data import Uint8Samples
-from .protocol import SampleEncoding
+from .protocol import ErrorCode, SampleEncoding
 from .host_trainer import cosine_lr
 from .policies import Policy
 from .policies.base import Schedule as PolicySchedule
@@ -123,15 +125,17 @@ class DeviceTrainer:
                  policy: Policy, policy_name: str, data: TrainData, config: TrainConfig,
                  run: RunFiles, preloaded: bool, console: Console | None = None,
                  on_epoch: Callable[[dict[str, Any]], None] | None = None,
-                 clock_hz: int | None = None) -> None:
+                 checkpoint: bool = True, clock_hz: int | None = None) -> None:
         """clock_hz: the board's core clock; device cycles (DWT) are then also given in
-        seconds (instruction counts from QEMU are not converted: QEMU models no cycles)."""
+        seconds (instruction counts from QEMU are not converted: QEMU models no cycles).
+        checkpoint: write what --resume needs after every epoch."""
         self.device, self.model, self.graph, self.layers = device, model, graph, layers
         self.clock_hz = clock_hz
         self.policy, self.policy_name, self.data, self.config = policy, policy_name, data, config
         self.run, self.preloaded = run, preloaded
         self.console = console or Console()
         self.on_epoch = on_epoch
+        self.checkpoint = checkpoint   # write what --resume needs after every epoch
         self.steps_per_epoch = math.ceil(len(data.x_train) / config.batch)
         self.total_steps = self.steps_per_epoch * config.epochs
         self.warmup_steps = warmup_steps_for(self.steps_per_epoch, config.epochs)
@@ -193,25 +197,91 @@ class DeviceTrainer:
         return out
 
     # ------------------------------------------------------------------ epochs
-    def train(self) -> TrainSummary:
+    def train(self, resume: bool = False) -> TrainSummary:
+        """resume: continue from the run files' checkpoint (weights, policy state,
+        learning-rate step) as if the run had never stopped."""
         if self.data.u8 is not None:      # the device normalises the uint8 samples itself
             self.device.set_affine(self.data.u8.scale, self.data.u8.offset)
-        initial = self.evaluate()
-        self.device.epoch_stats()        # counters restart: epochs count only themselves
-        summary = TrainSummary(None if initial is None else
-                               float(np.mean(initial.predicted == self.data.y_test)))
-        if summary.initial_test_accuracy is not None:
-            self.console.print(f"pretrained model on the device: test accuracy "
-                               f"{summary.initial_test_accuracy:.4f}")
-        for epoch in range(self.config.epochs):
+        checkpoint = self.run.read_checkpoint() if resume else None
+        if checkpoint is not None:
+            state, weights, self.policy = checkpoint
+            self.device.load_weights(weights)
+            self.step = int(state["step"])
+            summary = TrainSummary(state["initial_test_accuracy"], list(state["epochs"]))
+            self.run.truncate_logs(len(summary.epochs))
+            self.device.epoch_stats()
+            self.console.print(f"resuming after epoch {len(summary.epochs) - 1} "
+                               f"(step {self.step})")
+        else:
+            if resume:
+                self.run.truncate_logs(0)
+            initial = self.evaluate()
+            self.device.epoch_stats()        # counters restart: epochs count only themselves
+            summary = TrainSummary(None if initial is None else
+                                   float(np.mean(initial.predicted == self.data.y_test)))
+            if summary.initial_test_accuracy is not None:
+                self.console.print(f"pretrained model on the device: test accuracy "
+                                   f"{summary.initial_test_accuracy:.4f}")
+        self._epoch_start_weights = None if checkpoint is None else checkpoint[1]
+        for epoch in range(len(summary.epochs), self.config.epochs):
             # Non-finite values are checked explicitly (_check_finite); numpy's own
             # overflow warnings on the way there would only add noise to the one-line error.
             with np.errstate(over="ignore", invalid="ignore"):
-                record = self.train_epoch(epoch)
+                record = self._train_epoch_retrying(epoch)
             summary.epochs.append(record)
+            self._epoch_start_weights = self._weights_state()
+            if self.checkpoint:
+                self.run.write_checkpoint(
+                    {"format": "medyate-checkpoint/1", "epochs_done": epoch + 1,
+                     "step": self.step, "initial_test_accuracy": summary.initial_test_accuracy,
+                     "epochs": summary.epochs}, self._epoch_start_weights, self.policy)
             if self.on_epoch:
                 self.on_epoch(record)
         return summary
+
+    def _train_epoch_retrying(self, epoch: int) -> dict[str, Any]:
+        """A device that resets mid-epoch (it answers with a fresh session) is reloaded
+        with the weights and policy state of the epoch's start and the epoch runs again,
+        once; a second reset is an error."""
+        if not isinstance(self.device, Device):   # only a device over a line can reset
+            return self.train_epoch(epoch)
+        policy_state, step = pickle.dumps(self.policy), self.step
+        try:
+            return self.train_epoch(epoch)
+        except DeviceErrorReply as exc:
+            if exc.error.code != ErrorCode.SEQUENCE:
+                raise
+        self.console.print(f"epoch {epoch}: the device reset (it lost the session); "
+                           "reloading it and running the epoch again")
+        self.device.hello()
+        if self._epoch_start_weights is None:
+            self.device.reset_weights()
+        else:
+            self.device.load_weights(self._epoch_start_weights)
+        self.device.zero_grad()
+        if self.data.u8 is not None:
+            self.device.set_affine(self.data.u8.scale, self.data.u8.offset)
+        self.device.epoch_stats()
+        self.policy, self.step = pickle.loads(policy_state), step
+        self.run.truncate_logs(epoch)
+        try:
+            return self.train_epoch(epoch)
+        except DeviceErrorReply as exc:
+            if exc.error.code == ErrorCode.SEQUENCE:
+                raise MedyateError(f"epoch {epoch}: the device reset again while the epoch "
+                                   f"was retried; giving up ({exc})") from None
+            raise
+
+    def _weights_state(self) -> dict[str, np.ndarray]:
+        exact = getattr(self.device, "exact_weights", None)   # the float64 reference
+        if exact is not None:
+            return exact()
+        state = {}
+        for index, (weight, bias) in self._last_trained.items():
+            state[f"w{index}"] = np.asarray(weight, np.float32)
+            if bias is not None:
+                state[f"b{index}"] = np.asarray(bias, np.float32)
+        return state
 
     def train_epoch(self, epoch: int) -> dict[str, Any]:
         started = time.monotonic()
@@ -249,6 +319,7 @@ class DeviceTrainer:
             l.onnx_weight: {c: float(v) for c, v in zip(chans, norms)}
             for l, chans, norms in zip(self.layers, device_schedule(schedule, self.layers),
                                        stats.channel_norms)})
+        self._last_trained = trained
         self.run.write_finetuned(self.model, self.graph, self.layers, trained)
         seconds = time.monotonic() - started
         unit = stats.timer_unit

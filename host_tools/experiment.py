@@ -34,6 +34,8 @@ UNSUPPORTED = {"neq": "selects output-channel neurons; the generated C schedules
 # pre-selection METHOD instead of the config's "method", so one sweep can compare
 # TraDy's RGN layer choice with LaRa's under the same channel policy and seeds.
 METHOD_SEPARATOR = "@"
+#: `medyate train --batch` default: both commands train with one loop and one default.
+DEFAULT_BATCH = 8
 LAYER_METHODS = ("rgn", "lara")
 
 
@@ -66,7 +68,6 @@ class RunSpec:
     epochs: int
     batch_size: int
     lr: float
-    warmup_epochs: float
     method: str
     ranking_path: str
     build_root: str
@@ -94,6 +95,9 @@ def load_config(path: Path) -> dict[str, Any]:
         raise MedyateError(f"config names unknown layer methods {bad_methods}; known: {list(LAYER_METHODS)}")
     for budget in config["budgets"]:
         parse_budget(budget)
+    if "warmup_epochs" in config:
+        raise MedyateError(f"config {path}: 'warmup_epochs' is gone: experiments warm up like "
+                           "medyate train (min(5 epochs, a tenth of the steps)); remove it")
     from medyate.host_tools.commands.train import DEVICE_OPENERS
     device = config.get("target", "host")
     known = {"host", "reference", *DEVICE_OPENERS}
@@ -164,7 +168,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     from medyate.codegen.plan import Plan, resolve_layers
     from medyate.host_tools.commands.plan import plan_document
     from medyate.host_tools.host_model import load_private
-    from medyate.host_tools.host_trainer import TrainConfig, dense_norm_oracle, train_host
+    from medyate.host_tools.host_trainer import dense_norm_oracle
     from medyate.host_tools.policies import make_policy
     from medyate.host_tools.model_data import prepare_data
     from medyate.host_tools.ranking import layer_specs
@@ -211,22 +215,41 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
                                                    data.y_train, seed=spec.seed)
     policy = make_policy(policy_name, specs, plan.budget_bytes, spec.seed, stats, **options)
     classes = int(graph.tensors[graph.output].size)
-    initial = None
-    from medyate.host_tools.host_trainer import evaluate
-    initial = evaluate(host, data.x_test, data.y_test, classes)
-    metrics = train_host(host, layers, policy, data.x_train, data.y_train, data.x_test, data.y_test,
-                         classes, TrainConfig(spec.epochs, spec.batch_size, spec.lr,
-                                              spec.warmup_epochs, seed=spec.seed))
+    summary = _train_like_medyate_train(host, model_path, graph, layers, policy, policy_name,
+                                        data, classes, spec)
+    initial, metrics = summary.initial_test_accuracy, summary.epochs
     return {**record, "status": "ok", "layers": [l["weight"] for l in plan.layers],
             "initial_accuracy": initial,
             "accuracy_per_epoch": [m["test_accuracy"] for m in metrics],
             "final_accuracy": metrics[-1]["test_accuracy"],
             "train_loss_per_epoch": [m["train_loss"] for m in metrics],
-            "schedule_cost_bytes": [m["schedule_cost_bytes"] for m in metrics],
-            "channels_per_epoch": [m["channels"] for m in metrics],
+            "schedule_cost_bytes": [m["cost_bytes"] for m in metrics],
+            "channels_per_epoch": [m["scheduled_channels"] for m in metrics],
             "memory_compile_time": {k: memory[k] for k in MEMORY_KEYS if k in memory},
             "memory_note": "host target: compile-time figures from memory.json; no device measurement",
             "seconds": round(time.perf_counter() - start, 2)}
+
+
+def _train_like_medyate_train(host: Any, model_path: Path, graph: Any, layers: list, policy: Any,
+                              policy_name: str, data: Any, classes: int, spec: RunSpec,
+                              run_dir: Path | None = None) -> Any:
+    """The training loop of `medyate train` (DeviceTrainer: data order, warm-up, learning
+    rate per step, channel-norm feedback), on the host library; run files go to a
+    temporary folder unless run_dir is given."""
+    import tempfile
+    from rich.console import Console
+    from medyate.host_tools.device_training import DeviceTrainer, TrainConfig, TrainData
+    from medyate.host_tools.host_device import HostModelDevice
+    from medyate.host_tools.run_files import RunFiles
+    with tempfile.TemporaryDirectory(prefix="medyate-experiment-") as tmp:
+        trainer = DeviceTrainer(
+            HostModelDevice(host, layers, classes), model=model_path, graph=graph,
+            layers=layers, policy=policy, policy_name=policy_name,
+            data=TrainData(data.x_train, data.y_train, data.x_test, data.y_test),
+            config=TrainConfig(spec.epochs, spec.lr, spec.batch_size, spec.seed),
+            run=RunFiles(run_dir or Path(tmp)), preloaded=False, console=Console(quiet=True),
+            checkpoint=False)
+        return trainer.train()
 
 
 def run_on_device(spec: RunSpec, model_path: Path, plan_dict: dict[str, Any],
@@ -261,9 +284,9 @@ def run_on_device(spec: RunSpec, model_path: Path, plan_dict: dict[str, Any],
 def expand(config: dict[str, Any], rankings: dict[tuple[Task, int], Path], out: Path) -> list[RunSpec]:
     build_root = str(out / "build")
     return [RunSpec(task, policy, budget, int(seed), int(config["epochs"]),
-                    int(config.get("batch_size", 16)), float(config.get("lr", 0.05)),
-                    float(config.get("warmup_epochs", 1.0)), config.get("method", "rgn"),
-                    str(rankings[(task, seed)]), build_root, str(config.get("target", "host")))
+                    int(config.get("batch_size", DEFAULT_BATCH)), float(config.get("lr", 0.05)),
+                    config.get("method", "rgn"), str(rankings[(task, seed)]), build_root,
+                    str(config.get("target", "host")))
             for task in _tasks(config) for budget in config["budgets"]
             for policy in config["policies"] for seed in config["seeds"]]
 

@@ -51,7 +51,7 @@ def run_key(spec: RunSpec, rank_settings: dict[str, Any]) -> str:
               "data_sha": _file_digest(dataset) if dataset.suffix == ".npz" and dataset.is_file() else None,
               "policy": spec.policy, "budget": spec.budget, "seed": spec.seed,
               "epochs": spec.epochs, "batch_size": spec.batch_size, "lr": spec.lr,
-              "warmup_epochs": spec.warmup_epochs, "method": spec.method,
+              "warmup": "medyate-train", "method": spec.method,
               "rank": rank_settings, "device": spec.device, "code": code_version()}
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:20]
 

@@ -161,8 +161,8 @@ def write_report(results: list[dict[str, Any]], out: Path, config: dict[str, Any
     text = [f"# Experiment `{config_name}`", "",
             f"{len(results)} runs ({ok} trained), {jobs} worker processes, wall time {seconds:.0f} s "
             f"(measured). Host target: the generated C compiled natively. Epochs {config['epochs']}, "
-            f"batch {config.get('batch_size', 16)}, SGD lr {config.get('lr', 0.05)} with cosine decay "
-            f"and {config.get('warmup_epochs', 1.0)} warm-up epoch(s), seeds {config['seeds']}.",
+            f"batch {config.get('batch_size', 8)}, SGD lr {config.get('lr', 0.05)} with cosine decay "
+            f"and the warm-up of medyate train, seeds {config['seeds']}.",
             "", "Paired differences are per seed against `trady` (same data subset, same seed); "
             "\"within noise\" = the 95% t interval contains 0. Memory: the arena column is the "
             "compile-time plan from memory.json (the host has no device measurement).", "",

@@ -63,6 +63,8 @@ class FaultyProxy:
             return
         for sock in (client, upstream):
             sock.settimeout(None)
+            # as on the direct link: without it Nagle + delayed ACK add ~40 ms per hop
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sockets.append(sock)
         for direction, (source, sink) in enumerate(((client, upstream), (upstream, client))):
             rng = np.random.default_rng([self.seed, direction])

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
@@ -136,8 +137,10 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
                    ram_size: int | None = None, flash_size: int | None = None,
                    stack_size: int | None = None, link_runtime: bool | None = None,
                    jobs: int = 2, board: "Board | None" = None,
-                   baud: int | None = None, dry_run: bool = False) -> BuildResult:
+                   baud: int | None = None, dry_run: bool = False,
+                   sanitize: bool = False) -> BuildResult:
     """Builds (or reuses) the firmware for `target` with the model in `model_dir`.
+    sanitize (host only): -fsanitize=address,undefined, any report aborts the process.
 
     board: the real board's own firmware when target is "serial" (or "board"); on an
     emulated target, the board's SRAM/flash limits (its linker-script ASSERTs).
@@ -169,6 +172,12 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
                "MDY_LINK_RUNTIME": {None: "AUTO", True: "ON", False: "OFF"}[link_runtime]}
     if spec.cpu_flags:
         options["MDY_CPU_FLAGS"] = " ".join(spec.cpu_flags)
+    if sanitize:
+        if spec.toolchain_file is not None:
+            raise FirmwareBuildError("sanitizers exist for the host target only")
+        flags = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
+        options["CMAKE_C_FLAGS"] = flags
+        options["CMAKE_EXE_LINKER_FLAGS"] = "-fsanitize=address,undefined"
     for name, value in (("RAM_SIZE", ram_size), ("FLASH_SIZE", flash_size),
                         ("STACK_SIZE", stack_size), ("UART_BAUD", baud)):
         if value is not None:
@@ -176,11 +185,19 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
     name = spec.board if target in ("serial", "board") else target
     build_dir = Path(build_root) / f"{name}-{_content_key(name, model_dir, options)}"
     artifact = build_dir / spec.artifact_name
+    done = build_dir / ".medyate-built"   # written last: the artifact is whole
     if dry_run:
-        return BuildResult(target, artifact, build_dir, artifact.is_file(), None, options)
-    cached = artifact.is_file()
+        return BuildResult(target, artifact, build_dir, done.is_file(), None, options)
+    cached = done.is_file()
     if not cached:
-        _configure_and_build(spec, options, build_dir, jobs)
+        # one builder per cache entry; the others wait and then reuse its result
+        Path(build_root).mkdir(parents=True, exist_ok=True)
+        with open(build_dir.with_name(build_dir.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            cached = done.is_file()
+            if not cached:
+                _configure_and_build(spec, options, build_dir, jobs)
+                done.write_text(str(artifact) + "\n")
     sizes = elf_section_sizes(artifact) if spec.toolchain_file is not None else None
     return BuildResult(target, artifact, build_dir, cached, sizes, options)
 

@@ -6,6 +6,7 @@ import ctypes
 import hashlib
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -39,18 +40,23 @@ def build_host_library(model_dir: Path) -> Path:
         return lib
     if shutil.which("cmake") is None:
         raise MedyateError("cmake is not installed: run scripts/install_deps.sh")
-    tmp = build.with_suffix(".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{build.name}.tmp-", dir=BUILD_ROOT))
     generator = ["-G", "Ninja"] if shutil.which("ninja") else []
     for cmd in (["cmake", "-S", str(PROJECT_ROOT / "runtime_c" / "host_model"), "-B", str(tmp),
                  *generator, f"-DMODEL_DIR={model_dir.resolve()}", "-DCMAKE_BUILD_TYPE=Release"],
                 ["cmake", "--build", str(tmp), "--target", "medyate_model", "-j", "2"]):
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
             raise MedyateError(f"host build failed ({' '.join(cmd[:2])}):\n"
                                f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    shutil.rmtree(build, ignore_errors=True)
-    tmp.rename(build)
+    try:   # publish whole; a concurrent twin built the same content first: keep theirs
+        tmp.rename(build)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not lib.exists():
+            raise
     return lib
 
 
@@ -77,6 +83,8 @@ class HostModel:
             ("model_zero_grad", None, []),
             ("model_tensor_elems", ctypes.c_uint32, [ctypes.c_uint32, ctypes.c_uint32]),
             ("model_read_tensor", ctypes.c_uint32,
+             [ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, _F32P]),
+            ("model_write_tensor", ctypes.c_uint32,
              [ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, _F32P]),
             ("model_get_channel_norms", ctypes.c_uint32, [ctypes.c_uint32, _F32P]),
             ("model_reset_weights", None, []),
@@ -120,6 +128,12 @@ class HostModel:
         if self._lib.model_read_tensor(layer, kind, 0, size, _ptr(out)) != size:
             raise DeviceError(f"model refused to read tensor {kind} of layer {layer}")
         return out[:size]
+
+    def write_tensor(self, layer: int, kind: int, values: np.ndarray) -> None:
+        """Overwrites a layer's weight (0) or bias (1), IR layout, flat."""
+        data = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
+        if self._lib.model_write_tensor(layer, kind, 0, data.size, _ptr(data)) != data.size:
+            raise DeviceError(f"model refused to write tensor {kind} of layer {layer}")
 
     def weight_grad(self, layer: int, size: int) -> np.ndarray:
         out = self.read_tensor(layer, WEIGHT_GRAD)

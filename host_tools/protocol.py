@@ -11,7 +11,7 @@ import zlib
 from dataclasses import dataclass
 from enum import IntEnum
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 HEADER = struct.Struct("<BBHH")
 CRC = struct.Struct("<I")
 MAX_PAYLOAD = 1024
@@ -25,6 +25,7 @@ class MessageType(IntEnum):
     SET_AFFINE = 0x03
     SCHEDULE_DATA = 0x04
     SCHEDULE_COMMIT = 0x05
+    PING = 0x06
     TRAIN = 0x10
     EVALUATE = 0x11
     SAMPLE_CHUNK = 0x12
@@ -39,6 +40,7 @@ class MessageType(IntEnum):
     CHANNEL_NORMS = 0x24
     MEMORY = 0x25
     READ_TENSOR = 0x26
+    WRITE_TENSOR = 0x27
     SHUTDOWN = 0x2F
     ERROR = 0xFF
 
@@ -60,6 +62,11 @@ class ErrorCode(IntEnum):
 
 #: Errors that mean "your frame did not arrive intact": the host retransmits.
 TRANSPORT_ERRORS = frozenset({ErrorCode.BAD_CRC, ErrorCode.BAD_FRAME, ErrorCode.OVERFLOW})
+
+
+class PingMode(IntEnum):
+    STATUS = 0   # the seq already ran: answer [1, its type] instead of its cached reply
+    REPLAY = 1   # the seq already ran: re-send its cached reply
 
 
 class SampleEncoding(IntEnum):

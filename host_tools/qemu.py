@@ -8,11 +8,15 @@ atexit hook for anything still running when the interpreter ends (a stray QEMU s
 from __future__ import annotations
 
 import atexit
+import ctypes
+import os
 import re
 import select
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -34,6 +38,21 @@ TARGET_MACHINES: dict[str, str] = {"qemu-mps2-an386": "mps2-an386",
 _PTY_LINE = re.compile(r"char device redirected to (\S+)")
 
 _live: "weakref.WeakSet[QemuProcess]" = weakref.WeakSet()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """preexec_fn of a child (QEMU, a host firmware): the kernel sends it SIGKILL when
+    the process that started it dies, even by SIGKILL, so no emulator is orphaned."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:   # the parent died before prctl: nobody would kill us
+        os._exit(1)
 
 
 def qemu_available() -> bool:
@@ -89,7 +108,7 @@ class QemuProcess:
         pty = self.serial == "pty"
         self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE if pty else subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
+                                        stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         _live.add(self)
         if self.serial == "pty":
             try:

@@ -104,6 +104,23 @@ class ReferenceDevice:
             raise MedyateError(f"layer {layer} has no bias")
         return self.executor.params[bias].astype(np.float32)
 
+    def exact_weights(self) -> dict[str, np.ndarray]:
+        """The executor's float64 weights (a checkpoint that resumes bit for bit)."""
+        state = {}
+        for index, layer in enumerate(self.layers):
+            state[f"w{index}"] = self.executor.params[layer.weight].copy()
+            if layer.train_bias and layer.bias is not None:
+                state[f"b{index}"] = self.executor.params[layer.bias].copy()
+        return state
+
+    def load_weights(self, state: dict[str, np.ndarray]) -> None:
+        for key, values in state.items():
+            layer = self.layers[int(key[1:])]
+            name = layer.weight if key[0] == "w" else layer.bias
+            assert name is not None
+            target = self.executor.params[name]
+            target[...] = np.asarray(values, np.float64).reshape(target.shape)
+
     def memory_report(self) -> None:
         """Nothing is measured on the reference target."""
         return None

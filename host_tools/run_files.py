@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -28,7 +29,9 @@ PROTOBUF_LIMIT_BYTES = 2 ** 31 - 1
 
 
 class RunFiles:
-    def __init__(self, rundir: Path) -> None:
+    """fresh=False (a resumed run) keeps the logs written so far."""
+
+    def __init__(self, rundir: Path, *, fresh: bool = True) -> None:
         self.rundir = Path(rundir)
         try:
             self.rundir.mkdir(parents=True, exist_ok=True)
@@ -38,8 +41,50 @@ class RunFiles:
         self.schedules = self.rundir / "schedules.jsonl"
         self.memory = self.rundir / "memory.json"
         self.finetuned = self.rundir / "finetuned.onnx"
+        self.config = self.rundir / "config.json"
+        self.checkpoint = self.rundir / "checkpoint.json"
+        self.checkpoint_weights = self.rundir / "checkpoint.npz"
+        self.checkpoint_policy = self.rundir / "checkpoint-policy.pkl"
         for path in (self.metrics, self.schedules):   # a run starts its logs afresh
-            path.write_text("")
+            if fresh or not path.exists():
+                path.write_text("")
+
+    # ------------------------------------------------------------ replay and resume
+    def write_config(self, config: Mapping[str, Any]) -> None:
+        _replace_text(self.config, json.dumps(config, indent=1) + "\n")
+
+    def write_checkpoint(self, state: Mapping[str, Any], weights: Mapping[str, np.ndarray],
+                         policy: Any) -> None:
+        """The state after a finished epoch: what --resume continues from. The policy is
+        pickled (importance, statistics, RNG): a run folder is trusted local state."""
+        tmp = self.checkpoint_weights.with_name("checkpoint.tmp.npz")
+        np.savez(tmp, **weights)
+        os.replace(tmp, self.checkpoint_weights)
+        tmp = self.checkpoint_policy.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(policy))
+        os.replace(tmp, self.checkpoint_policy)
+        _replace_text(self.checkpoint, json.dumps(dict(state), indent=1) + "\n")
+
+    def read_checkpoint(self) -> tuple[dict[str, Any], dict[str, np.ndarray], Any] | None:
+        """(state, weights, policy) of the last finished epoch, or None before the first."""
+        if not self.checkpoint.is_file():
+            return None
+        try:
+            state = json.loads(self.checkpoint.read_text())
+            with np.load(self.checkpoint_weights) as archive:
+                weights = {name: archive[name] for name in archive.files}
+            policy = pickle.loads(self.checkpoint_policy.read_bytes())
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError) as exc:
+            raise MedyateError(f"cannot resume from {self.rundir}: damaged checkpoint "
+                               f"({exc})") from None
+        return state, weights, policy
+
+    def truncate_logs(self, epochs: int) -> None:
+        """Keeps the metrics and schedules of the first `epochs` epochs only."""
+        for path in (self.metrics, self.schedules):
+            lines = [line for line in path.read_text().splitlines() if line.strip()]
+            kept = [line for line in lines if json.loads(line).get("epoch", 0) < epochs]
+            _replace_text(path, "".join(line + "\n" for line in kept))
 
     @staticmethod
     def _append(path: Path, record: Mapping[str, Any]) -> None:
@@ -81,7 +126,7 @@ class RunFiles:
             record["device_ram_limit_bytes"] = measured.ram_bytes
         if device_memory is not None:
             record["device_memory"] = with_measured(device_memory, record)
-        self.memory.write_text(json.dumps(record, indent=1) + "\n")
+        _replace_text(self.memory, json.dumps(record, indent=1) + "\n")
         return record
 
     def write_finetuned(self, model: Path, graph: Graph, layers: list[TrainLayer],
@@ -112,6 +157,13 @@ class RunFiles:
                         location=self.finetuned.name + ".data" if external else None)
         os.replace(tmp, self.finetuned)   # an interrupted write never leaves half a model
         return self.finetuned
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Writes beside and renames: a reader (or a crash) never sees half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def with_measured(device_memory: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ errors (MedyateError) print one line and exit with status 2, never a traceback."
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 import unicodedata
 from pathlib import Path
@@ -250,13 +251,13 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None, engine: str,
 
 
 @main.command("train")
-@click.argument("model", type=click.Path(dir_okay=False))
-@click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False))
-@click.option("--data", required=True, help="dataset name (e.g. mnist, fashion-mnist[0-4]) or .npz")
+@click.argument("model", type=click.Path(dir_okay=False), required=False)
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False))
+@click.option("--data", help="dataset name (e.g. mnist, fashion-mnist[0-4]) or .npz")
 @click.option("--target", default="qemu-mps2-an386", show_default=True)
-@click.option("--epochs", required=True, type=POSITIVE_INT)
-@click.option("--policy", required=True)
-@click.option("--run", "rundir", required=True, type=click.Path(file_okay=False))
+@click.option("--epochs", type=POSITIVE_INT)
+@click.option("--policy")
+@click.option("--run", "rundir", type=click.Path(file_okay=False))
 @click.option("--lr", default=0.05, show_default=True, type=POSITIVE_FINITE)
 @click.option("--batch", default=8, show_default=True, type=POSITIVE_INT)
 @click.option("--seed", default=0, show_default=True, type=NON_NEGATIVE_INT)
@@ -273,26 +274,59 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None, engine: str,
               help="with --target serial: build, flash (see `medyate flash`) and run")
 @click.option("--probe", type=click.Choice(["openocd", "pyocd"]),
               help="flashing tool for --flash (default: the first on PATH)")
+@click.option("--overwrite", is_flag=True, help="replace the run already in RUNDIR")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
+              help="continue the run in RUNDIR after its last finished epoch, with the "
+                   "settings of its config.json")
 @user_errors
-def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, policy: str,
-              rundir: str, lr: float, batch: int, seed: int, train_per_class: int | None,
+def train_cmd(model: str | None, plan_path: str | None, data: str | None, target: str,
+              epochs: int | None, policy: str | None, rundir: str | None, lr: float,
+              batch: int, seed: int, train_per_class: int | None,
               test_per_class: int | None, budget: str | None, compress: str | None,
               eps: float, rank: int | None, ranking_path: str | None, board: str | None,
               port: str | None, baud: int | None, flash: bool, probe: str | None,
-              frozen: str | None) -> None:
-    """Fine-tune MODEL.onnx on a device; writes metrics, schedules, memory and finetuned.onnx to RUNDIR."""
-    from medyate.host_tools.commands.train import run_train
+              frozen: str | None, overwrite: bool, resume_dir: str | None) -> None:
+    """Fine-tune MODEL.onnx on a device; writes metrics, schedules, memory, config and
+    finetuned.onnx to RUNDIR (refused if RUNDIR holds a run, unless --overwrite)."""
+    from medyate.codegen.errors import MedyateError
+    from medyate.host_tools.commands.train import resume_arguments, run_train
+    if resume_dir is not None:
+        if rundir is not None and Path(rundir) != Path(resume_dir):
+            raise MedyateError("--resume RUNDIR and --run name different folders")
+        rundir = resume_dir
+        arguments = resume_arguments(Path(resume_dir))
+    else:
+        missing = [name for name, value in (("MODEL", model), ("--plan", plan_path),
+                                             ("--data", data), ("--epochs", epochs),
+                                             ("--policy", policy), ("--run", rundir))
+                   if value is None]
+        if missing:
+            raise MedyateError(f"missing {', '.join(missing)} (or give --resume RUNDIR)")
+        arguments = {"model": Path(model), "plan_path": Path(plan_path), "data": data,
+                     "target": target, "epochs": epochs, "policy": policy, "lr": lr,
+                     "batch": batch, "seed": seed, "train_per_class": train_per_class,
+                     "test_per_class": test_per_class, "budget": budget,
+                     "compress": compress, "eps": eps, "rank": rank,
+                     "ranking": Path(ranking_path) if ranking_path else None, "board": board}
+    assert rundir is not None
+    received = {"signal": signal.SIGINT}
+
+    def interrupt(signum: int, frame: object) -> None:
+        received["signal"] = signal.Signals(signum)
+        raise KeyboardInterrupt   # unwinds like Ctrl-C: QEMU stopped, temp folders removed
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        run_train(Path(model), Path(plan_path), data, target, epochs, policy, Path(rundir),
-                  lr=lr, batch=batch, seed=seed, train_per_class=train_per_class,
-                  test_per_class=test_per_class, budget=budget, compress=compress, eps=eps,
-                  rank=rank, ranking=Path(ranking_path) if ranking_path else None,
-                  board=board, port=port, baud=baud, flash=flash, probe=probe,
-                  pictures=True, frozen=frozen)
+        run_train(rundir=Path(rundir), overwrite=overwrite, resume=resume_dir is not None,
+                  port=port, baud=baud, flash=flash, probe=probe, pictures=True,
+                  **{"frozen": frozen, **arguments})
     except KeyboardInterrupt:
-        click.echo(f"interrupted: {Path(rundir) / 'finetuned.onnx'} holds the last finished epoch",
-                   err=True)
-        sys.exit(130)
+        click.echo(f"interrupted ({received['signal'].name}): {Path(rundir)} holds the last "
+                   f"finished epoch (continue with --resume {rundir})", err=True)
+        sys.exit(128 + int(received["signal"]))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ def test_paired_ci_matches_a_hand_computation() -> None:
 
 def test_tiny_experiment_runs_and_lists_every_policy(tmp_path: Path) -> None:
     config = {"policies": sorted(POLICIES), "budgets": ["4KiB"], "seeds": [0, 1], "epochs": 1,
-              "batch_size": 8, "lr": 0.05, "warmup_epochs": 0.5, "rank": {"batches": 2, "batch_size": 8},
+              "batch_size": 8, "lr": 0.05, "rank": {"batches": 2, "batch_size": 8},
               "tasks": [{"model": "models/cnn4_mnist.onnx", "target": "animal-mnist",
                          "per_class": 2, "test_per_class": 3}]}
     path = tmp_path / "tiny.json"

@@ -17,8 +17,7 @@ TIMING_FIELDS = {"seconds"}
 
 def tiny_config(tmp_path: Path, **overrides: Any) -> Path:
     config = {"policies": ["trady", "medyate", "static-random"], "budgets": ["4KiB"],
-              "seeds": [0, 1], "epochs": 1, "batch_size": 8, "lr": 0.05,
-              "warmup_epochs": 0.5, "rank": {"batches": 2, "batch_size": 8},
+              "seeds": [0, 1], "epochs": 1, "batch_size": 8, "lr": 0.05, "rank": {"batches": 2, "batch_size": 8},
               "tasks": [{"model": "models/cnn4_mnist.onnx", "target": "animal-mnist",
                          "per_class": 2, "test_per_class": 3}], **overrides}
     path = tmp_path / "tiny.json"

@@ -7,7 +7,7 @@ import zlib
 import pytest
 from hypothesis import given, strategies as st
 
-from medyate.host_tools.protocol import (CRC, HEADER, Frame, FrameError, FrameReader,
+from medyate.host_tools.protocol import (CRC, HEADER, PROTOCOL_VERSION, Frame, FrameError, FrameReader,
                                          MessageType, cobs_decode, cobs_encode, decode_frame,
                                          encode_frame)
 
@@ -32,7 +32,7 @@ def test_frame_layout_and_crc_is_zlibs() -> None:
     wire = encode_frame(MessageType.TRAIN, 0x1234, b"abc")
     assert wire[0] == 0 and wire[-1] == 0
     raw = cobs_decode(wire[1:-1])
-    assert raw[:HEADER.size] == struct.pack("<BBHH", 1, 0x10, 0x1234, 3)
+    assert raw[:HEADER.size] == struct.pack("<BBHH", PROTOCOL_VERSION, 0x10, 0x1234, 3)
     assert raw[HEADER.size:-CRC.size] == b"abc"
     assert CRC.unpack(raw[-CRC.size:])[0] == zlib.crc32(raw[:-CRC.size])
     assert decode_frame(wire[1:-1]) == Frame(0x10, 0x1234, b"abc")

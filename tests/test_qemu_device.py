@@ -84,16 +84,31 @@ def test_faulty_link_completes_an_epoch_with_identical_weights(elf: Path, clean_
                                                               data) -> None:
     x, y = data
     with FaultyProxy(drop_rate=0.005, corrupt_rate=0.005, seed=3) as proxy:
-        # small frames so that a useful share of them crosses a 1%-error line intact
-        with Device.open_qemu(elf, url_wrapper=proxy.wrap, timeout_s=0.25,
-                              max_attempts=60) as device:
-            device.max_payload = 140   # one float32 sample per TRAIN frame
+        # default settings: the link measures the line and cuts its frames to fit
+        with Device.open_qemu(elf, url_wrapper=proxy.wrap) as device:
             weights = train_epoch(device, x, y)
             stats = device.epoch_stats()
             link_stats = device.link.stats
         assert proxy.dropped > 0 and proxy.corrupted > 0
     assert stats.train.samples == 40 and stats.num_updates == 5
     assert link_stats.retransmits > 0
+    assert device.link.payload_limit < device.max_payload   # the link adapted to the line
+    for got, expected in zip(weights, clean_qemu_run["weights"]):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_faulty_link_with_preloaded_samples_gives_identical_weights(
+        elf: Path, clean_qemu_run: dict, data, tmp_path: Path) -> None:
+    x, y = data
+    image = write_preload_dataset(tmp_path / "data.bin", x, y)
+    with FaultyProxy(drop_rate=0.005, corrupt_rate=0.005, seed=8) as proxy:
+        with Device.open_qemu(elf, preload=image, url_wrapper=proxy.wrap) as device:
+            device.set_schedule(COUNTS, CHANNELS)
+            for first in range(0, 40, 8):
+                device.train_preloaded(first, 8, lr=0.1)
+            weights = [device.read_weights(0), device.read_bias(0), device.read_weights(1),
+                       device.read_bias(1)]
+            assert device.link.stats.failed_attempts > 0
     for got, expected in zip(weights, clean_qemu_run["weights"]):
         np.testing.assert_array_equal(got, expected)
 

@@ -534,6 +534,41 @@ static int handle_memory(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *
     return 0;
 }
 
+/* PING: [u8 mode] -> [u8 0 (this ping took the seq: the request before it never ran), u8 0] */
+static int handle_ping(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    (void)p;
+    (void)n;
+    (void)e;
+    r->payload[0] = 0;
+    r->payload[1] = 0;
+    r->length = 2;
+    return 0;
+}
+
+/* WRITE_TENSOR: [u8 kind (0 weight, 1 bias)][u8 0][u16 layer][u32 first][f32 values...]
+ * -> []; restores a resumed run's weights. Idempotent: re-running it writes the same. */
+static int handle_write_tensor(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
+{
+    if (n < 12 || (n - 8u) % 4u != 0u || p[0] > TENSOR_BIAS) {
+        return fail(e, ERR_BAD_LENGTH, 0);
+    }
+    const uint16_t layer = get_u16(p + 2);
+    if (layer >= model_info()->num_layers) {
+        return fail(e, ERR_MODEL, MDY_ERR_RANGE);
+    }
+    const uint32_t count = (n - 8u) / 4u;
+    float values[MDY_MAX_PAYLOAD / 4];
+    for (uint32_t i = 0; i < count; ++i) {
+        values[i] = get_f32(p + 8 + 4 * i);
+    }
+    if (model_write_tensor(layer, p[0], get_u32(p + 4), count, values) != count) {
+        return fail(e, ERR_MODEL, MDY_ERR_RANGE);
+    }
+    r->length = 0;
+    return 0;
+}
+
 static int handle_shutdown(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
 {
     (void)p;
@@ -549,6 +584,7 @@ const message_route_t app_routes[] = {
     {MSG_SET_AFFINE, handle_set_affine},
     {MSG_SCHEDULE_DATA, handle_schedule_data},
     {MSG_SCHEDULE_COMMIT, handle_schedule_commit},
+    {MSG_PING, handle_ping},
     {MSG_TRAIN, handle_train},
     {MSG_EVALUATE, handle_evaluate},
     {MSG_SAMPLE_CHUNK, handle_sample_chunk},
@@ -563,6 +599,7 @@ const message_route_t app_routes[] = {
     {MSG_CHANNEL_NORMS, handle_channel_norms},
     {MSG_MEMORY, handle_memory},
     {MSG_READ_TENSOR, handle_read_tensor},
+    {MSG_WRITE_TENSOR, handle_write_tensor},
     {MSG_SHUTDOWN, handle_shutdown},
 };
 const uint32_t app_route_count = sizeof app_routes / sizeof app_routes[0];

@@ -7,7 +7,7 @@
 #ifndef MEDYATE_PROTOCOL_H
 #define MEDYATE_PROTOCOL_H
 
-#define MDY_PROTOCOL_VERSION 1u
+#define MDY_PROTOCOL_VERSION 2u
 #define MDY_HEADER_BYTES 6u
 #define MDY_CRC_BYTES 4u
 #define MDY_MAX_PAYLOAD 1024u
@@ -20,6 +20,7 @@ enum mdy_message_type {
     MSG_SET_AFFINE = 0x03,
     MSG_SCHEDULE_DATA = 0x04,
     MSG_SCHEDULE_COMMIT = 0x05,
+    MSG_PING = 0x06,   /* resolves a request the host gives up on (docs/protocol.md) */
     MSG_TRAIN = 0x10,
     MSG_EVALUATE = 0x11,
     MSG_SAMPLE_CHUNK = 0x12,
@@ -34,6 +35,7 @@ enum mdy_message_type {
     MSG_CHANNEL_NORMS = 0x24,
     MSG_MEMORY = 0x25,
     MSG_READ_TENSOR = 0x26,
+    MSG_WRITE_TENSOR = 0x27,
     MSG_SHUTDOWN = 0x2F,
     MSG_ERROR = 0xFF
 };
@@ -56,6 +58,11 @@ enum mdy_error_code {
 enum mdy_sample_encoding {
     ENC_F32 = 0,   /* float32 little endian */
     ENC_U8 = 1     /* uint8, x = u8 * scale[c] + offset[c] (SET_AFFINE) */
+};
+
+enum mdy_ping_mode {
+    PING_STATUS = 0,   /* seq already ran: answer [1, its type], not its cached reply */
+    PING_REPLAY = 1    /* seq already ran: re-send its cached reply */
 };
 
 enum mdy_tensor_kind {

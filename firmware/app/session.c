@@ -35,6 +35,7 @@ static tx_slot_t notice_slot = {notice_raw, notice_encoded, 0};
 
 static int session_open;
 static uint16_t last_seq;
+static uint8_t last_type;   /* type of the request behind the cached reply */
 
 static uint16_t next_seq(uint16_t seq)
 {
@@ -90,6 +91,17 @@ void app_report_fault(uint32_t kind, uint32_t pc, uint32_t cfsr, uint32_t hfsr)
     send_error(&notice_slot, MDY_SEQ_NONE, 0, &error);
 }
 
+/* PING [u8 mode] with the seq of a request the host gave up on: if that request ran,
+ * mode PING_STATUS answers [u8 1, u8 its type] (from the notice buffer, so the cached
+ * reply stays); otherwise the ping itself takes the seq and answers [u8 0, u8 0]. */
+static void send_ping_status(uint16_t seq)
+{
+    uint8_t *payload = notice_slot.raw + MDY_HEADER_BYTES;
+    payload[0] = 1;
+    payload[1] = last_type;
+    send_reply(&notice_slot, (uint8_t)(MSG_PING | MDY_RESPONSE_FLAG), seq, 2);
+}
+
 static message_handler_t find_handler(uint8_t type)
 {
     for (uint32_t i = 0; i < app_route_count; ++i) {
@@ -113,6 +125,7 @@ static void execute(uint8_t type, uint16_t seq, const uint8_t *payload, uint16_t
     }
     session_open = 1;
     last_seq = seq;
+    last_type = type;
     if (error.code != 0) {
         send_error(&reply_slot, seq, type, &error);
     } else {
@@ -148,6 +161,9 @@ static void process_frame(uint8_t *frame, size_t encoded_length)
     }
     if (type == MSG_HELLO) {   /* opens (or re-opens) a session at any sequence number */
         execute(type, seq, frame + MDY_HEADER_BYTES, payload_length);
+    } else if (session_open && seq == last_seq && type == MSG_PING && payload_length >= 1 &&
+               frame[MDY_HEADER_BYTES] == PING_STATUS && last_type != MSG_PING) {
+        send_ping_status(seq);   /* the host asks whether seq ran, not for its reply */
     } else if (session_open && seq == last_seq) {
         send_encoded(&reply_slot);   /* duplicate: the host lost our reply */
     } else if (session_open && seq == next_seq(last_seq)) {

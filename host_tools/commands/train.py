@@ -10,7 +10,10 @@ compressed; compiled targets implement asi only. memory.json then carries
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import os
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -34,12 +37,14 @@ from medyate.host_tools.device import Device, ModelHashMismatch
 from medyate.host_tools.device_model import DeviceModel, build_device_model
 from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrainer,
                                                 TrainConfig, TrainData, TrainSummary,
-                                                preload_image_bytes, write_preload_image)
+                                                preload_image_bytes, warmup_steps_for,
+                                                write_preload_image)
 from medyate.host_tools.link import LinkError
-from medyate.host_tools.policies import make_policy
+from medyate.host_tools.policies import POLICIES, make_policy
 from medyate.host_tools.ranking import layer_specs, load_ranking
 from medyate.host_tools.reference_device import ReferenceDevice
 from medyate.host_tools.run_files import RunFiles
+from medyate.host_tools.run_folder import RunFolder
 from medyate.host_tools.boards import Board
 from medyate.host_tools.qemu import MACHINES, PRELOAD_BASES, TARGET_MACHINES
 from medyate.host_tools.flashing import flash_firmware
@@ -111,6 +116,60 @@ def open_device(target: str, built: DeviceModel, data: TrainData, config: TrainC
     return device, preloaded
 
 
+def run_config(model: Path, plan: Plan, plan_path: Path, data: str, target: str,
+               config: TrainConfig, policy: str, *, train_per_class: int | None,
+               test_per_class: int | None, budget: str | None, compress: str | None,
+               eps: float, rank: int | None, ranking: Path | None, steps_per_epoch: int,
+               warmup_steps: int, board: str | None = None,
+               frozen: str | None = None) -> dict:
+    """RUNDIR/config.json: everything needed to replay (or resume) the run."""
+    from medyate import __version__
+    return {
+        "format": "medyate-run-config/1", "medyate_version": __version__,
+        "model": str(model.resolve()),
+        "model_sha256": hashlib.sha256(model.read_bytes()).hexdigest(),
+        "plan_path": str(plan_path.resolve()), "plan": plan.to_dict(),
+        "budget": budget, "data": data, "train_per_class": train_per_class,
+        "test_per_class": test_per_class, "subsample_seed": config.seed,
+        "target": target, "board": board, "frozen": frozen, "policy": policy,
+        "ranking": None if ranking is None else str(ranking.resolve()),
+        "epochs": config.epochs, "batch": config.batch, "seed": config.seed,
+        "lr": {"base": config.lr, "schedule": "linear warm-up then cosine to 0, per SGD step",
+               "warmup_steps": warmup_steps, "steps_per_epoch": steps_per_epoch,
+               "total_steps": steps_per_epoch * config.epochs},
+        "data_order": "numpy default_rng([seed, 1000 + epoch]).permutation(train samples)",
+        "compression": {"method": compress, "eps": eps, "rank": rank},
+    }
+
+
+def resume_arguments(rundir: Path) -> dict:
+    """run_train's arguments as config.json of RUNDIR recorded them."""
+    try:
+        doc = json.loads((rundir / "config.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise MedyateError(f"nothing to resume in {rundir}: cannot read config.json "
+                           f"({exc})") from None
+    try:
+        model = Path(doc["model"])
+        if not model.is_file() or \
+                hashlib.sha256(model.read_bytes()).hexdigest() != doc["model_sha256"]:
+            raise MedyateError(f"cannot resume {rundir}: its model {model} is missing or has "
+                               "changed since the run started")
+        return {"model": model, "plan_path": Path(doc["plan_path"]),
+                "data": doc["data"], "target": doc["target"], "epochs": int(doc["epochs"]),
+                "policy": doc["policy"], "lr": float(doc["lr"]["base"]),
+                "batch": int(doc["batch"]), "seed": int(doc["seed"]),
+                "train_per_class": doc["train_per_class"],
+                "test_per_class": doc["test_per_class"], "budget": doc["budget"],
+                "compress": doc["compression"]["method"], "eps": doc["compression"]["eps"],
+                "board": doc.get("board"), "frozen": doc.get("frozen"),
+                "rank": doc["compression"]["rank"],
+                "ranking": Path(doc["ranking"]) if doc["ranking"] else None,
+                "plan_document": doc["plan"]}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MedyateError(f"{rundir}/config.json is not a medyate run config: {exc}") from None
+
+
 def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int, policy: str,
               rundir: Path, *, lr: float = 0.05, batch: int = 8, seed: int = 0,
               train_per_class: int | None = None, test_per_class: int | None = None,
@@ -119,23 +178,31 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
               rank: int | None = None, ranking: Path | None = None,
               board: str | None = None, port: str | None = None, baud: int | None = None,
               flash: bool = False, probe: str | None = None,
-              pictures: bool = False, frozen: str | None = None) -> TrainSummary:
+              pictures: bool = False, frozen: str | None = None, overwrite: bool = False,
+              resume: bool = False, plan_document: dict | None = None) -> TrainSummary:
     """board: limits on a QEMU target, the real board on target "serial" (with port and
     baud; flash: build and flash it first). pictures: also draw RUNDIR/curves.png and
     memory.png (the CLI does; sweeps that call this per run leave it off: matplotlib
     costs seconds per run on a loaded machine). frozen: fp32 or int8 (calibrated on the
-    training split); default the plan's "frozen" entry, else fp32."""
+    training split); default the plan's "frozen" entry, else fp32. Every argument is
+    checked before RUNDIR is touched; the run writes beside RUNDIR and publishes each
+    finished epoch atomically (host_tools/run_folder.py); overwrite replaces a finished
+    run, resume continues it."""
     console = console or Console(markup=False)   # model and file names are not markup
     if target not in DEVICE_OPENERS and target not in ("reference", SERIAL_TARGET):
         raise MedyateError(f"unknown target {target!r} (known: reference, "
                            f"{', '.join(sorted([*DEVICE_OPENERS, SERIAL_TARGET]))})")
     board_profile = check_board_options(target, board, port, baud, flash)
-    if epochs < 1 or batch < 1 or lr <= 0:
-        raise MedyateError("--epochs and --batch must be >= 1 and --lr > 0")
+    if epochs < 1 or batch < 1 or not lr > 0 or not math.isfinite(lr):
+        raise MedyateError("--epochs and --batch must be >= 1 and --lr a finite number > 0")
+    if policy not in POLICIES:
+        raise MedyateError(f"unknown policy {policy!r}; known: {', '.join(sorted(POLICIES))}")
+    if ranking is not None and not ranking.is_file():
+        raise MedyateError(f"ranking file not found: {ranking}")
     if not model.is_file():
         raise MedyateError(f"model file not found: {model}")
     graph = load_graph(model)
-    plan = Plan.load(plan_path)
+    plan = Plan.from_dict(plan_document) if plan_document is not None else Plan.load(plan_path)
     if budget is not None:
         plan = Plan(parse_budget(budget), plan.layers, plan.extra)
     compression = compression_config(compress, eps, rank, plan)
@@ -148,7 +215,46 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     graph = apply_frozen(graph, plan, frozen, train_data.x_train)   # int8: calibrated on it
     console.print(f"frozen layers: {frozen}")
     config = TrainConfig(epochs, lr, batch, seed)
-    run = RunFiles(rundir)
+    folder = RunFolder(rundir, overwrite=overwrite, resume=resume)
+    folder.check()
+    try:
+        run = RunFiles(folder.work, fresh=not resume)
+        steps = math.ceil(len(train_data.x_train) / batch)
+        if not resume:
+            run.write_config(run_config(
+                model, plan, plan_path, data, target, config, policy,
+                train_per_class=train_per_class, test_per_class=test_per_class, budget=budget,
+                compress=compress, eps=eps, rank=rank, ranking=ranking, steps_per_epoch=steps,
+                warmup_steps=warmup_steps_for(steps, epochs), board=board, frozen=frozen))
+        summary, memory = _train_in_folder(
+            run, folder, rundir, model, graph, plan, compression, train_data, config, target,
+            policy, seed, ranking, resume, console, board, board_profile, port, baud, flash,
+            probe, pictures, frozen)
+        folder.publish()
+    finally:
+        folder.discard()
+    if memory["measured_peak_sram_bytes"] is None:
+        console.print(f"peak SRAM: not measured on the {target} target; planned arena "
+                      f"{memory['arena_bytes']} B; run files in {rundir}")
+    else:
+        console.print(f"measured peak SRAM {memory['measured_peak_sram_bytes']} B (static RAM "
+                      f"{memory['static_ram_bytes']} B + stack high-water "
+                      f"{memory['measured_stack_bytes']} B); planned arena "
+                      f"{memory['arena_bytes']} B (lower bound "
+                      f"{memory['arena_lower_bound_bytes']} B); run files in {rundir}")
+    return summary
+
+
+
+def _train_in_folder(run: RunFiles, folder: RunFolder, rundir: Path, model: Path, graph: Graph,
+                     plan: Plan, compression: CompressionConfig | None, train_data: TrainData,
+                     config: TrainConfig, target: str, policy: str, seed: int,
+                     ranking: Path | None, resume: bool, console: Console, board: str | None,
+                     board_profile: "Board | None", port: str | None, baud: int | None,
+                     flash: bool, probe: str | None, pictures: bool,
+                     frozen: str) -> tuple[TrainSummary, dict]:
+    """Builds, opens the device and trains into the work folder `run` (published by the
+    caller); each finished epoch is published on the way."""
     with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
         if target == "reference":
             built = None
@@ -204,9 +310,10 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
             trainer = DeviceTrainer(device, model=model, graph=graph, layers=layers,
                                     policy=chooser, policy_name=policy, data=train_data,
                                     config=config, run=run, preloaded=preloaded, console=console,
-                                    clock_hz=board_profile.clock_hz if board_profile else None)
+                                    clock_hz=board_profile.clock_hz if board_profile else None,
+                                    on_epoch=lambda record: folder.publish())
             try:
-                summary = trainer.train()
+                summary = trainer.train(resume=resume)
             except (LinkError, OSError) as exc:
                 if target == SERIAL_TARGET:
                     raise MedyateError(describe_line_failure(
@@ -221,7 +328,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                 if compression is not None:
                     memory["activation_compression"] = _compression_record(
                         compression, device, graph, layers, run, compiled_memory)
-                    run.memory.write_text(json.dumps(memory, indent=1) + "\n")
+                    _replace_json(run.memory, memory)
             line = device.throughput() if isinstance(device, SerialDevice) else None
     record = {"initial_test_accuracy": summary.initial_test_accuracy,
               "final_test_accuracy": summary.epochs[-1]["test_accuracy"] if summary.epochs else None,
@@ -233,19 +340,15 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
         console.print(f"serial line {port}: {line.bytes_sent:,} B sent, {line.bytes_received:,} B "
                       f"received in {line.seconds:.1f} s ({line.bytes_per_second / 1e3:.1f} kB/s "
                       f"both ways on average over the run, device compute included)")
-    (rundir / "summary.json").write_text(json.dumps(record, indent=1) + "\n")
-    _write_pictures(rundir, memory, summary, console, pictures)
-    if memory["measured_peak_sram_bytes"] is None:
-        console.print(f"peak SRAM: not measured on the {target} target; planned arena "
-                      f"{memory['arena_bytes']} B; run files in {rundir}")
-    else:
-        console.print(f"measured peak SRAM {memory['measured_peak_sram_bytes']} B (static RAM "
-                      f"{memory['static_ram_bytes']} B + stack high-water "
-                      f"{memory['measured_stack_bytes']} B); planned arena "
-                      f"{memory['arena_bytes']} B (lower bound "
-                      f"{memory['arena_lower_bound_bytes']} B); run files in {rundir}")
-    return summary
+    _replace_json(run.rundir / "summary.json", record)
+    _write_pictures(run.rundir, memory, summary, console, pictures)
+    return summary, memory
 
+
+def _replace_json(path: Path, doc: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n")
+    os.replace(tmp, path)
 
 
 

@@ -312,6 +312,20 @@ uint32_t model_read_tensor(uint32_t layer, uint32_t kind, uint32_t first, uint32
     return n;
 }
 
+uint32_t model_write_tensor(uint32_t layer, uint32_t kind, uint32_t first, uint32_t count,
+                            const float *src)
+{
+    const uint32_t total = model_tensor_elems(layer, kind);
+    if ((kind != MDY_TENSOR_WEIGHT && kind != MDY_TENSOR_BIAS) || first > total ||
+        count > total - first || count == 0u) {
+        return 0;
+    }
+    ensure_weights();
+    memcpy((kind == MDY_TENSOR_WEIGHT ? weights[layer] : biases[layer]) + first, src,
+           sizeof(float) * count);
+    return count;
+}
+
 uint32_t model_get_channel_norms(uint32_t layer, float *norms)
 {
     if (layer >= NUM_LAYERS) {

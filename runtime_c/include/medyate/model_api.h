@@ -86,6 +86,10 @@ enum {
 uint32_t model_tensor_elems(uint32_t layer, uint32_t kind);
 uint32_t model_read_tensor(uint32_t layer, uint32_t kind, uint32_t first, uint32_t count,
                            float *dst);
+/* Overwrites elements first..first+count-1 of a layer's weight or bias (kinds 0, 1; a
+ * resumed run restores its last finished epoch). Returns count, or 0 if out of range. */
+uint32_t model_write_tensor(uint32_t layer, uint32_t kind, uint32_t first, uint32_t count,
+                            const float *src);
 
 /* Sum over updates since the last model_set_schedule() of each scheduled channel's
  * gradient norm, in schedule order (counts[layer] values). Returns the count. */

@@ -1,0 +1,62 @@
+"""`medyate experiment` and `medyate train` share one training loop: on the same model,
+plan, data, seed, batch and learning rate, the experiment's host library and train's host
+firmware draw the same schedules and reach the same weights."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import numpy_helper
+from rich.console import Console
+
+import zoo
+from medyate.codegen.compiler import compile_model
+from medyate.codegen.frontend import load_graph
+from medyate.codegen.plan import Plan
+from medyate.host_tools.commands.train import run_train
+from medyate.host_tools.experiment import RunSpec, Task, _train_like_medyate_train
+from medyate.host_tools.host_model import build_host_library, load_private
+from medyate.host_tools.datasets import Dataset
+from medyate.host_tools.policies import make_policy
+from medyate.host_tools.ranking import layer_specs
+
+
+def test_experiment_and_train_run_the_same_loop(zoo_dir: Path, tmp_path: Path) -> None:
+    model = zoo.exported("plain_cnn", "torchscript", True, zoo_dir)
+    graph = load_graph(model)
+    plan = Plan.all_layers(graph, budget_bytes=24 * 1024)
+    (tmp_path / "plan.json").write_text(json.dumps(plan.to_dict()))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((18, 1, 28, 28)).astype(np.float32)
+    y = rng.integers(0, 10, 18)
+    np.savez(tmp_path / "data.npz", x_train=x[:12], y_train=y[:12], x_test=x[12:], y_test=y[12:])
+    run = tmp_path / "train"
+    run_train(model, tmp_path / "plan.json", str(tmp_path / "data.npz"), "host", 2, "trady", run,
+              lr=0.1, batch=4, seed=6, console=Console(quiet=True))
+
+    _, layers = compile_model(model, plan, tmp_path / "lib", graph=graph)
+    host = load_private(build_host_library(tmp_path / "lib"), "loop")
+    policy = make_policy("trady", layer_specs(graph, layers), plan.budget_bytes, 6)
+    spec = RunSpec(Task(str(model), "npz", 1, 1), "trady", "24KiB", 6, 2, 4, 0.1, "rgn", "", "")
+    data = Dataset("npz", x[:12], y[:12], x[12:], y[12:], [str(c) for c in range(10)], True)
+    summary = _train_like_medyate_train(host, model, graph, layers, policy, "trady", data,
+                                        int(graph.tensors[graph.output].size), spec,
+                                        run_dir=tmp_path / "experiment")
+
+    train_metrics = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
+    for ours, theirs in zip(summary.epochs, train_metrics):
+        assert ours["scheduled_channels"] == theirs["scheduled_channels"]
+        assert ours["lr"] == theirs["lr"]                     # same steps, same warm-up
+        assert abs(ours["train_loss"] - theirs["train_loss"]) < 1e-4
+    assert (run / "schedules.jsonl").read_text() == \
+        (tmp_path / "experiment" / "schedules.jsonl").read_text()
+    weights = [{i.name: numpy_helper.to_array(i) for i in onnx.load(str(folder / "finetuned.onnx"))
+                .graph.initializer} for folder in (run, tmp_path / "experiment")]
+    original = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(model)).graph.initializer}
+    assert any(not np.array_equal(weights[0][k], original[k]) for k in original)
+    for name in weights[0]:
+        np.testing.assert_allclose(weights[1][name], weights[0][name], rtol=1e-4, atol=1e-5,
+                                   err_msg=name)
