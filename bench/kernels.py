@@ -254,6 +254,7 @@ def model_macs(graph) -> int:  # type: ignore[no-untyped-def]
 
 def measure_model(name: str, onnx: Path, opt: str, budget: int = 32 * 1024) -> dict[str, float]:
     from medyate.codegen.compiler import compile_model
+    from medyate.codegen.emit_c import pool_bytes_for
     from medyate.codegen.frontend import load_graph
     from medyate.codegen.plan import Plan, resolve_layers
 
@@ -263,11 +264,19 @@ def measure_model(name: str, onnx: Path, opt: str, budget: int = 32 * 1024) -> d
     slug = "".join(ch if ch.isalnum() else "_" for ch in name)
     work = BUILD_ROOT / f"model_{slug}{opt}"
     generated, layers = compile_model(onnx, plan, work / "model", graph=graph)
-    # Spread the pool over every layer (k channels each, as many as fit), so the chain
-    # runs to the first layer: the worst case of a sparse schedule.
-    per_layer = sum(l.channel_cost_bytes for l in layers)
-    k = max(1, budget // per_layer)
-    counts = [min(k, l.in_channels) for l in layers]
+    # Spread the pool over the layers, one channel per layer per round starting at the
+    # first layer, so the backward chain runs to the first layer (the worst case of a
+    # sparse schedule for the chain's depth).
+    pool = pool_bytes_for(layers, budget)
+    counts = [0] * len(layers)
+    used, grew = 0, True
+    while grew:
+        grew = False
+        for i, l in enumerate(layers):
+            if counts[i] < l.in_channels and used + l.channel_cost_bytes <= pool:
+                counts[i] += 1
+                used += l.channel_cost_bytes
+                grew = True
     chans = [c for n in counts for c in range(n)]
     reps = 3
     header = ("#include <stdint.h>\n"

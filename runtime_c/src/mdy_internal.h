@@ -90,4 +90,15 @@ MDY_ALWAYS_INLINE void mdy_conv_tap(const mdy_conv_params_t *p, int32_t kh, int3
     t->in_offset = off_h * (int32_t)p->in_w + off_w;
 }
 
+/* Paths of mdy_conv2d_f32 (one file each; same contract as mdy_conv2d_f32, each for
+ * the shapes its dispatcher sends it). */
+void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                            const float *bias, float *out);
+/* Returns 0 without touching `out` when a row strip does not fit its stack buffer. */
+int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                     const float *bias, float *out);
+
+/* Stack buffer (floats) of the strip-buffered conv paths: 2 KiB. */
+#define MDY_CONV_STRIP_FLOATS 512u
+
 #endif /* MEDYATE_INTERNAL_H */
