@@ -202,7 +202,9 @@ void mdy_conv2d_f32(const float *in, const mdy_conv_params_t *p, const float *w,
     if (is_pointwise(p)) {
         mdy_conv_pointwise_f32(in, p, w, bias, out);
     } else if (is_fast_depthwise(p)) {
-        conv_depthwise(in, p, w, bias, out);
+        if (!mdy_conv_depthwise_f32(in, p, w, bias, out)) {
+            conv_depthwise(in, p, w, bias, out);
+        }
     } else if (!mdy_conv_kxk_f32(in, p, w, bias, out)) {
         conv_generic(in, p, w, bias, out);
     }

@@ -12,8 +12,6 @@
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer;
  * the caller then runs the generic path. No scratch beyond the fixed stack buffer.
  */
-#include <string.h>
-
 #include "mdy_internal.h"
 
 typedef struct {
@@ -124,36 +122,6 @@ MDY_ALWAYS_INLINE void kxk_channel(kxk_args_t *a, const float *w, float *out_str
     }
 }
 
-/* Zero-padded copy of input rows [ih0, ih0 + rows) x columns [iw0, iw0 + pw). */
-static void copy_strip(float *buf, const float *plane, int32_t in_h, int32_t in_w,
-                       int32_t ih0, uint32_t rows, int32_t iw0, uint32_t pw)
-{
-    int32_t c_lo = -iw0 > 0 ? -iw0 : 0;                                 /* first inside */
-    int32_t c_hi = in_w - iw0 < (int32_t)pw ? in_w - iw0 : (int32_t)pw; /* exclusive */
-    if (c_hi < c_lo) {
-        c_hi = c_lo;
-    }
-    for (uint32_t r = 0; r < rows; ++r, buf += pw) {
-        const int32_t ih = ih0 + (int32_t)r;
-        if (ih < 0 || ih >= in_h) {
-            for (uint32_t c = 0; c < pw; ++c) {
-                buf[c] = 0.0f;
-            }
-            continue;
-        }
-        const float *src = plane + ih * in_w + iw0;
-        for (int32_t c = 0; c < c_lo; ++c) {
-            buf[c] = 0.0f;
-        }
-        for (int32_t c = c_lo; c < c_hi; ++c) {
-            buf[c] = src[c];
-        }
-        for (int32_t c = c_hi; c < (int32_t)pw; ++c) {
-            buf[c] = 0.0f;
-        }
-    }
-}
-
 int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                      const float *bias, float *out)
 {
@@ -204,7 +172,7 @@ int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w
             float *out_strip = out + (size_t)oh0 * (uint32_t)out_w;
             for (uint32_t il = 0; il < icpg; ++il) {
                 const uint32_t c = g * icpg + il;
-                copy_strip(buf, in + c * in_plane, in_h, in_w,
+                mdy_copy_padded_rows(buf, in + c * in_plane, in_h, in_w,
                            (int32_t)oh0 * sh - p->pad_top, in_rows, -(int32_t)p->pad_left, pw);
                 const float *wc = w + (size_t)il * taps;
                 if (k3) {

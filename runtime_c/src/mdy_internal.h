@@ -16,10 +16,13 @@
 #define MDY_ALWAYS_INLINE static inline
 #endif
 
+/* restrict in C99 (the weights may then stay in registers across output stores). */
+#define MDY_RESTRICT restrict
+
 /* Full unrolling of a constant-trip loop (GCC >= 8; -O2 alone does not unroll the
  * depthwise window). Other compilers: a no-op, same results. */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
-#define MDY_UNROLL _Pragma("GCC unroll 8")
+#define MDY_UNROLL _Pragma("GCC unroll 16")
 #else
 #define MDY_UNROLL
 #endif
@@ -97,6 +100,14 @@ void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const f
 /* Returns 0 without touching `out` when a row strip does not fit its stack buffer. */
 int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                      const float *bias, float *out);
+
+int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                           const float *bias, float *out);
+
+/* Zero-padded copy of input rows [ih0, ih0 + rows) x columns [iw0, iw0 + pw) of a
+ * plane into buf [rows][pw] (positions outside the plane read 0). */
+void mdy_copy_padded_rows(float *buf, const float *plane, int32_t in_h, int32_t in_w,
+                          int32_t ih0, uint32_t rows, int32_t iw0, uint32_t pw);
 
 /* Stack buffer (floats) of the strip-buffered conv paths: 2 KiB. */
 #define MDY_CONV_STRIP_FLOATS 512u
