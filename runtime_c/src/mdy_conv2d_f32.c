@@ -182,12 +182,6 @@ static void conv_generic(const float *in, const mdy_conv_params_t *p, const floa
     }
 }
 
-static int is_pointwise(const mdy_conv_params_t *p)
-{
-    return p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-           p->pad_top == 0 && p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w;
-}
-
 static int is_fast_depthwise(const mdy_conv_params_t *p)
 {
     const uint16_t k = p->k_h;
@@ -199,7 +193,7 @@ static int is_fast_depthwise(const mdy_conv_params_t *p)
 void mdy_conv2d_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                     const float *bias, float *out)
 {
-    if (is_pointwise(p)) {
+    if (mdy_is_pointwise(p)) {
         mdy_conv_pointwise_f32(in, p, w, bias, out);
     } else if (is_fast_depthwise(p)) {
         if (!mdy_conv_depthwise_f32(in, p, w, bias, out)) {

@@ -101,6 +101,19 @@ void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const f
 int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                      const float *bias, float *out);
 
+void mdy_conv_pointwise_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                       const float *w, float *din);
+void mdy_conv_pointwise_weight_grad_f32(const float *saved, const uint16_t *channels,
+                                        uint32_t n_sel, const float *dout,
+                                        const mdy_conv_params_t *p, float *dw_slices);
+
+/* 1x1, stride 1, unpadded, same spatial size: the pointwise paths apply. */
+MDY_ALWAYS_INLINE int mdy_is_pointwise(const mdy_conv_params_t *p)
+{
+    return p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+           p->pad_top == 0 && p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w;
+}
+
 int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                            const float *bias, float *out);
 
