@@ -114,6 +114,9 @@ MDY_ALWAYS_INLINE int mdy_is_pointwise(const mdy_conv_params_t *p)
            p->pad_top == 0 && p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w;
 }
 
+/* Returns 0 (nothing written) when the shape is not stride-1 depthwise 3/5/7. */
+int mdy_conv_depthwise_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                      const float *w, float *din);
 int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                            const float *bias, float *out);
 
