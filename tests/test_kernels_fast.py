@@ -92,3 +92,31 @@ def test_gradient_fast_paths(kernels: Kernels, s: ConvShape) -> None:
         (len(channels), s.ocpg, s.k_h, s.k_w)).astype(np.float32)
     got = kernels.conv2d_weight_grad(saved, channels, dout, s, init)
     np.testing.assert_allclose(got - init, dense_to_slices(dw, s, channels), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("bounds", [(0.0, np.inf), (0.0, 6.0), (0.5, 2.0), (-1.0, 1.0),
+                                    (-np.inf, np.inf)])
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 37, 64])
+def test_clamp_mask_and_apply_fast_paths(kernels: Kernels, bounds: tuple[float, float],
+                                         n: int) -> None:
+    """The integer-compare mask (0 <= lo < hi) and the byte-test apply, on the values
+    where a bit-pattern compare could go wrong: +-0, the bounds themselves, denormals,
+    +-INF and NaN."""
+    import ctypes
+    lo, hi = bounds
+    special = np.array([0.0, -0.0, lo, hi, 6.0, 1e-45, -1e-45, np.inf, -np.inf, np.nan,
+                        np.nextafter(np.float32(lo), np.float32(np.inf)), 3.0, -3.0],
+                       np.float32)
+    rng = np.random.default_rng(n)
+    y = np.concatenate([special, (8 * rng.standard_normal(n)).astype(np.float32)])[:n].copy()
+    mask = np.full((n + 7) // 8, 0xAA, np.uint8)
+    u8p, f32p = ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(ctypes.c_float)
+    kernels.lib.mdy_clamp_mask_f32(y.ctypes.data_as(f32p), n, lo, hi, mask.ctypes.data_as(u8p))
+    with np.errstate(invalid="ignore"):
+        expected = (y > lo) & (y < hi)
+    np.testing.assert_array_equal(np.unpackbits(mask, bitorder="little")[:n].astype(bool), expected)
+    assert np.all(np.unpackbits(mask, bitorder="little")[n:] == 0)
+    g = rng.standard_normal(n).astype(np.float32)
+    kernels.lib.mdy_mask_apply_f32(g.ctypes.data_as(f32p), mask.ctypes.data_as(u8p), n)
+    np.testing.assert_array_equal(g != 0, expected & (g != 0))
+    assert np.all(g[~expected] == 0)
