@@ -12,8 +12,9 @@ Kernel table: instr/MAC of every forward and backward kernel at map sizes 32..2
 (MAC = multiply-accumulates of the dense layer: out_c*out_h*out_w*in_c/g*kh*kw; mask
 kernels report instructions per element). Model table: forward instr/MAC and
 training-step/forward for shipped and test models with a sparse plan (every Conv/Gemm
-trainable, 32 KiB channel pool, the schedule spreads the pool over every layer, so the
-backward runs to the first layer).
+trainable, biases frozen, 32 KiB channel pool) under two schedules: "spread" (one channel
+per layer per round from the first layer: the backward runs to the first layer) and
+"deep" (the pool filled from the last layer: the backward stops early).
 """
 from __future__ import annotations
 
@@ -157,6 +158,9 @@ def measure_kernels(sizes: list[int], opt: str) -> list[tuple[Case, float]]:
     (cases_dir / "cases.h").write_text(cases_header(cases))
     elf = build(cases_dir / "build", cases_dir, None, opt)
     res = run_qemu(elf)
+    size = subprocess.run(["arm-none-eabi-size", "-t", str(elf.parent / "runtime_c" / "libmedyate_runtime.a")],
+                          capture_output=True, text=True, check=True).stdout.splitlines()[-1].split()
+    print(f"runtime_c code size ({opt}): {int(size[0]):,} B text, {int(size[1]):,} B data\n")
     o_reps, o_instr = res[0xFFFF]
     per_rep_overhead = o_instr / o_reps
     out = []
@@ -252,7 +256,30 @@ def model_macs(graph) -> int:  # type: ignore[no-untyped-def]
     return total
 
 
-def measure_model(name: str, onnx: Path, opt: str, budget: int = 32 * 1024) -> dict[str, float]:
+def _schedule(layers, pool: int, deep_first: bool) -> list[int]:  # type: ignore[no-untyped-def]
+    """Channel counts filling `pool`, one channel per layer per round: from the first
+    layer ("spread": the backward reaches the first layer) or from the last ("deep":
+    the pool fills the deepest layers and the backward stops early)."""
+    order = list(range(len(layers)))[::-1] if deep_first else list(range(len(layers)))
+    counts = [0] * len(layers)
+    used, grew = 0, True
+    while grew:
+        grew = False
+        for i in order:
+            l = layers[i]
+            if counts[i] < l.in_channels and used + l.channel_cost_bytes <= pool:
+                counts[i] += 1
+                used += l.channel_cost_bytes
+                grew = True
+                if deep_first:
+                    break       # deep: fill the deepest layer that still has room first
+    return counts
+
+
+def measure_model(name: str, onnx: Path, opt: str, budget: int = 32 * 1024
+                  ) -> dict[str, float]:
+    """Forward and training step (plan: every Conv/Gemm, biases frozen, 32 KiB pool)
+    under two schedules: "spread" and "deep" (see _schedule)."""
     from medyate.codegen.compiler import compile_model
     from medyate.codegen.emit_c import pool_bytes_for
     from medyate.codegen.frontend import load_graph
@@ -260,37 +287,28 @@ def measure_model(name: str, onnx: Path, opt: str, budget: int = 32 * 1024) -> d
 
     graph = load_graph(onnx)
     plan = Plan.all_layers(graph, budget)
+    plan.layers = [dict(entry, bias=False) for entry in plan.layers]
     layers = resolve_layers(graph, plan)
     slug = "".join(ch if ch.isalnum() else "_" for ch in name)
     work = BUILD_ROOT / f"model_{slug}{opt}"
-    generated, layers = compile_model(onnx, plan, work / "model", graph=graph)
-    # Spread the pool over the layers, one channel per layer per round starting at the
-    # first layer, so the backward chain runs to the first layer (the worst case of a
-    # sparse schedule for the chain's depth).
+    compile_model(onnx, plan, work / "model", graph=graph)
     pool = pool_bytes_for(layers, budget)
-    counts = [0] * len(layers)
-    used, grew = 0, True
-    while grew:
-        grew = False
-        for i, l in enumerate(layers):
-            if counts[i] < l.in_channels and used + l.channel_cost_bytes <= pool:
-                counts[i] += 1
-                used += l.channel_cost_bytes
-                grew = True
-    chans = [c for n in counts for c in range(n)]
-    reps = 3
-    header = ("#include <stdint.h>\n"
-              f"static const uint16_t BENCH_SCHED_COUNTS[] = {{{', '.join(map(str, counts))}}};\n"
-              f"static const uint16_t BENCH_SCHED_CHANNELS[] = {{{', '.join(map(str, chans))}}};\n"
-              f"#define BENCH_REPS {reps}u\n")
-    (work / "cases.h").write_text(header)
-    elf = build(work / "build", work, work / "model", opt)
-    res = run_qemu(elf)
-    macs = model_macs(graph)
-    fwd = res[0][1] / res[0][0]
-    step = res[1][1] / res[1][0]
-    trained = sum(counts) / sum(l.in_channels for l in layers)
-    return {"macs": macs, "fwd": fwd, "step": step, "trained": trained}
+    result: dict[str, float] = {"macs": model_macs(graph)}
+    for label, deep in (("spread", False), ("deep", True)):
+        counts = _schedule(layers, pool, deep)
+        chans = [c for n in counts for c in range(n)]
+        header = ("#include <stdint.h>\n"
+                  f"static const uint16_t BENCH_SCHED_COUNTS[] = {{{', '.join(map(str, counts))}}};\n"
+                  f"static const uint16_t BENCH_SCHED_CHANNELS[] = {{{', '.join(map(str, chans))}}};\n"
+                  "#define BENCH_REPS 2u\n")
+        cases = work / label
+        cases.mkdir(parents=True, exist_ok=True)
+        (cases / "cases.h").write_text(header)
+        res = run_qemu(build(cases / "build", cases, work / "model", opt))
+        result["fwd"] = res[0][1] / res[0][0]
+        result[f"step_{label}"] = res[1][1] / res[1][0]
+        result[f"trained_{label}"] = sum(counts) / sum(l.in_channels for l in layers)
+    return result
 
 
 def measure_models(opt: str, only: str | None) -> list[tuple[str, dict[str, float]]]:
@@ -315,11 +333,13 @@ def measure_models(opt: str, only: str | None) -> list[tuple[str, dict[str, floa
 
 
 def print_model_table(rows: list[tuple[str, dict[str, float]]]) -> None:
-    print("| model | MACs | forward instr | forward instr/MAC | step instr | step / forward | channels trained |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| model | MACs | forward instr | forward instr/MAC | step/forward, spread (channels) "
+          "| step/forward, deep (channels) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, r in rows:
         print(f"| {name} | {r['macs']:,} | {r['fwd']:,.0f} | {r['fwd'] / r['macs']:.2f} | "
-              f"{r['step']:,.0f} | {r['step'] / r['fwd']:.2f} | {100 * r['trained']:.1f}% |")
+              f"{r['step_spread'] / r['fwd']:.2f} ({100 * r['trained_spread']:.1f}%) | "
+              f"{r['step_deep'] / r['fwd']:.2f} ({100 * r['trained_deep']:.1f}%) |")
 
 
 def main() -> int:
