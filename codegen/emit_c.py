@@ -287,6 +287,35 @@ def _pool_init(g: Graph, node: Node) -> str:
     return ", ".join(str(int(v)) for v in values)
 
 
+def _conv_weight_len(g: Graph, n: Node) -> int:
+    taps = int(np.prod(g.tensors[n.inputs[1]].shape[2:]))
+    return g.tensors[n.outputs[0]].shape[0] * (g.tensors[n.inputs[0]].shape[0] // n.attrs["group"]) * taps
+
+
+#: op -> {constant input position: the element count the kernel reads}, from the
+#: activation shapes the kernel is called with (not from the constant itself).
+CONST_LENGTHS: dict[str, dict[int, Callable[[Graph, Node], int]]] = {
+    "conv": {1: _conv_weight_len, 2: lambda g, n: g.tensors[n.outputs[0]].shape[0]},
+    "gemm": {1: lambda g, n: g.tensors[n.outputs[0]].shape[0] * g.tensors[n.inputs[0]].shape[0],
+             2: lambda g, n: g.tensors[n.outputs[0]].shape[0]},
+    "affine": {1: lambda g, n: g.tensors[n.inputs[0]].shape[0],
+               2: lambda g, n: g.tensors[n.inputs[0]].shape[0]},
+    "add_const": {1: lambda g, n: g.tensors[n.inputs[0]].size},
+}
+
+
+def _size_checks(graph: Graph, arrays: dict[str, str]) -> list[dict[str, Any]]:
+    """Static assertions: each constant array holds exactly what its kernel reads (a
+    second line behind the importer's checks: a mismatch never reaches a device)."""
+    rows = []
+    for node in graph.nodes:
+        for pos, length in CONST_LENGTHS.get(node.op, {}).items():
+            if pos < len(node.inputs) and node.inputs[pos] in arrays:
+                rows.append({"array": arrays[node.inputs[pos]], "expected": length(graph, node),
+                             "tag": f"{len(rows)}", "what": f"{node.op} {node.name}"[:60].replace("*/", "")})
+    return rows
+
+
 def model_hash(model_bytes: bytes, plan_json: str, pool_bytes: int) -> str:
     h = hashlib.sha256(model_bytes)
     h.update(plan_json.encode())
@@ -369,6 +398,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         "lower_bound_bytes": arena.lower_bound_bytes, "storages": storage_rows,
         "consts": consts, "trainables": trainables, "gains": gains,
         "conv_params": conv_params, "pool_params": pool_params, "layers": layer_rows,
+        "size_checks": _size_checks(graph, ctx.arrays),
         "num_layers": len(layers), "num_layers_alloc": max(len(layers), 1),
         "max_in_channels": max([l.in_channels for l in layers] + [1]),
         "max_weight_elems": max([graph.tensors[l.weight].size for l in layers] + [1]),

@@ -17,9 +17,11 @@ from onnx import numpy_helper, shape_inference
 
 from .errors import MedyateError, UnsupportedModelError
 from .ir import Graph, Node, ParamBinding, Tensor
-from .ops.registry import IR_OPS, ONNX_IMPORTERS, load_all
+from .ops.registry import IR_OPS, ONNX_IMPORTERS, checked_opset, load_all
 
-SUPPORTED_OPSETS = range(6, 22)
+#: Every default-domain opset from 6 to the newest the installed onnx defines; each op is
+#: then read by the schema version its opset selects (see _check_schema).
+SUPPORTED_OPSETS = range(6, onnx.defs.onnx_opset_version() + 1)
 #: Ops that are never evaluated at compile time even with constant inputs.
 _NEVER_FOLD = {"Conv", "Gemm", "MatMul", "BatchNormalization"}
 
@@ -39,6 +41,9 @@ class ImportContext:
         self.dropped_tail: list[dict[str, Any]] = []
         self.node: Any = None                     # the ONNX node being lowered
         self.graph_output = ""
+        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+        #: folded Cast of an initializer -> the initializer it came from (float16 weights)
+        self.cast_sources: dict[str, str] = {}
         self._counter = 0
 
     # ---------------------------------------------------------------- lookups
@@ -63,6 +68,10 @@ class ImportContext:
             raise self.fail(f"input '{onnx_name}' is not produced by any node",
                             "check the model with onnx.checker")
         return self.names[onnx_name]
+
+    def schema_version(self, op_type: str | None = None) -> int:
+        """since_version of the op's schema selected by the model's opset."""
+        return onnx.defs.get_schema(op_type or self.node.op_type, self.opset).since_version
 
     def shape(self, ir_name: str) -> tuple[int, ...]:
         return self.tensors[ir_name].shape
@@ -94,8 +103,9 @@ class ImportContext:
         if ir_shape is not None:
             ir_value = ir_value.reshape(ir_shape)
         binding = None
-        if trainable and onnx_name in self.initializers:
-            binding = ParamBinding(onnx_name, tuple(value.shape), perm, scalar)
+        origin = self.cast_sources.get(onnx_name, onnx_name)
+        if trainable and origin in self.initializers:
+            binding = ParamBinding(origin, tuple(value.shape), perm, scalar)
         name = self.fresh(f"{onnx_name}")
         self.tensors[name] = Tensor(name, ir_value.shape, ir_value, binding)
         return name
@@ -118,7 +128,17 @@ class ImportContext:
         opdef = IR_OPS[op]
         attrs = dict(attrs or {})
         in_shapes = [self.tensors[i].shape for i in inputs]
-        out_shape = opdef.shape(Node("", op, inputs, [], attrs), in_shapes)
+        try:
+            out_shape = opdef.shape(Node("", op, inputs, [], attrs), in_shapes)
+        except (ValueError, IndexError, ZeroDivisionError) as exc:
+            # the importer's own checks come first; this is the backstop for any shape
+            # the op rule cannot accept, so that no such model reaches code generation
+            raise self.fail(f"inputs of shapes {in_shapes} do not fit the op ({exc})",
+                            "check the model with onnx.checker and its initializer shapes"
+                            ) from None
+        if any(int(d) <= 0 for d in out_shape):
+            raise self.fail(f"the output shape {tuple(out_shape)} is empty",
+                            "check the kernel, padding and input sizes")
         out = self.fresh(onnx_output or f"{self.node.name or op}_out")
         self.tensors[out] = Tensor(out, tuple(int(d) for d in out_shape))
         node_name = self.node.name or f"{self.node.op_type}_{len(self.nodes)}"
@@ -183,14 +203,16 @@ def _static_input_shape(inp: onnx.ValueInfoProto) -> tuple[int | None, tuple[int
     return batch, tuple(rest)
 
 
-def _infer_shapes(model: onnx.ModelProto, inp_name: str) -> dict[str, tuple[int, ...]]:
-    """ONNX shape inference with the batch pinned to 1 (unknown dims left out)."""
+def _infer_shapes(model: onnx.ModelProto, inp_name: str, batch: int
+                  ) -> dict[str, tuple[int, ...]]:
+    """ONNX shape inference with the batch pinned (to the model's own fixed batch, else 1;
+    unknown dims left out)."""
     pinned = onnx.ModelProto()
     pinned.CopyFrom(model)
     for vi in pinned.graph.input:
         if vi.name == inp_name:
             vi.type.tensor_type.shape.dim[0].Clear()
-            vi.type.tensor_type.shape.dim[0].dim_value = 1
+            vi.type.tensor_type.shape.dim[0].dim_value = batch
     try:
         inferred = shape_inference.infer_shapes(pinned, strict_mode=False, data_prop=True)
     except Exception:  # noqa: BLE001 - inference is advisory; the op rules decide
@@ -201,6 +223,27 @@ def _infer_shapes(model: onnx.ModelProto, inp_name: str) -> dict[str, tuple[int,
         if dims and all(d.HasField("dim_value") for d in dims):
             shapes[vi.name] = tuple(d.dim_value for d in dims)
     return shapes
+
+
+def _check_schema(node: onnx.NodeProto, ctx: ImportContext) -> None:
+    """Read the op by the schema version the model's opset selects; refuse a version
+    newer than the one its importer implements (the op, not the whole opset)."""
+    try:
+        since = ctx.schema_version()
+    except onnx.defs.SchemaError:
+        raise ctx.fail(f"the op does not exist in opset {ctx.opset}",
+                       "check the model with onnx.checker") from None
+    if node.op_type not in ONNX_IMPORTERS or node.op_type in ("Constant", "Shape"):
+        return
+    checked = checked_opset(node.op_type)
+    try:
+        implemented = onnx.defs.get_schema(node.op_type, checked).since_version
+    except onnx.defs.SchemaError:      # the op is newer than the opset it was checked at
+        implemented = 0
+    if since > implemented:
+        raise ctx.fail(f"opset {ctx.opset} selects {node.op_type}-{since}, medyate "
+                       f"implements {node.op_type} up to version {implemented}",
+                       f"export with opset {checked} or lower (onnx.version_converter)")
 
 
 def _fold_node(node: onnx.NodeProto, ctx: ImportContext) -> bool:
@@ -245,6 +288,12 @@ def _fold_node(node: onnx.NodeProto, ctx: ImportContext) -> bool:
                        "simplify the model (e.g. onnxsim) before import") from None
     for name, value in zip([o for o in node.output if o], results):
         ctx.consts[name] = np.asarray(value)
+    source = node.input[0]
+    if node.op_type == "Cast" and source in ctx.initializers and \
+            ctx.consts[node.output[0]].dtype == np.float32:
+        # a float16 (or float64) weight cast to float32: it trains as float32 and is
+        # written back onto the stored initializer in its own type (ParamBinding)
+        ctx.cast_sources[node.output[0]] = ctx.cast_sources.get(source, source)
     return True
 
 
@@ -265,7 +314,7 @@ def import_model(model: onnx.ModelProto | str | Path) -> Graph:
         arr = numpy_helper.to_array(init)
         ctx.consts[init.name] = arr
         ctx.initializers[init.name] = arr
-    ctx.onnx_shapes = _infer_shapes(model, inp.name)
+    ctx.onnx_shapes = _infer_shapes(model, inp.name, ctx.batch)
     ctx.tensors[inp.name] = Tensor(inp.name, in_shape)
     ctx.names[inp.name] = inp.name
     outputs = [o.name for o in model.graph.output]
@@ -280,6 +329,7 @@ def import_model(model: onnx.ModelProto | str | Path) -> Graph:
         if node.domain not in ("", "ai.onnx"):
             raise ctx.fail(f"custom domain '{node.domain}'", "only the default ONNX domain "
                            "is supported")
+        _check_schema(node, ctx)
         if _fold_node(node, ctx):
             continue
         importer = ONNX_IMPORTERS.get(node.op_type)

@@ -190,10 +190,14 @@ class _Builder:
     def backward(self, needs_grad: set[str]) -> list[Node]:
         g = self.graph
         out = g.output
-        if out not in needs_grad:
+        if self.forward_only:
             return []
+        # the loss is computed even when no layer trains (a plan with no layers still
+        # reports its loss, and its generated C compiles)
         self.grad[out] = self.new_storage(f"d:{out}", "grad", self.nbytes(out), f"d:{out}")
         self.steps.append(Step("loss", reads=[self.act[out]], writes=[self.grad[out]]))
+        if out not in needs_grad:
+            return []
         bwd_nodes = [n for n in g.nodes if n.outputs[0] in needs_grad]
         for node in reversed(bwd_nodes):
             y = node.outputs[0]

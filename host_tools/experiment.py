@@ -11,8 +11,8 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,9 @@ class RunSpec:
     method: str
     ranking_path: str
     build_root: str
+    #: where the run trains: "host" (the generated C in this process) or a device target
+    #: of `medyate train` (e.g. "qemu-mps2-an386"), from the config's "target" entry
+    device: str = "host"
 
 
 def resolve_path(path: str) -> Path:
@@ -94,6 +97,12 @@ def load_config(path: Path) -> dict[str, Any]:
         raise MedyateError(f"config names unknown layer methods {bad_methods}; known: {list(LAYER_METHODS)}")
     for budget in config["budgets"]:
         parse_budget(budget)
+    from medyate.host_tools.commands.train import DEVICE_OPENERS
+    device = config.get("target", "host")
+    known = {"host", "reference", *DEVICE_OPENERS}
+    if device not in known:
+        raise MedyateError(f"config 'target' {device!r} is not a target; known: {sorted(known)} "
+                           "(the dataset of a task is its own 'target')")
     return config
 
 
@@ -143,6 +152,15 @@ def _locked_build(key: str, build_root: Path, model: Path, plan: Any) -> tuple[P
 _MODELS: dict[str, Any] = {}
 
 
+def base_record(spec: RunSpec) -> dict[str, Any]:
+    """The fields every record of a run has, whatever its outcome."""
+    return {"model": Path(spec.task.model).stem, "task": spec.task.label,
+            "target": spec.task.target, "per_class": spec.task.per_class,
+            "policy": spec.policy, "budget": spec.budget,
+            "budget_bytes": parse_budget(spec.budget), "seed": spec.seed,
+            "epochs": spec.epochs, "method": split_policy(spec.policy, spec.method)[1]}
+
+
 def run_one(spec: RunSpec) -> dict[str, Any]:
     """One training run; never raises for an infeasible or unsupported combination."""
     from medyate.codegen.frontend import load_graph
@@ -154,13 +172,8 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     from medyate.host_tools.model_data import prepare_data
     from medyate.host_tools.ranking import layer_specs
 
-    record: dict[str, Any] = {"model": Path(spec.task.model).stem, "task": spec.task.label,
-                              "target": spec.task.target, "per_class": spec.task.per_class,
-                              "policy": spec.policy, "budget": spec.budget,
-                              "budget_bytes": parse_budget(spec.budget), "seed": spec.seed,
-                              "epochs": spec.epochs}
+    record = base_record(spec)
     policy_name, method = split_policy(spec.policy, spec.method)
-    record["method"] = method
     if policy_name in UNSUPPORTED:
         return {**record, "status": "unsupported", "reason": UNSUPPORTED[policy_name]}
     start = time.perf_counter()
@@ -172,10 +185,18 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
         cause = exc.__cause__ or exc.__context__
         return {**record, "status": "infeasible", "reason": str(exc),
                 "required_bytes": getattr(cause, "required_bytes", None)}
+    if spec.device != "host":
+        try:
+            outcome = run_on_device(spec, model_path, plan_dict, policy_name)
+        except MedyateError as exc:     # e.g. the firmware does not fit the board
+            return {**record, "status": "infeasible", "reason": str(exc)}
+        return {**record, **outcome, "status": "ok",
+                "seconds": round(time.perf_counter() - start, 2)}
     # Compile only what the C needs (layers + budget) so seeds share one library.
     plan = Plan(plan_dict["budget_bytes"], plan_dict["layers"])
-    key = hashlib.sha256(json.dumps([str(model_path), plan.to_dict()], sort_keys=True)
-                         .encode()).hexdigest()[:16]
+    # keyed by the model's bytes, not its path: Ray workers unpack it in a fresh folder
+    key = hashlib.sha256(json.dumps([hashlib.sha256(model_path.read_bytes()).hexdigest(),
+                                     plan.to_dict()], sort_keys=True).encode()).hexdigest()[:16]
     lib, memory = _locked_build(key, Path(spec.build_root), model_path, plan)
     graph = load_graph(model_path)
     layers = resolve_layers(graph, plan)
@@ -211,31 +232,79 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
             "seconds": round(time.perf_counter() - start, 2)}
 
 
+def run_on_device(spec: RunSpec, model_path: Path, plan_dict: dict[str, Any],
+                  policy_name: str) -> dict[str, Any]:
+    """A device-in-the-loop run: `medyate train` on spec.device into a scratch run folder."""
+    import tempfile
+    from rich.console import Console
+    from medyate.host_tools.commands.train import run_train
+    with tempfile.TemporaryDirectory(prefix="medyate-sweep-run-") as tmp:
+        plan_path = Path(tmp) / "plan.json"
+        plan_path.write_text(json.dumps(plan_dict))
+        summary = run_train(model_path, plan_path, spec.task.target, spec.device, spec.epochs,
+                            policy_name, Path(tmp) / "run", lr=spec.lr, batch=spec.batch_size,
+                            seed=spec.seed, train_per_class=spec.task.per_class,
+                            test_per_class=spec.task.test_per_class,
+                            ranking=Path(spec.ranking_path), console=Console(quiet=True))
+        memory = json.loads((Path(tmp) / "run" / "memory.json").read_text())
+    epochs = summary.epochs
+    return {"device": spec.device, "layers": [l["weight"] for l in plan_dict["layers"]],
+            "initial_accuracy": summary.initial_test_accuracy,
+            "accuracy_per_epoch": [m["test_accuracy"] for m in epochs],
+            "final_accuracy": epochs[-1]["test_accuracy"],
+            "train_loss_per_epoch": [m["train_loss"] for m in epochs],
+            "schedule_cost_bytes": [m["cost_bytes"] for m in epochs],
+            "channels_per_epoch": [m["scheduled_channels"] for m in epochs],
+            "memory_compile_time": {k: memory[k] for k in MEMORY_KEYS if k in memory},
+            "measured_peak_sram_bytes": memory.get("measured_peak_sram_bytes"),
+            "memory_note": f"{spec.device}: peak SRAM measured on the device"}
+
+
 # -------------------------------------------------------------------- the sweep
 def expand(config: dict[str, Any], rankings: dict[tuple[Task, int], Path], out: Path) -> list[RunSpec]:
     build_root = str(out / "build")
     return [RunSpec(task, policy, budget, int(seed), int(config["epochs"]),
                     int(config.get("batch_size", 16)), float(config.get("lr", 0.05)),
                     float(config.get("warmup_epochs", 1.0)), config.get("method", "rgn"),
-                    str(rankings[(task, seed)]), build_root)
+                    str(rankings[(task, seed)]), build_root, str(config.get("target", "host")))
             for task in _tasks(config) for budget in config["budgets"]
             for policy in config["policies"] for seed in config["seeds"]]
 
 
-def run_experiment(config_path: Path, out: Path, jobs: int = 2) -> list[dict[str, Any]]:
+def run_experiment(config_path: Path, out: Path, jobs: int = 2, *, engine: str = "local",
+                   address: str | None = None, fresh: bool = False,
+                   progress: bool = True) -> list[dict[str, Any]]:
+    """Runs the config's grid on `engine` ("local" process pool or "ray"). results.jsonl is a
+    journal: a rerun skips the runs already finished there (same parameters, model and
+    code), so a killed sweep continues where it stopped; `fresh` starts over."""
+    from medyate.host_tools.experiment_engines import make_engine
+    from medyate.host_tools.experiment_journal import read_journal, rewrite_journal, run_key
+    from medyate.host_tools.experiment_report import write_report
+    from medyate.host_tools.sweep_progress import SweepProgress
     config = load_config(config_path)
+    runner = make_engine(engine, jobs, address)
     out.mkdir(parents=True, exist_ok=True)
+    journal = out / "results.jsonl"
+    if fresh:
+        journal.unlink(missing_ok=True)
+        shutil.rmtree(out / "rankings", ignore_errors=True)
     rankings = rank_tasks(config, out)
     specs = expand(config, rankings, out)
-    results: list[dict[str, Any]] = []
+    rank_settings = config.get("rank", {})
+    done = read_journal(journal)
+    wanted = {run_key(s, rank_settings) for s in specs}
+    results = [record for key, record in done.items() if key in wanted]   # journal order
+    rewrite_journal(journal, results)
+    todo = [s for s in specs if run_key(s, rank_settings) not in done]
     started = time.perf_counter()
-    with open(out / "results.jsonl", "w") as sink:
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for record in pool.map(run_one, specs):
-                results.append(record)
-                sink.write(json.dumps(record) + "\n")
-                sink.flush()
-    from medyate.host_tools.experiment_report import write_report
+    with open(journal, "a") as sink, SweepProgress(len(specs), len(results), progress) as bar:
+        def record_result(spec: RunSpec, record: dict[str, Any]) -> None:
+            record = {**record, "run_key": run_key(spec, rank_settings)}
+            results.append(record)
+            sink.write(json.dumps(record) + "\n")
+            sink.flush()
+            bar.advance(failed=record["status"] == "failed")
+        runner.run(todo, record_result)
     write_report(results, out, config, config_path.name, time.perf_counter() - started, jobs)
     return results
 

@@ -141,14 +141,23 @@ def plan_cmd(model: str, budget: str, ranking_path: str | None, policy: str, met
 
 @main.command("experiment")
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--jobs", default=2, show_default=True)
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1),
+              help="worker processes (local) or CPUs of the local Ray instance")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="results directory (default: next to the config, named after it)")
+@click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
+              help="local process pool, or Ray (one task per run; pip install 'medyate[ray]')")
+@click.option("--address", help="join this Ray cluster (e.g. 10.0.0.5:6379) instead of "
+                                "starting a local instance")
+@click.option("--fresh", is_flag=True, help="start over instead of skipping the runs "
+                                            "already in results.jsonl")
 @user_errors
-def experiment_cmd(config: str, jobs: int, out_dir: str | None) -> None:
-    """Policies x budgets x seeds x tasks on the host target; JSON lines, table, plots."""
+def experiment_cmd(config: str, jobs: int, out_dir: str | None, engine: str,
+                   address: str | None, fresh: bool) -> None:
+    """Policies x budgets x seeds x tasks; JSON lines, table, plots. Resumable."""
     from medyate.host_tools.commands.experiment import run_experiment_cmd
-    run_experiment_cmd(Path(config), jobs, Path(out_dir) if out_dir else None)
+    run_experiment_cmd(Path(config), jobs, Path(out_dir) if out_dir else None,
+                       engine=engine, address=address, fresh=fresh)
 
 
 @main.command("train")

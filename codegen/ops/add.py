@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Node
+from .common import legacy_broadcast
 from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
@@ -27,7 +28,7 @@ def per_sample_const(ctx: Any, value: np.ndarray, shape: tuple[int, ...]) -> np.
                        "check the model") from None
 
 
-@onnx_op("Add", "Sum")
+@onnx_op("Add", "Sum", checked_opset=28)
 def import_add(node: Any, ctx: Any) -> None:
     names = [n for n in node.input if n]
     acts = [n for n in names if ctx.const(n) is None]
@@ -45,20 +46,22 @@ def import_add(node: Any, ctx: Any) -> None:
         last = i == len(remaining) - 1 and not consts
         current = ctx.emit("add", [current, other_ir], node.output[0] if last else None)
     if consts:
-        total = sum(ctx.const(c).astype(np.float64) for c in consts)
+        rank = len(shape) + 1
+        total = sum(legacy_broadcast(ctx, ctx.const(c), rank).astype(np.float64) for c in consts)
         const = ctx.constant(f"{node.output[0]}_const", per_sample_const(ctx, total, shape))
         ctx.emit("add_const", [current, const], node.output[0])
     elif not remaining:
         ctx.alias(node.output[0], current)
 
 
-@onnx_op("Sub")
+@onnx_op("Sub", checked_opset=28)
 def import_sub(node: Any, ctx: Any) -> None:
     constant = ctx.const(node.input[1])
     if constant is None or ctx.const(node.input[0]) is not None:
         raise ctx.fail("Sub of two activations (or of an activation from a constant)",
                        "only an activation minus a constant is supported")
     x = ctx.act(node.input[0])
+    constant = legacy_broadcast(ctx, constant, len(ctx.shape(x)) + 1)
     const = ctx.constant(f"{node.output[0]}_const",
                          per_sample_const(ctx, -constant.astype(np.float64), ctx.shape(x)))
     ctx.emit("add_const", [x, const], node.output[0])

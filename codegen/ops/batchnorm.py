@@ -16,8 +16,10 @@ from ..ir import Node
 from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
-@onnx_op("BatchNormalization")
+@onnx_op("BatchNormalization", checked_opset=28)
 def import_batchnorm(node: Any, ctx: Any) -> None:
+    if ctx.schema_version() < 9 and not ctx.attr("spatial", 1):
+        raise ctx.fail("spatial=0 (statistics per element)", "export with spatial=1")
     if ctx.attr("training_mode", 0):
         raise ctx.fail("training_mode=1", "export the model in eval mode")
     if any(o for o in node.output[1:]):
@@ -26,13 +28,15 @@ def import_batchnorm(node: Any, ctx: Any) -> None:
     params = [ctx.const(n) for n in node.input[1:5]]
     if any(p is None for p in params):
         raise ctx.fail("scale/bias/mean/var are not constants", "export in eval mode")
+    c = ctx.shape(x)[0]
+    for name, p in zip(node.input[1:5], params):
+        if p.shape != (c,):
+            raise ctx.fail(f"parameter '{name}' has shape {tuple(p.shape)} for an input with "
+                           f"{c} channels", f"scale, bias, mean and var must each be ({c},)")
     gamma, beta, mean, var = (p.astype(np.float64) for p in params)
     eps = float(ctx.attr("epsilon", 1e-5))
     scale = gamma / np.sqrt(var + eps)
     shift = beta - mean * scale
-    c = ctx.shape(x)[0]
-    if scale.size != c:
-        raise ctx.fail(f"{scale.size} channels for an input with {c}", "check the model")
     ctx.emit("affine", [x, ctx.constant(f"{node.input[1]}_scale", scale.astype(np.float32)),
                         ctx.constant(f"{node.input[2]}_shift", shift.astype(np.float32))],
              node.output[0], {"bn_beta": node.input[2], "scale64": scale, "shift64": shift})

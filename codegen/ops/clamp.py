@@ -15,12 +15,12 @@ from .common import act_mask
 from .registry import CEmit, OpDef, c_emit, ir_op, onnx_op
 
 
-@onnx_op("Relu")
+@onnx_op("Relu", checked_opset=28)
 def import_relu(node: Any, ctx: Any) -> None:
     ctx.emit("clamp", [ctx.act(node.input[0])], node.output[0], {"lo": 0.0, "hi": float("inf")})
 
 
-@onnx_op("Clip")
+@onnx_op("Clip", checked_opset=28)
 def import_clip(node: Any, ctx: Any) -> None:
     lo, hi = ctx.attr("min", -3.4028234663852886e38), ctx.attr("max", 3.4028234663852886e38)
     for index, name in ((1, "min"), (2, "max")):

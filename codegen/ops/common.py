@@ -37,3 +37,23 @@ def per_sample_axis(ctx: Any, axis: int, rank_with_batch: int) -> int:
         raise ctx.fail("the op works across the batch axis",
                        "medyate runs one sample at a time; export a per-sample model")
     return axis - 1
+
+
+def legacy_broadcast(ctx: Any, value: np.ndarray, rank_with_batch: int) -> np.ndarray:
+    """Add/Sub/Mul/Div before version 7 broadcast only with broadcast=1, aligning the
+    second operand at `axis` (not at the trailing axes, as numpy and version 7+ do)."""
+    if ctx.schema_version() >= 7:
+        return value
+    if not ctx.attr("broadcast", 0):
+        if value.ndim != rank_with_batch:
+            raise ctx.fail(f"a constant of shape {value.shape} without broadcast=1",
+                           "set broadcast=1 or export with opset 7 or later")
+        return value
+    axis = ctx.attr("axis", None)
+    if axis is None:
+        return value
+    axis = axis % rank_with_batch
+    trailing = rank_with_batch - axis - value.ndim
+    if trailing < 0:
+        raise ctx.fail(f"a constant of shape {value.shape} at axis {axis}", "check the model")
+    return value.reshape(value.shape + (1,) * trailing)

@@ -36,7 +36,7 @@ def resolve_auto_pad(auto_pad: str, in_hw: tuple[int, int], k: tuple[int, int],
     return [begins[0], begins[1], ends[0], ends[1]]
 
 
-@onnx_op("Conv")
+@onnx_op("Conv", checked_opset=28)
 def import_conv(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     w = ctx.const(node.input[1])
@@ -45,6 +45,10 @@ def import_conv(node: Any, ctx: Any) -> None:
     if w.ndim != 4 or len(ctx.shape(x)) != 3:
         raise ctx.fail(f"{w.ndim - 2}-D convolution", "only 2-D convolutions are supported")
     k = (w.shape[2], w.shape[3])
+    declared = ctx.attr("kernel_shape", None)
+    if declared is not None and tuple(declared) != k:
+        raise ctx.fail(f"kernel_shape={list(declared)} but the weight has {k[0]}x{k[1]} taps",
+                       "check the weight initializer's shape")
     strides = tuple(ctx.attr("strides", [1, 1]))
     dils = tuple(ctx.attr("dilations", [1, 1]))
     group = int(ctx.attr("group", 1))
@@ -54,14 +58,22 @@ def import_conv(node: Any, ctx: Any) -> None:
     else:
         pads = list(ctx.attr("pads", [0, 0, 0, 0]))
     c_in = ctx.shape(x)[0]
-    if c_in % group or w.shape[0] % group or w.shape[1] * group != c_in:
+    if group < 1 or c_in % group or w.shape[0] % group or w.shape[1] * group != c_in:
         raise ctx.fail(f"weight {tuple(w.shape)} does not match {c_in} input channels in "
-                       f"{group} groups", "check the model")
+                       f"{group} groups", "check the weight initializer's shape and 'group'")
+    for name, value, size in (("strides", strides, 2), ("dilations", dils, 2), ("pads", pads, 4)):
+        if len(value) != size or min(value) < (0 if name == "pads" else 1):
+            raise ctx.fail(f"{name}={list(value)} for a 2-D convolution",
+                           f"give {size} {'non-negative' if name == 'pads' else 'positive'} values")
     inputs = [x, ctx.param(node.input[1], w)]
     if len(node.input) > 2 and node.input[2]:
         b = ctx.const(node.input[2])
         if b is None:
             raise ctx.fail("the bias is not a constant", "export with the bias as an initializer")
+        if b.shape != (w.shape[0],):
+            raise ctx.fail(f"bias '{node.input[2]}' has shape {tuple(b.shape)}, the weight has "
+                           f"{w.shape[0]} output channels",
+                           f"the bias must hold one value per output channel ({w.shape[0]},)")
         inputs.append(ctx.param(node.input[2], b))
     ctx.emit("conv", inputs, node.output[0], {
         "strides": strides, "pads": tuple(pads), "dilations": dils, "group": group,

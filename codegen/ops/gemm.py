@@ -25,7 +25,26 @@ def _vector_input(ctx: Any, name: str) -> str:
     return x
 
 
-@onnx_op("Gemm")
+def _bias_vector(ctx: Any, c: np.ndarray, out_f: int) -> np.ndarray:
+    """Gemm's C as a per-sample (out_f,) vector, or a refusal. ONNX broadcasts C to the
+    output (M, N); medyate runs one sample at a time, so C may not vary along M."""
+    allowed = c.ndim == 0 or (c.ndim == 1 and c.shape[0] in (1, out_f)) or \
+        (c.ndim == 2 and c.shape[0] == 1 and c.shape[1] in (1, out_f))
+    if not allowed:
+        raise ctx.fail(f"bias C of shape {tuple(c.shape)} for {out_f} outputs "
+                       "(it varies along the batch axis or does not broadcast)",
+                       f"use a bias of shape ({out_f},) or (1, {out_f})")
+    return np.broadcast_to(c.reshape(-1), (out_f,))
+
+
+def _check_features(ctx: Any, x: str, w_shape: tuple[int, ...], what: str) -> None:
+    features = ctx.shape(x)[0]
+    if w_shape[1] != features:
+        raise ctx.fail(f"{what} expects {w_shape[1]} input features, the input has {features}",
+                       "check the weight initializer's shape")
+
+
+@onnx_op("Gemm", checked_opset=28)
 def import_gemm(node: Any, ctx: Any) -> None:
     if ctx.attr("transA", 0):
         raise ctx.fail("transA=1 on the activation input", "export with transA=0")
@@ -34,10 +53,13 @@ def import_gemm(node: Any, ctx: Any) -> None:
     if b is None:
         raise ctx.fail("the weight (input B) is not a constant",
                        "export with the weights as initializers")
+    if b.ndim != 2:
+        raise ctx.fail(f"weight B of rank {b.ndim}", "Gemm needs a 2-D weight")
     alpha = float(ctx.attr("alpha", 1.0))
     beta = float(ctx.attr("beta", 1.0))
     trans_b = int(ctx.attr("transB", 0))
     perm = None if trans_b else (1, 0)
+    _check_features(ctx, x, b.shape[::-1] if not trans_b else b.shape, f"weight B {b.shape}")
     w = ctx.param(node.input[1], b, perm=perm, scalar=alpha)
     out_f = ctx.shape(w)[0]
     inputs = [x, w]
@@ -46,21 +68,22 @@ def import_gemm(node: Any, ctx: Any) -> None:
         if c is None:
             raise ctx.fail("the bias (input C) is not a constant",
                            "export with the bias as an initializer")
+        vector = _bias_vector(ctx, c, out_f)
         if c.size == out_f:
             inputs.append(ctx.param(node.input[2], c, scalar=beta, ir_shape=(out_f,)))
-        else:
-            inputs.append(ctx.constant(node.input[2],
-                                       np.broadcast_to(beta * c, (out_f,)).copy()))
+        else:   # a broadcast scalar bias: a frozen constant (no weight per output)
+            inputs.append(ctx.constant(node.input[2], (beta * vector).astype(np.float32)))
     ctx.emit("gemm", inputs, node.output[0], {"act": None})
 
 
-@onnx_op("MatMul")
+@onnx_op("MatMul", checked_opset=28)
 def import_matmul(node: Any, ctx: Any) -> None:
     x = _vector_input(ctx, node.input[0])
     b = ctx.const(node.input[1])
     if b is None or b.ndim != 2:
         raise ctx.fail("MatMul without a constant 2-D right operand",
                        "only x @ W with W an initializer is supported")
+    _check_features(ctx, x, b.shape[::-1], f"weight {b.shape}")
     w = ctx.param(node.input[1], b, perm=(1, 0))
     ctx.emit("gemm", [x, w], node.output[0], {"act": None})
 

@@ -31,7 +31,7 @@ def _pool_attrs(ctx: Any, x: str) -> dict[str, Any]:
     shape = ctx.shape(x)
     if len(shape) != 3:
         raise ctx.fail(f"pooling over a per-sample shape {shape}", "only 2-D pooling is supported")
-    k = tuple(ctx.attr("kernel_shape"))
+    k = tuple(ctx.attr("kernel_shape", ()))
     if len(k) != 2:
         raise ctx.fail(f"{len(k)}-D pooling", "only 2-D pooling is supported")
     strides = tuple(ctx.attr("strides", [1, 1]))
@@ -41,14 +41,22 @@ def _pool_attrs(ctx: Any, x: str) -> dict[str, Any]:
         pads = resolve_auto_pad(auto_pad, shape[1:], k, strides, dils)
     else:
         pads = list(ctx.attr("pads", [0, 0, 0, 0]))
+    for name, value, size in (("strides", strides, 2), ("dilations", dils, 2), ("pads", pads, 4),
+                              ("kernel_shape", k, 2)):
+        if len(value) != size or min(value) < (0 if name == "pads" else 1):
+            raise ctx.fail(f"{name}={list(value)} for 2-D pooling",
+                           f"give {size} {'non-negative' if name == 'pads' else 'positive'} values")
     ceil = bool(ctx.attr("ceil_mode", 0))
     oh = _out(shape[1], k[0], strides[0], pads[0], pads[2], dils[0], ceil)
     ow = _out(shape[2], k[1], strides[1], pads[1], pads[3], dils[1], ceil)
+    if oh < 1 or ow < 1:
+        raise ctx.fail(f"the window ({k[0]}x{k[1]}, dilations {list(dils)}) is larger than the "
+                       f"padded input {shape[1]}x{shape[2]}", "use a smaller window or pad")
     return {"kernel": k, "strides": strides, "pads": tuple(pads), "dilations": dils,
             "out_hw": (oh, ow), "count_include_pad": int(ctx.attr("count_include_pad", 0))}
 
 
-@onnx_op("MaxPool")
+@onnx_op("MaxPool", checked_opset=28)
 def import_maxpool(node: Any, ctx: Any) -> None:
     if len(node.output) > 1 and node.output[1]:
         raise ctx.fail("the Indices output is used", "only the pooled values are supported")
@@ -56,7 +64,7 @@ def import_maxpool(node: Any, ctx: Any) -> None:
     ctx.emit("maxpool", [x], node.output[0], _pool_attrs(ctx, x))
 
 
-@onnx_op("AveragePool")
+@onnx_op("AveragePool", checked_opset=28)
 def import_avgpool(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     attrs = _pool_attrs(ctx, x)
@@ -65,7 +73,7 @@ def import_avgpool(node: Any, ctx: Any) -> None:
     ctx.emit("avgpool", [x], node.output[0], attrs)
 
 
-@onnx_op("GlobalAveragePool")
+@onnx_op("GlobalAveragePool", checked_opset=28)
 def import_gap(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     if len(ctx.shape(x)) != 3:
@@ -73,7 +81,7 @@ def import_gap(node: Any, ctx: Any) -> None:
     ctx.emit("gap", [x], node.output[0], {"keepdims": True})
 
 
-@onnx_op("ReduceMean")
+@onnx_op("ReduceMean", checked_opset=28)
 def import_reduce_mean(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     axes = ctx.attr("axes", None)

@@ -21,14 +21,27 @@ if TYPE_CHECKING:
 
 OnnxImporter = Callable[[Any, "ImportContext"], None]
 ONNX_IMPORTERS: dict[str, OnnxImporter] = {}
+#: ONNX op_type -> the newest opset whose schema of that op the importer was checked
+#: against. A model whose opset selects a later schema version is refused for that op.
+CHECKED_OPSET: dict[str, int] = {}
+#: What an importer declares when it says nothing: the opsets medyate accepted at first.
+DEFAULT_CHECKED_OPSET = 21
 
 
-def onnx_op(*op_types: str) -> Callable[[OnnxImporter], OnnxImporter]:
+def onnx_op(*op_types: str, checked_opset: int = DEFAULT_CHECKED_OPSET
+            ) -> Callable[[OnnxImporter], OnnxImporter]:
+    """Register an importer; checked_opset: the newest opset whose schema of these ops it
+    implements (later schema versions of the op are refused, naming op and version)."""
     def register(fn: OnnxImporter) -> OnnxImporter:
         for op_type in op_types:
             ONNX_IMPORTERS[op_type] = fn
+            CHECKED_OPSET[op_type] = checked_opset
         return fn
     return register
+
+
+def checked_opset(op_type: str) -> int:
+    return CHECKED_OPSET.get(op_type, DEFAULT_CHECKED_OPSET)
 
 
 class Saved(Protocol):

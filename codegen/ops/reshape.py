@@ -21,7 +21,7 @@ def _reshape_to(ctx: Any, node: Any, x: str, per_sample: tuple[int, ...]) -> Non
         ctx.emit("reshape", [x], node.output[0], {"shape": tuple(int(d) for d in per_sample)})
 
 
-@onnx_op("Flatten")
+@onnx_op("Flatten", checked_opset=28)
 def import_flatten(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     axis = ctx.attr("axis", 1)
@@ -31,7 +31,7 @@ def import_flatten(node: Any, ctx: Any) -> None:
     _reshape_to(ctx, node, x, (int(np.prod(ctx.shape(x))),))
 
 
-@onnx_op("Reshape")
+@onnx_op("Reshape", checked_opset=28)
 def import_reshape(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     target = ctx.const(node.input[1])
@@ -39,30 +39,65 @@ def import_reshape(node: Any, ctx: Any) -> None:
         raise ctx.fail("the target shape is computed at run time",
                        "export with a constant shape (or static input sizes)")
     target = [int(d) for d in target.reshape(-1)]
+    if target.count(-1) > 1 or any(d < -1 for d in target):
+        raise ctx.fail(f"Reshape to {target}", "at most one -1 and no other negative size")
     full = (ctx.batch,) + ctx.shape(x)
     allow_zero = ctx.attr("allowzero", 0)
     resolved = [full[i] if d == 0 and not allow_zero and i < len(full) else d
                 for i, d in enumerate(target)]
     if -1 in resolved:
         known = int(np.prod([d for d in resolved if d != -1]))
-        resolved[resolved.index(-1)] = int(np.prod(full)) // max(known, 1)
+        if known <= 0 or int(np.prod(full)) % known:
+            raise ctx.fail(f"Reshape of {full} to {target}: the sizes do not divide",
+                           "check the target shape")
+        resolved[resolved.index(-1)] = int(np.prod(full)) // known
     if not resolved or resolved[0] != ctx.batch:
         raise ctx.fail(f"Reshape to {target} mixes the batch axis with the features",
                        "keep the batch as the first axis")
     _reshape_to(ctx, node, x, tuple(resolved[1:]))
 
 
-@onnx_op("Squeeze", "Unsqueeze")
+def _axes(ctx: Any, node: Any) -> list[int] | None:
+    """Squeeze/Unsqueeze axes: an attribute before opset 13, an input from 13 on."""
+    if len(node.input) > 1 and node.input[1]:
+        value = ctx.const(node.input[1])
+        if value is None:
+            raise ctx.fail("the axes are computed at run time", "export with constant axes")
+        return [int(a) for a in value.reshape(-1)]
+    axes = ctx.attr("axes", None)
+    return None if axes is None else [int(a) for a in axes]
+
+
+@onnx_op("Squeeze", "Unsqueeze", checked_opset=28)
 def import_squeeze(node: Any, ctx: Any) -> None:
+    """Resolved from the axes on the per-sample shape, whatever the (fixed) batch."""
     x = ctx.act(node.input[0])
-    shape = ctx.onnx_shape(node.output[0])
-    if shape is None or shape[0] != ctx.batch:
-        raise ctx.fail("cannot resolve the output shape (or it moves the batch axis)",
-                       "export with static shapes")
-    _reshape_to(ctx, node, x, shape[1:])
+    per_sample = list(ctx.shape(x))
+    axes = _axes(ctx, node)
+    if node.op_type == "Squeeze":
+        rank = len(per_sample) + 1
+        if axes is None:            # every size-1 axis but the batch
+            kept = [d for d in per_sample if d != 1]
+        else:
+            norm = sorted({a % rank for a in axes}) if all(-rank <= a < rank for a in axes) \
+                else None
+            if norm is None or 0 in norm or any(per_sample[a - 1] != 1 for a in norm):
+                raise ctx.fail(f"Squeeze of axes {axes} of a tensor (N, {per_sample})",
+                               "only size-1 axes after the batch axis can be squeezed")
+            kept = [d for i, d in enumerate(per_sample, start=1) if i not in norm]
+    else:
+        rank = len(per_sample) + 1 + len(axes or [])
+        norm = sorted({a % rank for a in axes or []})
+        if not axes or len(norm) != len(axes) or not all(-rank <= a < rank for a in axes) \
+                or 0 in norm:
+            raise ctx.fail(f"Unsqueeze of axes {axes} of a tensor (N, {per_sample})",
+                           "only new axes after the batch axis are supported")
+        rest = iter(per_sample)
+        kept = [1 if i in norm else next(rest) for i in range(1, rank)]
+    _reshape_to(ctx, node, x, tuple(kept))
 
 
-@onnx_op("Identity", "Dropout")
+@onnx_op("Identity", "Dropout", checked_opset=28)
 def import_identity(node: Any, ctx: Any) -> None:
     if node.op_type == "Dropout":
         if len(node.input) > 2 and node.input[2]:
@@ -74,11 +109,11 @@ def import_identity(node: Any, ctx: Any) -> None:
     ctx.alias(node.output[0], ctx.act(node.input[0]))
 
 
-@onnx_op("Softmax", "LogSoftmax")
+@onnx_op("Softmax", "LogSoftmax", checked_opset=28)
 def import_softmax(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     rank = len(ctx.shape(x)) + 1
-    axis = ctx.attr("axis", -1 if ctx.model.opset_import[0].version >= 13 else 1)
+    axis = ctx.attr("axis", -1 if ctx.schema_version() >= 13 else 1)
     if node.output[0] != ctx.graph_output or len(ctx.shape(x)) != 1 or axis % rank != 1:
         raise ctx.fail("Softmax inside the graph or over a non-class axis",
                        "only a trailing Softmax/LogSoftmax over the class axis is supported "

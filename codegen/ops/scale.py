@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .add import per_sample_const
+from .common import legacy_broadcast
 from .registry import onnx_op
 
 
@@ -20,7 +21,7 @@ def per_channel_vector(ctx: Any, value: np.ndarray, shape: tuple[int, ...]) -> n
     return full[:, 0].astype(np.float64)
 
 
-@onnx_op("Mul", "Div")
+@onnx_op("Mul", "Div", checked_opset=28)
 def import_scale(node: Any, ctx: Any) -> None:
     a, b = node.input[0], node.input[1]
     if ctx.const(a) is not None and node.op_type == "Mul":
@@ -30,6 +31,7 @@ def import_scale(node: Any, ctx: Any) -> None:
         raise ctx.fail(f"{node.op_type} of two activations (or a constant by an activation)",
                        "only an activation times/divided by a constant is supported")
     x = ctx.act(a)
+    constant = legacy_broadcast(ctx, constant, len(ctx.shape(x)) + 1)
     scale = per_channel_vector(ctx, constant, ctx.shape(x))
     if node.op_type == "Div":
         if np.any(scale == 0):
