@@ -6,7 +6,7 @@
  * input value is loaded once for 4 MACs and each weight once for 4 MACs. Edges run the
  * same loop with fewer channels / pixels (compile-time block sizes). No scratch.
  */
-#include "mdy_internal.h"
+#include "../mdy_internal.h"
 
 /* OB output channels x PB pixels starting at (o, pix); OB, PB are constants at every
  * call site so the accumulators live in FPU registers. */

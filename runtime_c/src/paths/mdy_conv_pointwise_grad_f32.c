@@ -1,6 +1,6 @@
 /*
- * Gradients of the pointwise path (1x1, stride 1, unpadded, same spatial size), used
- * by mdy_conv2d_input_grad_f32 and mdy_conv2d_weight_grad_f32 (same contracts).
+ * mdy_conv_pointwise_grad_f32: gradients of the pointwise path (1x1, stride 1, unpadded,
+ * same spatial size), used by mdy_conv2d_input_grad_f32 and mdy_conv2d_weight_grad_f32 (same contracts).
  *
  * Input gradient: per group the transposed GEMM din[c][p] = sum_o w[o][c] dout[o][p],
  * blocked 4 input channels x 4 pixels (16 accumulators; the 4 weights of a block are
@@ -8,7 +8,7 @@
  * 4 scheduled channels x 4 output channels (16 dot products in registers, each saved
  * and dout value loaded once per 4 MACs). No scratch.
  */
-#include "mdy_internal.h"
+#include "../mdy_internal.h"
 
 MDY_ALWAYS_INLINE void pw_igrad_block(const float *MDY_RESTRICT dout_g,
                                       const float *MDY_RESTRICT w_g, float *MDY_RESTRICT din,

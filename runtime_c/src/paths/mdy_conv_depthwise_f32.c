@@ -10,7 +10,7 @@
  * block's rows is loaded once per block.
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer.
  */
-#include "mdy_internal.h"
+#include "../mdy_internal.h"
 
 /* PB output pixels at x (strip row of the window's first tap, first pixel). */
 MDY_ALWAYS_INLINE void dw_block(const float *const *x, const float *MDY_RESTRICT wl,

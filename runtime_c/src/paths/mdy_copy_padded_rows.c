@@ -3,7 +3,7 @@
  * conv paths. buf [rows][pw] = plane rows [ih0, ih0 + rows) x columns [iw0, iw0 + pw);
  * positions outside the in_h x in_w plane are 0.
  */
-#include "mdy_internal.h"
+#include "../mdy_internal.h"
 
 /* The pads are a few floats: inline stores, not memset calls (GCC turns zeroing loops
  * into calls, which cost more than the stores at these lengths). */

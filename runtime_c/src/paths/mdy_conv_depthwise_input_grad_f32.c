@@ -9,7 +9,7 @@
  */
 #include <math.h>
 
-#include "mdy_internal.h"
+#include "../mdy_internal.h"
 
 int mdy_conv_depthwise_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                       const float *w, float *din)

@@ -12,7 +12,7 @@
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer;
  * the caller then runs the generic path. No scratch beyond the fixed stack buffer.
  */
-#include "mdy_internal.h"
+#include "../mdy_internal.h"
 
 typedef struct {
     const float *buf;       /* strip buffer: row r, column c at buf[r * pw + c] */
