@@ -329,17 +329,20 @@ def measure_models(opt: str, only: str | None) -> list[tuple[str, dict[str, floa
                 zoo.randomise_batchnorm(model, torch.Generator().manual_seed(1))
                 zoo.export_onnx(model.eval(), onnx, shape)
         rows.append((name, measure_model(name, onnx, opt)))
+        print_model_row(*rows[-1])
     return rows
 
 
-def print_model_table(rows: list[tuple[str, dict[str, float]]]) -> None:
+def print_model_row(name: str, r: dict[str, float]) -> None:
+    print(f"| {name} | {r['macs']:,} | {r['fwd']:,.0f} | {r['fwd'] / r['macs']:.2f} | "
+          f"{r['step_spread'] / r['fwd']:.2f} ({100 * r['trained_spread']:.1f}%) | "
+          f"{r['step_deep'] / r['fwd']:.2f} ({100 * r['trained_deep']:.1f}%) |", flush=True)
+
+
+def print_model_header() -> None:
     print("| model | MACs | forward instr | forward instr/MAC | step/forward, spread (channels) "
           "| step/forward, deep (channels) |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, r in rows:
-        print(f"| {name} | {r['macs']:,} | {r['fwd']:,.0f} | {r['fwd'] / r['macs']:.2f} | "
-              f"{r['step_spread'] / r['fwd']:.2f} ({100 * r['trained_spread']:.1f}%) | "
-              f"{r['step_deep'] / r['fwd']:.2f} ({100 * r['trained_deep']:.1f}%) |")
+    print("|---|---:|---:|---:|---:|---:|", flush=True)
 
 
 def main() -> int:
@@ -358,7 +361,8 @@ def main() -> int:
         print_kernel_table(measure_kernels(sizes, args.opt), sizes)
         print()
     if args.models or both:
-        print_model_table(measure_models(args.opt, args.only))
+        print_model_header()     # rows print as each model finishes
+        measure_models(args.opt, args.only)
     print(f"\n({time.time() - t0:.0f} s)")
     return 0
 
