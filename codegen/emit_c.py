@@ -20,7 +20,9 @@ import numpy as np
 from .compression import CompressionConfig
 from .compression_c import (EPS_METHODS, JACOBI_SWEEPS, CompressedLayer, compressed_layers,
                             full_pool_bytes)
+from .c_names import c_ident, c_text
 from .errors import UnsupportedModelError
+from .int8_emit import const_row_fields, storage_ctype
 from .ir import Graph, Node
 from .memory_planner import ArenaPlan, plan_arena
 from .ops.registry import C_EMIT, load_all
@@ -56,7 +58,7 @@ def c_bytes(values: np.ndarray) -> str:
 
 
 def _ident(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
+    return c_ident(name)
 
 
 @dataclass
@@ -110,7 +112,10 @@ def _node_context(ctx: _Ctx, node: Node) -> dict[str, Any]:
         "c": f"{x_shape[0]}u", "hw": f"{int(np.prod(x_shape[1:]))}u",
         "lo": c_float(lo), "hi": c_float(hi), "p": ctx.params.get(id(node), ""),
         "in_f": f"{int(np.prod(x_shape))}u", "out_f": f"{int(np.prod(y_shape))}u",
-        "w": "NULL", "b": "NULL", "aux": None,
+        "w": "NULL", "b": "NULL", "aux": None, "a": node.attrs,
+        # multi-input ops and attribute-driven templates (ops/*.py CEmit) read these
+        "node": node, "cf": c_float, "xs": [ctx.act_macro(a) for a in acts],
+        "shapes": [g.tensors[a].shape for a in acts], "y_shape": y_shape,
     }
     for i, name in enumerate(consts):
         context[f"k{i}"] = ctx.arrays[name]
@@ -138,6 +143,7 @@ def _forward(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     context = _node_context(ctx, node)
     aux = ctx.macros[step.writes[1]] if training and len(step.writes) > 1 else None
     context["aux"] = aux
+    context["in_place"] = step.attrs.get("in_place", [])   # Concat inputs already in y
     lines = [_render(emit.forward, context)]
     if aux and node.op != "maxpool":
         # only a backward that reaches this node reads the mask (see _depth_cut)
@@ -223,7 +229,8 @@ def _input_grad(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     node = step.node
     context = _node_context(ctx, node)
     context.update(dy=ctx.macros[step.reads[0]], dx=ctx.macros[step.writes[0]],
-                   aux=ctx.macros[step.reads[1]] if len(step.reads) > 1 else "NULL")
+                   aux=ctx.macros[step.reads[1]] if len(step.reads) > 1 else "NULL",
+                   index=step.attrs["input"])
     template = C_EMIT[node.op].input_grad
     if template is None:
         raise UnsupportedModelError(node.name, node.op, "no C input-gradient kernel",
@@ -323,7 +330,7 @@ def _size_checks(graph: Graph, arrays: dict[str, str]) -> list[dict[str, Any]]:
         for pos, length in CONST_LENGTHS.get(node.op, {}).items():
             if pos < len(node.inputs) and node.inputs[pos] in arrays:
                 rows.append({"array": arrays[node.inputs[pos]], "expected": length(graph, node),
-                             "tag": f"{len(rows)}", "what": f"{node.op} {node.name}"[:60].replace("*/", "")})
+                             "tag": f"{len(rows)}", "what": c_text(f"{node.op} {node.name}", 60)})
     return rows
 
 
@@ -342,7 +349,15 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
     compressed = compressed_layers(graph, layers, compress)
     work = {i: (4 * c.save_work_floats(c.layer.in_channels), 4 * c.grad_work_floats(c.layer.in_channels))
             for i, c in compressed.items()}
-    program = build_program(graph, layers, work_bytes=work)
+    # Concat inputs in place (no copies) or copied (shorter lives): the smaller arena
+    layouts = []
+    for in_place in (True, False):
+        program = build_program(graph, layers, work_bytes=work, concat_in_place=in_place)
+        layouts.append((plan_arena(list(program.storages.values()), pool_bytes).arena_bytes,
+                        not in_place, program))
+        if not any(n.op == "concat" for n in graph.nodes):
+            break
+    program = min(layouts, key=lambda t: t[:2])[2]
     storages = list(program.storages.values())
     arena = plan_arena(storages, pool_bytes)
     arena.check_no_overlap()
@@ -354,8 +369,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         ctx.macros[s.name] = macro
         storage_rows.append({"macro": macro, "offset": arena.offset(s.name), "kind": s.kind,
                              "nbytes": s.nbytes, "born": s.born, "dies": s.dies,
-                             "ctype": "uint8_t" if s.kind == "aux" else "float",
-                             "label": ", ".join(s.tensors)[:60]})
+                             "ctype": storage_ctype(graph, s.kind, s.tensors),
+                             "label": c_text(", ".join(s.tensors), 60)})
     trained = {l.weight for l in layers} | {l.bias for l in layers if l.train_bias and l.bias}
     consts, trainables = [], []
     for name, t in graph.tensors.items():
@@ -363,21 +378,28 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
             continue
         ident = f"{'T' if name in trained else 'K'}{len(consts) + len(trainables)}_{_ident(name)[:40]}"
         ctx.arrays[name] = ident
-        row = {"name": ident, "size": max(t.size, 1), "bytes": c_bytes(t.data)}
+        row = {"name": ident, "size": max(t.size, 1), "data": None, "bytes": None,
+               "ctype": "float", "nbytes": 4 * max(t.size, 1)}
+        int_fields = const_row_fields(t)          # int8 backbone: int8/int32 constants
+        if int_fields:
+            row["ctype"], row["data"], row["nbytes"] = int_fields
+        else:                                     # float32: a byte-string blob (fast to compile)
+            row["bytes"] = c_bytes(t.data)
         (trainables if name in trained else consts).append(row)
     gains = []
     for node in graph.nodes:
-        if node.op == "conv":
+        if C_EMIT[node.op].params == "conv":
             ctx.params[id(node)] = f"P{len(ctx.params)}"
         elif C_EMIT[node.op].params == "pool":
             ctx.params[id(node)] = f"Q{len(ctx.params)}"
     conv_params = [{"name": ctx.params[id(n)], "init": _conv_init(graph, n)}
-                   for n in graph.nodes if n.op == "conv"]
+                   for n in graph.nodes if C_EMIT[n.op].params == "conv"]
     pool_params = [{"name": ctx.params[id(n)], "init": _pool_init(graph, n)}
-                   for n in graph.nodes if id(n) in ctx.params and n.op != "conv"]
+                   for n in graph.nodes if C_EMIT[n.op].params == "pool"]
     layer_rows = []
     for l in layers:
-        row = {"index": l.index, "pos": graph.nodes.index(l.node), "onnx_weight": l.onnx_weight, "onnx_bias": l.onnx_bias or "",
+        row = {"index": l.index, "pos": graph.nodes.index(l.node),
+               "onnx_weight": c_text(l.onnx_weight), "onnx_bias": c_text(l.onnx_bias or ""),
                "in_channels": l.in_channels, "out_channels": l.out_channels,
                "weight_elems": graph.tensors[l.weight].size, "slice_elems": l.slice_elems,
                "plane_elems": l.plane_elems, "cost": l.channel_cost_bytes,
@@ -400,10 +422,10 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                     for line in STEP_EMITTERS[step.kind](ctx, step, False)]
     in_shape = graph.tensors[graph.input].shape
     in_chw = tuple(in_shape) + (1,) * (3 - len(in_shape))
-    const_bytes = sum(4 * r["size"] for r in consts) + sum(4 * g["size"] for g in gains)
+    const_bytes = sum(r["nbytes"] for r in consts) + sum(4 * g["size"] for g in gains)
     ram_weight_bytes = sum(4 * r["size"] for r in trainables)
     context = {
-        "version": "0.1.0", "model_name": model_name, "model_hash": model_hash_hex,
+        "version": "0.1.0", "model_name": c_text(model_name), "model_hash": model_hash_hex,
         "arena_bytes": arena.arena_bytes, "arena_floats": max(arena.arena_bytes // 4, 1),
         "pool_bytes": arena.pool_bytes, "strategy": arena.strategy,
         "lower_bound_bytes": arena.lower_bound_bytes, "storages": storage_rows,
@@ -438,6 +460,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                        for p in arena.placements],
         "backward_keeps": program.keeps(),
     }
+    memory["frozen"] = graph.frozen           # "int8": the frozen prefix runs in int8
     if compressed:
         memory["activation_compression"] = _compression_memory(compress, compressed, layers)  # type: ignore[arg-type]
         for row in memory["layers"]:

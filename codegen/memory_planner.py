@@ -28,6 +28,8 @@ class Placement:
     nbytes: int
     born: int
     dies: int
+    #: set for a view inside another storage (see training.Storage.parent)
+    parent: str | None = None
 
 
 @dataclass
@@ -44,11 +46,22 @@ class ArenaPlan:
     def check_no_overlap(self) -> None:
         """Raise AssertionError if two storages alive together share a byte."""
         items = sorted(self.placements, key=lambda p: p.offset)
+        parent = {p.storage: p.parent for p in self.placements}
+
+        def nested(x: str, y: str) -> bool:       # y is x or one of its ancestors
+            while x is not None:
+                if x == y:
+                    return True
+                x = parent[x]  # type: ignore[assignment]
+            return False
+
         for i, a in enumerate(items):
             assert a.offset >= self.pool_bytes and a.offset + a.nbytes <= self.arena_bytes
             for b in items[i + 1:]:
                 if b.offset >= a.offset + a.nbytes:
                     break
+                if nested(a.storage, b.storage) or nested(b.storage, a.storage):
+                    continue
                 if a.born <= b.dies and b.born <= a.dies and a.nbytes and b.nbytes:
                     raise AssertionError(f"{a.storage} and {b.storage} overlap while both live")
 
@@ -81,7 +94,23 @@ STRATEGIES: dict[str, Callable[[list[Storage]], list[Storage]]] = {
 }
 
 
+def _with_views(roots: list[Placement], storages: list[Storage]) -> list[Placement]:
+    """The roots' placements plus every view at its parent's offset + its own."""
+    by_name = {s.name: s for s in storages}
+    offsets = {p.storage: p.offset for p in roots}
+
+    def offset(s: Storage) -> int:
+        if s.name not in offsets:
+            offsets[s.name] = offset(by_name[s.parent]) + s.offset  # type: ignore[index]
+        return offsets[s.name]
+
+    views = [Placement(s.name, s.kind, offset(s), s.nbytes, s.born, s.dies, s.parent)
+             for s in storages if s.parent is not None]
+    return roots + views
+
+
 def liveness_lower_bound(storages: list[Storage]) -> int:
+    storages = [s for s in storages if s.parent is None]
     if not storages:
         return 0
     horizon = max(s.dies for s in storages) + 1
@@ -96,8 +125,9 @@ def plan_arena(storages: list[Storage], pool_bytes: int, strategy: str = "best")
     base = _align(pool_bytes)
     names = list(STRATEGIES) if strategy == "best" else [strategy]
     best: ArenaPlan | None = None
+    roots = [s for s in storages if s.parent is None]
     for name in names:
-        placements = _place(STRATEGIES[name](storages), base)
+        placements = _with_views(_place(STRATEGIES[name](roots), base), storages)
         end = max([p.offset + p.nbytes for p in placements], default=base)
         plan = ArenaPlan(placements, base, end, base + liveness_lower_bound(storages), name)
         if best is None or plan.arena_bytes < best.arena_bytes:

@@ -15,13 +15,17 @@ import numpy as np
 import onnx
 from onnx import numpy_helper, shape_inference
 
+from .const_weights import constants_as_initializers
 from .errors import MedyateError, UnsupportedModelError
+from .formats.onnx_file import check_names
 from .ir import Graph, Node, ParamBinding, Tensor
 from .ops.registry import IR_OPS, ONNX_IMPORTERS, checked_opset, load_all
 
 #: Every default-domain opset from 6 to the newest the installed onnx defines; each op is
 #: then read by the schema version its opset selects (see _check_schema).
 SUPPORTED_OPSETS = range(6, onnx.defs.onnx_opset_version() + 1)
+#: op_type -> folds a node of that type whose inputs are all constant (ops/qdq.py)
+FOLD_HOOKS: dict[str, Any] = {}
 #: Ops that are never evaluated at compile time even with constant inputs.
 _NEVER_FOLD = {"Conv", "Gemm", "MatMul", "BatchNormalization"}
 
@@ -45,6 +49,11 @@ class ImportContext:
         #: folded Cast of an initializer -> the initializer it came from (float16 weights)
         self.cast_sources: dict[str, str] = {}
         self._counter = 0
+        #: QDQ models (ops/qdq.py): IR activation -> given (scale, int8 zero point), and
+        #: constant-DequantizeLinear output -> (int values, scale, zero point, axis)
+        self.quant_given: dict[str, tuple[float, int]] = {}
+        self.weight_given: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
+        self.qdq_outputs: set[str] = set()       # QuantizeLinear outputs (read by a DQ)
 
     # ---------------------------------------------------------------- lookups
     def fail(self, problem: str, hint: str) -> UnsupportedModelError:
@@ -162,6 +171,7 @@ def load_model(path: str | Path) -> onnx.ModelProto:
         model = onnx.load(str(path))   # external data is resolved next to the file
     except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
         raise MedyateError(f"cannot read ONNX model {path}: {exc}") from None
+    check_names(model, path)          # non-UTF-8 names, before anything prints them
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
@@ -273,6 +283,9 @@ def _fold_node(node: onnx.NodeProto, ctx: ImportContext) -> bool:
     inputs = [i for i in node.input if i]
     if not inputs or not all(i in ctx.consts for i in inputs):
         return False
+    if node.op_type in FOLD_HOOKS:      # folded by its op module (a QDQ weight, ...)
+        FOLD_HOOKS[node.op_type](node, ctx)
+        return True
     from onnx.reference import ReferenceEvaluator
     opset = [o for o in ctx.model.opset_import if o.domain in ("", "ai.onnx")]
     graph = onnx.helper.make_graph(
@@ -302,6 +315,7 @@ def import_model(model: onnx.ModelProto | str | Path) -> Graph:
     load_all()
     if not isinstance(model, onnx.ModelProto):
         model = load_model(model)
+    model = constants_as_initializers(model)   # weights given as Constant nodes train too
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     if opset not in SUPPORTED_OPSETS:
         raise MedyateError(f"opset {opset} is not supported (supported: "
@@ -344,5 +358,6 @@ def import_model(model: onnx.ModelProto | str | Path) -> Graph:
                                     "export a model whose output depends on its input")
     graph = Graph(ctx.tensors, ctx.nodes, inp.name, ctx.names[out_name], batch, opset,
                   ctx.dropped_tail)
+    graph.quant_given, graph.weight_given = ctx.quant_given, ctx.weight_given
     graph.prune_unused_tensors()
     return graph

@@ -2,7 +2,6 @@
 loading, validation against a graph, and the per-layer facts both need."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,29 +9,21 @@ from typing import Any
 import numpy as np
 
 from .errors import PlanError
+from .formats.jsonfile import read_json_file
+from .formats.plan_doc import PLAN_FORMAT, check_plan
+from .formats.schedule_doc import SCHEDULE_FORMAT, check_schedule
 from .ir import Graph, Node
 
-PLAN_FORMAT = "medyate-plan/1"
-SCHEDULE_FORMAT = "medyate-schedule/1"
 FLOAT_BYTES = 4
 
 
 def read_json(path: str | Path, what: str) -> dict[str, Any]:
-    """A plan/schedule file, or a PlanError that says what is wrong with it."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise PlanError(f"{what} file not found: {path}") from None
-    except json.JSONDecodeError as exc:
-        raise PlanError(f"{what} {path} is not valid JSON: {exc}") from None
+    """A JSON object from a file (strict UTF-8 JSON: formats/jsonfile.py), or a one-line
+    error naming the file."""
+    data = read_json_file(path, what)
     if not isinstance(data, dict):
         raise PlanError(f"{what} {path} must hold a JSON object")
     return data
-
-
-def _check_format(data: dict[str, Any], expected: str, where: str) -> None:
-    if data.get("format") != expected:
-        raise PlanError(f"{where}: format is {data.get('format')!r}, expected {expected!r}")
 
 
 @dataclass
@@ -70,20 +61,15 @@ class Plan:
 
     @staticmethod
     def load(path: str | Path) -> "Plan":
-        return Plan.from_dict(read_json(path, "plan"), str(path))
+        return Plan.from_dict(read_json(path, "plan"), f"plan {path}")
 
     @staticmethod
     def from_dict(data: dict[str, Any], where: str = "plan") -> "Plan":
-        _check_format(data, PLAN_FORMAT, where)
-        layers = data.get("layers")
-        if not isinstance(layers, list) or not all(isinstance(l, dict) and "weight" in l
-                                                   for l in layers):
-            raise PlanError(f"{where}: 'layers' must be a list of {{\"weight\": ..., \"bias\": ...}}")
-        budget = data.get("budget_bytes", 0)
-        if not isinstance(budget, int) or budget < 0:
-            raise PlanError(f"{where}: budget_bytes must be a non-negative integer")
+        """Checked against the plan schema (formats/plan_doc.py); the layer entries are
+        kept as given (extra keys round-trip)."""
+        doc = check_plan(data, where)
         extra = {k: v for k, v in data.items() if k not in ("format", "layers", "budget_bytes")}
-        return Plan(budget, layers, extra)
+        return Plan(doc.budget_bytes, [dict(l) for l in data["layers"]], extra)
 
     @staticmethod
     def all_layers(graph: Graph, budget_bytes: int = 0) -> "Plan":
@@ -161,17 +147,14 @@ class Schedule:
 
     @staticmethod
     def load(path: str | Path) -> "Schedule":
-        return Schedule.from_dict(read_json(path, "schedule"), str(path))
+        return Schedule.from_dict(read_json(path, "schedule"), f"schedule {path}")
 
     @staticmethod
     def from_dict(data: dict[str, Any], where: str = "schedule") -> "Schedule":
-        _check_format(data, SCHEDULE_FORMAT, where)
-        channels = data.get("channels", {})
-        if not isinstance(channels, dict):
-            raise PlanError(f"{where}: 'channels' must map weight names to channel lists")
-        return Schedule({k: [int(c) for c in v] for k, v in channels.items()},
-                        int(data.get("epoch", 0)),
-                        {k: [int(c) for c in v] for k, v in data.get("output_channels", {}).items()})
+        """Checked against the schedule schema (formats/schedule_doc.py)."""
+        doc = check_schedule(data, where)
+        return Schedule({k: list(v) for k, v in doc.channels.items()}, doc.epoch,
+                        {k: list(v) for k, v in doc.output_channels.items()})
 
     @staticmethod
     def full(layers: list[TrainLayer]) -> "Schedule":

@@ -266,7 +266,11 @@ def _input_grad(ex: ReferenceExecutor, step: Step, env: dict[str, np.ndarray]) -
     shapes = [g.tensors[i].shape for i in act_inputs]
     params = [ex.params[i] for i in node.inputs if g.tensors[i].is_const]
     dy = env[step.reads[0]].reshape(g.tensors[node.outputs[0]].shape)
-    aux = env[step.reads[1]] if len(step.reads) > 1 else None
+    saved = step.attrs.get("grad_tensors", [])
+    if saved:       # the forward tensors the op's backward reads (OpDef.grad_reads)
+        aux = [env[s].reshape(g.tensors[t].shape) for s, t in zip(step.reads[-len(saved):], saved)]
+    else:
+        aux = env[step.reads[1]] if len(step.reads) > 1 else None
     grads = IR_OPS[node.op].backward(node, dy, aux, shapes, params)
     env[step.writes[0]] = grads[step.attrs["input"]]
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import UnsupportedModelError
 from .ir import Graph, Node
 from .ops.registry import IR_OPS
 from .plan import TrainLayer
@@ -39,6 +40,10 @@ class Storage:
     born: int = -1
     dies: int = -1
     tensors: list[str] = field(default_factory=list)
+    #: a view: this storage lives at byte `offset` inside `parent` (a Concat input
+    #: written in place into the concatenated buffer); the planner places only roots
+    parent: str | None = None
+    offset: int = 0
 
 
 @dataclass
@@ -87,7 +92,8 @@ class TrainingProgram:
         """max over steps of the bytes of storages live at that step."""
         live = np.zeros(len(self.steps) + 1, dtype=np.int64)
         for s in self.storages.values():
-            live[s.born: s.dies + 1] += s.nbytes
+            if s.parent is None:          # a view's bytes are its parent's
+                live[s.born: s.dies + 1] += s.nbytes
         return int(live.max()) if len(live) else 0
 
 
@@ -104,6 +110,7 @@ class _Builder:
         self.grad: dict[str, str] = {}
         self.aux: dict[str, str] = {}
         self.layer_of = {l.node.outputs[0]: l for l in layers}
+        self.concat_in_place = True
 
     def new_storage(self, name: str, kind: str, nbytes: int, tensor: str | None = None) -> str:
         while name in self.storages:
@@ -112,7 +119,8 @@ class _Builder:
         return name
 
     def nbytes(self, tensor: str) -> int:
-        return 4 * self.graph.tensors[tensor].size
+        t = self.graph.tensors[tensor]
+        return t.itemsize * t.size        # int8 activations of the frozen backbone: 1 B
 
     # ------------------------------------------------------------------ forward
     def requires_grad(self) -> set[str]:
@@ -134,6 +142,12 @@ class _Builder:
             if node.op == "reshape":
                 self.act[out] = self.act[node.inputs[0]]
                 self.storages[self.act[out]].tensors.append(out)
+            elif node.op == "concat":
+                self.act[out] = self.new_storage(out, "act", self.nbytes(out), out)
+                in_place = [self.into_concat(i, out, 4 * off)
+                            for i, off in zip(node.inputs, node.attrs["offsets"])]
+                self.steps.append(Step("forward", node, reads=reads, writes=[self.act[out]],
+                                       attrs={"in_place": in_place}))
             else:
                 self.act[out] = self.new_storage(out, "act", self.nbytes(out), out)
                 writes = [self.act[out]]
@@ -144,6 +158,16 @@ class _Builder:
                     writes.append(self.aux[out])
                 self.steps.append(Step("forward", node, reads=reads, writes=writes))
             self.saves_after(out)
+
+    def into_concat(self, tensor: str, out: str, offset: int) -> bool:
+        """Make `tensor`'s storage a view of the Concat output `out` at byte `offset` when
+        it holds that tensor alone (not the sample, not an alias, not already a view)."""
+        s = self.storages[self.act[tensor]]
+        if not self.concat_in_place or s.kind != "act" or s.parent is not None or s.tensors != [tensor] \
+                or tensor == self.graph.output:
+            return False
+        s.parent, s.offset = self.act[out], offset
+        return True
 
     def saves_after(self, tensor: str) -> None:
         for layer in self.layers:
@@ -185,7 +209,17 @@ class _Builder:
         reads = [dy]
         if node.outputs[0] in self.aux and node.op == "maxpool":
             reads.append(self.aux[node.outputs[0]])
-        return Step("input_grad", node, reads=reads, writes=[target], attrs={"input": index})
+        opdef = IR_OPS[node.op]
+        if opdef.backward is None:
+            raise UnsupportedModelError(node.name, node.op, "no backward pass (it may sit only "
+                                        "where no gradient flows)",
+                                        "train only layers after this op")
+        # forward activations the backward reads stay alive up to this step (liveness)
+        acts = [i for i in node.inputs if not self.graph.tensors[i].is_const]
+        tensors = [node.outputs[0] if r == "y" else acts[int(r[1:])] for r in opdef.grad_reads]
+        reads += [self.act[t] for t in tensors]
+        return Step("input_grad", node, reads=reads, writes=[target],
+                    attrs={"input": index, "grad_tensors": tensors})
 
     def backward(self, needs_grad: set[str]) -> list[Node]:
         g = self.graph
@@ -245,13 +279,26 @@ class _Builder:
         for s in self.storages.values():
             if s.born < 0:            # never touched (e.g. unused input): zero-length life
                 s.born = s.dies = 0
+        # a Concat buffer lives as long as any of the views inside it (nested: repeat)
+        changed = True
+        while changed:
+            changed = False
+            for s in self.storages.values():
+                p = self.storages[s.parent] if s.parent else None
+                if p is not None and (s.born < p.born or s.dies > p.dies):
+                    p.born, p.dies = min(p.born, s.born), max(p.dies, s.dies)
+                    changed = True
 
 
 def build_program(graph: Graph, layers: list[TrainLayer], *, forward_only: bool = False,
-                  work_bytes: dict[int, tuple[int, int]] | None = None) -> TrainingProgram:
+                  work_bytes: dict[int, tuple[int, int]] | None = None,
+                  concat_in_place: bool = True) -> TrainingProgram:
     """work_bytes: layer index -> (save step, weight_grad step) scratch bytes of the
-    layers whose saved activation is compressed (codegen/compression_c.py)."""
+    layers whose saved activation is compressed (codegen/compression_c.py).
+    concat_in_place: Concat inputs become views inside its output (no copy, but their
+    buffer lives as long as the Concat's); the emitter keeps whichever layout is smaller."""
     b = _Builder(graph, [] if forward_only else layers, forward_only, work_bytes)
+    b.concat_in_place = concat_in_place
     needs_grad = b.requires_grad()
     b.forward(needs_grad)
     bwd_nodes = b.backward(needs_grad)

@@ -37,6 +37,8 @@ class Board:
     pyocd_target: str | None = None
     emulated_only: bool = False
     notes: str = ""
+    #: baud rate the firmware's UART is built for (`--baud` overrides; emulated UARTs ignore it)
+    baud: int = 115200
     cpu_flags: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -61,6 +63,20 @@ register_board(Board(
     uart="CMSDK APB UART0", cycle_counter="SysTick x icount (instructions)",
     qemu_target="qemu-mps2-an386", firmware_dir="mps2-an386", emulated_only=True,
     notes="today's default; QEMU models 4 MiB of each, the linker script enforces the limits"))
+register_board(Board(
+    name="mps2-an500", description="Arm MPS2 AN500 FPGA image (QEMU, Cortex-M7), limited to an STM32F746's memory",
+    cpu="cortex-m7", fpu="fpv5-sp-d16", float_abi="hard",
+    sram_bytes=320 * KIB, flash_bytes=1024 * KIB, clock_hz=25_000_000,
+    uart="CMSDK APB UART0", cycle_counter="SysTick x icount (instructions)",
+    qemu_target="qemu-mps2-an500", firmware_dir="mps2-an500", emulated_only=True,
+    notes="runs the Cortex-M7 build (the stm32f746g-disco's core flags) under emulation"))
+register_board(Board(
+    name="netduinoplus2", description="Netduino Plus 2 (STM32F405, QEMU), limited to 128 KiB like the NUCLEO-F446RE",
+    cpu="cortex-m4", fpu="fpv4-sp-d16", float_abi="hard",
+    sram_bytes=128 * KIB, flash_bytes=1024 * KIB, clock_hz=168_000_000,
+    uart="USART1 (STM32F4 USART driver)", cycle_counter="SysTick x icount (instructions)",
+    qemu_target="qemu-netduinoplus2", firmware_dir="netduinoplus2", emulated_only=True,
+    notes="the nucleo-f446re's STM32F4 USART driver and startup under emulation"))
 register_board(Board(
     name="stm32f746g-disco", description="ST STM32F746G-DISCO (Cortex-M7, 216 MHz)",
     cpu="cortex-m7", fpu="fpv5-sp-d16", float_abi="hard",

@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only, avoids an import cycle
     from medyate.host_tools.policies.base import LayerSpec
 
 FLOAT_BYTES = 4
+#: Budgets above this are refused (also keeps float parsing away from overflow).
+MAX_BUDGET_BYTES = 2**40
 
 # Binary prefixes (IEC) are powers of 1024, SI prefixes powers of 1000. "KB" is read
 # as the SI kilobyte like "kB": write "KiB" for 1024.
@@ -58,6 +60,8 @@ def parse_budget(text: str | int) -> int:
     if isinstance(text, bool):
         raise BudgetSyntaxError(f"budget must be a size such as '128KiB', not {text!r}")
     if isinstance(text, int):
+        if not 0 < text <= MAX_BUDGET_BYTES:
+            raise BudgetSyntaxError(f"budget {_clip(text)} must be positive and at most 1 TiB")
         number_text, unit = str(text), ""
     else:
         match = _SIZE_PATTERN.match(str(text))
@@ -67,6 +71,9 @@ def parse_budget(text: str | int) -> int:
     if unit not in _UNIT_BYTES:
         raise BudgetSyntaxError(_format_error(text))
     value = float(number_text) * _UNIT_BYTES[unit]
+    if not math.isfinite(value) or value > MAX_BUDGET_BYTES:
+        raise BudgetSyntaxError(f"budget {_clip(text)} is larger than 1 TiB: no device has that "
+                                "memory; give a size such as '128KiB'")
     rounded = round(value)
     if not math.isclose(value, rounded, rel_tol=0.0, abs_tol=1e-6):
         raise BudgetSyntaxError(f"budget {text!r} is {value} bytes: not a whole number of bytes")
@@ -75,10 +82,15 @@ def parse_budget(text: str | int) -> int:
     return int(rounded)
 
 
+def _clip(text: object, limit: int = 40) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
+
+
 def _format_error(text: object) -> str:
     units = ", ".join(unit for unit in _UNIT_BYTES if unit)
     return (
-        f"cannot parse budget {text!r}: expected a number of bytes optionally followed by "
+        f"cannot parse budget {_clip(text)}: expected a number of bytes optionally followed by "
         f"a unit ({units}; case-insensitive, KiB=1024, kB=1000), e.g. '128KiB', '96kB', "
         f"'131072', '0.5MiB'"
     )

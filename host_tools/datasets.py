@@ -303,12 +303,15 @@ def _to_float_images(images: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- entry points
 def load_npz(path: str | Path) -> Dataset:
-    """Read a DATA ``.npz`` (already normalised) and check its shapes."""
+    """Read a DATA ``.npz`` (already normalised), checked by codegen/formats/data.py:
+    shapes, dtypes, finite pixels, labels in 0..65535, no object arrays."""
+    from medyate.codegen.errors import DataError
+    from medyate.codegen.formats import data as data_format
     path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"no such file: {path}")
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
+    try:
+        arrays = data_format.load_archive(path)
+    except DataError as exc:
+        raise DatasetError(str(exc)) from None
     missing = {"x_train", "y_train"} - arrays.keys()
     if missing:
         raise DatasetError(f"{path} lacks {sorted(missing)} (has {sorted(arrays)})")
@@ -318,15 +321,15 @@ def load_npz(path: str | Path) -> Dataset:
     for split in ("train", "test"):
         if f"x_{split}" not in arrays:
             continue
-        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
-        if x.ndim != 4:
-            raise DatasetError(f"{path}: x_{split} must be (N, C, H, W), got shape {x.shape}")
-        if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
-            raise DatasetError(f"{path}: y_{split} must be ({x.shape[0]},) integers, "
-                               f"got {y.shape} {y.dtype}")
-        if y.size and y.min() < 0:
-            raise DatasetError(f"{path}: y_{split} has negative labels")
-        splits[f"x_{split}"], splits[f"y_{split}"] = x.astype(np.float32), y.astype(np.int64)
+        try:
+            x = data_format.check_images(arrays[f"x_{split}"], f"{path}: x_{split}")
+            y = data_format.check_labels(arrays[f"y_{split}"], x.shape[0], f"{path}: y_{split}")
+        except DataError as exc:
+            raise DatasetError(str(exc)) from None
+        splits[f"x_{split}"], splits[f"y_{split}"] = x, y
+    if splits["x_test"] is not None and splits["x_test"].shape[1:] != splits["x_train"].shape[1:]:  # type: ignore[union-attr]
+        raise DatasetError(f"{path}: x_test samples are {splits['x_test'].shape[1:]}, "  # type: ignore[union-attr]
+                           f"x_train samples {splits['x_train'].shape[1:]}")  # type: ignore[union-attr]
     labels = [splits["y_train"]] + ([splits["y_test"]] if splits["y_test"] is not None else [])
     num_classes = int(max(int(l.max()) for l in labels if l.size)) + 1  # type: ignore[union-attr]
     return Dataset(path.stem, splits["x_train"], splits["y_train"], splits["x_test"],  # type: ignore[arg-type]

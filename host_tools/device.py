@@ -65,10 +65,11 @@ class Device:
     def open_qemu(cls, elf: Path | str, *, timeout_s: float = 5.0,
                   expected_model_hash: str | None = None, preload: Path | None = None,
                   qemu_args: Sequence[str] = (), url_wrapper: Callable[[str], str] | None = None,
-                  **link_options: object) -> "Device":
+                  board: str = "mps2-an386", **link_options: object) -> "Device":
         """Starts QEMU on a free port; QEMU is killed when the device closes or fails.
-        url_wrapper may redirect the connection (e.g. through a FaultyProxy)."""
-        qemu = QemuProcess(Path(elf), preload=preload, extra_args=qemu_args).start()
+        url_wrapper may redirect the connection (e.g. through a FaultyProxy).
+        board: the emulated board (host_tools/qemu.py MACHINES)."""
+        qemu = QemuProcess(Path(elf), board=board, preload=preload, extra_args=qemu_args).start()
         try:
             url = url_wrapper(qemu.url) if url_wrapper else qemu.url
             transport = SerialTransport.open_url(url)

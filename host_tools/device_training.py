@@ -74,6 +74,10 @@ class TrainSummary:
     epochs: list[dict[str, Any]] = field(default_factory=list)
 
 
+class TrainingDiverged(MedyateError):
+    """The loss became NaN or infinite: training stops, the last finished epoch is kept."""
+
+
 def warmup_steps_for(steps_per_epoch: int, epochs: int) -> int:
     total = steps_per_epoch * epochs
     return max(1, min(WARMUP_EPOCHS * steps_per_epoch, int(total * WARMUP_MAX_FRACTION)))
@@ -118,8 +122,12 @@ class DeviceTrainer:
                  layers: list[TrainLayer],
                  policy: Policy, policy_name: str, data: TrainData, config: TrainConfig,
                  run: RunFiles, preloaded: bool, console: Console | None = None,
-                 on_epoch: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 on_epoch: Callable[[dict[str, Any]], None] | None = None,
+                 clock_hz: int | None = None) -> None:
+        """clock_hz: the board's core clock; device cycles (DWT) are then also given in
+        seconds (instruction counts from QEMU are not converted: QEMU models no cycles)."""
         self.device, self.model, self.graph, self.layers = device, model, graph, layers
+        self.clock_hz = clock_hz
         self.policy, self.policy_name, self.data, self.config = policy, policy_name, data, config
         self.run, self.preloaded = run, preloaded
         self.console = console or Console()
@@ -149,6 +157,19 @@ class DeviceTrainer:
             return self.device.train_batch(self.data.u8.x_train[order], self.data.y_train[order],
                                            lr, encoding=SampleEncoding.U8)
         return self.device.train_batch(self.data.x_train[order], self.data.y_train[order], lr)
+
+    def _check_finite(self, values: np.ndarray, epoch: int, lr: float,
+                      what: str = "the loss") -> None:
+        """A NaN/inf loss, norm or weight means the weights are gone: stop before they
+        overwrite the last finished epoch's finetuned.onnx (written at the end of an epoch)."""
+        values = np.asarray(values, dtype=np.float64)
+        if np.all(np.isfinite(values)):
+            return
+        bad = values[~np.isfinite(values)][0]
+        kept = (f"{self.run.finetuned} keeps epoch {epoch - 1}, the last finished one" if epoch
+                else f"no epoch finished, so {self.run.finetuned.name} was not written")
+        raise TrainingDiverged(f"training diverged at epoch {epoch}, step {self.step}: {what} "
+                               f"is {bad} (lr {lr:.4g}); {kept}; try a smaller --lr")
 
     def _labels(self, epoch: int, first: int, count: int) -> np.ndarray:
         order = epoch_order(len(self.data.x_train), self.config.seed, epoch)
@@ -183,7 +204,10 @@ class DeviceTrainer:
             self.console.print(f"pretrained model on the device: test accuracy "
                                f"{summary.initial_test_accuracy:.4f}")
         for epoch in range(self.config.epochs):
-            record = self.train_epoch(epoch)
+            # Non-finite values are checked explicitly (_check_finite); numpy's own
+            # overflow warnings on the way there would only add noise to the one-line error.
+            with np.errstate(over="ignore", invalid="ignore"):
+                record = self.train_epoch(epoch)
             summary.epochs.append(record)
             if self.on_epoch:
                 self.on_epoch(record)
@@ -205,6 +229,7 @@ class DeviceTrainer:
                 count = min(batch, n - first)
                 lr = cosine_lr(self.step, self.total_steps, self.warmup_steps, self.config.lr)
                 results = self._train_batch(epoch, first, count, lr)
+                self._check_finite(results.losses, epoch, lr)
                 self.step += 1
                 losses.append(results.losses)
                 correct += int(np.sum(results.predicted == self._labels(epoch, first, count)))
@@ -214,11 +239,17 @@ class DeviceTrainer:
         train_seconds = time.monotonic() - started
         evaluation = self.evaluate()
         stats = self.device.epoch_stats()
+        self._check_finite(np.concatenate([np.ravel(n) for n in stats.channel_norms] or [[]]),
+                           epoch, lr, "a channel gradient norm")
+        trained = self.read_trained()
+        self._check_finite(np.concatenate([np.ravel(a) for pair in trained.values()
+                                           for a in pair if a is not None] or [[]]),
+                           epoch, lr, "a trained weight")
         self.policy.observe(epoch, {
             l.onnx_weight: {c: float(v) for c, v in zip(chans, norms)}
             for l, chans, norms in zip(self.layers, device_schedule(schedule, self.layers),
                                        stats.channel_norms)})
-        self.run.write_finetuned(self.model, self.graph, self.layers, self.read_trained())
+        self.run.write_finetuned(self.model, self.graph, self.layers, trained)
         seconds = time.monotonic() - started
         unit = stats.timer_unit
         record: dict[str, Any] = {
@@ -242,6 +273,9 @@ class DeviceTrainer:
             "sample_encoding": ("uint8, normalised on the device" if self.data.u8 is not None
                                 else "float32"),
         }
+        if unit == "cycles" and self.clock_hz:
+            record["device_train_seconds"] = round(stats.train.time / self.clock_hz, 6)
+            record["board_clock_hz"] = self.clock_hz
         self.run.append_metrics(record)
         test = "" if record["test_accuracy"] is None else f" test acc {record['test_accuracy']:.4f}"
         self.console.print(f"epoch {epoch}: loss {record['train_loss']:.4f} train acc "

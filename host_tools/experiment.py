@@ -81,11 +81,8 @@ def resolve_path(path: str) -> Path:
 
 
 def load_config(path: Path) -> dict[str, Any]:
-    from medyate.codegen.plan import read_json
-    config = read_json(path, "experiment config")
-    for key in ("policies", "budgets", "seeds", "tasks", "epochs"):
-        if key not in config:
-            raise MedyateError(f"config {path} lacks '{key}'")
+    from medyate.codegen.formats.experiment import read_experiment_config
+    config = read_experiment_config(path)     # types and required keys
     from medyate.host_tools.policies import POLICIES
     default_method = config.get("method", "rgn")
     entries = [split_policy(p, default_method) for p in config["policies"]]

@@ -12,6 +12,10 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .boards import Board
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = REPO_ROOT / "firmware"
@@ -20,20 +24,43 @@ DEFAULT_BUILD_ROOT = REPO_ROOT / "build" / "firmware"
 ARM_TOOLCHAIN_FILE = REPO_ROOT / "cmake" / "arm-none-eabi.cmake"
 
 
+M4F_FLAGS = ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")
+M7_FLAGS = ("-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16")
+
+
 @dataclass(frozen=True)
 class TargetSpec:
-    board: str
+    board: str                      # folder under firmware/boards
     toolchain_file: Path | None
     artifact_name: str
     compiler: str
+    cpu_flags: tuple[str, ...] = ()  # -mcpu/-mfpu/... (the toolchain file's M4F default if empty)
+    #: the target's own RAM/flash limits when no --board is given (None: CMake defaults,
+    #: 320 KiB / 1 MiB)
+    ram_bytes: int | None = None
+    flash_bytes: int | None = None
 
 
-#: Target name (as the CLI spells it) -> how to build for it.
+def _arm(folder: str, flags: tuple[str, ...] = M4F_FLAGS, ram: int | None = None,
+         flash: int | None = None) -> TargetSpec:
+    return TargetSpec(folder, ARM_TOOLCHAIN_FILE, "firmware.elf", "arm-none-eabi-gcc", flags,
+                      ram, flash)
+
+
+#: Target name (as the CLI spells it) -> how to build for it. Real boards are built by
+#: board_target_spec() (the `serial` target and `compile --board`).
 TARGETS: dict[str, TargetSpec] = {
     "host": TargetSpec("host", None, "firmware", "cc"),
-    "qemu-mps2-an386": TargetSpec("mps2-an386", ARM_TOOLCHAIN_FILE, "firmware.elf",
-                                  "arm-none-eabi-gcc"),
+    "qemu-mps2-an386": _arm("mps2-an386"),
+    "qemu-mps2-an500": _arm("mps2-an500", M7_FLAGS),
+    # STM32F405 under QEMU: the nucleo-f446re's STM32F4 USART driver and startup, 128 KiB
+    "qemu-netduinoplus2": _arm("netduinoplus2", ram=128 * 1024, flash=1024 * 1024),
 }
+
+
+def board_target_spec(board: "Board") -> TargetSpec:
+    """The firmware of a real board (firmware/boards/<board.firmware_dir>)."""
+    return _arm(board.firmware_dir, board.cpu_flags, board.sram_bytes, board.flash_bytes)
 
 
 class FirmwareBuildError(RuntimeError):
@@ -108,22 +135,49 @@ def build_firmware(target: str, model_dir: Path | str = FAKE_MODEL_DIR, *,
                    build_root: Path | str = DEFAULT_BUILD_ROOT,
                    ram_size: int | None = None, flash_size: int | None = None,
                    stack_size: int | None = None, link_runtime: bool | None = None,
-                   jobs: int = 2) -> BuildResult:
-    """Builds (or reuses) the firmware for `target` with the model in `model_dir`."""
-    if target not in TARGETS:
+                   jobs: int = 2, board: "Board | None" = None,
+                   baud: int | None = None, dry_run: bool = False) -> BuildResult:
+    """Builds (or reuses) the firmware for `target` with the model in `model_dir`.
+
+    board: the real board's own firmware when target is "serial" (or "board"); on an
+    emulated target, the board's SRAM/flash limits (its linker-script ASSERTs).
+    Explicit ram_size/flash_size win over both. dry_run: only resolve the options (the
+    limits the link would enforce), build nothing."""
+    if target in ("serial", "board"):
+        if board is None:
+            raise FirmwareBuildError(f"target {target!r} needs a board")
+        if board.emulated_only and board.qemu_target in TARGETS:
+            # an emulated board's firmware is its QEMU target's (whose UART ignores the
+            # baud rate): one build, cached, whether QEMU's line is TCP or a pty
+            target, baud = board.qemu_target, None
+            spec = TARGETS[target]
+        else:
+            spec = board_target_spec(board)
+    elif target in TARGETS:
+        spec = TARGETS[target]
+    else:
         raise FirmwareBuildError(f"unknown target {target!r}; known: {sorted(TARGETS)}")
-    spec = TARGETS[target]
-    if shutil.which(spec.compiler) is None:
+    if shutil.which(spec.compiler) is None and not dry_run:
         raise FirmwareBuildError(f"compiler {spec.compiler} not found for target {target}")
+    if board is not None and spec.toolchain_file is not None:
+        ram_size = board.sram_bytes if ram_size is None else ram_size
+        flash_size = board.flash_bytes if flash_size is None else flash_size
+    ram_size = spec.ram_bytes if ram_size is None else ram_size
+    flash_size = spec.flash_bytes if flash_size is None else flash_size
     model_dir = Path(model_dir).resolve()
     options = {"BOARD": spec.board, "MODEL_DIR": str(model_dir),
                "MDY_LINK_RUNTIME": {None: "AUTO", True: "ON", False: "OFF"}[link_runtime]}
+    if spec.cpu_flags:
+        options["MDY_CPU_FLAGS"] = " ".join(spec.cpu_flags)
     for name, value in (("RAM_SIZE", ram_size), ("FLASH_SIZE", flash_size),
-                        ("STACK_SIZE", stack_size)):
+                        ("STACK_SIZE", stack_size), ("UART_BAUD", baud)):
         if value is not None:
             options[name] = str(int(value))
-    build_dir = Path(build_root) / f"{target}-{_content_key(target, model_dir, options)}"
+    name = spec.board if target in ("serial", "board") else target
+    build_dir = Path(build_root) / f"{name}-{_content_key(name, model_dir, options)}"
     artifact = build_dir / spec.artifact_name
+    if dry_run:
+        return BuildResult(target, artifact, build_dir, artifact.is_file(), None, options)
     cached = artifact.is_file()
     if not cached:
         _configure_and_build(spec, options, build_dir, jobs)

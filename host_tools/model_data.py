@@ -2,7 +2,6 @@
 with the statistics of the model's card (models/NAME.json beside NAME.onnx)."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,13 +9,15 @@ from typing import Any
 import numpy as np
 
 from medyate.codegen.errors import DataError
+from medyate.codegen.formats.data import check_label_range
+from medyate.codegen.formats.model_card import normalisation, read_model_card
 from .datasets import Dataset, DatasetError, load_dataset
 
 
 def model_card(model: Path) -> dict[str, Any]:
-    """models/NAME.json beside NAME.onnx (input normalisation, classes), or {}."""
-    card = model.with_suffix(".json")
-    return json.loads(card.read_text()) if card.is_file() else {}
+    """models/NAME.json beside NAME.onnx (input normalisation, classes), checked
+    (codegen/formats/model_card.py), or {}."""
+    return read_model_card(model)
 
 
 @dataclass(frozen=True)
@@ -60,19 +61,21 @@ def prepare_device_data(model: Path, data: str | Path, *, per_class: int | None 
                         ) -> tuple[Dataset, Uint8Samples | None]:
     """Load DATA; a raw named dataset is normalised as the model's card says, and also
     given as uint8 + affine when its pixels are exact 8-bit levels."""
+    if not str(data).endswith(".npz"):
+        read_model_card(model)     # a named dataset needs the card: check it before the load
     try:
         dataset = load_dataset(data, per_class=per_class, seed=seed, test_per_class=test_per_class)
     except DatasetError as exc:
         raise DataError(str(exc)) from None
     if dataset.normalised:
         return dataset, None
-    norm = model_card(model).get("input_normalisation")
-    if norm is None:
-        raise DataError(f"{data} is a raw named dataset and {model.with_suffix('.json')} "
-                        "(the model card with input_normalisation) is missing: pass a "
-                        "normalised .npz instead")
-    return (dataset.normalise(norm["mean"], norm["std"]),
-            uint8_view(dataset, norm["mean"], norm["std"]))
+    mean, std = normalisation(model, str(data))
+    channels = dataset.x_train.shape[1]
+    for key, value in (("mean", mean), ("std", std)):
+        if isinstance(value, list) and len(value) not in (1, channels):
+            raise DataError(f"model card {model.with_suffix('.json')}: input_normalisation.{key} "
+                            f"has {len(value)} values, the data has {channels} channels")
+    return dataset.normalise(mean, std), uint8_view(dataset, mean, std)
 
 
 def prepare_data(model: Path, data: str | Path, *, per_class: int | None = None, seed: int = 0,
@@ -80,3 +83,11 @@ def prepare_data(model: Path, data: str | Path, *, per_class: int | None = None,
     """Load DATA; a raw named dataset is normalised as the model's card says."""
     return prepare_device_data(model, data, per_class=per_class, seed=seed,
                                test_per_class=test_per_class)[0]
+
+
+def check_labels_for_model(dataset: Dataset, num_classes: int, data: str | Path) -> None:
+    """Every label of DATA is a class of the model (an out-of-range label would index
+    past the logits on the device)."""
+    for split, labels in (("y_train", dataset.y_train), ("y_test", dataset.y_test)):
+        if labels is not None:
+            check_label_range(labels, num_classes, f"data {data}: {split}")

@@ -1,4 +1,5 @@
-"""Launch firmware under qemu-system-arm with its UART on a local TCP port.
+"""Launch firmware under qemu-system-arm with its UART on a local TCP port (or, with
+serial="pty", on a pseudo-terminal that pyserial opens like a USB virtual COM port).
 
 Every QemuProcess is killed on every exit path: context manager, explicit stop(), and an
 atexit hook for anything still running when the interpreter ends (a stray QEMU spins at
@@ -7,9 +8,12 @@ atexit hook for anything still running when the interpreter ends (a stray QEMU s
 from __future__ import annotations
 
 import atexit
+import re
+import select
 import shutil
 import socket
 import subprocess
+import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +23,15 @@ QEMU_BINARY = "qemu-system-arm"
 PSRAM_BASE = 0x21000000
 
 #: Board name -> QEMU machine.
-MACHINES: dict[str, str] = {"mps2-an386": "mps2-an386"}
+MACHINES: dict[str, str] = {"mps2-an386": "mps2-an386", "mps2-an500": "mps2-an500",
+                            "netduinoplus2": "netduinoplus2"}
+#: Machine -> where its PSRAM takes a preloaded dataset (machines without one: absent).
+PRELOAD_BASES: dict[str, int] = {"mps2-an386": PSRAM_BASE, "mps2-an500": 0x60000000}
+#: Target name (as the CLI spells it) -> board name of MACHINES.
+TARGET_MACHINES: dict[str, str] = {"qemu-mps2-an386": "mps2-an386",
+                                   "qemu-mps2-an500": "mps2-an500",
+                                   "qemu-netduinoplus2": "netduinoplus2"}
+_PTY_LINE = re.compile(r"char device redirected to (\S+)")
 
 _live: "weakref.WeakSet[QemuProcess]" = weakref.WeakSet()
 
@@ -43,18 +55,24 @@ class QemuProcess:
     preload: Path | None = None          # raw file placed at PSRAM_BASE
     extra_args: Sequence[str] = ()
     port: int = field(default=0)
+    serial: str = "tcp"                  # "tcp" (url) or "pty" (pty_path)
     process: subprocess.Popen | None = field(default=None, init=False)
+    pty_path: str | None = field(default=None, init=False)
 
     def command(self) -> list[str]:
         machine = MACHINES[self.board]
+        line = ("pty" if self.serial == "pty"
+                else f"tcp:127.0.0.1:{self.port},server=on,wait=on,nodelay=on")
         command = [QEMU_BINARY, "-M", machine, "-display", "none", "-monitor", "none",
-                   "-serial", f"tcp:127.0.0.1:{self.port},server=on,wait=on,nodelay=on",
+                   "-serial", line,
                    "-semihosting-config", "enable=on,target=native",
                    "-icount", "shift=0,align=off,sleep=off",
                    "-kernel", str(self.elf)]
         if self.preload is not None:
-            command += ["-device",
-                        f"loader,file={self.preload},addr=0x{PSRAM_BASE:08x},force-raw=on"]
+            base = PRELOAD_BASES.get(machine)
+            if base is None:
+                raise ValueError(f"QEMU machine {machine} has no PSRAM to preload into")
+            command += ["-device", f"loader,file={self.preload},addr=0x{base:08x},force-raw=on"]
         return command + list(self.extra_args)
 
     @property
@@ -68,10 +86,38 @@ class QemuProcess:
             raise FileNotFoundError(self.elf)
         if not self.port:
             self.port = free_tcp_port()
+        pty = self.serial == "pty"
         self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        stdout=subprocess.PIPE if pty else subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE)
         _live.add(self)
+        if self.serial == "pty":
+            try:
+                self.pty_path = self._read_pty_path()
+            except BaseException:
+                self.stop()
+                raise
         return self
+
+    def _read_pty_path(self, timeout_s: float = 10.0) -> str:
+        """QEMU 7.2 names the pseudo-terminal on stdout (qemu_printf): 'char device
+        redirected to /dev/pts/N (label serial0)'."""
+        assert self.process is not None and self.process.stdout is not None
+        deadline = time.monotonic() + timeout_s
+        seen = b""
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.process.stdout], [], [],
+                                        max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            seen += line
+            match = _PTY_LINE.search(line.decode(errors="replace"))
+            if match:
+                return match.group(1)
+        raise RuntimeError(f"QEMU did not report its pty: {seen.decode(errors='replace')[-300:]}")
 
     def exit_status(self) -> int | None:
         return None if self.process is None else self.process.poll()
@@ -90,8 +136,9 @@ class QemuProcess:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
         _live.discard(self)
 
     def __enter__(self) -> "QemuProcess":

@@ -20,10 +20,11 @@ import numpy as np
 from medyate.codegen.errors import DataError, MedyateError
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.ir import Graph
-from medyate.codegen.plan import Plan, Schedule, TrainLayer, read_json, resolve_layers
+from medyate.codegen.formats.ranking_doc import read_ranking
+from medyate.codegen.plan import Plan, Schedule, TrainLayer, resolve_layers
 from medyate.host_tools.budget import parse_budget
 from medyate.host_tools.datasets import Dataset
-from medyate.host_tools.model_data import prepare_data
+from medyate.host_tools.model_data import check_labels_for_model, prepare_data
 from medyate.host_tools.layer_selection import (
     channel_rgn,
     lara_ranking,
@@ -199,6 +200,7 @@ def rank_model(model: Path, data: str | Path, *, batches: int = 8, batch_size: i
     shape = tuple(graph.tensors[graph.input].shape)
     if tuple(dataset.x_train.shape[1:]) != shape:
         raise DataError(f"data samples have shape {dataset.x_train.shape[1:]}, the model expects {shape}")
+    check_labels_for_model(dataset, graph.tensors[graph.output].size, data)
     runner = make_runner(model, graph, layers)
     per_batch = gradient_pass(runner, layers, dataset.x_train, dataset.y_train,
                               batches=batches, batch_size=batch_size, lr=lr, seed=seed)
@@ -212,10 +214,8 @@ def rank_model(model: Path, data: str | Path, *, batches: int = 8, batch_size: i
 
 
 def load_ranking(path: Path) -> dict[str, Any]:
-    document = read_json(path, "ranking")
-    if document.get("format") != RANKING_FORMAT:
-        raise MedyateError(f"{path}: format is {document.get('format')!r}, expected {RANKING_FORMAT!r}")
-    return document
+    """ranking.json, checked (codegen/formats/ranking_doc.py)."""
+    return read_ranking(path)
 
 
 def plot_ranking(document: dict[str, Any], path: Path) -> Path:

@@ -16,6 +16,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from medyate.codegen.const_weights import constants_as_initializers
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import TrainLayer
@@ -53,8 +54,11 @@ class RunFiles:
         self._append(self.schedules, record)
 
     def write_memory(self, compiled: Mapping[str, Any], sizes: SectionSizes | None,
-                     measured: MemoryReport | None, *, target: str, full_memory: bool) -> dict:
-        """Compile-time figures beside the device-measured ones (None where not measured)."""
+                     measured: MemoryReport | None, *, target: str, full_memory: bool,
+                     device_memory: Mapping[str, Any] | None = None) -> dict:
+        """Compile-time figures beside the device-measured ones (None where not measured).
+        device_memory (device_memory.memory_record: predicted and linked per region) gets
+        the device's measured stack high-water and peak SRAM added as "device_memory"."""
         record: dict[str, Any] = {
             "target": target,
             "arena_bytes": compiled["arena_bytes"],
@@ -75,6 +79,8 @@ class RunFiles:
                                                   if measured.stack_measured else None)
             record["device_static_ram_bytes"] = measured.static_ram_bytes
             record["device_ram_limit_bytes"] = measured.ram_bytes
+        if device_memory is not None:
+            record["device_memory"] = with_measured(device_memory, record)
         self.memory.write_text(json.dumps(record, indent=1) + "\n")
         return record
 
@@ -83,6 +89,7 @@ class RunFiles:
         """The input model with trained IR weights written back onto its initializers.
         trained: layer index -> (IR weight, IR bias or None), flat or shaped."""
         proto = onnx.load(str(model))          # loads external data into the proto too
+        proto = constants_as_initializers(proto)   # as the importer saw the weights
         by_name = {init.name: init for init in proto.graph.initializer}
         for layer in layers:
             if layer.index not in trained:
@@ -105,3 +112,17 @@ class RunFiles:
                         location=self.finetuned.name + ".data" if external else None)
         os.replace(tmp, self.finetuned)   # an interrupted write never leaves half a model
         return self.finetuned
+
+
+def with_measured(device_memory: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
+    """device_memory with the device's measurement: the stack region's high-water mark
+    and the measured peak SRAM (static RAM + stack high-water); None where not measured."""
+    result = json.loads(json.dumps(device_memory))          # a deep copy
+    stack = record.get("measured_stack_bytes")
+    for row in result["regions"]:
+        row["measured_bytes"] = stack if row["region"] == "stack" else None
+    result["measured"] = {"sram_peak_bytes": record.get("measured_peak_sram_bytes"),
+                          "stack_high_water_bytes": stack,
+                          "note": "measured on the device: static RAM (.data+.bss) + painted-"
+                                  "stack high-water; the other regions are the linked ELF's"}
+    return result

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Demo: fine-tune the shipped MobileNetV2-style model (pretrained on Fashion-MNIST) onto
 # MNIST on an emulated Cortex-M4F (QEMU mps2-an386, 320 KiB RAM / 1 MiB flash enforced),
-# training the six deepest layers under a 32 KiB channel budget with the TraDy policy.
-# Prints the accuracy per epoch and the peak SRAM measured on the device.
+# planned for an STM32F746G-DISCO's memory (plan --board), 32 KiB channel budget, TraDy.
+# Prints the accuracy per epoch and the predicted vs linked vs measured memory per region;
+# RUNDIR/memory.png and RUNDIR/curves.png draw them.
 #   bash scripts/demo.sh [RUNDIR]        (EPOCHS, TRAIN_PER_CLASS, POLICY override)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,19 +18,13 @@ PLAN="$RUNDIR/plan.json"
 bash scripts/install_deps.sh
 mkdir -p "$RUNDIR"
 
-# The plan: the six deepest Conv/Gemm layers (with biases) and a 32 KiB channel budget.
-python - "$MODEL" "$PLAN" <<'PY'
-import json, sys
-from medyate.codegen.frontend import load_graph
-from medyate.codegen.plan import Plan
-graph = load_graph(sys.argv[1])
-every = Plan.all_layers(graph, 32 * 1024)
-plan = Plan(every.budget_bytes, every.layers[-6:])
-open(sys.argv[2], "w").write(json.dumps(plan.to_dict(), indent=1))
-print(f"plan: {len(plan.layers)} layers, budget {plan.budget_bytes} B -> {sys.argv[2]}")
-PY
+# The plan for an STM32F746G-DISCO (320 KiB SRAM / 1 MiB flash): plan --board picks the
+# deepest layers whose whole-device memory fits (no ranking given), with a 32 KiB channel
+# budget, and prints the predicted breakdown per region.
+medyate plan "$MODEL" --board stm32f746g-disco --budget 32KiB --policy "$POLICY" -o "$PLAN"
 
-medyate train "$MODEL" --plan "$PLAN" --data mnist --target qemu-mps2-an386 \
+# Trained on the emulated Cortex-M4, linked with the STM32F746G-DISCO's limits.
+medyate train "$MODEL" --plan "$PLAN" --data mnist --target qemu-mps2-an386 --board stm32f746g-disco \
     --epochs "$EPOCHS" --policy "$POLICY" --run "$RUNDIR" --lr 0.3 --batch 8 --seed 0 \
     --train-per-class "$TRAIN_PER_CLASS" --test-per-class 20
 
@@ -46,4 +41,10 @@ for line in (run / "metrics.jsonl").read_text().splitlines():
 memory = summary["memory"]
 print(f"measured peak SRAM on the device: {memory['measured_peak_sram_bytes']} B "
       f"(stack high-water {memory['measured_stack_bytes']} B); flash {memory['flash_bytes']} B")
+device = memory.get("device_memory")
+if device:
+    print(f"predicted by plan --board: SRAM {device['predicted']['sram_bytes']} B, flash "
+          f"{device['predicted']['flash_bytes']} B (board {device['board']['name']}: "
+          f"{device['board']['sram_bytes']} B / {device['board']['flash_bytes']} B)")
+print(f"pictures: {run / 'memory.png'}, {run / 'curves.png'}")
 PY

@@ -61,7 +61,7 @@ def test_two_epochs_improve_accuracy_and_write_run_files(plan_path: Path, tmp_pa
     rundir = tmp_path / "run"
     summary = train_command.run_train(MODEL, plan_path, "mnist", TARGET, 2, "trady", rundir,
                                       lr=0.3, batch=8, train_per_class=15, test_per_class=10,
-                                      console=Console(quiet=True))
+                                      console=Console(quiet=True), pictures=True)
     metrics = [json.loads(line) for line in (rundir / "metrics.jsonl").read_text().splitlines()]
     assert [m["epoch"] for m in metrics] == [0, 1]
     for m in metrics:
@@ -79,6 +79,16 @@ def test_two_epochs_improve_accuracy_and_write_run_files(plan_path: Path, tmp_pa
     assert memory["arena_lower_bound_bytes"] <= memory["arena_bytes"]
     assert memory["static_ram_bytes"] + memory["reserved_stack_bytes"] <= 320 * 1024
     assert (rundir / "finetuned.onnx").is_file()
+    # the whole-device breakdown: predicted >= linked per region, the device's measurement
+    device = memory["device_memory"]
+    assert device["measured"]["sram_peak_bytes"] == memory["measured_peak_sram_bytes"]
+    assert device["linked"]["sram_bytes"] == memory["static_ram_bytes"] + memory["reserved_stack_bytes"]
+    for row in device["regions"]:
+        assert row["predicted_bytes"] >= row["linked_bytes"], row
+    stack = next(r for r in device["regions"] if r["region"] == "stack")
+    assert stack["measured_bytes"] == memory["measured_stack_bytes"]
+    for picture in ("memory.png", "curves.png"):
+        assert (rundir / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_finetuned_onnx_gives_the_device_logits(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -29,6 +29,8 @@ from typing import Callable, Literal, Sequence
 import torch
 from torch import nn
 
+from zoo_families import FAMILIES
+
 Exporter = Literal["torchscript", "dynamo"]
 EXPORTERS: tuple[Exporter, ...] = ("torchscript", "dynamo")
 TORCHSCRIPT_OPSET = 17
@@ -187,6 +189,40 @@ _ZOO: dict[str, ZooModel] = {zoo.name: zoo for zoo in [
 ]}
 
 
+def _mbv2_w035_blocks() -> list[BlockConfig]:
+    """torchvision's MobileNetV2 table at width 0.35 (channels rounded to multiples of 8)."""
+    table = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+             (6, 160, 3, 2), (6, 320, 1, 1)]
+    blocks = []
+    for expand, channels, repeats, stride in table:
+        width = max(8, int(channels * 0.35 + 4) // 8 * 8)
+        blocks += [(expand, width, stride if i == 0 else 1, 3) for i in range(repeats)]
+    return blocks
+
+
+#: Board-sized models (issue #9's acceptance nets): bigger than the test zoo, so kept out
+#: of zoo_models(); build_model/exported/input_shape know them too.
+_BOARD_ZOO: dict[str, ZooModel] = {zoo.name: zoo for zoo in [
+    # MobileNetV2-w0.35 body, 32x32 RGB, stem stride 2, 192-wide head: 264,810 parameters
+    ZooModel("mbv2_w035_32", lambda: MobileNetV2Like(3, stem=16, head=192, stem_stride=2,
+                                                     blocks=_mbv2_w035_blocks()), (1, 3, 32, 32)),
+    # MCUNet-style: 5x5/7x7 depthwise, expand 3, 48x48 RGB: 70,354 parameters
+    ZooModel("mcunet_48", lambda: MobileNetV2Like(3, stem=8, head=96, stem_stride=2, blocks=[
+        (1, 8, 1, 3), (3, 16, 2, 7), (3, 16, 1, 3), (3, 24, 2, 7), (3, 24, 1, 5),
+        (3, 32, 2, 5), (3, 32, 1, 5), (3, 48, 1, 7), (3, 64, 2, 5)]), (1, 3, 48, 48)),
+]}
+
+
+#: the common CNN families of issue 12 (tests/zoo_families.py): built and exported like
+#: the zoo above, but not part of zoo_models() (their tests are tests/test_ops_*.py)
+_ALL: dict[str, ZooModel] = {**_ZOO, **_BOARD_ZOO, **{name: ZooModel(name, ctor, shape)
+                                       for name, (ctor, shape) in FAMILIES.items()}}
+
+
+def family_models() -> list[str]:
+    return list(FAMILIES)
+
+
 def zoo_models() -> list[tuple[str, Callable[[], nn.Module], tuple[int, int, int, int]]]:
     """(name, constructor, input_shape with batch 1) for every test model."""
     return [(zoo.name, zoo.constructor, zoo.input_shape) for zoo in _ZOO.values()]
@@ -206,21 +242,21 @@ def randomise_batchnorm(model: nn.Module, generator: torch.Generator) -> None:
 
 def build_model(name: str, seed: int = 0) -> nn.Module:
     """The zoo model ``name`` in eval mode with deterministic weights for ``seed``."""
-    if name not in _ZOO:
-        raise KeyError(f"unknown zoo model {name!r}; known: {sorted(_ZOO)}")
+    if name not in _ALL:
+        raise KeyError(f"unknown zoo model {name!r}; known: {sorted(_ALL)}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = _ZOO[name].constructor()
+        model = _ALL[name].constructor()
     randomise_batchnorm(model, torch.Generator().manual_seed(seed + 1))
     return model.eval()
 
 
 def input_shape(name: str) -> tuple[int, int, int, int]:
-    return _ZOO[name].input_shape
+    return _ALL[name].input_shape
 
 
 def sample_input(name: str, batch: int = 1, seed: int = 0) -> torch.Tensor:
-    shape = (batch,) + _ZOO[name].input_shape[1:]
+    shape = (batch,) + _ALL[name].input_shape[1:]
     return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
 
 
@@ -297,18 +333,20 @@ _EXPORT_CACHE: dict[tuple[str, str, bool, str], Path] = {}
 
 
 def exported(name: str, exporter: Exporter, keep_batchnorm: bool, tmp_dir: str | Path,
-             seed: int = 0) -> Path:
+             seed: int = 0, opset_version: int = TORCHSCRIPT_OPSET) -> Path:
     """Path of zoo model ``name`` exported once per (tmp_dir, exporter, keep_batchnorm, seed).
 
     Pass a session-wide directory (``tmp_path_factory.getbasetemp()``) to export each
     model once per test session; ``build_model(name, seed)`` gives the same weights.
     """
-    key = (name, exporter, keep_batchnorm, f"{Path(tmp_dir).resolve()}:{seed}")
+    key = (name, exporter, keep_batchnorm, f"{Path(tmp_dir).resolve()}:{seed}:{opset_version}")
     cached = _EXPORT_CACHE.get(key)
     if cached is not None and cached.is_file():
         return cached
-    suffix = "_bn" if keep_batchnorm else ""
+    suffix = ("_bn" if keep_batchnorm else "") + (
+        f"_o{opset_version}" if opset_version != TORCHSCRIPT_OPSET else "")
     path = Path(tmp_dir) / "zoo" / f"{name}_{exporter}{suffix}_s{seed}" / f"{name}.onnx"
     _EXPORT_CACHE[key] = export_onnx(build_model(name, seed), path, input_shape(name),
-                                     exporter=exporter, keep_batchnorm=keep_batchnorm)
+                                     exporter=exporter, keep_batchnorm=keep_batchnorm,
+                                     opset_version=opset_version)
     return path

@@ -40,10 +40,12 @@ def import_add(node: Any, ctx: Any) -> None:
     remaining = acts[1:]
     for i, other in enumerate(remaining):
         other_ir = ctx.act(other)
-        if ctx.shape(other_ir) != shape:
-            raise ctx.fail(f"adds shapes {shape} and {ctx.shape(other_ir)}",
-                           "only same-shape residual adds are supported")
         last = i == len(remaining) - 1 and not consts
+        if ctx.shape(other_ir) != shape:      # one operand per channel: bcast.py
+            from .bcast import import_add_channel
+            current = import_add_channel(ctx, current, other_ir, node.output[0] if last else None)
+            shape = ctx.shape(current)
+            continue
         current = ctx.emit("add", [current, other_ir], node.output[0] if last else None)
     if consts:
         rank = len(shape) + 1

@@ -69,6 +69,10 @@ class OpDef:
     aux_bytes: Callable[["Node", tuple[int, ...]], int] = lambda node, shape: 0
     #: multiply-accumulates per sample (for the summary).
     macs: Callable[["Node", list[tuple[int, ...]], tuple[int, ...]], int] = lambda n, i, o: 0
+    #: forward tensors the backward reads ("x0", "x1", ... activation inputs, "y" the
+    #: output): the training program keeps them alive to the input_grad step, and the
+    #: reference passes them as `aux` (a list, in this order).
+    grad_reads: tuple[str, ...] = ()
 
 
 IR_OPS: dict[str, OpDef] = {}

@@ -104,7 +104,10 @@ def import_identity(node: Any, ctx: Any) -> None:
             training = ctx.const(node.input[2])
             if training is None or bool(training):
                 raise ctx.fail("Dropout in training mode", "export the model in eval mode")
-        if len(node.output) > 1 and node.output[1]:
+        mask = node.output[1] if len(node.output) > 1 else ""
+        graph = ctx.model.graph
+        if mask and (any(mask in n.input for n in graph.node)
+                     or any(o.name == mask for o in graph.output)):
             raise ctx.fail("the dropout mask output is used", "export in eval mode")
     ctx.alias(node.output[0], ctx.act(node.input[0]))
 
@@ -114,7 +117,13 @@ def import_softmax(node: Any, ctx: Any) -> None:
     x = ctx.act(node.input[0])
     rank = len(ctx.shape(x)) + 1
     axis = ctx.attr("axis", -1 if ctx.schema_version() >= 13 else 1)
-    if node.output[0] != ctx.graph_output or len(ctx.shape(x)) != 1 or axis % rank != 1:
+    # (classes,) or (classes, 1, 1) (a fully convolutional head, e.g. SqueezeNet)
+    classes_only = int(np.prod(ctx.shape(x)[1:])) == 1
+    if node.output[0] != ctx.graph_output:
+        from .softmax import import_inner_softmax   # inside the graph: forward only
+        import_inner_softmax(node, ctx, x, axis, ctx.schema_version())
+        return
+    if not classes_only or axis % rank != 1:
         raise ctx.fail("Softmax inside the graph or over a non-class axis",
                        "only a trailing Softmax/LogSoftmax over the class axis is supported "
                        "(it is dropped for training: the loss takes logits)")

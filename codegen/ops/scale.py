@@ -24,6 +24,11 @@ def per_channel_vector(ctx: Any, value: np.ndarray, shape: tuple[int, ...]) -> n
 @onnx_op("Mul", "Div", checked_opset=28)
 def import_scale(node: Any, ctx: Any) -> None:
     a, b = node.input[0], node.input[1]
+    if ctx.const(a) is None and ctx.const(b) is None:   # two activations
+        from .bcast import import_div_activations
+        from .mul import import_mul_activations
+        (import_mul_activations if node.op_type == "Mul" else import_div_activations)(node, ctx)
+        return
     if ctx.const(a) is not None and node.op_type == "Mul":
         a, b = b, a
     constant = ctx.const(b)

@@ -7,26 +7,37 @@ import numpy as np
 
 from medyate.codegen.compression_c import device_compression_stats
 from medyate.codegen.errors import DataError, MedyateError
+from medyate.codegen.formats import data as data_format
 from medyate.codegen.frontend import load_graph
-from medyate.codegen.gradients import run_reference_batch
+from medyate.codegen.ir import Graph
+from medyate.codegen.gradients import check_batch, run_reference_batch
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
+from medyate.codegen.quantize import apply_frozen, frozen_choice
 from medyate.host_tools.compression_budget import compression_config
 from medyate.host_tools.targets import grad_target
 
 
-def load_array(path: Path, what: str) -> np.ndarray:
-    if not path.exists():
-        raise DataError(f"{what} file not found: {path}")
-    try:
-        return np.load(path, allow_pickle=False)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is a user error
-        raise DataError(f"cannot read {what} {path}: {exc}") from None
+def load_batch(inputs: Path, labels: Path, graph: Graph) -> tuple[np.ndarray, np.ndarray]:
+    """--inputs (N, C, H, W) finite numbers and --labels (N,) classes of the model, both
+    .npy (codegen/formats/data.py): NaN/inf inputs are refused before any work."""
+    x = data_format.load_array(inputs, "inputs")
+    y = data_format.load_array(labels, "labels")
+    x = data_format.check_images(x, f"inputs {inputs}", ndim=None)
+    x, y = check_batch(graph, x, y)        # shapes and label range against the model
+    return x, data_format.check_labels(y, x.shape[0], f"labels {labels}",
+                                       graph.tensors[graph.output].size)
 
 
 def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: Path,
              labels: Path, target: str, output: Path, *, compress: str | None = None,
-             eps: float = 0.9, rank: int | None = None) -> None:
+             eps: float = 0.9, rank: int | None = None, board: str | None = None,
+             port: str | None = None, baud: int | None = None, frozen: str | None = None) -> None:
+    """board/port/baud: device targets only (limits on QEMU, the board on serial).
+    frozen int8: the frozen prefix quantized, calibrated on the --inputs batch."""
     compute = grad_target(target)
+    device = {k: v for k, v in (("board", board), ("port", port), ("baud", baud)) if v is not None}
+    if device and target in ("reference", "host"):
+        raise MedyateError(f"--board/--port/--baud apply to device targets, not {target!r}")
     graph = load_graph(model)
     plan = Plan.load(plan_path)
     config = compression_config(compress, eps, rank, plan)   # options, else the plan's entry
@@ -35,8 +46,14 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
     schedule.for_layers(layers)           # validate before any work
     if target != "reference":
         schedule.require_input_channels_only(target)
-    x = load_array(inputs, "inputs")
-    y = load_array(labels, "labels")
+    x, y = load_batch(inputs, labels, graph)
+    frozen = frozen_choice(frozen, plan)
+    if frozen == "int8":
+        check_batch(graph, x, y)
+        graph = apply_frozen(graph, plan, frozen, x)
+        layers = resolve_layers(graph, plan)
+        print(f"frozen layers: int8 ({sum(n.op.startswith('q') for n in graph.nodes)} int8 ops, "
+              f"calibrated on the {len(x)} inputs)")
     stats: dict[str, dict[str, object]] = {}
     if config is not None and target == "reference":
         result, executor = run_reference_batch(graph, layers, schedule, x, y, compress=config)
@@ -44,11 +61,11 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
     elif config is not None:
         usage: dict[int, tuple[int, int, int]] = {}     # filled by the host target only
         result = compute(model=model, graph=graph, plan=plan, layers=layers,
-                         schedule=schedule, x=x, y=y, compress=config, usage=usage)
+                         schedule=schedule, x=x, y=y, compress=config, usage=usage, **device)
         stats = device_compression_stats(graph, layers, schedule, config, usage or None)
     else:
         result = compute(model=model, graph=graph, plan=plan, layers=layers,
-                         schedule=schedule, x=x, y=y)
+                         schedule=schedule, x=x, y=y, **device)
     try:
         np.savez(output, **result)
     except OSError as exc:

@@ -13,7 +13,7 @@ from medyate.codegen.summary import summarize, totals
 def run_import(model: Path) -> None:
     graph = load_graph(model)
     rows = summarize(graph)
-    console = Console(width=160)
+    console = Console(width=160, markup=False)   # ONNX names are not rich markup
     table = Table(title=f"{model.name}: input {graph.tensors[graph.input].shape} "
                         f"(batch {graph.fixed_batch or 'symbolic'}), opset {graph.opset}")
     for column in ("#", "node", "op", "output", "params", "MACs", "trainable weight",

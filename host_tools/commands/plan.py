@@ -1,4 +1,7 @@
-"""`medyate plan MODEL.onnx --budget 96KiB [--ranking R] [--policy P] [--method M] -o plan.json`."""
+"""`medyate plan MODEL.onnx --budget 96KiB [--ranking R] [--policy P] [--method M] -o plan.json`
+and `medyate plan MODEL.onnx --board B [--data D | --ranking R] [--budget B] [--frozen int8|fp32]`
+(the whole device must fit: host_tools/board_plan.py; the breakdown goes to plan.json's
+"board" and "memory" entries)."""
 from __future__ import annotations
 
 import json
@@ -57,15 +60,93 @@ def plan_document(model: Path, budget: str | int, *, ranking: Path | None = None
         raise MedyateError(str(exc)) from None
 
 
-def run_plan(model: Path, budget: str, output: Path, *, ranking: Path | None, policy: str,
-             method: str, seed: int, compress: str | None = None, rank: int | None = None) -> None:
+def _load_stats(ranking: Path | None, specs: list, model: Path) -> tuple[Any, Any]:
+    if ranking is None:
+        return None, None
+    document = load_ranking(ranking)
+    known = {spec.weight for spec in specs}
+    unknown = sorted(set(document["stats"]) - known)
+    if unknown or set(document["stats"]) != known:
+        raise MedyateError(f"ranking {ranking} does not match {model.name}: it names "
+                           f"{unknown[:3] or 'fewer layers'}; rerun medyate rank on this model")
+    return document["stats"], document.get("batch_stats") or None
+
+
+def board_plan_document(model: Path, board_name: str, *, budget: str | None = None,
+                        ranking: Path | None = None, data: str | None = None,
+                        frozen: str | None = None, policy: str = "medyate", method: str = "rgn",
+                        seed: int = 0, ranking_output: Path | None = None
+                        ) -> tuple[dict[str, Any], list[str]]:
+    """plan --board: the plan document (with "board" and "memory") and notes to print."""
+    from medyate.host_tools.board_plan import BoardDoesNotFit, plan_for_board
+    from medyate.host_tools.boards import get_board
+    from medyate.host_tools.device_memory import memory_record
+
+    board = get_board(board_name)
+    if ranking is not None and data is not None:
+        raise MedyateError("give --data (rank here) or --ranking (ranked already), not both")
+    graph = load_graph(model)
+    specs = layer_specs(graph, all_layers(graph))
+    notes: list[str] = []
+    if data is not None:
+        from medyate.host_tools.ranking import rank_model
+        ranked = rank_model(model, data, seed=seed)
+        stats, batch_stats = ranked["stats"], ranked.get("batch_stats") or None
+        if ranking_output is not None:
+            ranking_output.write_text(json.dumps(ranked, indent=1))
+            notes.append(f"ranked on {data}: {ranking_output}")
+    else:
+        stats, batch_stats = _load_stats(ranking, specs, model)
+    def plan_with(dtype: str) -> Any:
+        try:
+            return plan_for_board(graph, specs, board,
+                                  budget=parse_budget(budget) if budget else None, frozen=dtype,
+                                  stats=stats, batch_stats=batch_stats, policy=policy,
+                                  method=method, seed=seed)
+        except ValueError as exc:
+            raise MedyateError(str(exc)) from None
+
+    dtype = frozen or "fp32"
+    try:
+        result = plan_with(dtype)
+    except BoardDoesNotFit as fp32_error:
+        if frozen is not None:
+            raise
+        dtype = "int8"          # the issue's default: int8 when fp32 would not fit
+        result = plan_with(dtype)
+        notes.append(f"frozen weights: int8 chosen because fp32 does not fit ({fp32_error})")
+    document = result.document
+    document["board"] = board.name
+    document["frozen"] = dtype
+    document["memory"] = memory_record(result.breakdown, None, board)
+    notes += result.notes
+    if frozen is None and dtype == "fp32":
+        notes.append("frozen weights: fp32 (fits; --frozen int8 would shrink flash and SRAM)")
+    return document, notes
+
+
+def run_plan(model: Path, budget: str | None, output: Path, *, ranking: Path | None, policy: str,
+             method: str, seed: int, compress: str | None = None, rank: int | None = None,
+             board: str | None = None, data: str | None = None, frozen: str | None = None) -> None:
     if not model.exists():
         raise MedyateError(f"model file not found: {model}")
+    if board is not None:
+        if compress is not None:
+            raise MedyateError("--board plans raw saved activations; drop --compress")
+        _run_board_plan(model, board, output, budget=budget, ranking=ranking, data=data,
+                        frozen=frozen, policy=policy, method=method, seed=seed)
+        return
+    if budget is None:
+        raise MedyateError("give --budget (channel pool) or --board (the whole device must fit)")
+    if data is not None:
+        raise MedyateError("--data needs --board (it ranks the layers for a whole-device plan)")
     if rank is not None and compress is None:
         raise MedyateError("--rank needs --compress asi")
     config = CompressionConfig(compress, rank=rank) if compress else None
     document = plan_document(model, budget, ranking=ranking, policy=policy, method=method,
                              seed=seed, compress=config)
+    if frozen is not None:            # compile/train/grad default to it
+        document["frozen"] = frozen
     try:
         output.write_text(json.dumps(document, indent=1))
     except OSError as exc:
@@ -76,3 +157,24 @@ def run_plan(model: Path, budget: str, output: Path, *, ranking: Path | None, po
           f"channel pool {format_bytes(acc['channel_pool_bytes'])}, epoch 0 uses "
           f"{format_bytes(acc['epoch0_schedule_cost_bytes'])} for {acc['epoch0_channels']} channels"
           f"{' (' + compress + ' rank ' + str(rank) + ' activations)' if compress else ''}; wrote {output}")
+
+
+def _run_board_plan(model: Path, board: str, output: Path, **options: Any) -> None:
+    from rich.console import Console
+
+    from medyate.host_tools.device_memory import print_breakdown
+
+    document, notes = board_plan_document(
+        model, board, ranking_output=output.with_name(output.stem + ".ranking.json"), **options)
+    try:
+        output.write_text(json.dumps(document, indent=1))
+    except OSError as exc:
+        raise MedyateError(f"cannot write {output}: {exc}") from None
+    console = Console(width=120)
+    print_breakdown(console, document["memory"], f"{model.name} on {board}: predicted memory")
+    for note in notes:
+        console.print(note)
+    acc = document["accounting"]
+    console.print(f"policy {document['policy']}, {len(document['layers'])} layers, channel budget "
+                  f"{format_bytes(document['budget_bytes'])} (pool {format_bytes(acc['channel_pool_bytes'])} "
+                  f"at every channel); wrote {output}")

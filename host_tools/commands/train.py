@@ -23,12 +23,13 @@ from medyate.codegen.compiler import compile_model
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.ir import Graph
+from medyate.codegen.quantize import apply_frozen, frozen_choice
 from medyate.codegen.plan import Plan, Schedule, TrainLayer
 from medyate.host_tools.budget import parse_budget
 from medyate.host_tools.compression_budget import (compressed_specs, compression_config,
                                                    device_run_stats,
                                                    run_compression_record)
-from medyate.host_tools.model_data import prepare_device_data
+from medyate.host_tools.model_data import check_labels_for_model, prepare_device_data
 from medyate.host_tools.device import Device, ModelHashMismatch
 from medyate.host_tools.device_model import DeviceModel, build_device_model
 from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrainer,
@@ -39,23 +40,39 @@ from medyate.host_tools.policies import make_policy
 from medyate.host_tools.ranking import layer_specs, load_ranking
 from medyate.host_tools.reference_device import ReferenceDevice
 from medyate.host_tools.run_files import RunFiles
+from medyate.host_tools.boards import Board
+from medyate.host_tools.qemu import MACHINES, PRELOAD_BASES, TARGET_MACHINES
+from medyate.host_tools.flashing import flash_firmware
+from medyate.host_tools.serial_target import (SERIAL_TARGET, SerialDevice,
+                                              check_board_options, check_handshake, describe_line_failure,
+                                              line_baud, open_serial_device)
 
 #: How each target is opened once its firmware is built (artifact, preload image or None).
 DeviceOpener = Callable[[Path, str, Path | None], Device]
+
+
+def _qemu_opener(machine: str) -> DeviceOpener:
+    return lambda artifact, model_hash, preload: Device.open_qemu(
+        artifact, expected_model_hash=model_hash, preload=preload, board=machine)
+
+
 DEVICE_OPENERS: dict[str, DeviceOpener] = {
-    "qemu-mps2-an386": lambda artifact, model_hash, preload: Device.open_qemu(
-        artifact, expected_model_hash=model_hash, preload=preload),
+    **{target: _qemu_opener(machine) for target, machine in TARGET_MACHINES.items()},
     "host": lambda artifact, model_hash, preload: Device.open_host(
         artifact, expected_model_hash=model_hash),
 }
-PRELOADING_TARGETS = {"qemu-mps2-an386"}
+#: Emulated machines with a PSRAM the dataset is preloaded into (the others stream).
+PRELOADING_TARGETS = {target for target, machine in TARGET_MACHINES.items()
+                      if MACHINES[machine] in PRELOAD_BASES}
 
 
 def load_train_data(data: str, model: Path, input_shape: tuple[int, ...], *, seed: int,
                     train_per_class: int | None, test_per_class: int | None,
-                    uint8: bool = True) -> TrainData:
+                    uint8: bool = True, num_classes: int | None = None) -> TrainData:
     dataset, u8 = prepare_device_data(model, data, per_class=train_per_class, seed=seed,
                                       test_per_class=test_per_class)
+    if num_classes is not None:
+        check_labels_for_model(dataset, num_classes, data)
     if tuple(dataset.x_train.shape[1:]) != tuple(input_shape):
         raise DataError(f"samples are {tuple(dataset.x_train.shape[1:])}, the model takes "
                         f"{tuple(input_shape)}")
@@ -99,11 +116,20 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
               train_per_class: int | None = None, test_per_class: int | None = None,
               budget: str | None = None, console: Console | None = None,
               compress: str | None = None, eps: float = 0.9,
-              rank: int | None = None, ranking: Path | None = None) -> TrainSummary:
-    console = console or Console()
-    if target not in DEVICE_OPENERS and target != "reference":
+              rank: int | None = None, ranking: Path | None = None,
+              board: str | None = None, port: str | None = None, baud: int | None = None,
+              flash: bool = False, probe: str | None = None,
+              pictures: bool = False, frozen: str | None = None) -> TrainSummary:
+    """board: limits on a QEMU target, the real board on target "serial" (with port and
+    baud; flash: build and flash it first). pictures: also draw RUNDIR/curves.png and
+    memory.png (the CLI does; sweeps that call this per run leave it off: matplotlib
+    costs seconds per run on a loaded machine). frozen: fp32 or int8 (calibrated on the
+    training split); default the plan's "frozen" entry, else fp32."""
+    console = console or Console(markup=False)   # model and file names are not markup
+    if target not in DEVICE_OPENERS and target not in ("reference", SERIAL_TARGET):
         raise MedyateError(f"unknown target {target!r} (known: reference, "
-                           f"{', '.join(sorted(DEVICE_OPENERS))})")
+                           f"{', '.join(sorted([*DEVICE_OPENERS, SERIAL_TARGET]))})")
+    board_profile = check_board_options(target, board, port, baud, flash)
     if epochs < 1 or batch < 1 or lr <= 0:
         raise MedyateError("--epochs and --batch must be >= 1 and --lr > 0")
     if not model.is_file():
@@ -116,7 +142,11 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     input_shape = graph.tensors[graph.input].shape
     train_data = load_train_data(data, model, input_shape[-3:], seed=seed,
                                  train_per_class=train_per_class,
-                                 test_per_class=test_per_class, uint8=target != "reference")
+                                 test_per_class=test_per_class, uint8=target != "reference",
+                                 num_classes=graph.tensors[graph.output].size)
+    frozen = frozen_choice(frozen, plan)
+    graph = apply_frozen(graph, plan, frozen, train_data.x_train)   # int8: calibrated on it
+    console.print(f"frozen layers: {frozen}")
     config = TrainConfig(epochs, lr, batch, seed)
     run = RunFiles(rundir)
     with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
@@ -129,7 +159,19 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
             console.print(f"{model.name}: {len(layers)} trainable layers on the reference "
                           f"target (numpy); planned arena {compiled_memory['arena_bytes']} B")
         else:
-            built = build_device_model(target, model, plan, graph, compress=compression)
+            early = None          # serial: the port and the board are checked before the build
+            if target == SERIAL_TARGET and not flash:
+                assert board_profile is not None and port is not None
+                early = open_serial_device(port, board_profile,
+                                           baud=line_baud(board_profile, baud) or 0)
+            try:
+                built = build_device_model(target, model, plan, graph, compress=compression,
+                                           board=board_profile,
+                                           baud=line_baud(board_profile, baud))
+            except BaseException:
+                if early is not None:
+                    early.close()
+                raise
             layers, compiled_memory = built.layers, built.memory
             sizes, full_memory = built.build.sizes, built.full_memory
             console.print(f"compiled {model.name}: {len(layers)} trainable layers, arena "
@@ -143,29 +185,56 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                                   stats=ranking_stats(ranking, specs))
         except (KeyError, ValueError, TypeError) as exc:
             raise MedyateError(f"policy {policy!r}: {exc}") from None
+        whole_device = None
         if built is not None:
+            from medyate.host_tools.commands.compile import device_memory_entry
+            elf = built.build.artifact if built.build.sizes is not None else None  # ARM ELF
+            whole_device = device_memory_entry(model, plan, compiled_memory, elf, compression,
+                                               board, frozen)
+        if built is not None and target == SERIAL_TARGET:
+            assert board_profile is not None and port is not None
+            device, preloaded = open_serial(built, board_profile, port,
+                                            line_baud(board_profile, baud), flash, probe, console,
+                                            early)
+        elif built is not None:
             device, preloaded = open_device(target, built, train_data, config, Path(tmp), console)
         with device:
             run.write_memory(compiled_memory, sizes, device.memory_report(), target=target,
-                             full_memory=full_memory)
+                             full_memory=full_memory, device_memory=whole_device)
             trainer = DeviceTrainer(device, model=model, graph=graph, layers=layers,
                                     policy=chooser, policy_name=policy, data=train_data,
-                                    config=config, run=run, preloaded=preloaded, console=console)
+                                    config=config, run=run, preloaded=preloaded, console=console,
+                                    clock_hz=board_profile.clock_hz if board_profile else None)
             try:
                 summary = trainer.train()
-            except LinkError as exc:
-                raise MedyateError(f"device link failed: {exc}") from None
+            except (LinkError, OSError) as exc:
+                if target == SERIAL_TARGET:
+                    raise MedyateError(describe_line_failure(
+                        exc, str(port), len(trainer_epochs(run)), str(rundir))) from None
+                if isinstance(exc, LinkError):
+                    raise MedyateError(f"device link failed: {exc}") from None
+                raise
             finally:
                 memory = run.write_memory(compiled_memory, sizes, _safe_memory_report(device),
-                                          target=target, full_memory=full_memory)
+                                          target=target, full_memory=full_memory,
+                                          device_memory=whole_device)
                 if compression is not None:
                     memory["activation_compression"] = _compression_record(
                         compression, device, graph, layers, run, compiled_memory)
                     run.memory.write_text(json.dumps(memory, indent=1) + "\n")
-    (rundir / "summary.json").write_text(json.dumps(
-        {"initial_test_accuracy": summary.initial_test_accuracy,
-         "final_test_accuracy": summary.epochs[-1]["test_accuracy"] if summary.epochs else None,
-         "memory": memory}, indent=1) + "\n")
+            line = device.throughput() if isinstance(device, SerialDevice) else None
+    record = {"initial_test_accuracy": summary.initial_test_accuracy,
+              "final_test_accuracy": summary.epochs[-1]["test_accuracy"] if summary.epochs else None,
+              "memory": memory}
+    if board_profile is not None:
+        record["board"] = board_profile.name
+    if line is not None:
+        record["serial_line"] = line.to_dict()
+        console.print(f"serial line {port}: {line.bytes_sent:,} B sent, {line.bytes_received:,} B "
+                      f"received in {line.seconds:.1f} s ({line.bytes_per_second / 1e3:.1f} kB/s "
+                      f"both ways on average over the run, device compute included)")
+    (rundir / "summary.json").write_text(json.dumps(record, indent=1) + "\n")
+    _write_pictures(rundir, memory, summary, console, pictures)
     if memory["measured_peak_sram_bytes"] is None:
         console.print(f"peak SRAM: not measured on the {target} target; planned arena "
                       f"{memory['arena_bytes']} B; run files in {rundir}")
@@ -178,6 +247,37 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     return summary
 
 
+
+
+def open_serial(built: DeviceModel, board: Board, port: str, baud: int | None, flash: bool,
+                probe: str | None, console: Console,
+                early: SerialDevice | None = None) -> tuple[Device, bool]:
+    """(--flash: flash the built firmware, then) open the tty and check the handshake;
+    early: the device already opened before the build (its model is checked now)."""
+    assert baud is not None
+    if early is not None:
+        try:
+            check_handshake(early, board, built.model_hash, built.memory, port)
+        except BaseException:
+            early.close()
+            raise
+        device = early
+    else:
+        if flash:
+            flash_firmware(built.build.artifact, board, probe)
+            console.print(f"flashed {built.build.artifact} onto {board.name}")
+        device = open_serial_device(port, board, baud=baud,
+                                    expected_model_hash=built.model_hash, memory=built.memory)
+    device.restart_throughput()
+    console.print(f"device: {device.description}, counts {device.info.timer_unit if device.info else '?'}; "
+                  f"samples streamed over the serial line")
+    return device, False
+
+
+def trainer_epochs(run: RunFiles) -> list[str]:
+    """Completed epochs: the lines of metrics.jsonl written so far."""
+    path = run.metrics
+    return [l for l in path.read_text().splitlines() if l.strip()] if path.is_file() else []
 
 
 def _compression_record(config: CompressionConfig, device: Device | ReferenceDevice,
@@ -193,6 +293,25 @@ def _compression_record(config: CompressionConfig, device: Device | ReferenceDev
     return run_compression_record(config, device_run_stats(graph, layers, schedules, config),
                                   "generated C layout (fixed ranks) for each epoch's schedule",
                                   compiled_memory.get("activation_compression"))
+
+
+def _write_pictures(rundir: Path, memory: dict, summary: TrainSummary, console: Console,
+                    draw: bool) -> None:
+    """The predicted/linked/measured table when the run has the whole-device breakdown
+    (device targets); with draw, RUNDIR/curves.png and (breakdown known) memory.png."""
+    if "device_memory" in memory:
+        from medyate.host_tools.device_memory import print_breakdown
+        print_breakdown(console, memory["device_memory"], "whole device: predicted (plan) vs "
+                        "linked (ELF) vs measured (device stack high-water)")
+    if not draw:
+        return
+    from medyate.host_tools.run_plots import plot_curves, plot_memory, read_metrics
+
+    pictures = [plot_curves(read_metrics(rundir / "metrics.jsonl"), rundir / "curves.png",
+                            summary.initial_test_accuracy)]
+    if "device_memory" in memory:
+        pictures.append(plot_memory(memory, rundir / "memory.png"))
+    console.print("pictures: " + ", ".join(str(p) for p in pictures))
 
 
 def _safe_memory_report(device: Device):  # type: ignore[no-untyped-def]

@@ -69,7 +69,7 @@ const char *board_timer_unit(void)
 
 const char *board_name(void)
 {
-    return "mps2-an386";
+    return MPS2_BOARD_NAME;
 }
 
 static int semihost_call(int operation, void *argument)

@@ -4,10 +4,11 @@ set(BOARD_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/board.c)
 set(BOARD_INCLUDE_DIRS ${CMAKE_CURRENT_LIST_DIR})
 set(BOARD_EXECUTABLE_SUFFIX ".elf")
+set(MPS2_AN386_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 function(board_link target)
     set(linker_script ${CMAKE_CURRENT_BINARY_DIR}/mps2-an386.ld)
-    configure_file(${CMAKE_CURRENT_FUNCTION_LIST_DIR}/mps2-an386.ld.in ${linker_script} @ONLY)
+    configure_file(${MPS2_AN386_DIR}/mps2-an386.ld.in ${linker_script} @ONLY)
     target_link_options(${target} PRIVATE
         -T${linker_script}
         -nostartfiles

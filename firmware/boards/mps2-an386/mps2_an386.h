@@ -32,7 +32,12 @@
 #define MPS2_STACK_PAINT 0xA5C3A5C3u
 
 /* PSRAM where the host may preload a dataset (QEMU -device loader). */
+#ifndef MPS2_PSRAM_BASE   /* AN500 (mps2-an500/board.cmake) has it at 0x60000000 */
 #define MPS2_PSRAM_BASE 0x21000000u
+#endif
+#ifndef MPS2_BOARD_NAME
+#define MPS2_BOARD_NAME "mps2-an386"
+#endif
 #define MPS2_PSRAM_BYTES (16u * 1024u * 1024u)
 
 #endif /* MPS2_AN386_H */

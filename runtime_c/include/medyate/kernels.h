@@ -235,7 +235,57 @@ size_t mdy_eig_factor_f32_scratch_size(uint32_t rows);
 void mdy_gemm_weight_grad_tucker_f32(const mdy_tucker_t *t, const float *dout, uint32_t out_f,
                                      float *dw_slices);
 
+/* ---- activations and joins of the common CNN families (issue 12): element-wise ops
+ * take n elements; [c][hw] ops one value per channel. Gradients may alias dy. */
+void mdy_sigmoid_f32(const float *x, float *y, uint32_t n);
+void mdy_sigmoid_grad_f32(const float *dy, const float *y, float *dx, uint32_t n);
+void mdy_tanh_f32(const float *x, float *y, uint32_t n);
+void mdy_tanh_grad_f32(const float *dy, const float *y, float *dx, uint32_t n);
+void mdy_hardsigmoid_f32(const float *x, float *y, uint32_t n, float alpha, float beta);
+void mdy_hardsigmoid_grad_f32(const float *dy, const float *x, float *dx, uint32_t n,
+                              float alpha, float beta);
+void mdy_hardswish_f32(const float *x, float *y, uint32_t n);
+void mdy_hardswish_grad_f32(const float *dy, const float *x, float *dx, uint32_t n);
+void mdy_leaky_relu_f32(const float *x, float *y, uint32_t n, float alpha);
+void mdy_leaky_relu_grad_f32(const float *dy, const float *x, float *dx, uint32_t n, float alpha);
+void mdy_prelu_f32(const float *x, const float *slope, float *y, uint32_t c, uint32_t hw);
+void mdy_prelu_grad_f32(const float *dy, const float *x, const float *slope, float *dx,
+                        uint32_t c, uint32_t hw);
+/* out = a * b element-wise (also d a = dy * b). */
+void mdy_mul_f32(const float *a, const float *b, float *out, uint32_t n);
+/* out[ch][i] = x[ch][i] * s[ch] (squeeze-excitation; also d x = dy * s). */
+void mdy_mul_channel_f32(const float *x, const float *s, float *out, uint32_t c, uint32_t hw);
+/* ds[ch] = sum_i dy[ch][i] * x[ch][i] (overwritten). */
+void mdy_mul_channel_grad_f32(const float *dy, const float *x, float *ds, uint32_t c, uint32_t hw);
+/* numpy.transpose of a row-major x with dims[rank] by perm[rank] (rank <= 6); y != x. */
+void mdy_transpose_f32(const float *x, float *y, uint32_t rank, const uint32_t *dims,
+                       const uint32_t *perm);
+/* Zero padding of H and W: x [c][h][w] -> y [c][h+top+bottom][w+left+right]; the
+ * gradient copies the interior back. */
+void mdy_pad2d_f32(const float *x, uint32_t c, uint32_t h, uint32_t w, uint32_t top,
+                   uint32_t left, uint32_t bottom, uint32_t right, float *y);
+void mdy_pad2d_grad_f32(const float *dy, uint32_t c, uint32_t h, uint32_t w, uint32_t top,
+                        uint32_t left, uint32_t bottom, uint32_t right, float *dx);
+/* ONNX LRN across channels, x, y [c][hw] (y != x); the gradient recomputes the
+ * denominators from x (dx != dy, x). No scratch. */
+void mdy_lrn_f32(const float *x, uint32_t c, uint32_t hw, uint32_t size, float alpha,
+                 float beta, float bias, float *y);
+void mdy_lrn_grad_f32(const float *dy, const float *x, uint32_t c, uint32_t hw, uint32_t size,
+                      float alpha, float beta, float bias, float *dx);
+/* Softmax over n values `groups` apart, for each of the groups (forward only). */
+void mdy_softmax_f32(const float *x, uint32_t n, uint32_t groups, float *y);
+/* out[ch][i] = x[ch][i] + s[ch] (out may alias x). */
+void mdy_add_channel_f32(const float *x, const float *s, float *out, uint32_t c, uint32_t hw);
+/* out = x / s, s [c][hw] (channel = 0) or [c] (channel = 1); also d x with x = dy. */
+void mdy_div_f32(const float *x, const float *s, float *out, uint32_t c, uint32_t hw,
+                 uint32_t channel);
+/* d s of y = x / s from y: -dy * y / s, summed per channel when channel = 1. */
+void mdy_div_grad_f32(const float *dy, const float *y, const float *s, float *ds, uint32_t c,
+                      uint32_t hw, uint32_t channel);
+
 #ifdef __cplusplus
 }
 #endif
+
+#include "medyate/kernels_s8.h"   /* the int8 frozen backbone */
 #endif /* MEDYATE_KERNELS_H */

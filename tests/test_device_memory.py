@@ -1,0 +1,116 @@
+"""Whole-device memory model: formulas, and the prediction against linked firmware.
+
+The firmware builds here (arm-none-eabi, cached by content) are the check that the
+prediction `plan --board` relies on is an upper bound of what the linker lays out, and
+close to it, on models that were not part of the calibration (the test zoo; the
+calibration used the shipped models).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from medyate import PROJECT_ROOT
+from medyate.codegen.frontend import load_graph
+from medyate.codegen.plan import Plan
+from medyate.host_tools.device_memory import (FLASH_REGIONS, SRAM_REGIONS, frozen_weight_bytes,
+                                              linked_breakdown, predict_plan)
+from medyate.host_tools.firmware_build import elf_section_sizes
+from zoo import exported
+
+needs_arm = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
+                               reason="arm-none-eabi-gcc not installed")
+
+
+def test_frozen_weight_bytes_per_dtype() -> None:
+    assert frozen_weight_bytes(3 * 3 * 16 * 8, 16, True, "fp32") == 4 * (1152 + 16)
+    assert frozen_weight_bytes(3 * 3 * 16 * 8, 16, False, "fp32") == 4 * 1152
+    # int8: a byte per weight (whole words) + a 32-bit scale and an int32 bias per channel
+    assert frozen_weight_bytes(1152, 16, True, "int8") == 1152 + 8 * 16
+    assert frozen_weight_bytes(10, 2, False, "int8") == 12 + 8 * 2
+    with pytest.raises(ValueError, match="frozen dtype"):
+        frozen_weight_bytes(1, 1, False, "int4")
+
+
+def test_int8_shrinks_only_layers_below_the_first_trainable_one() -> None:
+    model = PROJECT_ROOT / "models" / "mbv2_mnist.onnx"
+    graph = load_graph(model)
+    full = Plan.all_layers(graph)
+    deepest = Plan(4096, full.layers[-2:])
+    fp32 = predict_plan(graph, deepest, frozen="fp32").regions
+    int8 = predict_plan(graph, deepest, frozen="int8").regions
+    assert int8["frozen_weights"] < fp32["frozen_weights"] / 2
+    assert {k: v for k, v in int8.items() if k != "frozen_weights"} == \
+        {k: v for k, v in fp32.items() if k != "frozen_weights"}
+    # training the first layer leaves nothing below it to quantize
+    first = Plan(4096, full.layers[:1])
+    assert predict_plan(graph, first, frozen="int8").regions["frozen_weights"] == \
+        predict_plan(graph, first, frozen="fp32").regions["frozen_weights"]
+
+
+def _cases(zoo_dir: Path) -> list[tuple[str, Path, Plan]]:
+    plain = exported("plain_cnn", "torchscript", False, zoo_dir)
+    mcunet = exported("mcunet_tiny", "torchscript", False, zoo_dir)
+    return [
+        ("zoo plain_cnn, conv2 + fc1", plain,
+         Plan(6000, [l for l in Plan.all_layers(load_graph(plain)).layers][1:3])),
+        ("zoo mcunet_tiny, deepest 4", mcunet,
+         Plan(20000, Plan.all_layers(load_graph(mcunet)).layers[-4:])),
+    ]
+
+
+@needs_arm
+def test_prediction_bounds_the_linked_firmware(zoo_dir: Path) -> None:
+    from medyate.host_tools.device_model import build_device_model
+
+    for label, model, plan in _cases(zoo_dir):
+        graph = load_graph(model)
+        built = build_device_model("qemu-mps2-an386", model, plan, graph, allow_full_memory=True)
+        linked = linked_breakdown(built.build.artifact)
+        predicted = predict_plan(graph, plan, pool_bytes=built.memory["channel_pool_bytes"])
+        sizes = elf_section_sizes(built.build.artifact)
+        # the linked regions partition the image exactly
+        assert linked.sram_bytes == sizes.static_ram_bytes + sizes.stack_bytes, label
+        assert linked.flash_bytes == sizes.flash_bytes, label
+        # regions the compiler sizes exactly
+        for region in ("arena", "trainable_weights", "frozen_weights", "trainable_init", "stack"):
+            assert predicted.regions[region] == linked.regions[region], (label, region)
+        assert linked.regions["arena"] == built.memory["arena_bytes"]
+        # every region an upper bound, totals close
+        for region in SRAM_REGIONS + FLASH_REGIONS:
+            assert predicted.regions[region] >= linked.regions[region], (label, region)
+        assert predicted.sram_bytes - linked.sram_bytes <= 1024, (label, predicted.regions, linked.regions)
+        assert predicted.flash_bytes - linked.flash_bytes <= 4096 + 0.03 * linked.flash_bytes, label
+
+
+@needs_arm
+def test_compile_reports_predicted_beside_linked(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from medyate.cli import main
+
+    model = PROJECT_ROOT / "models" / "cnn4_mnist.onnx"
+    plan = tmp_path / "plan.json"
+    result = CliRunner().invoke(main, ["plan", str(model), "--board", "nrf52840-dk", "-o", str(plan)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "c"
+    result = CliRunner().invoke(main, ["compile", str(model), "--plan", str(plan),
+                                       "--target", "qemu-mps2-an386", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    memory = json.loads((out / "memory.json").read_text())
+    for key in ("arena_bytes", "arena_lower_bound_bytes", "channel_pool_bytes", "flash_bytes",
+                "static_ram_bytes"):
+        assert key in memory
+    device = memory["device_memory"]
+    assert device["board"]["name"] == "nrf52840-dk"
+    assert device["linked"]["sram_bytes"] == memory["static_ram_bytes"] + memory["stack_reserved_bytes"]
+    assert device["linked"]["sram_bytes"] <= device["predicted"]["sram_bytes"] <= 256 * 1024
+    assert device["linked"]["flash_bytes"] == memory["flash_bytes"]
+    assert "linked (ELF)" in result.output
+    rows = {r["region"]: r for r in device["regions"]}
+    assert rows["arena"]["predicted_bytes"] == rows["arena"]["linked_bytes"] == memory["arena_bytes"]
+    assert np.isclose(device["predicted"]["flash_bytes"], device["linked"]["flash_bytes"], rtol=0.05)
