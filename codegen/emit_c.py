@@ -46,6 +46,17 @@ def c_array(values: np.ndarray) -> str:
     return ", ".join(f"{float(v)!r}f" for v in flat) if flat.size else "0.0f"
 
 
+def c_bytes(values: np.ndarray) -> str:
+    """The float32 values as a C string literal of their little-endian bytes (adjacent
+    literals, 64 bytes a line). GCC parses this several times faster than a list of
+    float initializers; the template stores it in a union with the float array."""
+    raw = np.asarray(values, dtype="<f4").reshape(-1).tobytes() or bytes(4)
+    hexed = raw.hex()
+    lines = ("".join("\\x" + hexed[i + k:i + k + 2] for k in range(0, min(128, len(hexed) - i), 2))
+             for i in range(0, len(hexed), 128))
+    return "\n    ".join(f'"{line}"' for line in lines)
+
+
 def _ident(name: str) -> str:
     return c_ident(name)
 
@@ -71,6 +82,7 @@ class _Ctx:
     layer_of: dict[int, TrainLayer] = field(default_factory=dict)
     compressed: dict[int, CompressedLayer] = field(default_factory=dict)   # layer index ->
     iterations: int = 0                                                    # asi block
+    node_pos: dict[int, int] = field(default_factory=dict)    # id(node) -> graph position
 
     def act_macro(self, tensor: str) -> str:
         return self.macros[self.program.act_storage[tensor]]
@@ -134,8 +146,10 @@ def _forward(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     context["in_place"] = step.attrs.get("in_place", [])   # Concat inputs already in y
     lines = [_render(emit.forward, context)]
     if aux and node.op != "maxpool":
-        lines.append(f"mdy_clamp_mask_f32({context['y']}, {context['n']}, {context['lo']}, "
-                     f"{context['hi']}, {aux});")
+        # only a backward that reaches this node reads the mask (see _depth_cut)
+        lines.append(f"if (train_cut <= {ctx.node_pos[id(node)]}) {{ "
+                     f"mdy_clamp_mask_f32({context['y']}, {context['n']}, {context['lo']}, "
+                     f"{context['hi']}, {aux}); }}")
     return lines
 
 
@@ -237,6 +251,38 @@ def _accumulate(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     return [f"mdy_add_f32({ctx.macros[dst]}, {ctx.macros[src]}, {ctx.macros[dst]}, {n}u);"]
 
 
+_BACKWARD_KINDS = {"mask", "weight_grad", "bias_grad", "input_grad", "copy", "accumulate"}
+
+
+def _train_code(ctx: _Ctx, program: TrainingProgram) -> list[str]:
+    """The training step with the run-time depth cut (issue #9, item 4).
+
+    Backward steps come in reverse graph order, grouped by node, so the chain can stop at
+    the first node before `train_cut` (the deepest layer the schedule needs, set by
+    model_set_schedule); at the cut layer itself only its own mask, weight and bias
+    gradients run, not the gradient of its input. Nothing a later step reads is skipped:
+    every gradient a layer at or after the cut needs comes from nodes after it.
+    """
+    layer_nodes = {id(l.node) for l in program.layers}
+    lines: list[str] = []
+    current: Node | None = None
+    guarded_input = False
+    for step in program.steps:
+        if step.kind in _BACKWARD_KINDS and step.node is not None:
+            pos = ctx.node_pos[id(step.node)]
+            if step.node is not current:
+                current, guarded_input = step.node, False
+                lines.append(f"if ({pos} < train_cut) {{ goto backward_done; }}")
+            if (step.kind in ("input_grad", "copy", "accumulate") and not guarded_input
+                    and id(step.node) in layer_nodes):
+                lines.append(f"if ({pos} <= train_cut) {{ goto backward_done; }}")
+                guarded_input = True
+        lines += STEP_EMITTERS[step.kind](ctx, step, True)
+    if any("goto backward_done" in line for line in lines):
+        lines.append("backward_done:;")
+    return lines
+
+
 def _conv_init(g: Graph, node: Node) -> str:
     c, h, w = g.tensors[node.inputs[0]].shape
     o, oh, ow = g.tensors[node.outputs[0]].shape
@@ -332,11 +378,13 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
             continue
         ident = f"{'T' if name in trained else 'K'}{len(consts) + len(trainables)}_{_ident(name)[:40]}"
         ctx.arrays[name] = ident
-        row = {"name": ident, "size": max(t.size, 1), "data": c_array(t.data), "ctype": "float",
-               "nbytes": 4 * max(t.size, 1)}
+        row = {"name": ident, "size": max(t.size, 1), "data": None, "bytes": None,
+               "ctype": "float", "nbytes": 4 * max(t.size, 1)}
         int_fields = const_row_fields(t)          # int8 backbone: int8/int32 constants
         if int_fields:
             row["ctype"], row["data"], row["nbytes"] = int_fields
+        else:                                     # float32: a byte-string blob (fast to compile)
+            row["bytes"] = c_bytes(t.data)
         (trainables if name in trained else consts).append(row)
     gains = []
     for node in graph.nodes:
@@ -350,8 +398,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                    for n in graph.nodes if C_EMIT[n.op].params == "pool"]
     layer_rows = []
     for l in layers:
-        row = {"index": l.index, "onnx_weight": c_text(l.onnx_weight),
-               "onnx_bias": c_text(l.onnx_bias or ""),
+        row = {"index": l.index, "pos": graph.nodes.index(l.node),
+               "onnx_weight": c_text(l.onnx_weight), "onnx_bias": c_text(l.onnx_bias or ""),
                "in_channels": l.in_channels, "out_channels": l.out_channels,
                "weight_elems": graph.tensors[l.weight].size, "slice_elems": l.slice_elems,
                "plane_elems": l.plane_elems, "cost": l.channel_cost_bytes,
@@ -365,10 +413,11 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
             gain = binding.sgd_gain((l.out_channels,)) if binding else None
             if gain is not None:
                 name = f"G{len(gains)}_{key}_{l.index}"
-                gains.append({"name": name, "size": l.out_channels, "data": c_array(gain)})
+                gains.append({"name": name, "size": l.out_channels, "bytes": c_bytes(gain)})
                 row[key] = name
         layer_rows.append(row)
-    train_code = [line for step in program.steps for line in STEP_EMITTERS[step.kind](ctx, step, True)]
+    ctx.node_pos = {id(n): i for i, n in enumerate(graph.nodes)}
+    train_code = _train_code(ctx, program)
     forward_code = [line for step in program.steps if step.kind in ("forward", "save")
                     for line in STEP_EMITTERS[step.kind](ctx, step, False)]
     in_shape = graph.tensors[graph.input].shape

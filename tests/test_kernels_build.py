@@ -18,6 +18,8 @@ needs_arm = pytest.mark.skipif(ARM_GCC is None, reason="arm-none-eabi-gcc not in
 M4_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
 STRICT = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-Wdouble-promotion"]
 SOURCES = sorted((RUNTIME_DIR / "src").glob("*.c"))
+#: internal fast paths the public kernels dispatch to (declared in src/mdy_internal.h)
+PATH_SOURCES = sorted((RUNTIME_DIR / "src" / "paths").glob("*.c"))
 
 
 def test_one_source_file_per_public_kernel() -> None:
@@ -28,12 +30,12 @@ def test_one_source_file_per_public_kernel() -> None:
     declared = set(re.findall(r"\b(mdy_\w+)\s*\(", header))
     assert declared == set(SIGNATURES), "ctypes table out of date with kernels.h"
     assert {src.stem for src in SOURCES} == declared
-    for src in SOURCES:
+    for src in SOURCES + PATH_SOURCES:
         assert src.read_text().startswith("/*\n * " + src.stem), src.name
 
 
 @needs_arm
-@pytest.mark.parametrize("src", SOURCES, ids=lambda p: p.name)
+@pytest.mark.parametrize("src", SOURCES + PATH_SOURCES, ids=lambda p: p.name)
 def test_source_compiles_for_cortex_m4_without_doubles(src: Path, tmp_path: Path) -> None:
     obj = tmp_path / (src.stem + ".o")
     subprocess.run([str(ARM_GCC), *M4_FLAGS, *STRICT, "-I", str(RUNTIME_DIR / "include"),

@@ -18,46 +18,6 @@
  */
 #include "mdy_internal.h"
 
-static void conv_pointwise(const float *in, const mdy_conv_params_t *p, const float *w,
-                           const float *bias, float *out)
-{
-    const uint32_t hw = (uint32_t)p->in_h * p->in_w;
-    const uint32_t icpg = p->in_c / p->groups;
-    const uint32_t ocpg = p->out_c / p->groups;
-    for (uint32_t o = 0; o < p->out_c; ++o) {
-        const float *in_group = in + (size_t)(o / ocpg) * icpg * hw;
-        const float *w_row = w + (size_t)o * icpg;
-        const float b = bias ? bias[o] : 0.0f;
-        float *out_plane = out + (size_t)o * hw;
-        uint32_t pix = 0;
-        /* Four neighbouring pixels per pass: each weight is loaded once for four MACs
-         * and the four inputs are contiguous. */
-        for (; pix + 4u <= hw; pix += 4u) {
-            const float *x = in_group + pix;
-            float acc0 = b, acc1 = b, acc2 = b, acc3 = b;
-            for (uint32_t i = 0; i < icpg; ++i, x += hw) {
-                const float wv = w_row[i];
-                acc0 += wv * x[0];
-                acc1 += wv * x[1];
-                acc2 += wv * x[2];
-                acc3 += wv * x[3];
-            }
-            out_plane[pix] = mdy_clampf(acc0, p->act_min, p->act_max);
-            out_plane[pix + 1u] = mdy_clampf(acc1, p->act_min, p->act_max);
-            out_plane[pix + 2u] = mdy_clampf(acc2, p->act_min, p->act_max);
-            out_plane[pix + 3u] = mdy_clampf(acc3, p->act_min, p->act_max);
-        }
-        for (; pix < hw; ++pix) {
-            const float *x = in_group + pix;
-            float acc = b;
-            for (uint32_t i = 0; i < icpg; ++i, x += hw) {
-                acc += w_row[i] * x[0];
-            }
-            out_plane[pix] = mdy_clampf(acc, p->act_min, p->act_max);
-        }
-    }
-}
-
 /* One depthwise output pixel with bounds checks (border of the plane). */
 static float depthwise_border_pixel(const float *plane, const float *wk, int32_t k,
                                     int32_t ih0, int32_t iw0, int32_t in_h, int32_t in_w)
@@ -222,12 +182,6 @@ static void conv_generic(const float *in, const mdy_conv_params_t *p, const floa
     }
 }
 
-static int is_pointwise(const mdy_conv_params_t *p)
-{
-    return p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-           p->pad_top == 0 && p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w;
-}
-
 static int is_fast_depthwise(const mdy_conv_params_t *p)
 {
     const uint16_t k = p->k_h;
@@ -239,11 +193,13 @@ static int is_fast_depthwise(const mdy_conv_params_t *p)
 void mdy_conv2d_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                     const float *bias, float *out)
 {
-    if (is_pointwise(p)) {
-        conv_pointwise(in, p, w, bias, out);
+    if (mdy_is_pointwise(p)) {
+        mdy_conv_pointwise_f32(in, p, w, bias, out);
     } else if (is_fast_depthwise(p)) {
-        conv_depthwise(in, p, w, bias, out);
-    } else {
+        if (!mdy_conv_depthwise_f32(in, p, w, bias, out)) {
+            conv_depthwise(in, p, w, bias, out);
+        }
+    } else if (!mdy_conv_kxk_f32(in, p, w, bias, out)) {
         conv_generic(in, p, w, bias, out);
     }
 }

@@ -16,6 +16,13 @@
 void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                const float *w, float *din)
 {
+    if (mdy_is_pointwise(p)) {
+        mdy_conv_pointwise_input_grad_f32(dout, p, w, din);
+        return;
+    }
+    if (mdy_conv_depthwise_input_grad_f32(dout, p, w, din)) {
+        return;
+    }
     const int32_t in_h = p->in_h, in_w = p->in_w;
     const int32_t out_h = p->out_h, out_w = p->out_w;
     const int32_t kh_n = p->k_h, kw_n = p->k_w;

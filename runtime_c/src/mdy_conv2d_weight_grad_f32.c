@@ -17,6 +17,10 @@ void mdy_conv2d_weight_grad_f32(const float *saved, const uint16_t *channels,
                                 uint32_t n_sel, const float *dout,
                                 const mdy_conv_params_t *p, float *dw_slices)
 {
+    if (mdy_is_pointwise(p)) {
+        mdy_conv_pointwise_weight_grad_f32(saved, channels, n_sel, dout, p, dw_slices);
+        return;
+    }
     const int32_t in_h = p->in_h, in_w = p->in_w;
     const int32_t out_h = p->out_h, out_w = p->out_w;
     const int32_t kh_n = p->k_h, kw_n = p->k_w;

@@ -16,10 +16,13 @@
 #define MDY_ALWAYS_INLINE static inline
 #endif
 
+/* restrict in C99 (the weights may then stay in registers across output stores). */
+#define MDY_RESTRICT restrict
+
 /* Full unrolling of a constant-trip loop (GCC >= 8; -O2 alone does not unroll the
  * depthwise window). Other compilers: a no-op, same results. */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
-#define MDY_UNROLL _Pragma("GCC unroll 8")
+#define MDY_UNROLL _Pragma("GCC unroll 16")
 #else
 #define MDY_UNROLL
 #endif
@@ -89,5 +92,40 @@ MDY_ALWAYS_INLINE void mdy_conv_tap(const mdy_conv_params_t *p, int32_t kh, int3
     mdy_valid_range(off_w, p->stride_w, p->in_w, p->out_w, &t->ow_lo, &t->ow_hi);
     t->in_offset = off_h * (int32_t)p->in_w + off_w;
 }
+
+/* Paths of mdy_conv2d_f32 (one file each; same contract as mdy_conv2d_f32, each for
+ * the shapes its dispatcher sends it). */
+void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                            const float *bias, float *out);
+/* Returns 0 without touching `out` when a row strip does not fit its stack buffer. */
+int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                     const float *bias, float *out);
+
+void mdy_conv_pointwise_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                       const float *w, float *din);
+void mdy_conv_pointwise_weight_grad_f32(const float *saved, const uint16_t *channels,
+                                        uint32_t n_sel, const float *dout,
+                                        const mdy_conv_params_t *p, float *dw_slices);
+
+/* 1x1, stride 1, unpadded, same spatial size: the pointwise paths apply. */
+MDY_ALWAYS_INLINE int mdy_is_pointwise(const mdy_conv_params_t *p)
+{
+    return p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+           p->pad_top == 0 && p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w;
+}
+
+/* Returns 0 (nothing written) when the shape is not stride-1 depthwise 3/5/7. */
+int mdy_conv_depthwise_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                      const float *w, float *din);
+int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                           const float *bias, float *out);
+
+/* Zero-padded copy of input rows [ih0, ih0 + rows) x columns [iw0, iw0 + pw) of a
+ * plane into buf [rows][pw] (positions outside the plane read 0). */
+void mdy_copy_padded_rows(float *buf, const float *plane, int32_t in_h, int32_t in_w,
+                          int32_t ih0, uint32_t rows, int32_t iw0, uint32_t pw);
+
+/* Stack buffer (floats) of the strip-buffered conv paths: 2 KiB. */
+#define MDY_CONV_STRIP_FLOATS 512u
 
 #endif /* MEDYATE_INTERNAL_H */

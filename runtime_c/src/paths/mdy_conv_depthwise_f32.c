@@ -1,0 +1,136 @@
+/*
+ * mdy_conv_depthwise_f32 (internal path of mdy_conv2d_f32): groups == in_c == out_c,
+ * square 3x3 / 5x5 / 7x7 window, stride 1 or 2, no dilation, any padding.
+ *
+ * Per channel, output rows are processed in strips: the input rows a strip reads are
+ * copied, zero-padded, into a stack buffer (MDY_CONV_STRIP_FLOATS floats), so every
+ * output pixel takes the same unrolled, bounds-check-free window loop, at any map size
+ * down to 1x1 (small maps are all border, which a border path would make slow). Inner
+ * block: 4 neighbouring output pixels (4 accumulators); each input value of the
+ * block's rows is loaded once per block.
+ * Returns 0 (does nothing) when one output row's input rows do not fit the buffer.
+ */
+#include "../mdy_internal.h"
+
+/* PB output pixels at x (strip row of the window's first tap, first pixel). */
+MDY_ALWAYS_INLINE void dw_block(const float *const *x, const float *MDY_RESTRICT wl,
+                                float b, float lo, float hi, float *MDY_RESTRICT y, const int K, const int S,
+                                const int PB)
+{
+    float acc[4];
+    MDY_UNROLL
+    for (int q = 0; q < PB; ++q) {
+        acc[q] = b;
+    }
+    MDY_UNROLL
+    for (int kh = 0; kh < K; ++kh) {
+        const float *xr = x[kh];
+        float xv[(4 - 1) * 2 + 7];
+        MDY_UNROLL
+        for (int i = 0; i < (PB - 1) * S + K; ++i) {
+            xv[i] = xr[i];
+        }
+        MDY_UNROLL
+        for (int kw = 0; kw < K; ++kw) {
+            const float wv = wl[kh * K + kw];
+            MDY_UNROLL
+            for (int q = 0; q < PB; ++q) {
+                acc[q] += wv * xv[q * S + kw];
+            }
+        }
+    }
+    MDY_UNROLL
+    for (int q = 0; q < PB; ++q) {
+        y[q] = mdy_clampf(acc[q], lo, hi);
+    }
+}
+
+MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
+                              const float *MDY_RESTRICT w, const float *bias,
+                              float *MDY_RESTRICT out, float *MDY_RESTRICT buf,
+                              uint32_t strip, const int K, const int S)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w;
+    const int32_t out_h = p->out_h, out_w = p->out_w;
+    const uint32_t pw = (uint32_t)((out_w - 1) * S + K);
+    const float lo = p->act_min, hi = p->act_max;
+    const int32_t ih_first = -(int32_t)p->pad_top, iw0 = -(int32_t)p->pad_left;
+    const size_t in_plane = (size_t)in_h * in_w;
+    for (uint32_t c = 0; c < p->in_c; ++c, w += K * K) {
+        const float *plane = in + c * in_plane;
+        const float b = bias ? bias[c] : 0.0f;
+        for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
+            const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
+            mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
+                                 (rows - 1u) * S + K, iw0, pw);
+            float *y = out + (oh0 * (uint32_t)out_w);
+            for (uint32_t r = 0; r < rows; ++r) {
+                /* one pointer per window row: loads use immediate offsets */
+                const float *x[7];
+                MDY_UNROLL
+                for (int kh = 0; kh < K; ++kh) {
+                    x[kh] = buf + (r * S + (uint32_t)kh) * pw;
+                }
+                int32_t ow = 0;
+                for (; ow + 4 <= out_w; ow += 4, y += 4) {
+                    dw_block(x, w, b, lo, hi, y, K, S, 4);
+                    MDY_UNROLL
+                    for (int kh = 0; kh < K; ++kh) {
+                        x[kh] += 4 * S;
+                    }
+                }
+                if (ow + 2 <= out_w) {
+                    dw_block(x, w, b, lo, hi, y, K, S, 2);
+                    ow += 2;
+                    MDY_UNROLL
+                    for (int kh = 0; kh < K; ++kh) {
+                        x[kh] += 2 * S;
+                    }
+                    y += 2;
+                }
+                if (ow < out_w) {
+                    dw_block(x, w, b, lo, hi, y, K, S, 1);
+                    ++y;
+                }
+            }
+        }
+        out += (size_t)out_h * (uint32_t)out_w;
+    }
+}
+
+#define DW_ALL(NAME, K, S)                                                                \
+    static __attribute__((noinline)) void NAME(const float *in, const mdy_conv_params_t *p, \
+                                               const float *w, const float *bias,          \
+                                               float *out, float *buf, uint32_t strip)     \
+    {                                                                                      \
+        dw_all(in, p, w, bias, out, buf, strip, K, S);                                     \
+    }
+
+DW_ALL(dw_k3s1, 3, 1)
+DW_ALL(dw_k3s2, 3, 2)
+DW_ALL(dw_k5s1, 5, 1)
+DW_ALL(dw_k5s2, 5, 2)
+DW_ALL(dw_k7s1, 7, 1)
+DW_ALL(dw_k7s2, 7, 2)
+
+typedef void (*dw_fn)(const float *, const mdy_conv_params_t *, const float *, const float *,
+                      float *, float *, uint32_t);
+
+int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                           const float *bias, float *out)
+{
+    const int32_t k = p->k_h;
+    const int32_t s = p->stride_h;
+    const uint32_t pw = (uint32_t)((p->out_w - 1) * s + k);
+    if ((uint32_t)k * pw > MDY_CONV_STRIP_FLOATS) {
+        return 0;
+    }
+    uint32_t strip = (MDY_CONV_STRIP_FLOATS / pw - (uint32_t)k) / (uint32_t)s + 1u;
+    if (strip > p->out_h) {
+        strip = p->out_h;
+    }
+    const dw_fn fns[3][2] = {{dw_k3s1, dw_k3s2}, {dw_k5s1, dw_k5s2}, {dw_k7s1, dw_k7s2}};
+    float buf[MDY_CONV_STRIP_FLOATS];
+    fns[(k - 3) / 2][s - 1](in, p, w, bias, out, buf, strip);
+    return 1;
+}

@@ -1,0 +1,48 @@
+/*
+ * mdy_copy_padded_rows (internal): the zero-padded row strip of the strip-buffered
+ * conv paths. buf [rows][pw] = plane rows [ih0, ih0 + rows) x columns [iw0, iw0 + pw);
+ * positions outside the in_h x in_w plane are 0.
+ */
+#include "../mdy_internal.h"
+
+/* The pads are a few floats: inline stores, not memset calls (GCC turns zeroing loops
+ * into calls, which cost more than the stores at these lengths). */
+MDY_ALWAYS_INLINE void zero_floats(float *dst, int32_t n)
+{
+    for (int32_t i = 0; i < n; ++i) {
+        ((volatile float *)dst)[i] = 0.0f;
+    }
+}
+
+void mdy_copy_padded_rows(float *buf, const float *plane, int32_t in_h, int32_t in_w,
+                          int32_t ih0, uint32_t rows, int32_t iw0, uint32_t pw)
+{
+    int32_t c_lo = -iw0 > 0 ? -iw0 : 0;                                 /* first inside */
+    int32_t c_hi = in_w - iw0 < (int32_t)pw ? in_w - iw0 : (int32_t)pw; /* exclusive */
+    if (c_hi < c_lo) {
+        c_hi = c_lo;
+    }
+    const int32_t n = c_hi - c_lo;
+    for (uint32_t r = 0; r < rows; ++r, buf += pw) {
+        const int32_t ih = ih0 + (int32_t)r;
+        if (ih < 0 || ih >= in_h) {
+            zero_floats(buf, (int32_t)pw);
+            continue;
+        }
+        const float *src = plane + ih * in_w + iw0 + c_lo;
+        float *dst = buf + c_lo;
+        zero_floats(buf, c_lo);
+        int32_t i = 0;
+        for (; i + 4 <= n; i += 4) {   /* 4 at a time: ldm/stm-friendly */
+            const float a = src[i], b = src[i + 1], c = src[i + 2], d = src[i + 3];
+            dst[i] = a;
+            dst[i + 1] = b;
+            dst[i + 2] = c;
+            dst[i + 3] = d;
+        }
+        for (; i < n; ++i) {
+            dst[i] = src[i];
+        }
+        zero_floats(buf + c_hi, (int32_t)pw - c_hi);
+    }
+}

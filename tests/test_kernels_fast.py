@@ -1,0 +1,122 @@
+"""The register-blocked fast paths of the conv kernels against float64 references.
+
+mdy_conv2d_f32 dispatches to a pointwise GEMM, a strip-buffered KxK path (generic
+path only when a row strip does not fit its stack buffer) and a strip-buffered
+depthwise path; the gradients have their own fast paths. Each is checked at the
+shapes where blocking has edges: channel counts not a multiple of the block, 1x1 and
+2x2 maps, odd sizes, every stride and padding, and inputs too wide for the buffer.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from kernel_lib import ConvShape, Kernels, dense_to_slices, kernels, ref_conv2d  # noqa: F401
+
+
+def shape(in_c: int, out_c: int, h: int, w: int, k: int, stride: int = 1, pad: int = 0,
+          groups: int = 1, dil: int = 1, pads: tuple[int, int, int, int] | None = None) -> ConvShape:
+    pt, pb, pl, pr = pads if pads is not None else (pad, pad, pad, pad)
+    return ConvShape(in_c=in_c, out_c=out_c, in_h=h, in_w=w, k_h=k, k_w=k, stride_h=stride,
+                     stride_w=stride, pad_top=pt, pad_bottom=pb, pad_left=pl, pad_right=pr,
+                     dil_h=dil, dil_w=dil, groups=groups)
+
+
+POINTWISE = [shape(c, o, h, w, 1) for c, o, h, w in
+             [(1, 1, 1, 1), (3, 5, 2, 2), (8, 7, 1, 1), (5, 9, 3, 3), (16, 6, 5, 7), (4, 4, 2, 3),
+              (6, 10, 4, 4)]] + [shape(6, 9, 3, 5, 1, groups=3)]
+KXK = [shape(c, o, h, w, k, s, p) for c, o, h, w, k, s, p in
+       [(3, 5, 1, 1, 3, 1, 1), (4, 8, 2, 2, 3, 1, 1), (4, 8, 2, 2, 3, 2, 1), (5, 7, 3, 3, 3, 1, 1),
+        (3, 9, 5, 7, 3, 2, 1), (2, 6, 7, 6, 3, 3, 2), (3, 4, 6, 5, 5, 1, 2), (2, 3, 9, 8, 5, 2, 0),
+        (3, 6, 4, 4, 1, 2, 0), (4, 5, 2, 2, 2, 1, 0), (2, 4, 8, 9, 7, 1, 3), (2, 5, 6, 6, 3, 1, 0)]]
+KXK += [shape(4, 6, 7, 7, 3, 1, 2, dil=2), shape(6, 6, 5, 5, 3, 1, 1, groups=2),
+        shape(3, 4, 5, 6, 3, 1, pads=(0, 2, 1, 0)),
+        shape(2, 3, 3, 600, 3, 1, 1)]          # too wide for the strip: generic path
+DEPTHWISE = [shape(c, c, h, w, k, s, k // 2, groups=c) for c, h, w, k, s in
+             [(5, 1, 1, 3, 1), (5, 2, 2, 3, 1), (5, 2, 2, 3, 2), (3, 3, 3, 3, 2), (6, 4, 4, 3, 1),
+              (3, 7, 5, 3, 2), (4, 9, 11, 3, 1), (3, 2, 2, 5, 1), (3, 4, 4, 5, 2), (3, 7, 6, 5, 1),
+              (3, 2, 2, 7, 1), (2, 9, 9, 7, 2), (2, 8, 8, 7, 1)]]
+DEPTHWISE += [shape(3, 3, 6, 7, 3, 1, pads=(0, 2, 2, 0), groups=3),
+              shape(2, 2, 3, 400, 3, 1, 1, groups=2)]   # too wide: border/interior path
+ALL = POINTWISE + KXK + DEPTHWISE
+
+
+def _id(s: ConvShape) -> str:
+    return (f"c{s.in_c}o{s.out_c}g{s.groups}_{s.in_h}x{s.in_w}_k{s.k_h}s{s.stride_h}"
+            f"p{s.pad_top}{s.pad_bottom}{s.pad_left}{s.pad_right}d{s.dil_h}")
+
+
+def _data(s: ConvShape, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((s.in_c, s.in_h, s.in_w)).astype(np.float32)
+    w = rng.standard_normal(s.weight_shape).astype(np.float32)
+    b = rng.standard_normal(s.out_c).astype(np.float32)
+    dout = rng.standard_normal((s.out_c, s.out_h, s.out_w)).astype(np.float32)
+    return x, w, b, dout
+
+
+@pytest.mark.parametrize("s", ALL, ids=_id)
+@pytest.mark.parametrize("clamp", [(-np.inf, np.inf), (0.0, 0.5)], ids=["linear", "relu6ish"])
+def test_forward_fast_paths(kernels: Kernels, s: ConvShape, clamp: tuple[float, float]) -> None:
+    x, w, b, _ = _data(s, s.in_c * 31 + s.in_w)
+    expected = np.clip(ref_conv2d(x, s, w, b), *clamp)
+    got = kernels.conv2d(x, s, w, b, act_min=clamp[0], act_max=clamp[1])
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+    got_nobias = kernels.conv2d(x, s, w, None)
+    np.testing.assert_allclose(got_nobias, ref_conv2d(x, s, w, None), rtol=1e-4, atol=1e-4)
+
+
+def _torch_grads(x: np.ndarray, s: ConvShape, w: np.ndarray, dout: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    xp = F.pad(xt[None], (s.pad_left, s.pad_right, s.pad_top, s.pad_bottom))
+    y = F.conv2d(xp, wt, None, stride=(s.stride_h, s.stride_w), dilation=(s.dil_h, s.dil_w),
+                 groups=s.groups)[0]
+    (y * torch.tensor(dout, dtype=torch.float64)).sum().backward()
+    assert xt.grad is not None and wt.grad is not None
+    return xt.grad.numpy(), wt.grad.numpy()
+
+
+@pytest.mark.parametrize("s", ALL, ids=_id)
+def test_gradient_fast_paths(kernels: Kernels, s: ConvShape) -> None:
+    x, w, _, dout = _data(s, s.out_c * 17 + s.in_h)
+    dx, dw = _torch_grads(x, s, w, dout)
+    np.testing.assert_allclose(kernels.conv2d_input_grad(dout, s, w), dx, rtol=1e-4, atol=1e-4)
+    # unsorted, non-contiguous subset of the input channels
+    channels = list(range(s.in_c))[::-1][::2] if s.in_c > 1 else [0]
+    saved = kernels.gather_planes(x, channels)
+    init = np.random.default_rng(3).standard_normal(
+        (len(channels), s.ocpg, s.k_h, s.k_w)).astype(np.float32)
+    got = kernels.conv2d_weight_grad(saved, channels, dout, s, init)
+    np.testing.assert_allclose(got - init, dense_to_slices(dw, s, channels), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("bounds", [(0.0, np.inf), (0.0, 6.0), (0.5, 2.0), (-1.0, 1.0),
+                                    (-np.inf, np.inf)])
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 37, 64])
+def test_clamp_mask_and_apply_fast_paths(kernels: Kernels, bounds: tuple[float, float],
+                                         n: int) -> None:
+    """The integer-compare mask (0 <= lo < hi) and the byte-test apply, on the values
+    where a bit-pattern compare could go wrong: +-0, the bounds themselves, denormals,
+    +-INF and NaN."""
+    import ctypes
+    lo, hi = bounds
+    special = np.array([0.0, -0.0, lo, hi, 6.0, 1e-45, -1e-45, np.inf, -np.inf, np.nan,
+                        np.nextafter(np.float32(lo), np.float32(np.inf)), 3.0, -3.0],
+                       np.float32)
+    rng = np.random.default_rng(n)
+    y = np.concatenate([special, (8 * rng.standard_normal(n)).astype(np.float32)])[:n].copy()
+    mask = np.full((n + 7) // 8, 0xAA, np.uint8)
+    u8p, f32p = ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(ctypes.c_float)
+    kernels.lib.mdy_clamp_mask_f32(y.ctypes.data_as(f32p), n, lo, hi, mask.ctypes.data_as(u8p))
+    with np.errstate(invalid="ignore"):
+        expected = (y > lo) & (y < hi)
+    np.testing.assert_array_equal(np.unpackbits(mask, bitorder="little")[:n].astype(bool), expected)
+    assert np.all(np.unpackbits(mask, bitorder="little")[n:] == 0)
+    g = rng.standard_normal(n).astype(np.float32)
+    kernels.lib.mdy_mask_apply_f32(g.ctypes.data_as(f32p), mask.ctypes.data_as(u8p), n)
+    np.testing.assert_array_equal(g != 0, expected & (g != 0))
+    assert np.all(g[~expected] == 0)
