@@ -13,10 +13,10 @@ EPOCHS="${EPOCHS:-3}"
 TRAIN_PER_CLASS="${TRAIN_PER_CLASS:-50}"
 POLICY="${POLICY:-trady}"
 MODEL=models/mbv2_fashion_mnist.onnx
-PLAN="$RUNDIR/plan.json"
+PLAN="${RUNDIR%/}.plan.json"      # beside the run folder: train wants RUNDIR empty or its own
 
 bash scripts/install_deps.sh
-mkdir -p "$RUNDIR"
+mkdir -p "$(dirname "$RUNDIR")"
 
 # The plan for an STM32F746G-DISCO (320 KiB SRAM / 1 MiB flash): plan --board picks the
 # deepest layers whose whole-device memory fits (no ranking given), with a 32 KiB channel
@@ -25,7 +25,7 @@ medyate plan "$MODEL" --board stm32f746g-disco --budget 32KiB --policy "$POLICY"
 
 # Trained on the emulated Cortex-M4, linked with the STM32F746G-DISCO's limits.
 medyate train "$MODEL" --plan "$PLAN" --data mnist --target qemu-mps2-an386 --board stm32f746g-disco \
-    --epochs "$EPOCHS" --policy "$POLICY" --run "$RUNDIR" --lr 0.3 --batch 8 --seed 0 \
+    --epochs "$EPOCHS" --policy "$POLICY" --run "$RUNDIR" --overwrite --lr 0.3 --batch 8 --seed 0 \
     --train-per-class "$TRAIN_PER_CLASS" --test-per-class 20
 
 python - "$RUNDIR" <<'PY'
