@@ -18,24 +18,12 @@ void board_uart_putc(uint8_t byte)
     MPS2_UART_DATA = byte;
 }
 
-void board_uart_flush(void)
-{
-}
-
 int board_uart_poll(void)
 {
     if (MPS2_UART_STATE & MPS2_UART_STATE_RX_FULL) {
         return (int)(MPS2_UART_DATA & 0xFFu);
     }
     return -1;
-}
-
-int board_uart_getc(void)
-{
-    int byte;
-    while ((byte = board_uart_poll()) < 0) {
-    }
-    return byte;
 }
 
 const char *board_name(void)

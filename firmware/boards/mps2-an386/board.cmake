@@ -8,4 +8,6 @@ mdy_cortexm_board(0x00000000 0x20000000
     startup.c
     memory.c
     exit_semihost.c
-    timer_icount.c)
+    timer_icount.c
+    uart_getc.c
+    uart_unbuffered.c)

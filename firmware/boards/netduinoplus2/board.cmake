@@ -4,6 +4,7 @@
 # 0), so this board does no clock set-up and never waits on a ready bit. DWT CYCCNT is not
 # emulated: SysTick on the 168 MHz CPU clock counts instructions (1e9/168e6 = 125/21 ns).
 add_compile_definitions(MDY_ICOUNT_NS_PER_TICK_NUM=125u MDY_ICOUNT_NS_PER_TICK_DEN=21u)
+add_compile_definitions(MDY_STM32F4_USART_BASE=0x40011000u)   # USART1
 include(${CMAKE_CURRENT_LIST_DIR}/../common/cortexm.cmake)
 mdy_cortexm_board(0x08000000 0x20000000
     startup.c
@@ -11,4 +12,7 @@ mdy_cortexm_board(0x08000000 0x20000000
     preload_none.c
     exit_semihost.c
     timer_icount.c
-    stm32f4_usart.c)
+    stm32f4_usart.c
+    uart_getc.c
+    uart_unbuffered.c
+    stm32f4_board_uart.c)

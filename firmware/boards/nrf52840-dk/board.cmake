@@ -7,4 +7,5 @@ mdy_cortexm_board(0x00000000 0x20000000
     memory.c
     preload_none.c
     exit_reset.c
-    timer_dwt.c)
+    timer_dwt.c
+    uart_getc.c)

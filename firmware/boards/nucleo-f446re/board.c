@@ -48,7 +48,6 @@
 #define GPIOA_OSPEEDR MDY_REG(GPIOA_BASE + 0x08u)
 #define GPIOA_AFRL MDY_REG(GPIOA_BASE + 0x20u)
 
-#define USART2_BASE 0x40004400u
 #define APB1_HZ 45000000u
 
 static void clock_init(void)
@@ -87,30 +86,8 @@ void board_init(void)
     GPIOA_MODER = (GPIOA_MODER & ~(0xFu << 4)) | (0xAu << 4);
     GPIOA_OSPEEDR |= 0xFu << 4;
     GPIOA_AFRL = (GPIOA_AFRL & ~(0xFFu << 8)) | (0x77u << 8);
-    stm32f4_usart_init(USART2_BASE, APB1_HZ, MDY_UART_BAUD);
+    stm32f4_usart_init(MDY_STM32F4_USART_BASE, APB1_HZ, MDY_UART_BAUD);
     mdy_timer_start();
-}
-
-void board_uart_putc(uint8_t byte)
-{
-    stm32f4_usart_putc(USART2_BASE, byte);
-}
-
-void board_uart_flush(void)
-{
-}
-
-int board_uart_poll(void)
-{
-    return stm32f4_usart_poll(USART2_BASE);
-}
-
-int board_uart_getc(void)
-{
-    int byte;
-    while ((byte = board_uart_poll()) < 0) {
-    }
-    return byte;
 }
 
 const char *board_name(void)

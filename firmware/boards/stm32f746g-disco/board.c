@@ -149,10 +149,6 @@ void board_uart_putc(uint8_t byte)
     USART_TDR = byte;
 }
 
-void board_uart_flush(void)
-{
-}
-
 int board_uart_poll(void)
 {
     const uint32_t status = USART_ISR;
@@ -163,14 +159,6 @@ int board_uart_poll(void)
         return (int)(USART_RDR & 0xFFu);
     }
     return -1;
-}
-
-int board_uart_getc(void)
-{
-    int byte;
-    while ((byte = board_uart_poll()) < 0) {
-    }
-    return byte;
 }
 
 const char *board_name(void)
