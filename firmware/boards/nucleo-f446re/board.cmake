@@ -12,4 +12,5 @@ mdy_cortexm_board(0x08000000 0x20000000
     stm32f4_usart.c
     uart_getc.c
     uart_unbuffered.c
-    stm32f4_board_uart.c)
+    stm32f4_board_uart.c
+    stm32_clock.c)

@@ -10,4 +10,5 @@ mdy_cortexm_board(0x08000000 0x20000000
     exit_reset.c
     timer_dwt.c
     uart_getc.c
-    uart_unbuffered.c)
+    uart_unbuffered.c
+    stm32_clock.c)
