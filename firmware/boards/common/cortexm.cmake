@@ -4,6 +4,12 @@
 set(MDY_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(BOARD_EXECUTABLE_SUFFIX ".elf")
 
+# The common/ files every real board / every QEMU board takes (pass as ${...} below):
+# startup, board_memory(), blocking getc, and DWT cycles + reset exit (real) or SysTick
+# instructions + semihosting exit (QEMU).
+set(MDY_CORTEXM_REAL startup.c memory.c uart_getc.c timer_dwt.c exit_reset.c)
+set(MDY_CORTEXM_QEMU startup.c memory.c uart_getc.c timer_icount.c exit_semihost.c)
+
 # One call per board.cmake: mdy_cortexm_board(<flash origin> <ram origin> <common files...>)
 # sets FLASH_ORIGIN / RAM_ORIGIN (for the linker script) and BOARD_SOURCES = the board's own
 # board.c + the named common/ files, and puts common/ and the board's folder on the

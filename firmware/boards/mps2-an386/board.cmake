@@ -5,9 +5,4 @@
 add_compile_definitions(MDY_ICOUNT_NS_PER_TICK_NUM=40u MDY_ICOUNT_NS_PER_TICK_DEN=1u)
 include(${CMAKE_CURRENT_LIST_DIR}/../common/cortexm.cmake)
 mdy_cortexm_board(0x00000000 0x20000000
-    startup.c
-    memory.c
-    exit_semihost.c
-    timer_icount.c
-    uart_getc.c
-    uart_unbuffered.c)
+    ${MDY_CORTEXM_QEMU} uart_unbuffered.c)

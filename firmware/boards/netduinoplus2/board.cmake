@@ -7,12 +7,5 @@ add_compile_definitions(MDY_ICOUNT_NS_PER_TICK_NUM=125u MDY_ICOUNT_NS_PER_TICK_D
 add_compile_definitions(MDY_STM32F4_USART_BASE=0x40011000u)   # USART1
 include(${CMAKE_CURRENT_LIST_DIR}/../common/cortexm.cmake)
 mdy_cortexm_board(0x08000000 0x20000000
-    startup.c
-    memory.c
-    preload_none.c
-    exit_semihost.c
-    timer_icount.c
-    stm32f4_usart.c
-    uart_getc.c
-    uart_unbuffered.c
-    stm32f4_board_uart.c)
+    ${MDY_CORTEXM_QEMU} preload_none.c uart_unbuffered.c
+    stm32f4_usart.c stm32f4_board_uart.c)

@@ -3,9 +3,4 @@
 # 0x20000000.
 include(${CMAKE_CURRENT_LIST_DIR}/../common/cortexm.cmake)
 mdy_cortexm_board(0x00000000 0x20000000
-    startup.c
-    memory.c
-    preload_none.c
-    exit_reset.c
-    timer_dwt.c
-    uart_getc.c)
+    ${MDY_CORTEXM_REAL} preload_none.c)
