@@ -10,6 +10,7 @@ from .emit_c import GeneratedModel, generate, model_hash, pool_bytes_for
 from .frontend import load_graph
 from .ir import Graph
 from .plan import Plan, TrainLayer, resolve_layers
+from .quantize import quant_key
 
 
 def compile_model(model: Path, plan: Plan, outdir: Path, *, pool_bytes: int | None = None,
@@ -21,7 +22,7 @@ def compile_model(model: Path, plan: Plan, outdir: Path, *, pool_bytes: int | No
     compressed = compressed_layers(graph, layers, compress)
     pool = pool_bytes if pool_bytes is not None else pool_bytes_for(layers, plan.budget_bytes,
                                                                     compressed)
-    plan_text = json.dumps(plan.to_dict(), sort_keys=True) + config_key(compress)
+    plan_text = json.dumps(plan.to_dict(), sort_keys=True) + config_key(compress) + quant_key(graph)
     digest = model_hash(Path(model).read_bytes(), plan_text, pool)
     generated = generate(graph, layers, pool_bytes=pool, model_name=Path(model).name,
                          model_hash_hex=digest, compress=compress)

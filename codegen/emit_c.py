@@ -22,6 +22,7 @@ from .compression_c import (EPS_METHODS, JACOBI_SWEEPS, CompressedLayer, compres
                             full_pool_bytes)
 from .c_names import c_ident, c_text
 from .errors import UnsupportedModelError
+from .int8_emit import const_row_fields, storage_ctype
 from .ir import Graph, Node
 from .memory_planner import ArenaPlan, plan_arena
 from .ops.registry import C_EMIT, load_all
@@ -99,7 +100,7 @@ def _node_context(ctx: _Ctx, node: Node) -> dict[str, Any]:
         "c": f"{x_shape[0]}u", "hw": f"{int(np.prod(x_shape[1:]))}u",
         "lo": c_float(lo), "hi": c_float(hi), "p": ctx.params.get(id(node), ""),
         "in_f": f"{int(np.prod(x_shape))}u", "out_f": f"{int(np.prod(y_shape))}u",
-        "w": "NULL", "b": "NULL", "aux": None,
+        "w": "NULL", "b": "NULL", "aux": None, "a": node.attrs,
         # multi-input ops and attribute-driven templates (ops/*.py CEmit) read these
         "node": node, "cf": c_float, "xs": [ctx.act_macro(a) for a in acts],
         "shapes": [g.tensors[a].shape for a in acts], "y_shape": y_shape,
@@ -322,7 +323,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         ctx.macros[s.name] = macro
         storage_rows.append({"macro": macro, "offset": arena.offset(s.name), "kind": s.kind,
                              "nbytes": s.nbytes, "born": s.born, "dies": s.dies,
-                             "ctype": "uint8_t" if s.kind == "aux" else "float",
+                             "ctype": storage_ctype(graph, s.kind, s.tensors),
                              "label": c_text(", ".join(s.tensors), 60)})
     trained = {l.weight for l in layers} | {l.bias for l in layers if l.train_bias and l.bias}
     consts, trainables = [], []
@@ -331,18 +332,22 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
             continue
         ident = f"{'T' if name in trained else 'K'}{len(consts) + len(trainables)}_{_ident(name)[:40]}"
         ctx.arrays[name] = ident
-        row = {"name": ident, "size": max(t.size, 1), "data": c_array(t.data)}
+        row = {"name": ident, "size": max(t.size, 1), "data": c_array(t.data), "ctype": "float",
+               "nbytes": 4 * max(t.size, 1)}
+        int_fields = const_row_fields(t)          # int8 backbone: int8/int32 constants
+        if int_fields:
+            row["ctype"], row["data"], row["nbytes"] = int_fields
         (trainables if name in trained else consts).append(row)
     gains = []
     for node in graph.nodes:
-        if node.op == "conv":
+        if C_EMIT[node.op].params == "conv":
             ctx.params[id(node)] = f"P{len(ctx.params)}"
         elif C_EMIT[node.op].params == "pool":
             ctx.params[id(node)] = f"Q{len(ctx.params)}"
     conv_params = [{"name": ctx.params[id(n)], "init": _conv_init(graph, n)}
-                   for n in graph.nodes if n.op == "conv"]
+                   for n in graph.nodes if C_EMIT[n.op].params == "conv"]
     pool_params = [{"name": ctx.params[id(n)], "init": _pool_init(graph, n)}
-                   for n in graph.nodes if id(n) in ctx.params and n.op != "conv"]
+                   for n in graph.nodes if C_EMIT[n.op].params == "pool"]
     layer_rows = []
     for l in layers:
         row = {"index": l.index, "onnx_weight": c_text(l.onnx_weight),
@@ -368,7 +373,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                     for line in STEP_EMITTERS[step.kind](ctx, step, False)]
     in_shape = graph.tensors[graph.input].shape
     in_chw = tuple(in_shape) + (1,) * (3 - len(in_shape))
-    const_bytes = sum(4 * r["size"] for r in consts) + sum(4 * g["size"] for g in gains)
+    const_bytes = sum(r["nbytes"] for r in consts) + sum(4 * g["size"] for g in gains)
     ram_weight_bytes = sum(4 * r["size"] for r in trainables)
     context = {
         "version": "0.1.0", "model_name": c_text(model_name), "model_hash": model_hash_hex,
@@ -406,6 +411,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                        for p in arena.placements],
         "backward_keeps": program.keeps(),
     }
+    memory["frozen"] = graph.frozen           # "int8": the frozen prefix runs in int8
     if compressed:
         memory["activation_compression"] = _compression_memory(compress, compressed, layers)  # type: ignore[arg-type]
         for row in memory["layers"]:

@@ -61,6 +61,9 @@ class ParamBinding:
         return (orig.astype(np.float64) + delta.reshape(self.orig_shape)).astype(orig.dtype)
 
 
+ITEMSIZE = {"float32": 4, "int8": 1, "int32": 4}
+
+
 @dataclass
 class Tensor:
     name: str
@@ -69,6 +72,13 @@ class Tensor:
     data: np.ndarray | None = None
     #: Where a parameter came from in the ONNX file (trainable candidates only).
     binding: ParamBinding | None = None
+    #: Element type on the device: "float32", or "int8"/"int32" in the int8 frozen
+    #: backbone (codegen/quantize.py)
+    dtype: str = "float32"
+
+    @property
+    def itemsize(self) -> int:
+        return ITEMSIZE[self.dtype]
 
     @property
     def is_const(self) -> bool:
@@ -102,6 +112,14 @@ class Graph:
     #: Ops after the logits, dropped for training (a trailing Softmax/LogSoftmax), each
     #: {"op": "softmax"|"logsoftmax", "node": ONNX name}; inference may re-apply them.
     tail: list[dict[str, Any]] = field(default_factory=list)
+    #: "int8" when codegen/quantize.py put the frozen prefix in int8; quant holds each
+    #: quantized activation's {"scale", "zero_point"} (by float tensor name)
+    frozen: str = "fp32"
+    quant: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: a QDQ model's own quantization (ops/qdq.py): activation -> (scale, zero point),
+    #: weight tensor -> (int values, scale, zero point, axis); quantize.py takes them as given
+    quant_given: dict[str, tuple[float, int]] = field(default_factory=dict)
+    weight_given: dict[str, Any] = field(default_factory=dict)
 
     # ---- queries (no transformation lives here: see passes.py) ----
     def tensor(self, name: str) -> Tensor:

@@ -24,6 +24,8 @@ from .ops.registry import IR_OPS, ONNX_IMPORTERS, checked_opset, load_all
 #: Every default-domain opset from 6 to the newest the installed onnx defines; each op is
 #: then read by the schema version its opset selects (see _check_schema).
 SUPPORTED_OPSETS = range(6, onnx.defs.onnx_opset_version() + 1)
+#: op_type -> folds a node of that type whose inputs are all constant (ops/qdq.py)
+FOLD_HOOKS: dict[str, Any] = {}
 #: Ops that are never evaluated at compile time even with constant inputs.
 _NEVER_FOLD = {"Conv", "Gemm", "MatMul", "BatchNormalization"}
 
@@ -47,6 +49,11 @@ class ImportContext:
         #: folded Cast of an initializer -> the initializer it came from (float16 weights)
         self.cast_sources: dict[str, str] = {}
         self._counter = 0
+        #: QDQ models (ops/qdq.py): IR activation -> given (scale, int8 zero point), and
+        #: constant-DequantizeLinear output -> (int values, scale, zero point, axis)
+        self.quant_given: dict[str, tuple[float, int]] = {}
+        self.weight_given: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
+        self.qdq_outputs: set[str] = set()       # QuantizeLinear outputs (read by a DQ)
 
     # ---------------------------------------------------------------- lookups
     def fail(self, problem: str, hint: str) -> UnsupportedModelError:
@@ -276,6 +283,9 @@ def _fold_node(node: onnx.NodeProto, ctx: ImportContext) -> bool:
     inputs = [i for i in node.input if i]
     if not inputs or not all(i in ctx.consts for i in inputs):
         return False
+    if node.op_type in FOLD_HOOKS:      # folded by its op module (a QDQ weight, ...)
+        FOLD_HOOKS[node.op_type](node, ctx)
+        return True
     from onnx.reference import ReferenceEvaluator
     opset = [o for o in ctx.model.opset_import if o.domain in ("", "ai.onnx")]
     graph = onnx.helper.make_graph(
@@ -348,5 +358,6 @@ def import_model(model: onnx.ModelProto | str | Path) -> Graph:
                                     "export a model whose output depends on its input")
     graph = Graph(ctx.tensors, ctx.nodes, inp.name, ctx.names[out_name], batch, opset,
                   ctx.dropped_tail)
+    graph.quant_given, graph.weight_given = ctx.quant_given, ctx.weight_given
     graph.prune_unused_tensors()
     return graph

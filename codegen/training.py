@@ -119,7 +119,8 @@ class _Builder:
         return name
 
     def nbytes(self, tensor: str) -> int:
-        return 4 * self.graph.tensors[tensor].size
+        t = self.graph.tensors[tensor]
+        return t.itemsize * t.size        # int8 activations of the frozen backbone: 1 B
 
     # ------------------------------------------------------------------ forward
     def requires_grad(self) -> set[str]:

@@ -28,7 +28,6 @@ from medyate.host_tools.policies.base import LayerSpec
 
 #: Whether `compile` builds an int8 frozen backbone. The int8 helper's compiler support
 #: sets this when it lands; until then a plan may account int8 but the firmware is fp32.
-INT8_BACKBONE_COMPILED = False
 POOL_ALIGN = 8
 #: A plan's channel budget should cover at least this share of its layers' channels
 #: (TraDy trains a few % of the channels per epoch); K shrinks until it does.
@@ -181,13 +180,4 @@ def _int8_frozen(graph: Graph, spec: LayerSpec) -> int:
     return predict(model_facts(graph, layers, 0), frozen="int8").regions["frozen_weights"]
 
 
-def frozen_note(frozen: str) -> str | None:
-    if frozen == "int8" and not INT8_BACKBONE_COMPILED:
-        return ("--frozen int8: this plan is sized for int8 frozen weights, but this build of "
-                "medyate compiles frozen layers in fp32 (the int8 backbone is not built yet): "
-                "compile/train will link fp32 weights and may not fit")
-    return None
-
-
-__all__ = ["BoardDoesNotFit", "BoardPlan", "INT8_BACKBONE_COMPILED", "frozen_note",
-           "frozen_weight_bytes", "plan_for_board"]
+__all__ = ["BoardDoesNotFit", "BoardPlan", "frozen_weight_bytes", "plan_for_board"]

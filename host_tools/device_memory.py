@@ -104,10 +104,10 @@ def _fp32_bytes(elems: int, out_channels: int, has_bias: bool) -> int:
 
 
 def _int8_bytes(elems: int, out_channels: int, has_bias: bool) -> int:
-    """Per-output-channel symmetric int8: one byte per weight (padded to a word), one
-    32-bit scale (requantization multiplier/shift) and one int32 bias per output channel
-    (a bias is always stored: the zero-point correction folds into it)."""
-    return 4 * math.ceil(elems / 4) + 2 * FLOAT_BYTES * out_channels
+    """Per-output-channel symmetric int8 as codegen/quantize.py lays it out: one byte per
+    weight (padded to a word) and 12 bytes per output channel (Q31 multiplier, shift and
+    the int32 bias, which is always stored: the zero-point correction folds into it)."""
+    return 4 * math.ceil(elems / 4) + 12 * out_channels
 
 
 #: dtype -> bytes of one frozen Conv/Gemm layer (weight elems, output channels, has bias).

@@ -92,6 +92,14 @@ def main() -> None:
     """Fine-tune ONNX networks on a microcontroller with dynamic sparse-channel backprop."""
 
 
+def frozen_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--frozen int8|fp32: how the layers below the deepest trainable one run."""
+    return click.option("--frozen", type=click.Choice(["fp32", "int8"]),
+                        help="frozen backbone below the deepest trainable layer: fp32, or int8 "
+                             "(post-training quantized, calibrated on the data); default: the "
+                             "plan's \"frozen\" entry, else fp32")(fn)
+
+
 @main.command("import")
 @click.argument("model", type=click.Path(dir_okay=False))
 @user_errors
@@ -131,15 +139,18 @@ def flash_cmd(firmware: str, board: str, probe: str | None) -> None:
 @click.option("-o", "--output", required=True, type=OUTPUT_FILE)
 @compression_options
 @board_options
+@frozen_option
 @user_errors
 def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path: str,
              labels_path: str, target: str, output: str, compress: str | None, eps: float,
-             rank: int | None, board: str | None, port: str | None, baud: int | None) -> None:
+             rank: int | None, board: str | None, port: str | None, baud: int | None,
+             frozen: str | None) -> None:
     """One forward + backward over a batch (no update); writes GRADS.npz."""
     from medyate.host_tools.commands.grad import run_grad
     run_grad(Path(model), Path(plan_path), Path(schedule_path) if schedule_path else None,
              Path(inputs_path), Path(labels_path), target, Path(output),
-             compress=compress, eps=eps, rank=rank, board=board, port=port, baud=baud)
+             compress=compress, eps=eps, rank=rank, board=board, port=port, baud=baud,
+             frozen=frozen)
 
 
 @main.command("compile")
@@ -152,13 +163,16 @@ def grad_cmd(model: str, plan_path: str, schedule_path: str | None, inputs_path:
 @click.option("--png/--no-png", default=False, help="draw the arena over time (arena.png)")
 @click.option("--board", help="board profile (`medyate boards`): CPU flags and SRAM/flash limits")
 @compression_options
+@frozen_option
+@click.option("--data", help="calibration samples for --frozen int8 (dataset name or .npz)")
 @user_errors
 def compile_cmd(model: str, plan_path: str, target: str | None, output: str, png: bool,
-                board: str | None, compress: str | None, eps: float, rank: int | None) -> None:
+                board: str | None, compress: str | None, eps: float, rank: int | None,
+                frozen: str | None, data: str | None) -> None:
     """Lower MODEL.onnx + plan to static C (model.c, model.h, memory.json) in OUTDIR."""
     from medyate.host_tools.commands.compile import run_compile
     run_compile(Path(model), Path(plan_path), target, Path(output), png,
-                compress=compress, eps=eps, rank=rank, board=board)
+                compress=compress, eps=eps, rank=rank, board=board, frozen=frozen, data=data)
 
 
 @main.command("rank")
@@ -190,7 +204,9 @@ def rank_cmd(model: str, data: str, output: str, batches: int, batch_size: int, 
 @click.option("--board", help="fit the whole device of this board (`medyate boards`)")
 @click.option("--data", help="with --board: rank the layers on this dataset first")
 @click.option("--frozen", type=click.Choice(["int8", "fp32"]),
-              help="with --board: dtype of the frozen weights the plan accounts (default fp32)")
+              help="frozen backbone below the deepest trainable layer, recorded in plan.json for "
+                   "compile/train/grad; with --board the plan accounts it (default: fp32, or int8 "
+                   "when fp32 would not fit the board; the plan says which)")
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False))
 @click.option("--policy", default="medyate", show_default=True)
 @click.option("--method", default="rgn", show_default=True, type=click.Choice(["rgn", "lara"]))
@@ -248,6 +264,7 @@ def experiment_cmd(config: str, jobs: int, out_dir: str | None, engine: str,
 @click.option("--test-per-class", type=POSITIVE_INT, help="stratified test subset per class")
 @click.option("--budget", help="override the plan's budget (e.g. 32KiB)")
 @compression_options
+@frozen_option
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False),
               help="ranking.json from `medyate rank`: the offline channel importance the "
                    "medyate/det-rgn/worst policies start from")
@@ -261,7 +278,8 @@ def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, p
               rundir: str, lr: float, batch: int, seed: int, train_per_class: int | None,
               test_per_class: int | None, budget: str | None, compress: str | None,
               eps: float, rank: int | None, ranking_path: str | None, board: str | None,
-              port: str | None, baud: int | None, flash: bool, probe: str | None) -> None:
+              port: str | None, baud: int | None, flash: bool, probe: str | None,
+              frozen: str | None) -> None:
     """Fine-tune MODEL.onnx on a device; writes metrics, schedules, memory and finetuned.onnx to RUNDIR."""
     from medyate.host_tools.commands.train import run_train
     try:
@@ -270,7 +288,7 @@ def train_cmd(model: str, plan_path: str, data: str, target: str, epochs: int, p
                   test_per_class=test_per_class, budget=budget, compress=compress, eps=eps,
                   rank=rank, ranking=Path(ranking_path) if ranking_path else None,
                   board=board, port=port, baud=baud, flash=flash, probe=probe,
-                  pictures=True)
+                  pictures=True, frozen=frozen)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {Path(rundir) / 'finetuned.onnx'} holds the last finished epoch",
                    err=True)

@@ -68,7 +68,27 @@ class Tucker(ctypes.Structure):
     ]
 
 
-# name -> (restype, argtypes); one entry per function of kernels.h.
+class Requant(ctypes.Structure):
+    """Mirror of mdy_s8_requant_t (kernels_s8.h)."""
+
+    _fields_ = [("in_zp", ctypes.c_int32), ("out_zp", ctypes.c_int32),
+                ("act_min", ctypes.c_int32), ("act_max", ctypes.c_int32),
+                ("mult", ctypes.POINTER(ctypes.c_int32)), ("shift", ctypes.POINTER(ctypes.c_int32))]
+
+
+class AddParams(ctypes.Structure):
+    """Mirror of mdy_add_s8_params_t (kernels_s8.h)."""
+
+    _fields_ = [(n, ctypes.c_int32) for n in ("zp_a", "zp_b", "zp_out", "mult_a", "shift_a",
+                                               "mult_b", "shift_b", "mult_out", "shift_out",
+                                               "left_shift", "act_min", "act_max")]
+
+
+_i8p = ctypes.POINTER(ctypes.c_int8)
+_i32p = ctypes.POINTER(ctypes.c_int32)
+_i32 = ctypes.c_int32
+
+# name -> (restype, argtypes); one entry per function of kernels.h (and kernels_s8.h).
 _PCONV = ctypes.POINTER(ConvParams)
 _PPOOL = ctypes.POINTER(PoolParams)
 SIGNATURES: dict[str, tuple[object, list[object]]] = {
@@ -116,6 +136,17 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "mdy_conv2d_weight_grad_tucker_f32_scratch_size": (ctypes.c_size_t, [_PCONV, _u32, _u32,
                                                                          _u32]),
     "mdy_gemm_weight_grad_tucker_f32": (None, [ctypes.POINTER(Tucker), _f32p, _u32, _f32p]),
+    # int8 frozen backbone (kernels_s8.h)
+    "mdy_requantize_s32": (_i32, [_i32, _i32, _i32]),
+    "mdy_quantize_s8": (None, [_f32p, _u32, _f32, _i32, _i8p]),
+    "mdy_dequantize_s8": (None, [_i8p, _u32, _f32, _i32, _f32p]),
+    "mdy_conv2d_s8": (None, [_i8p, _PCONV, ctypes.POINTER(Requant), _i8p, _i32p, _i8p]),
+    "mdy_gemm_s8": (None, [_i8p, _u32, _u32, _i8p, _i32p, ctypes.POINTER(Requant), _i8p]),
+    "mdy_add_s8": (None, [_i8p, _i8p, _u32, ctypes.POINTER(AddParams), _i8p]),
+    "mdy_maxpool2d_s8": (None, [_i8p, _PPOOL, _i32, _i8p]),
+    "mdy_avgpool2d_s8": (None, [_i8p, _PPOOL, _i32, _i8p]),
+    "mdy_global_avgpool_s8": (None, [_i8p, _u32, _u32, _i32, _i8p]),
+    "mdy_clamp_s8": (None, [_i8p, _u32, _i32, _i32, _i8p]),
 }
 
 

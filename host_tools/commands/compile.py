@@ -16,7 +16,10 @@ from rich.table import Table
 
 from medyate.codegen.compiler import compile_model
 from medyate.codegen.errors import PlanError, MedyateError
+from medyate.codegen.frontend import load_graph
+from medyate.codegen.ir import Graph
 from medyate.codegen.plan import Plan
+from medyate.codegen.quantize import CALIBRATION_SAMPLES, apply_frozen, frozen_choice
 from medyate.host_tools.boards import Board, get_board
 from medyate.host_tools.compression_budget import compression_config
 
@@ -66,7 +69,8 @@ def _build_for_target(target: str, outdir: Path, memory: dict,
 
 
 def device_memory_entry(model: Path, plan: Plan, memory: dict, elf: Path | None,
-                        compress: object = None, board_name: str | None = None) -> dict | None:
+                        compress: object = None, board_name: str | None = None,
+                        frozen: str = "fp32") -> dict | None:
     """The whole-device breakdown (host_tools/device_memory.py): predicted for the plan's
     board and frozen dtype beside the linked ELF's regions (None without compression
     support in the predictor, i.e. when activations are stored compressed). The board:
@@ -79,20 +83,26 @@ def device_memory_entry(model: Path, plan: Plan, memory: dict, elf: Path | None,
         return None
     planned = plan.extra.get("board")
     board = get_board(board_name or (planned if isinstance(planned, str) else None))
-    from medyate.host_tools.board_plan import INT8_BACKBONE_COMPILED
-
-    planned = str(plan.extra.get("frozen", "fp32"))
-    # predict what is built: an int8 plan compiles fp32 frozen weights until int8 lands
-    built = planned if planned != "int8" or INT8_BACKBONE_COMPILED else "fp32"
     predicted = predict_plan(load_graph(model), plan, pool_bytes=memory["channel_pool_bytes"],
-                             frozen=built)
+                             frozen=frozen)
     linked = linked_breakdown(elf) if elf is not None else None
-    record = memory_record(predicted, linked, board)
-    if built != planned:
-        record["planned_frozen"] = planned
-        record["note"] = (f"the plan accounted {planned} frozen weights; this build compiles "
-                          f"{built}, which is what is predicted and linked here")
-    return record
+    return memory_record(predicted, linked, board)
+
+
+def frozen_graph(model: Path, plan: Plan, frozen: str | None, data: str | None) -> Graph:
+    """The float graph, or with its frozen prefix in int8 calibrated on DATA's training split."""
+    graph = load_graph(model)
+    choice = frozen_choice(frozen, plan)
+    if choice == "fp32":
+        return graph
+    if data is None:
+        if graph.quant_given:          # a QDQ model: its own scales, nothing to calibrate
+            return apply_frozen(graph, plan, choice, None)
+        raise MedyateError("--frozen int8 needs --data: the calibration samples")
+    from medyate.host_tools.model_data import prepare_data
+    samples = prepare_data(model, data, per_class=32).x_train
+    print(f"frozen layers: int8, calibrated on {min(len(samples), CALIBRATION_SAMPLES)} samples of {data}")
+    return apply_frozen(graph, plan, choice, samples)
 
 
 def _link_error(text: str) -> str:
@@ -117,7 +127,8 @@ def copy_images(build_dir: Path, outdir: Path) -> list[Path]:
 
 def run_compile(model: Path, plan_path: Path, target: str | None, outdir: Path, png: bool, *,
                 compress: str | None = None, eps: float = 0.9, rank: int | None = None,
-                board: str | None = None) -> None:
+                board: str | None = None, frozen: str | None = None,
+                data: str | None = None) -> None:
     """compress (or the plan's "compression" entry): compressed saved activations in the
     generated C (asi: fixed ranks; svd/hosvd: ranks per sample, full-rank pool reservation).
     board: on a qemu target its SRAM/flash limits; without a target its own firmware
@@ -131,11 +142,12 @@ def run_compile(model: Path, plan_path: Path, target: str | None, outdir: Path, 
         raise PlanError(f"plan {plan_path}: the plan lists no layer to train (make one with "
                         "`medyate plan`)")
     config = compression_config(compress, eps, rank, plan)
-    generated, layers = compile_model(model, plan, outdir, compress=config)
+    graph = frozen_graph(model, plan, frozen, data)
+    generated, layers = compile_model(model, plan, outdir, compress=config, graph=graph)
     memory = json.loads((outdir / "memory.json").read_text())
     built, elf = _build_for_target(target, outdir, memory, profile)
     device = device_memory_entry(model, plan, memory, elf if memory.get("flash_bytes") else None,
-                                 config, board)
+                                 config, board, frozen_choice(frozen, plan))
     if device is not None:
         memory["device_memory"] = device
         (outdir / "memory.json").write_text(json.dumps(memory, indent=1))

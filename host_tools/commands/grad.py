@@ -12,6 +12,7 @@ from medyate.codegen.frontend import load_graph
 from medyate.codegen.ir import Graph
 from medyate.codegen.gradients import check_batch, run_reference_batch
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
+from medyate.codegen.quantize import apply_frozen, frozen_choice
 from medyate.host_tools.compression_budget import compression_config
 from medyate.host_tools.targets import grad_target
 
@@ -30,8 +31,9 @@ def load_batch(inputs: Path, labels: Path, graph: Graph) -> tuple[np.ndarray, np
 def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: Path,
              labels: Path, target: str, output: Path, *, compress: str | None = None,
              eps: float = 0.9, rank: int | None = None, board: str | None = None,
-             port: str | None = None, baud: int | None = None) -> None:
-    """board/port/baud: device targets only (limits on QEMU, the board on serial)."""
+             port: str | None = None, baud: int | None = None, frozen: str | None = None) -> None:
+    """board/port/baud: device targets only (limits on QEMU, the board on serial).
+    frozen int8: the frozen prefix quantized, calibrated on the --inputs batch."""
     compute = grad_target(target)
     device = {k: v for k, v in (("board", board), ("port", port), ("baud", baud)) if v is not None}
     if device and target in ("reference", "host"):
@@ -45,6 +47,13 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
     if target != "reference":
         schedule.require_input_channels_only(target)
     x, y = load_batch(inputs, labels, graph)
+    frozen = frozen_choice(frozen, plan)
+    if frozen == "int8":
+        check_batch(graph, x, y)
+        graph = apply_frozen(graph, plan, frozen, x)
+        layers = resolve_layers(graph, plan)
+        print(f"frozen layers: int8 ({sum(n.op.startswith('q') for n in graph.nodes)} int8 ops, "
+              f"calibrated on the {len(x)} inputs)")
     stats: dict[str, dict[str, object]] = {}
     if config is not None and target == "reference":
         result, executor = run_reference_batch(graph, layers, schedule, x, y, compress=config)

@@ -78,7 +78,7 @@ def board_plan_document(model: Path, board_name: str, *, budget: str | None = No
                         seed: int = 0, ranking_output: Path | None = None
                         ) -> tuple[dict[str, Any], list[str]]:
     """plan --board: the plan document (with "board" and "memory") and notes to print."""
-    from medyate.host_tools.board_plan import frozen_note, plan_for_board
+    from medyate.host_tools.board_plan import BoardDoesNotFit, plan_for_board
     from medyate.host_tools.boards import get_board
     from medyate.host_tools.device_memory import memory_record
 
@@ -97,23 +97,31 @@ def board_plan_document(model: Path, board_name: str, *, budget: str | None = No
             notes.append(f"ranked on {data}: {ranking_output}")
     else:
         stats, batch_stats = _load_stats(ranking, specs, model)
+    def plan_with(dtype: str) -> Any:
+        try:
+            return plan_for_board(graph, specs, board,
+                                  budget=parse_budget(budget) if budget else None, frozen=dtype,
+                                  stats=stats, batch_stats=batch_stats, policy=policy,
+                                  method=method, seed=seed)
+        except ValueError as exc:
+            raise MedyateError(str(exc)) from None
+
     dtype = frozen or "fp32"
     try:
-        result = plan_for_board(graph, specs, board, budget=parse_budget(budget) if budget else None,
-                                frozen=dtype, stats=stats, batch_stats=batch_stats, policy=policy,
-                                method=method, seed=seed)
-    except ValueError as exc:
-        raise MedyateError(str(exc)) from None
+        result = plan_with(dtype)
+    except BoardDoesNotFit as fp32_error:
+        if frozen is not None:
+            raise
+        dtype = "int8"          # the issue's default: int8 when fp32 would not fit
+        result = plan_with(dtype)
+        notes.append(f"frozen weights: int8 chosen because fp32 does not fit ({fp32_error})")
     document = result.document
     document["board"] = board.name
     document["frozen"] = dtype
     document["memory"] = memory_record(result.breakdown, None, board)
     notes += result.notes
-    if frozen is None:
-        notes.append("frozen weights: fp32 (default; --frozen int8 accounts an int8 backbone)")
-    note = frozen_note(dtype)
-    if note:
-        notes.append(note)
+    if frozen is None and dtype == "fp32":
+        notes.append("frozen weights: fp32 (fits; --frozen int8 would shrink flash and SRAM)")
     return document, notes
 
 
@@ -130,13 +138,15 @@ def run_plan(model: Path, budget: str | None, output: Path, *, ranking: Path | N
         return
     if budget is None:
         raise MedyateError("give --budget (channel pool) or --board (the whole device must fit)")
-    if data is not None or frozen is not None:
-        raise MedyateError("--data and --frozen need --board")
+    if data is not None:
+        raise MedyateError("--data needs --board (it ranks the layers for a whole-device plan)")
     if rank is not None and compress is None:
         raise MedyateError("--rank needs --compress asi")
     config = CompressionConfig(compress, rank=rank) if compress else None
     document = plan_document(model, budget, ranking=ranking, policy=policy, method=method,
                              seed=seed, compress=config)
+    if frozen is not None:            # compile/train/grad default to it
+        document["frozen"] = frozen
     try:
         output.write_text(json.dumps(document, indent=1))
     except OSError as exc:

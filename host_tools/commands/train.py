@@ -23,6 +23,7 @@ from medyate.codegen.compiler import compile_model
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.ir import Graph
+from medyate.codegen.quantize import apply_frozen, frozen_choice
 from medyate.codegen.plan import Plan, Schedule, TrainLayer
 from medyate.host_tools.budget import parse_budget
 from medyate.host_tools.compression_budget import (compressed_specs, compression_config,
@@ -118,11 +119,12 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
               rank: int | None = None, ranking: Path | None = None,
               board: str | None = None, port: str | None = None, baud: int | None = None,
               flash: bool = False, probe: str | None = None,
-              pictures: bool = False) -> TrainSummary:
+              pictures: bool = False, frozen: str | None = None) -> TrainSummary:
     """board: limits on a QEMU target, the real board on target "serial" (with port and
     baud; flash: build and flash it first). pictures: also draw RUNDIR/curves.png and
     memory.png (the CLI does; sweeps that call this per run leave it off: matplotlib
-    costs seconds per run on a loaded machine)."""
+    costs seconds per run on a loaded machine). frozen: fp32 or int8 (calibrated on the
+    training split); default the plan's "frozen" entry, else fp32."""
     console = console or Console(markup=False)   # model and file names are not markup
     if target not in DEVICE_OPENERS and target not in ("reference", SERIAL_TARGET):
         raise MedyateError(f"unknown target {target!r} (known: reference, "
@@ -142,6 +144,9 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                                  train_per_class=train_per_class,
                                  test_per_class=test_per_class, uint8=target != "reference",
                                  num_classes=graph.tensors[graph.output].size)
+    frozen = frozen_choice(frozen, plan)
+    graph = apply_frozen(graph, plan, frozen, train_data.x_train)   # int8: calibrated on it
+    console.print(f"frozen layers: {frozen}")
     config = TrainConfig(epochs, lr, batch, seed)
     run = RunFiles(rundir)
     with tempfile.TemporaryDirectory(prefix="medyate-train-") as tmp:
@@ -185,7 +190,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
             from medyate.host_tools.commands.compile import device_memory_entry
             elf = built.build.artifact if built.build.sizes is not None else None  # ARM ELF
             whole_device = device_memory_entry(model, plan, compiled_memory, elf, compression,
-                                               board)
+                                               board, frozen)
         if built is not None and target == SERIAL_TARGET:
             assert board_profile is not None and port is not None
             device, preloaded = open_serial(built, board_profile, port,

@@ -286,4 +286,6 @@ void mdy_div_grad_f32(const float *dy, const float *y, const float *s, float *ds
 #ifdef __cplusplus
 }
 #endif
+
+#include "medyate/kernels_s8.h"   /* the int8 frozen backbone */
 #endif /* MEDYATE_KERNELS_H */

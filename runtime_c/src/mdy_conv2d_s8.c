@@ -1,0 +1,58 @@
+/*
+ * mdy_conv2d_s8: int8 convolution of one sample, any kernel/stride/padding/dilation/
+ * groups (pointwise, depthwise and KxK alike).
+ *   in [in_c][in_h][in_w] int8, w [out_c][in_c/groups][k_h][k_w] int8 (symmetric per
+ *   output channel), bias [out_c] int32 or NULL, out [out_c][out_h][out_w] overwritten.
+ *   acc = bias[o] + sum (in - in_zp) * w   (int32; padded taps add nothing = real 0)
+ *   out = clamp(mdy_requantize_s32(acc, mult[o], shift[o]) + out_zp, act_min, act_max)
+ * Each tap's valid output rectangle is hoisted (mdy_conv_tap), so the inner loop has no
+ * bounds checks; one int32 accumulator row per output row. No scratch: the accumulators
+ * of an output row live in `acc_row` on the stack (out_w <= MDY_S8_MAX_ROW).
+ */
+#include "mdy_internal.h"
+
+#define MDY_S8_MAX_ROW 512
+
+void mdy_conv2d_s8(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
+                   const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    const int32_t icpg = p->in_c / p->groups, ocpg = p->out_c / p->groups;
+    const int32_t in_w = p->in_w, out_w = p->out_w, out_h = p->out_h;
+    const int32_t taps = p->k_h * p->k_w;
+    const size_t in_plane = (size_t)p->in_h * in_w;
+    const size_t out_plane = (size_t)out_h * out_w;
+    int32_t acc_row[MDY_S8_MAX_ROW];
+    for (int32_t o = 0; o < p->out_c; ++o) {
+        const int8_t *x_g = in + (size_t)(o / ocpg) * icpg * in_plane;
+        const int8_t *w_o = w + (size_t)o * icpg * taps;
+        const int32_t b = bias ? bias[o] : 0;
+        for (int32_t oh = 0; oh < out_h; ++oh) {
+            for (int32_t ow = 0; ow < out_w; ++ow) {
+                acc_row[ow] = b;
+            }
+            for (int32_t kh = 0; kh < p->k_h; ++kh) {
+                for (int32_t kw = 0; kw < p->k_w; ++kw) {
+                    mdy_conv_tap_t t;
+                    mdy_conv_tap(p, kh, kw, &t);
+                    if (oh < t.oh_lo || oh >= t.oh_hi) {
+                        continue;
+                    }
+                    const int32_t row0 = oh * p->stride_h * in_w + t.in_offset;
+                    for (int32_t c = 0; c < icpg; ++c) {
+                        const int32_t wv = w_o[c * taps + kh * p->k_w + kw];
+                        const int8_t *x = x_g + c * in_plane + row0;
+                        for (int32_t ow = t.ow_lo; ow < t.ow_hi; ++ow) {
+                            acc_row[ow] += ((int32_t)x[ow * p->stride_w] - q->in_zp) * wv;
+                        }
+                    }
+                }
+            }
+            int8_t *y = out + (size_t)o * out_plane + (size_t)oh * out_w;
+            for (int32_t ow = 0; ow < out_w; ++ow) {
+                int32_t v = mdy_requantize_s32(acc_row[ow], q->mult[o], q->shift[o]) + q->out_zp;
+                v = v < q->act_min ? q->act_min : (v > q->act_max ? q->act_max : v);
+                y[ow] = (int8_t)v;
+            }
+        }
+    }
+}
