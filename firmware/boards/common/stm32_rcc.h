@@ -56,8 +56,33 @@
  * 168 MHz on the F446, 180 MHz on the F7: RM0390 5.1.4, RM0385 4.1.4): hse_bits is
  * RCC_CR_HSEON, | RCC_CR_HSEBYP for an external clock; pllcfgr, flash_acr (wait states)
  * and cfgr (APB prescalers | RCC_CFGR_SW_PLL) are the board's. Returns at once when
- * SYSCLK already runs from the PLL (the fault handlers re-run board_init()). */
-void stm32_clock_pll_overdrive(uint32_t hse_bits, uint32_t pllcfgr, uint32_t flash_acr,
-                               uint32_t cfgr);
+ * SYSCLK already runs from the PLL (the fault handlers re-run board_init()). Inline: each
+ * board calls it once with constants, which then fold into the register writes. */
+static inline void stm32_clock_pll_overdrive(uint32_t hse_bits, uint32_t pllcfgr,
+                                             uint32_t flash_acr, uint32_t cfgr)
+{
+    if ((RCC_CFGR & RCC_CFGR_SWS_MASK) == RCC_CFGR_SWS_PLL) {
+        return;   /* fault path re-entry: already running from the PLL */
+    }
+    RCC_APB1ENR |= RCC_APB1ENR_PWR;
+    PWR_CR |= PWR_CR_VOS_SCALE1;
+    RCC_CR |= hse_bits;
+    while ((RCC_CR & RCC_CR_HSERDY) == 0u) {
+    }
+    RCC_PLLCFGR = pllcfgr;
+    RCC_CR |= RCC_CR_PLLON;
+    PWR_CR |= PWR_CR_ODEN;
+    while ((PWR_CSR & PWR_CSR_ODRDY) == 0u) {
+    }
+    PWR_CR |= PWR_CR_ODSWEN;
+    while ((PWR_CSR & PWR_CSR_ODSWRDY) == 0u) {
+    }
+    while ((RCC_CR & RCC_CR_PLLRDY) == 0u) {
+    }
+    FLASH_ACR = flash_acr;
+    RCC_CFGR = cfgr;
+    while ((RCC_CFGR & RCC_CFGR_SWS_MASK) != RCC_CFGR_SWS_PLL) {
+    }
+}
 
 #endif /* MDY_STM32_RCC_H */

@@ -5,4 +5,4 @@ add_compile_definitions(MDY_STM32F4_USART_BASE=0x40004400u)   # USART2
 include(${CMAKE_CURRENT_LIST_DIR}/../common/cortexm.cmake)
 mdy_cortexm_board(0x08000000 0x20000000
     ${MDY_CORTEXM_REAL} preload_none.c uart_unbuffered.c
-    stm32f4_usart.c stm32f4_board_uart.c stm32_clock.c)
+    stm32f4_usart.c stm32f4_board_uart.c)

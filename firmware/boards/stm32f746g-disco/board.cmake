@@ -4,4 +4,4 @@
 # SRAM1 240 KiB + SRAM2 16 KiB).
 include(${CMAKE_CURRENT_LIST_DIR}/../common/cortexm.cmake)
 mdy_cortexm_board(0x08000000 0x20000000
-    ${MDY_CORTEXM_REAL} preload_none.c uart_unbuffered.c stm32_clock.c)
+    ${MDY_CORTEXM_REAL} preload_none.c uart_unbuffered.c)
