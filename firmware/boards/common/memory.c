@@ -18,14 +18,3 @@ void board_memory(board_memory_t *out)
     out->stack_used_bytes = (uint32_t)((uintptr_t)&_estack - (uintptr_t)word);
     out->stack_measured = 1u;
 }
-
-/* No emulator preloads data on these boards: samples come over the serial line. */
-const uint8_t *board_preload_base(void)
-{
-    return 0;
-}
-
-uint32_t board_preload_capacity(void)
-{
-    return 0u;
-}

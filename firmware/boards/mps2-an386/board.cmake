@@ -1,19 +1,8 @@
-# MPS2 AN386 (Cortex-M4F under QEMU), constrained to RAM_SIZE / FLASH_SIZE.
-set(BOARD_SOURCES
-    ${CMAKE_CURRENT_LIST_DIR}/startup.c
-    ${CMAKE_CURRENT_LIST_DIR}/board.c)
-set(BOARD_INCLUDE_DIRS ${CMAKE_CURRENT_LIST_DIR})
-set(BOARD_EXECUTABLE_SUFFIX ".elf")
-set(MPS2_AN386_DIR ${CMAKE_CURRENT_LIST_DIR})
-
-function(board_link target)
-    set(linker_script ${CMAKE_CURRENT_BINARY_DIR}/mps2-an386.ld)
-    configure_file(${MPS2_AN386_DIR}/mps2-an386.ld.in ${linker_script} @ONLY)
-    target_link_options(${target} PRIVATE
-        -T${linker_script}
-        -nostartfiles
-        -Wl,--gc-sections
-        -Wl,-Map=${CMAKE_CURRENT_BINARY_DIR}/firmware.map)
-    set_target_properties(${target} PROPERTIES LINK_DEPENDS ${linker_script})
-    target_link_libraries(${target} PRIVATE m)
-endfunction()
+# MPS2 AN386 (Cortex-M4F under QEMU), constrained to RAM_SIZE / FLASH_SIZE: the common
+# Cortex-M startup, linker script, semihosting exit and SysTick instruction counter
+# (25 MHz SysTick = one tick per 40 ns = 40 instructions under -icount shift=0).
+# board.c keeps the CMSDK UART and the PSRAM preload. mps2-an500 includes this file.
+add_compile_definitions(MDY_ICOUNT_NS_PER_TICK_NUM=40u MDY_ICOUNT_NS_PER_TICK_DEN=1u)
+include(${CMAKE_CURRENT_LIST_DIR}/../common/cortexm.cmake)
+mdy_cortexm_board(0x00000000 0x20000000
+    ${MDY_CORTEXM_QEMU} uart_unbuffered.c)

@@ -17,20 +17,6 @@
 #define MPS2_UART_CTRL_TX_EN 0x1u
 #define MPS2_UART_CTRL_RX_EN 0x2u   /* without it QEMU never delivers input */
 
-/* SysTick, clocked by the 25 MHz processor clock */
-#define MPS2_SYST_CSR MPS2_REG(0xE000E010u)
-#define MPS2_SYST_RVR MPS2_REG(0xE000E014u)
-#define MPS2_SYST_CVR MPS2_REG(0xE000E018u)
-#define MPS2_SYSTICK_RELOAD 0x00FFFFFFu
-/* Under QEMU -icount shift=0 one instruction takes 1 ns; SysTick at 25 MHz ticks every
- * 40 ns, i.e. every 40 instructions. */
-#define MPS2_INSTRUCTIONS_PER_TICK 40u
-
-#define MPS2_SCB_CFSR MPS2_REG(0xE000ED28u)
-#define MPS2_SCB_HFSR MPS2_REG(0xE000ED2Cu)
-
-#define MPS2_STACK_PAINT 0xA5C3A5C3u
-
 /* PSRAM where the host may preload a dataset (QEMU -device loader). */
 #ifndef MPS2_PSRAM_BASE   /* AN500 (mps2-an500/board.cmake) has it at 0x60000000 */
 #define MPS2_PSRAM_BASE 0x21000000u

@@ -3,15 +3,9 @@
 # linker script (QEMU maps 192 KiB). QEMU 7.2 leaves RCC/PWR/FLASH unimplemented (reads
 # 0), so this board does no clock set-up and never waits on a ready bit. DWT CYCCNT is not
 # emulated: SysTick on the 168 MHz CPU clock counts instructions (1e9/168e6 = 125/21 ns).
-set(FLASH_ORIGIN 0x08000000)
-set(RAM_ORIGIN 0x20000000)
-set(BOARD_SOURCES
-    ${CMAKE_CURRENT_LIST_DIR}/board.c
-    ${CMAKE_CURRENT_LIST_DIR}/../common/startup.c
-    ${CMAKE_CURRENT_LIST_DIR}/../common/memory.c
-    ${CMAKE_CURRENT_LIST_DIR}/../common/exit_semihost.c
-    ${CMAKE_CURRENT_LIST_DIR}/../common/timer_icount.c
-    ${CMAKE_CURRENT_LIST_DIR}/../common/stm32f4_usart.c)
-set(BOARD_INCLUDE_DIRS ${CMAKE_CURRENT_LIST_DIR}/../common)
 add_compile_definitions(MDY_ICOUNT_NS_PER_TICK_NUM=125u MDY_ICOUNT_NS_PER_TICK_DEN=21u)
+add_compile_definitions(MDY_STM32F4_USART_BASE=0x40011000u)   # USART1
 include(${CMAKE_CURRENT_LIST_DIR}/../common/cortexm.cmake)
+mdy_cortexm_board(0x08000000 0x20000000
+    ${MDY_CORTEXM_QEMU} preload_none.c uart_unbuffered.c
+    stm32f4_usart.c stm32f4_board_uart.c)

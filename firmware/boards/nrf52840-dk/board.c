@@ -149,14 +149,6 @@ int board_uart_poll(void)
     return byte;
 }
 
-int board_uart_getc(void)
-{
-    int byte;
-    while ((byte = board_uart_poll()) < 0) {
-    }
-    return byte;
-}
-
 const char *board_name(void)
 {
     return "nrf52840-dk";

@@ -8,48 +8,11 @@
  */
 #include "board.h"
 #include "cortexm.h"
+#include "stm32_rcc.h"
 
-#define RCC_BASE 0x40023800u
-#define RCC_CR MDY_REG(RCC_BASE + 0x00u)
-#define RCC_PLLCFGR MDY_REG(RCC_BASE + 0x04u)
-#define RCC_CFGR MDY_REG(RCC_BASE + 0x08u)
-#define RCC_AHB1ENR MDY_REG(RCC_BASE + 0x30u)
-#define RCC_APB1ENR MDY_REG(RCC_BASE + 0x40u)
-#define RCC_APB2ENR MDY_REG(RCC_BASE + 0x44u)
-#define RCC_CR_HSEON (1u << 16)
-#define RCC_CR_HSERDY (1u << 17)
-#define RCC_CR_PLLON (1u << 24)
-#define RCC_CR_PLLRDY (1u << 25)
-#define RCC_PLLCFGR_SRC_HSE (1u << 22)
-#define RCC_CFGR_SW_PLL 0x2u
-#define RCC_CFGR_SWS_MASK (0x3u << 2)
-#define RCC_CFGR_SWS_PLL (0x2u << 2)
-#define RCC_CFGR_PPRE1_DIV4 (0x5u << 10)
-#define RCC_CFGR_PPRE2_DIV2 (0x4u << 13)
-#define RCC_AHB1ENR_GPIOA (1u << 0)
-#define RCC_AHB1ENR_GPIOB (1u << 1)
-#define RCC_APB1ENR_PWR (1u << 28)
-#define RCC_APB2ENR_USART1 (1u << 4)
-
-#define PWR_CR1 MDY_REG(0x40007000u)
-#define PWR_CSR1 MDY_REG(0x40007004u)
-#define PWR_CR1_VOS_SCALE1 (0x3u << 14)
-#define PWR_CR1_ODEN (1u << 16)
-#define PWR_CR1_ODSWEN (1u << 17)
-#define PWR_CSR1_ODRDY (1u << 16)
-#define PWR_CSR1_ODSWRDY (1u << 17)
-
-#define FLASH_ACR MDY_REG(0x40023C00u)
+/* F7-only FLASH_ACR bits */
 #define FLASH_ACR_7WS 7u
-#define FLASH_ACR_PRFTEN (1u << 8)
 #define FLASH_ACR_ARTEN (1u << 9)
-
-#define GPIO_MODER(base) MDY_REG((base) + 0x00u)
-#define GPIO_OSPEEDR(base) MDY_REG((base) + 0x08u)
-#define GPIO_AFRL(base) MDY_REG((base) + 0x20u)
-#define GPIO_AFRH(base) MDY_REG((base) + 0x24u)
-#define GPIOA_BASE 0x40020000u
-#define GPIOB_BASE 0x40020400u
 
 #define USART1_BASE 0x40011000u
 #define USART_CR1 MDY_REG(USART1_BASE + 0x00u)
@@ -97,29 +60,13 @@ static void caches_enable(void)
 
 static void clock_init(void)
 {
-    if ((RCC_CFGR & RCC_CFGR_SWS_MASK) == RCC_CFGR_SWS_PLL) {
-        return;   /* fault path re-entry: already running from the PLL */
-    }
-    RCC_APB1ENR |= RCC_APB1ENR_PWR;
-    PWR_CR1 |= PWR_CR1_VOS_SCALE1;
-    RCC_CR |= RCC_CR_HSEON;
-    while ((RCC_CR & RCC_CR_HSERDY) == 0u) {
-    }
-    /* VCO in = 25 MHz / 25 = 1 MHz, VCO = 432 MHz, SYSCLK = 432 / 2 = 216 MHz; Q = 9 */
-    RCC_PLLCFGR = 25u | (432u << 6) | (0u << 16) | RCC_PLLCFGR_SRC_HSE | (9u << 24);
-    RCC_CR |= RCC_CR_PLLON;
-    PWR_CR1 |= PWR_CR1_ODEN;   /* 216 MHz needs over-drive (RM0385 4.1.4) */
-    while ((PWR_CSR1 & PWR_CSR1_ODRDY) == 0u) {
-    }
-    PWR_CR1 |= PWR_CR1_ODSWEN;
-    while ((PWR_CSR1 & PWR_CSR1_ODSWRDY) == 0u) {
-    }
-    while ((RCC_CR & RCC_CR_PLLRDY) == 0u) {
-    }
-    FLASH_ACR = FLASH_ACR_7WS | FLASH_ACR_PRFTEN | FLASH_ACR_ARTEN;
-    RCC_CFGR = RCC_CFGR_PPRE1_DIV4 | RCC_CFGR_PPRE2_DIV2 | RCC_CFGR_SW_PLL;
-    while ((RCC_CFGR & RCC_CFGR_SWS_MASK) != RCC_CFGR_SWS_PLL) {
-    }
+    /* HSE 25 MHz crystal. VCO in = 25 MHz / 25 = 1 MHz, VCO = 432 MHz,
+     * SYSCLK = 432 / 2 = 216 MHz; Q = 9 */
+    stm32_clock_pll_overdrive(
+        RCC_CR_HSEON,
+        25u | (432u << 6) | (0u << 16) | RCC_PLLCFGR_SRC_HSE | (9u << 24),
+        FLASH_ACR_7WS | FLASH_ACR_PRFTEN | FLASH_ACR_ARTEN,
+        RCC_CFGR_PPRE1_DIV4 | RCC_CFGR_PPRE2_DIV2 | RCC_CFGR_SW_PLL);
 }
 
 void board_init(void)
@@ -149,10 +96,6 @@ void board_uart_putc(uint8_t byte)
     USART_TDR = byte;
 }
 
-void board_uart_flush(void)
-{
-}
-
 int board_uart_poll(void)
 {
     const uint32_t status = USART_ISR;
@@ -163,14 +106,6 @@ int board_uart_poll(void)
         return (int)(USART_RDR & 0xFFu);
     }
     return -1;
-}
-
-int board_uart_getc(void)
-{
-    int byte;
-    while ((byte = board_uart_poll()) < 0) {
-    }
-    return byte;
 }
 
 const char *board_name(void)

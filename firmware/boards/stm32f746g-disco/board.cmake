@@ -2,13 +2,6 @@
 # PB7 RX) on the ST-LINK virtual COM port, DWT CYCCNT cycles, I- and D-cache on.
 # Flash 1 MiB at 0x08000000 (AXIM), SRAM 320 KiB contiguous at 0x20000000 (DTCM 64 KiB +
 # SRAM1 240 KiB + SRAM2 16 KiB).
-set(FLASH_ORIGIN 0x08000000)
-set(RAM_ORIGIN 0x20000000)
-set(BOARD_SOURCES
-    ${CMAKE_CURRENT_LIST_DIR}/board.c
-    ${CMAKE_CURRENT_LIST_DIR}/../common/startup.c
-    ${CMAKE_CURRENT_LIST_DIR}/../common/memory.c
-    ${CMAKE_CURRENT_LIST_DIR}/../common/exit_reset.c
-    ${CMAKE_CURRENT_LIST_DIR}/../common/timer_dwt.c)
-set(BOARD_INCLUDE_DIRS ${CMAKE_CURRENT_LIST_DIR}/../common)
 include(${CMAKE_CURRENT_LIST_DIR}/../common/cortexm.cmake)
+mdy_cortexm_board(0x08000000 0x20000000
+    ${MDY_CORTEXM_REAL} preload_none.c uart_unbuffered.c)
