@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from medyate.codegen.emit_c import generate, pool_bytes_for  # noqa: E402
 from medyate.codegen.frontend import load_graph  # noqa: E402
 from medyate.codegen.plan import Plan, resolve_layers  # noqa: E402
-from medyate.host_tools.budget import parse_budget  # noqa: E402
+from medyate.host_tools.selection.budget import parse_budget  # noqa: E402
 
 
 def measure(path: Path, budget: int) -> list[str]:

@@ -22,10 +22,10 @@ from medyate import PROJECT_ROOT
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
-from medyate.host_tools.boards import get_board
+from medyate.host_tools.device.boards import get_board
 from medyate.host_tools.commands.train import run_train
-from medyate.host_tools.device_model import build_device_model
-from medyate.host_tools.qemu import QemuProcess
+from medyate.host_tools.device.device_model import build_device_model
+from medyate.host_tools.device.qemu import QemuProcess
 
 MODEL = Path(PROJECT_ROOT) / "models" / "mbv2_mnist.onnx"
 TARGETS = ["qemu-mps2-an386", "qemu-mps2-an500", "qemu-netduinoplus2"]

@@ -28,8 +28,8 @@ from medyate.codegen.compiler import compile_model  # noqa: E402
 from medyate.codegen.frontend import load_graph  # noqa: E402
 from medyate.codegen.plan import Plan  # noqa: E402
 from medyate.codegen.quantize import apply_frozen, frozen_weight_bytes  # noqa: E402
-from medyate.host_tools.host_model import build_host_library, load_private  # noqa: E402
-from medyate.host_tools.model_data import model_card, prepare_data  # noqa: E402
+from medyate.host_tools.device.host_model import build_host_library, load_private  # noqa: E402
+from medyate.host_tools.data.model_data import model_card, prepare_data  # noqa: E402
 
 
 def host_logits(model: Path, plan: Plan, graph, xs: np.ndarray, tag: str) -> np.ndarray:

@@ -6,7 +6,7 @@ plan grows the pool to fill the board, which measures the board, not the method)
 every channel in the pool, float weights in RAM. Both with the same runtime/app, so the
 figures are whole-device SRAM (arena incl. channel pool + trainable weights + gradient
 buffers + app buffers + runtime statics + stack reserve), predicted by
-host_tools/device_memory.py (an upper bound of the linked image, tested against it);
+host_tools/selection/device_memory.py (an upper bound of the linked image, tested against it);
 `--link` also links both firmwares (qemu-mps2-an386, the emulator's whole memory so
 full fine-tuning links too) and prints the linked SRAM (.data + .bss + stack reserve).
 "training state" = arena + trainable weights + gradient buffers: what training adds to
@@ -30,11 +30,11 @@ from rich.table import Table  # noqa: E402
 from medyate.codegen.errors import MedyateError  # noqa: E402
 from medyate.codegen.frontend import load_graph  # noqa: E402
 from medyate.codegen.plan import Plan  # noqa: E402
-from medyate.host_tools.board_plan import plan_for_board  # noqa: E402
-from medyate.host_tools.boards import get_board  # noqa: E402
-from medyate.host_tools.budget import parse_budget  # noqa: E402
-from medyate.host_tools.device_memory import Breakdown, linked_breakdown, predict_plan  # noqa: E402
-from medyate.host_tools.ranking import all_layers, layer_specs  # noqa: E402
+from medyate.host_tools.selection.board_plan import plan_for_board  # noqa: E402
+from medyate.host_tools.device.boards import get_board  # noqa: E402
+from medyate.host_tools.selection.budget import parse_budget  # noqa: E402
+from medyate.host_tools.selection.device_memory import Breakdown, linked_breakdown, predict_plan  # noqa: E402
+from medyate.host_tools.selection.ranking import all_layers, layer_specs  # noqa: E402
 
 STATE = ("arena", "trainable_weights", "gradient_buffers")
 
@@ -44,7 +44,7 @@ def _state(b: Breakdown) -> int:
 
 
 def _linked_sram(model: Path, plan: Plan) -> int | None:
-    from medyate.host_tools.device_model import build_device_model
+    from medyate.host_tools.device.device_model import build_device_model
     try:
         built = build_device_model("qemu-mps2-an386", model, plan, load_graph(model),
                                    allow_full_memory=True)

@@ -186,7 +186,7 @@ def _host_forward(loaded: object, model: onnx.ModelProto, x: np.ndarray, work: P
     C is built too), run model_forward per sample."""
     from .compiler import compile_model
     from .plan import Plan
-    from medyate.host_tools.host_model import build_host_library, load_private
+    from medyate.host_tools.device.host_model import build_host_library, load_private
     graph = loaded.graph  # type: ignore[attr-defined]
     work.mkdir(parents=True, exist_ok=True)
     path = work / "model.onnx"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from frame_fuzz import fuzz  # noqa: E402
-from medyate.host_tools.firmware_build import build_firmware  # noqa: E402
+from medyate.host_tools.device.firmware_build import build_firmware  # noqa: E402
 
 
 def main() -> None:

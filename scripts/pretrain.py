@@ -31,7 +31,7 @@ from torch import nn
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "tests"))  # the architectures live with the test zoo
 
-from medyate.host_tools.datasets import Dataset, load_dataset  # noqa: E402
+from medyate.host_tools.data.datasets import Dataset, load_dataset  # noqa: E402
 from zoo import CNN4, TORCHSCRIPT_OPSET, export_onnx, mbv2_shipped  # noqa: E402
 
 ARCHITECTURES: dict[str, Callable[[], nn.Module]] = {"mbv2": mbv2_shipped, "cnn4": CNN4}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from medyate.host_tools.protocol import (CRC, HEADER, MAX_PAYLOAD, PROTOCOL_VERSION,
+from medyate.host_tools.device.protocol import (CRC, HEADER, MAX_PAYLOAD, PROTOCOL_VERSION,
                                          MessageType, cobs_encode)
 
 #: SHUTDOWN ends the firmware; everything else is fair game, plus unknown types.

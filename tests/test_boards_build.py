@@ -17,8 +17,8 @@ import zoo
 from medyate.cli import main
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
-from medyate.host_tools.boards import BOARDS, get_board
-from medyate.host_tools.firmware_build import (FAKE_MODEL_DIR, FirmwareBuildError,
+from medyate.host_tools.device.boards import BOARDS, get_board
+from medyate.host_tools.device.firmware_build import (FAKE_MODEL_DIR, FirmwareBuildError,
                                                build_firmware)
 
 pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,

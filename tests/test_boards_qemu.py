@@ -23,12 +23,12 @@ import zoo
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
-from medyate.host_tools import serial_target
-from medyate.host_tools.boards import get_board
+from medyate.host_tools.device import serial_target
+from medyate.host_tools.device.boards import get_board
 from medyate.host_tools.commands.train import run_train
-from medyate.host_tools.device_model import build_device_model
-from medyate.host_tools.firmware_build import FAKE_MODEL_DIR, build_firmware
-from medyate.host_tools.qemu import QemuProcess
+from medyate.host_tools.device.device_model import build_device_model
+from medyate.host_tools.device.firmware_build import FAKE_MODEL_DIR, build_firmware
+from medyate.host_tools.device.qemu import QemuProcess
 
 pytestmark = [
     pytest.mark.qemu,

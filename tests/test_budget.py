@@ -1,16 +1,16 @@
-"""Budget parsing and the papers' budget accounting (host_tools/budget.py)."""
+"""Budget parsing and the papers' budget accounting (host_tools/selection/budget.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from medyate.host_tools.budget import (
+from medyate.host_tools.selection.budget import (
     InfeasibleBudget,
     parse_budget,
     require_channel_fits,
     schedule_cost_bytes,
 )
-from medyate.host_tools.policies import LayerSpec
+from medyate.host_tools.selection.policies import LayerSpec
 
 
 @pytest.mark.parametrize(

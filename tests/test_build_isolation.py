@@ -16,8 +16,8 @@ from medyate.codegen.plan import Plan
 def _build(args: tuple[str, str, str]) -> tuple[str, str, str]:
     """In a fresh process: compile + build the host firmware of one plan and ask the
     firmware which model it holds."""
-    from medyate.host_tools.device import Device
-    from medyate.host_tools.device_model import build_device_model
+    from medyate.host_tools.device.device import Device
+    from medyate.host_tools.device.device_model import build_device_model
     model, plan_path, target = args
     graph = load_graph(Path(model))
     built = build_device_model(target, Path(model), Plan.load(Path(plan_path)), graph)

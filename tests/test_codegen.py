@@ -14,8 +14,8 @@ from medyate.codegen.emit_c import pool_bytes_for
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.gradients import reference_grads
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
-from medyate.host_tools.device_targets import host_grads
-from medyate.host_tools.host_model import DeviceError, build_host_library, load_private
+from medyate.host_tools.device.device_targets import host_grads
+from medyate.host_tools.device.host_model import DeviceError, build_host_library, load_private
 from test_reference import random_schedule
 from torch_oracle import channel_mask, rel_err, torch_grads
 

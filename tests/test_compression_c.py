@@ -201,8 +201,8 @@ from medyate.codegen.compression_c import compressed_layers, schedule_pool_bytes
 from medyate.codegen.frontend import load_graph  # noqa: E402
 from medyate.codegen.gradients import reference_grads  # noqa: E402
 from medyate.codegen.plan import Plan, Schedule, resolve_layers  # noqa: E402
-from medyate.host_tools.device_targets import host_grads  # noqa: E402
-from medyate.host_tools.host_model import DeviceError, build_host_library, load_private  # noqa: E402
+from medyate.host_tools.device.device_targets import host_grads  # noqa: E402
+from medyate.host_tools.device.host_model import DeviceError, build_host_library, load_private  # noqa: E402
 
 MODEL = "mbv2_tiny"
 
@@ -442,7 +442,7 @@ def test_eig_factor_of_zero_block_is_rank_zero(kernels: Kernels) -> None:
 # ------------------------------------------------------------------ emulated Cortex-M4F
 import shutil  # noqa: E402
 
-from medyate.host_tools.targets import grad_target  # noqa: E402
+from medyate.host_tools.device.targets import grad_target  # noqa: E402
 
 
 @pytest.mark.qemu

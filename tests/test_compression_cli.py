@@ -21,12 +21,12 @@ from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.compression_c import compressed_layers, schedule_pool_bytes
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import FLOAT_BYTES, Plan
-from medyate.host_tools.budget import schedule_cost_bytes
+from medyate.host_tools.selection.budget import schedule_cost_bytes
 from medyate.host_tools.commands.plan import plan_document
 from medyate.host_tools.commands.train import run_train
-from medyate.host_tools.compression_budget import compressed_specs
-from medyate.host_tools.policies import make_policy
-from medyate.host_tools.ranking import all_layers, layer_specs
+from medyate.host_tools.selection.compression_budget import compressed_specs
+from medyate.host_tools.selection.policies import make_policy
+from medyate.host_tools.selection.ranking import all_layers, layer_specs
 
 MBV2 = PROJECT_ROOT / "models" / "mbv2_fashion_mnist.onnx"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medyate.host_tools import datasets
-from medyate.host_tools.datasets import DatasetError, load_dataset, parse_class_list
+from medyate.host_tools.data import datasets
+from medyate.host_tools.data.datasets import DatasetError, load_dataset, parse_class_list
 
 EXPECTED = {
     # name: (train size, test size, first class name)

@@ -19,7 +19,7 @@ from medyate.codegen.emit_c import pool_bytes_for
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.gradients import reference_grads
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
-from medyate.host_tools.host_model import build_host_library, load_private
+from medyate.host_tools.device.host_model import build_host_library, load_private
 from torch_oracle import rel_err
 
 

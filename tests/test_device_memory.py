@@ -17,9 +17,9 @@ import pytest
 from medyate import PROJECT_ROOT
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
-from medyate.host_tools.device_memory import (FLASH_REGIONS, SRAM_REGIONS, frozen_weight_bytes,
+from medyate.host_tools.selection.device_memory import (FLASH_REGIONS, SRAM_REGIONS, frozen_weight_bytes,
                                               linked_breakdown, predict_plan)
-from medyate.host_tools.firmware_build import elf_section_sizes
+from medyate.host_tools.device.firmware_build import elf_section_sizes
 from zoo import exported
 
 needs_arm = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
@@ -66,7 +66,7 @@ def _cases(zoo_dir: Path) -> list[tuple[str, Path, Plan]]:
 
 @needs_arm
 def test_prediction_bounds_the_linked_firmware(zoo_dir: Path) -> None:
-    from medyate.host_tools.device_model import build_device_model
+    from medyate.host_tools.device.device_model import build_device_model
 
     for label, model, plan in _cases(zoo_dir):
         graph = load_graph(model)

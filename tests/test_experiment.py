@@ -7,8 +7,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from medyate.cli import main
-from medyate.host_tools.experiment_report import paired_ci
-from medyate.host_tools.policies import POLICIES
+from medyate.host_tools.experiments.experiment_report import paired_ci
+from medyate.host_tools.selection.policies import POLICIES
 
 
 def test_paired_ci_matches_a_hand_computation() -> None:
@@ -46,7 +46,7 @@ def test_tiny_experiment_runs_and_lists_every_policy(tmp_path: Path) -> None:
 
 def test_policy_at_method_selects_the_layer_method(tmp_path: Path) -> None:
     from medyate.codegen.errors import MedyateError
-    from medyate.host_tools.experiment import load_config, split_policy
+    from medyate.host_tools.experiments.experiment import load_config, split_policy
     assert split_policy("trady@lara", "rgn") == ("trady", "lara")
     assert split_policy("trady", "rgn") == ("trady", "rgn")
     base = {"budgets": ["8KiB"], "seeds": [0], "epochs": 1, "tasks": []}
@@ -64,7 +64,7 @@ def test_policy_at_method_selects_the_layer_method(tmp_path: Path) -> None:
 
 
 def test_comparisons_table_pairs_seeds_and_pools_cells() -> None:
-    from medyate.host_tools.experiment_report import comparisons_markdown
+    from medyate.host_tools.experiments.experiment_report import comparisons_markdown
 
     def run(policy: str, budget: int, seed: int, acc: float) -> dict:
         return {"task": "t", "budget": f"{budget}B", "budget_bytes": budget, "policy": policy,
@@ -88,8 +88,8 @@ def test_dense_norm_oracle_matches_torch_at_the_current_weights(zoo_dir, tmp_pat
     from medyate.codegen.compiler import compile_model
     from medyate.codegen.frontend import load_graph
     from medyate.codegen.plan import Plan, Schedule, resolve_layers
-    from medyate.host_tools.host_model import build_host_library, load_private
-    from medyate.host_tools.host_trainer import dense_norm_oracle
+    from medyate.host_tools.device.host_model import build_host_library, load_private
+    from medyate.host_tools.device.host_trainer import dense_norm_oracle
     from torch_oracle import torch_grads
 
     path = zoo.exported("plain_cnn", "torchscript", True, zoo_dir)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from medyate.host_tools.firmware_build import FirmwareBuildError, build_firmware
+from medyate.host_tools.device.firmware_build import FirmwareBuildError, build_firmware
 
 pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
                                 reason="needs arm-none-eabi-gcc")

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medyate.host_tools.device import Device, ScheduleError
-from medyate.host_tools.firmware_build import build_firmware
-from medyate.host_tools.link import DeviceErrorReply, LinkTimeout, PipeTransport
-from medyate.host_tools.protocol import ErrorCode, MessageType, SampleEncoding, encode_frame
+from medyate.host_tools.device.device import Device, ScheduleError
+from medyate.host_tools.device.firmware_build import build_firmware
+from medyate.host_tools.device.link import DeviceErrorReply, LinkTimeout, PipeTransport
+from medyate.host_tools.device.protocol import ErrorCode, MessageType, SampleEncoding, encode_frame
 
 pytestmark = pytest.mark.skipif(shutil.which("cmake") is None or shutil.which("cc") is None,
                                 reason="needs cmake and a C compiler")

@@ -104,7 +104,7 @@ def test_train_flash_runs_the_probe_before_opening_the_port(bin_dir: Path, tmp_p
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """train --flash: the built ELF goes to the probe, then the (missing) port is opened."""
     from medyate.host_tools.commands import train as train_command
-    from medyate.host_tools.device_model import DeviceModel
+    from medyate.host_tools.device.device_model import DeviceModel
 
     log = tmp_path / "calls.jsonl"
     stand_in(bin_dir, "openocd", log)
@@ -115,7 +115,7 @@ def test_train_flash_runs_the_probe_before_opening_the_port(bin_dir: Path, tmp_p
         artifact = elf
 
     built = DeviceModel(tmp_path, [], {}, "hash", Build(), False)  # type: ignore[arg-type]
-    from medyate.host_tools.boards import get_board
+    from medyate.host_tools.device.boards import get_board
     with pytest.raises(Exception, match="cannot open serial port /dev/medyate-none"):
         train_command.open_serial(built, get_board("nucleo-f446re"), "/dev/medyate-none",
                                   115200, True, None, train_command.Console(quiet=True))

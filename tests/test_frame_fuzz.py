@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from frame_fuzz import fuzz
-from medyate.host_tools.device import Device
-from medyate.host_tools.firmware_build import build_firmware
+from medyate.host_tools.device.device import Device
+from medyate.host_tools.device.firmware_build import build_firmware
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
 

@@ -11,7 +11,7 @@ import pytest
 import zoo
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
-from medyate.host_tools.targets import grad_target
+from medyate.host_tools.device.targets import grad_target
 
 pytestmark = [
     pytest.mark.qemu,

@@ -23,7 +23,7 @@ from medyate.codegen.ir import Graph
 from medyate.codegen.ops.registry import IR_OPS
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
 from medyate.codegen.quantize import apply_frozen, frozen_weight_bytes
-from medyate.host_tools.targets import grad_target
+from medyate.host_tools.device.targets import grad_target
 
 
 class Net(nn.Module):

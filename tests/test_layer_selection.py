@@ -10,8 +10,8 @@ import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medyate.host_tools.budget import InfeasibleBudget
-from medyate.host_tools.layer_selection import (
+from medyate.host_tools.selection.budget import InfeasibleBudget
+from medyate.host_tools.selection.layer_selection import (
     channel_rgn,
     energy_per_byte,
     k_by_budget,
@@ -21,7 +21,7 @@ from medyate.host_tools.layer_selection import (
     spearman,
     top_k_by_fraction,
 )
-from medyate.host_tools.policies import POLICIES, LayerSpec
+from medyate.host_tools.selection.policies import POLICIES, LayerSpec
 
 
 def conv(weight: str, depth: int, c_in: int, c_out: int, k: int, hw: int, bias: bool = True) -> LayerSpec:

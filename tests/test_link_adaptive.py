@@ -9,9 +9,9 @@ import shutil
 import numpy as np
 import pytest
 
-from medyate.host_tools.device import Device
-from medyate.host_tools.firmware_build import build_firmware
-from medyate.host_tools.link import LinkTimeout, PipeTransport
+from medyate.host_tools.device.device import Device
+from medyate.host_tools.device.firmware_build import build_firmware
+from medyate.host_tools.device.link import LinkTimeout, PipeTransport
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
 
@@ -47,7 +47,7 @@ def firmware():  # type: ignore[no-untyped-def]
 
 
 def open_noisy(firmware, rate: float, seed: int = 0, **options) -> Device:  # type: ignore[no-untyped-def]
-    from medyate.host_tools.link import Link
+    from medyate.host_tools.device.link import Link
     link = Link(NoisyPipe([str(firmware)], rate, seed), **options)
     return Device._connect(Device(link, description="noisy host firmware"), None)
 

@@ -22,8 +22,8 @@ from medyate import PROJECT_ROOT
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
 from medyate.host_tools.commands import train as train_command
-from medyate.host_tools.device import Device
-from medyate.host_tools.faulty_proxy import FaultyProxy
+from medyate.host_tools.device.device import Device
+from medyate.host_tools.device.faulty_proxy import FaultyProxy
 
 MODEL = Path(PROJECT_ROOT) / "models" / "mbv2_fashion_mnist.onnx"
 TARGET = "qemu-mps2-an386"

@@ -17,11 +17,11 @@ from medyate.codegen.compiler import compile_model
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
 from medyate.host_tools.commands.train import run_train
-from medyate.host_tools.experiment import RunSpec, Task, _train_like_medyate_train
-from medyate.host_tools.host_model import build_host_library, load_private
-from medyate.host_tools.datasets import Dataset
-from medyate.host_tools.policies import make_policy
-from medyate.host_tools.ranking import layer_specs
+from medyate.host_tools.experiments.experiment import RunSpec, Task, _train_like_medyate_train
+from medyate.host_tools.device.host_model import build_host_library, load_private
+from medyate.host_tools.data.datasets import Dataset
+from medyate.host_tools.selection.policies import make_policy
+from medyate.host_tools.selection.ranking import layer_specs
 
 
 def test_experiment_and_train_run_the_same_loop(zoo_dir: Path, tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ from medyate.cli import main
 from medyate.codegen.emit_c import pool_bytes_for
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan, resolve_layers
-from medyate.host_tools.boards import get_board
-from medyate.host_tools.device_memory import predict_plan
+from medyate.host_tools.device.boards import get_board
+from medyate.host_tools.selection.device_memory import predict_plan
 from zoo import exported
 
 MBV2 = PROJECT_ROOT / "models" / "mbv2_mnist.onnx"
@@ -48,7 +48,7 @@ def test_board_plan_fits_with_the_largest_pool_and_not_every_layer(tmp_path: Pat
     assert doc["memory"]["predicted"]["sram_bytes"] == predicted.sram_bytes
     # the largest pool: 8 more bytes would eat into the headroom kept for board firmware,
     # or the pool already holds every channel
-    from medyate.host_tools.board_plan import SRAM_HEADROOM_BYTES
+    from medyate.host_tools.selection.board_plan import SRAM_HEADROOM_BYTES
     layers = resolve_layers(graph, plan)
     full = pool_bytes_for(layers, 1 << 40)
     if doc["budget_bytes"] < full:
@@ -76,7 +76,7 @@ def test_board_plan_takes_a_given_budget(tmp_path: Path) -> None:
 def test_board_plan_with_a_ranking_keeps_the_best_ranked_layers(tmp_path: Path) -> None:
     graph = load_graph(MBV2)
     names = [graph.tensors[n.inputs[1]].binding.onnx_name for n in graph.trainable_layers()]
-    from medyate.host_tools.ranking import all_layers, layer_specs
+    from medyate.host_tools.selection.ranking import all_layers, layer_specs
     specs = layer_specs(graph, all_layers(graph))
     rng = np.random.default_rng(1)
     stats = {s.weight: (rng.uniform(0.0, 0.01, s.in_channels)).tolist() for s in specs}

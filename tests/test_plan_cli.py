@@ -11,8 +11,8 @@ from medyate import PROJECT_ROOT
 from medyate.cli import main
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan, resolve_layers
-from medyate.host_tools.layer_selection import layer_rgn_scores
-from medyate.host_tools.ranking import all_layers, layer_specs
+from medyate.host_tools.selection.layer_selection import layer_rgn_scores
+from medyate.host_tools.selection.ranking import all_layers, layer_specs
 
 CNN4 = PROJECT_ROOT / "models" / "cnn4_mnist.onnx"
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medyate.host_tools.budget import InfeasibleBudget, schedule_cost_bytes
-from medyate.host_tools.policies import POLICIES, LayerSpec, Policy, make_policy
-from medyate.host_tools.policies.base import SCHEDULE_FORMAT, ChannelSamplingPolicy
+from medyate.host_tools.selection.budget import InfeasibleBudget, schedule_cost_bytes
+from medyate.host_tools.selection.policies import POLICIES, LayerSpec, Policy, make_policy
+from medyate.host_tools.selection.policies.base import SCHEDULE_FORMAT, ChannelSamplingPolicy
 
 EPOCHS = 4
 RANDOM_DYNAMIC = ("trady", "full-random", "medyate")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from medyate.host_tools.budget import InfeasibleBudget
-from medyate.host_tools.policies import POLICIES, LayerSpec, Schedule, make_policy
+from medyate.host_tools.selection.budget import InfeasibleBudget
+from medyate.host_tools.selection.policies import POLICIES, LayerSpec, Schedule, make_policy
 
 
 def layer(weight: str, depth: int, c_in: int, c_out: int = 4, k: int = 1, plane: int = 4,

@@ -7,7 +7,7 @@ import zlib
 import pytest
 from hypothesis import given, strategies as st
 
-from medyate.host_tools.protocol import (CRC, HEADER, PROTOCOL_VERSION, Frame, FrameError, FrameReader,
+from medyate.host_tools.device.protocol import (CRC, HEADER, PROTOCOL_VERSION, Frame, FrameError, FrameReader,
                                          MessageType, cobs_decode, cobs_encode, decode_frame,
                                          encode_frame)
 

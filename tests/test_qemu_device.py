@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medyate.host_tools.device import Device, ScheduleError, write_preload_dataset
-from medyate.host_tools.faulty_proxy import FaultyProxy
-from medyate.host_tools.firmware_build import build_firmware
-from medyate.host_tools.link import LinkTimeout
+from medyate.host_tools.device.device import Device, ScheduleError, write_preload_dataset
+from medyate.host_tools.device.faulty_proxy import FaultyProxy
+from medyate.host_tools.device.firmware_build import build_firmware
+from medyate.host_tools.device.link import LinkTimeout
 
 pytestmark = [
     pytest.mark.qemu,
@@ -143,5 +143,5 @@ def test_silent_device_times_out_and_qemu_is_cleaned_up(elf: Path) -> None:
         # -S: the CPU never starts, so nothing ever answers
         Device.open_qemu(elf, qemu_args=["-S"], timeout_s=0.3, max_attempts=2)
     assert time.monotonic() - started < 10
-    import medyate.host_tools.qemu as qemu_module
+    import medyate.host_tools.device.qemu as qemu_module
     assert not list(qemu_module._live)

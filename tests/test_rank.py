@@ -13,8 +13,8 @@ from medyate.cli import main
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Schedule
 from medyate.codegen.reference import ReferenceExecutor
-from medyate.host_tools.layer_selection import spearman
-from medyate.host_tools.ranking import all_layers, layer_specs, rank_model
+from medyate.host_tools.selection.layer_selection import spearman
+from medyate.host_tools.selection.ranking import all_layers, layer_specs, rank_model
 
 CNN4 = PROJECT_ROOT / "models" / "cnn4_mnist.onnx"
 MBV2 = PROJECT_ROOT / "models" / "mbv2_mnist.onnx"

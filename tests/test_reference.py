@@ -168,7 +168,7 @@ def test_constant_normalisation_and_scale_fold_with_exact_gradients(tmp_path) ->
         mask = channel_mask(layer, tgrads[layer.onnx_weight].shape, schedule.channels[layer.onnx_weight])
         assert rel_err(result[layer.onnx_weight][mask], tgrads[layer.onnx_weight][mask]) < 1e-4
         assert rel_err(result[layer.onnx_bias], tgrads[layer.onnx_bias]) < 1e-4
-    from medyate.host_tools.device_targets import host_grads
+    from medyate.host_tools.device.device_targets import host_grads
     host = host_grads(model=path, graph=graph, plan=Plan.all_layers(graph), layers=layers,
                       schedule=schedule, x=x, y=y)
     for key, value in result.items():

@@ -14,7 +14,7 @@ from medyate.cli import main
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
 from medyate.host_tools.commands.train import run_train
-from medyate.host_tools.device_training import DeviceTrainer
+from medyate.host_tools.device.device_training import DeviceTrainer
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,7 @@ def test_a_device_reset_mid_epoch_is_reloaded_and_the_epoch_retried(
     """The device reboots in epoch 1 (weights back to the image's, session lost: its next
     answer is ERROR SEQUENCE); the run reloads it, retries the epoch and ends exactly
     like the uninterrupted run."""
-    from medyate.host_tools.device import Device
+    from medyate.host_tools.device.device import Device
     original, calls = Device.train_batch, {"n": 0}
 
     def train_batch(self: Device, *a, **k):  # type: ignore[no-untyped-def]

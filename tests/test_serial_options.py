@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from medyate import PROJECT_ROOT
 from medyate.cli import main
-from medyate.host_tools.link import DeviceErrorReply, LinkTimeout
-from medyate.host_tools.protocol import DeviceError, ErrorCode
-from medyate.host_tools.serial_target import describe_line_failure
+from medyate.host_tools.device.link import DeviceErrorReply, LinkTimeout
+from medyate.host_tools.device.protocol import DeviceError, ErrorCode
+from medyate.host_tools.device.serial_target import describe_line_failure
 
 MODEL = Path(PROJECT_ROOT) / "models" / "cnn4_mnist.onnx"
 

@@ -18,7 +18,7 @@ import pytest
 import zoo
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
-from medyate.host_tools.firmware_build import build_firmware
+from medyate.host_tools.device.firmware_build import build_firmware
 
 
 def alive(pid: int) -> bool:
@@ -43,10 +43,10 @@ import sys, time
 from pathlib import Path
 kind, artifact = sys.argv[1], Path(sys.argv[2])
 if kind == "qemu":
-    from medyate.host_tools.qemu import QemuProcess
+    from medyate.host_tools.device.qemu import QemuProcess
     child = QemuProcess(artifact).start().process
 else:
-    from medyate.host_tools.link import PipeTransport
+    from medyate.host_tools.device.link import PipeTransport
     child = PipeTransport([str(artifact)]).process
 print(child.pid, flush=True)
 time.sleep(120)
@@ -124,8 +124,8 @@ def _parent(proc: Path) -> int:
 def test_a_killed_emulator_is_a_link_error_not_a_traceback() -> None:
     if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("needs qemu-system-arm and arm-none-eabi-gcc")
-    from medyate.host_tools.device import Device
-    from medyate.host_tools.link import LinkError
+    from medyate.host_tools.device.device import Device
+    from medyate.host_tools.device.link import LinkError
     elf = build_firmware("qemu-mps2-an386", link_runtime=False).artifact
     with Device.open_qemu(elf) as device:
         device.qemu.process.kill()

@@ -18,13 +18,13 @@ from medyate.codegen.errors import MedyateError
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
 from medyate.host_tools.commands import train as train_command
-from medyate.host_tools.device import Device
-from medyate.host_tools.device_model import build_device_model
-from medyate.host_tools.device_training import DeviceTrainer, TrainConfig
-from medyate.host_tools.ranking import layer_specs
-from medyate.host_tools.policies import make_policy
-from medyate.host_tools.protocol import SampleEncoding
-from medyate.host_tools.run_files import RunFiles
+from medyate.host_tools.device.device import Device
+from medyate.host_tools.device.device_model import build_device_model
+from medyate.host_tools.device.device_training import DeviceTrainer, TrainConfig
+from medyate.host_tools.selection.ranking import layer_specs
+from medyate.host_tools.selection.policies import make_policy
+from medyate.host_tools.device.protocol import SampleEncoding
+from medyate.host_tools.runs.run_files import RunFiles
 
 MODEL = Path(PROJECT_ROOT) / "models" / "mbv2_fashion_mnist.onnx"
 TARGET = "qemu-mps2-an386"

@@ -64,8 +64,8 @@ def test_train_starts_from_a_ranking(setup: dict) -> None:
     """--ranking feeds `medyate rank`'s channel statistics to the policy: det-rgn's first
     schedule is the top-RGN selection of that ranking."""
     from medyate.codegen.plan import resolve_layers
-    from medyate.host_tools.policies import make_policy
-    from medyate.host_tools.ranking import layer_specs, rank_model
+    from medyate.host_tools.selection.policies import make_policy
+    from medyate.host_tools.selection.ranking import layer_specs, rank_model
     tmp = setup["tmp"]
     document = rank_model(setup["model"], str(tmp / "data.npz"), batches=2, batch_size=8,
                           target="reference")

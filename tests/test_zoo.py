@@ -154,7 +154,7 @@ def test_shipped_model_matches_its_card(card_path: Path) -> None:
     import hashlib
     import json
 
-    from medyate.host_tools.datasets import load_dataset
+    from medyate.host_tools.data.datasets import load_dataset
 
     card = json.loads(card_path.read_text())
     path = MODELS_DIR / card["onnx"]

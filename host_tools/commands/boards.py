@@ -4,7 +4,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from medyate.host_tools.boards import BOARDS, DEFAULT_BOARD
+from medyate.host_tools.device.boards import BOARDS, DEFAULT_BOARD
 
 
 def run_boards() -> None:

@@ -20,15 +20,15 @@ from medyate.codegen.frontend import load_graph
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import Plan
 from medyate.codegen.quantize import CALIBRATION_SAMPLES, apply_frozen, frozen_choice
-from medyate.host_tools.boards import Board, get_board
-from medyate.host_tools.compression_budget import compression_config
+from medyate.host_tools.device.boards import Board, get_board
+from medyate.host_tools.selection.compression_budget import compression_config
 
 
 BOARD_TARGET = "board"      # compile --board B without --target: B's own firmware
 
 
 def _check_target(target: str, board: Board | None) -> None:
-    from medyate.host_tools.firmware_build import TARGETS
+    from medyate.host_tools.device.firmware_build import TARGETS
     if target == BOARD_TARGET and board is not None:
         return
     if target not in TARGETS and target != "reference":
@@ -44,9 +44,9 @@ def _build_for_target(target: str, outdir: Path, memory: dict,
     if target == "reference":
         return "reference target: nothing to build", None
     if target == "host":
-        from medyate.host_tools.host_model import build_host_library
+        from medyate.host_tools.device.host_model import build_host_library
         return f"host library: {build_host_library(outdir)}", None
-    from medyate.host_tools.firmware_build import FirmwareBuildError, build_firmware
+    from medyate.host_tools.device.firmware_build import FirmwareBuildError, build_firmware
     try:
         build = build_firmware(target, outdir, board=board,
                                baud=board.baud if board is not None else None)
@@ -71,13 +71,13 @@ def _build_for_target(target: str, outdir: Path, memory: dict,
 def device_memory_entry(model: Path, plan: Plan, memory: dict, elf: Path | None,
                         compress: object = None, board_name: str | None = None,
                         frozen: str = "fp32") -> dict | None:
-    """The whole-device breakdown (host_tools/device_memory.py): predicted for the plan's
+    """The whole-device breakdown (host_tools/selection/device_memory.py): predicted for the plan's
     board and frozen dtype beside the linked ELF's regions (None without compression
     support in the predictor, i.e. when activations are stored compressed). The board:
     board_name (a --board option), else the plan's "board" entry, else the default."""
     from medyate.codegen.frontend import load_graph
-    from medyate.host_tools.boards import get_board
-    from medyate.host_tools.device_memory import linked_breakdown, memory_record, predict_plan
+    from medyate.host_tools.device.boards import get_board
+    from medyate.host_tools.selection.device_memory import linked_breakdown, memory_record, predict_plan
 
     if compress is not None:
         return None
@@ -99,7 +99,7 @@ def frozen_graph(model: Path, plan: Plan, frozen: str | None, data: str | None) 
         if graph.quant_given:          # a QDQ model: its own scales, nothing to calibrate
             return apply_frozen(graph, plan, choice, None)
         raise MedyateError("--frozen int8 needs --data: the calibration samples")
-    from medyate.host_tools.model_data import prepare_data
+    from medyate.host_tools.data.model_data import prepare_data
     samples = prepare_data(model, data, per_class=32).x_train
     print(f"frozen layers: int8, calibrated on {min(len(samples), CALIBRATION_SAMPLES)} samples of {data}")
     return apply_frozen(graph, plan, choice, samples)
@@ -165,7 +165,7 @@ def run_compile(model: Path, plan_path: Path, target: str | None, outdir: Path, 
     table.add_row("arena / lower bound", f"{memory['arena_ratio']:.3f}")
     console.print(table)
     if device is not None:
-        from medyate.host_tools.device_memory import print_breakdown
+        from medyate.host_tools.selection.device_memory import print_breakdown
         what = "predicted vs linked" if "linked" in device else "predicted (nothing linked)"
         print_breakdown(console, device, f"whole device: {what} ({device['board']['name']})")
     if profile is not None and "flash_bytes" in memory:
@@ -181,6 +181,6 @@ def run_compile(model: Path, plan_path: Path, target: str | None, outdir: Path, 
                       f"{ac['compressed_bytes']:,} B instead of {ac['raw_bytes_replaced']:,} B raw "
                       f"over {len(ac['layers'])} layers; work buffers up to {ac['work_bytes']:,} B")
     if png:
-        from medyate.host_tools.arena_plot import plot_arena
+        from medyate.host_tools.runs.arena_plot import plot_arena
         console.print(f"arena over time: {plot_arena(memory, outdir / 'arena.png')}")
     console.print(f"{len(layers)} trainable layers; wrote model.c, model.h, memory.json; {built}")

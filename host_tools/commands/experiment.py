@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medyate.host_tools.experiment import run_experiment
+from medyate.host_tools.experiments.experiment import run_experiment
 
 
 def run_experiment_cmd(config: Path, jobs: int, out: Path | None, *, engine: str = "local",

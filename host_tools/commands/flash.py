@@ -5,8 +5,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from medyate.host_tools.boards import get_board
-from medyate.host_tools.flashing import flash_firmware
+from medyate.host_tools.device.boards import get_board
+from medyate.host_tools.device.flashing import flash_firmware
 
 
 def run_flash(firmware: Path, board_name: str, probe: str | None,

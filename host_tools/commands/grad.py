@@ -13,8 +13,8 @@ from medyate.codegen.ir import Graph
 from medyate.codegen.gradients import check_batch, run_reference_batch
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
 from medyate.codegen.quantize import apply_frozen, frozen_choice
-from medyate.host_tools.compression_budget import compression_config
-from medyate.host_tools.targets import grad_target
+from medyate.host_tools.selection.compression_budget import compression_config
+from medyate.host_tools.device.targets import grad_target
 
 
 def load_batch(inputs: Path, labels: Path, graph: Graph) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """`medyate plan MODEL.onnx --budget 96KiB [--ranking R] [--policy P] [--method M] -o plan.json`
 and `medyate plan MODEL.onnx --board B [--data D | --ranking R] [--budget B] [--frozen int8|fp32]`
-(the whole device must fit: host_tools/board_plan.py; the breakdown goes to plan.json's
+(the whole device must fit: host_tools/selection/board_plan.py; the breakdown goes to plan.json's
 "board" and "memory" entries)."""
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any
 from medyate.codegen.errors import MedyateError
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.compression import CompressionConfig
-from medyate.host_tools.budget import InfeasibleBudget, format_bytes, parse_budget
-from medyate.host_tools.compression_budget import (PLANNABLE_METHODS, compressed_specs,
+from medyate.host_tools.selection.budget import InfeasibleBudget, format_bytes, parse_budget
+from medyate.host_tools.selection.compression_budget import (PLANNABLE_METHODS, compressed_specs,
                                                    plan_compression_entry)
-from medyate.host_tools.layer_selection import make_plan
-from medyate.host_tools.ranking import all_layers, layer_specs, load_ranking
+from medyate.host_tools.selection.layer_selection import make_plan
+from medyate.host_tools.selection.ranking import all_layers, layer_specs, load_ranking
 
 
 class BudgetTooSmall(MedyateError):
@@ -78,9 +78,9 @@ def board_plan_document(model: Path, board_name: str, *, budget: str | None = No
                         seed: int = 0, ranking_output: Path | None = None
                         ) -> tuple[dict[str, Any], list[str]]:
     """plan --board: the plan document (with "board" and "memory") and notes to print."""
-    from medyate.host_tools.board_plan import BoardDoesNotFit, plan_for_board
-    from medyate.host_tools.boards import get_board
-    from medyate.host_tools.device_memory import memory_record
+    from medyate.host_tools.selection.board_plan import BoardDoesNotFit, plan_for_board
+    from medyate.host_tools.device.boards import get_board
+    from medyate.host_tools.selection.device_memory import memory_record
 
     board = get_board(board_name)
     if ranking is not None and data is not None:
@@ -89,7 +89,7 @@ def board_plan_document(model: Path, board_name: str, *, budget: str | None = No
     specs = layer_specs(graph, all_layers(graph))
     notes: list[str] = []
     if data is not None:
-        from medyate.host_tools.ranking import rank_model
+        from medyate.host_tools.selection.ranking import rank_model
         ranked = rank_model(model, data, seed=seed)
         stats, batch_stats = ranked["stats"], ranked.get("batch_stats") or None
         if ranking_output is not None:
@@ -162,7 +162,7 @@ def run_plan(model: Path, budget: str | None, output: Path, *, ranking: Path | N
 def _run_board_plan(model: Path, board: str, output: Path, **options: Any) -> None:
     from rich.console import Console
 
-    from medyate.host_tools.device_memory import print_breakdown
+    from medyate.host_tools.selection.device_memory import print_breakdown
 
     document, notes = board_plan_document(
         model, board, ranking_output=output.with_name(output.stem + ".ranking.json"), **options)

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from medyate.codegen.errors import MedyateError
-from medyate.host_tools.ranking import plot_ranking, rank_model
+from medyate.host_tools.selection.ranking import plot_ranking, rank_model
 
 
 def run_rank(model: Path, data: str, output: Path, *, batches: int, batch_size: int, seed: int,

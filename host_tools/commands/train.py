@@ -6,7 +6,7 @@
 
 compress (svd|hosvd|asi, or the plan's "compression" entry): saved activations stored
 compressed; compiled targets implement asi only. memory.json then carries
-"activation_compression" (host_tools/compression_budget.py).
+"activation_compression" (host_tools/selection/compression_budget.py).
 """
 from __future__ import annotations
 
@@ -28,27 +28,27 @@ from medyate.codegen.compression import CompressionConfig
 from medyate.codegen.ir import Graph
 from medyate.codegen.quantize import apply_frozen, frozen_choice
 from medyate.codegen.plan import Plan, Schedule, TrainLayer
-from medyate.host_tools.budget import parse_budget
-from medyate.host_tools.compression_budget import (compressed_specs, compression_config,
+from medyate.host_tools.selection.budget import parse_budget
+from medyate.host_tools.selection.compression_budget import (compressed_specs, compression_config,
                                                    device_run_stats,
                                                    run_compression_record)
-from medyate.host_tools.model_data import check_labels_for_model, prepare_device_data
-from medyate.host_tools.device import Device, ModelHashMismatch
-from medyate.host_tools.device_model import DeviceModel, build_device_model
-from medyate.host_tools.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrainer,
+from medyate.host_tools.data.model_data import check_labels_for_model, prepare_device_data
+from medyate.host_tools.device.device import Device, ModelHashMismatch
+from medyate.host_tools.device.device_model import DeviceModel, build_device_model
+from medyate.host_tools.device.device_training import (PRELOAD_LIMIT_BYTES, DeviceTrainer,
                                                 TrainConfig, TrainData, TrainSummary,
                                                 preload_image_bytes, warmup_steps_for,
                                                 write_preload_image)
-from medyate.host_tools.link import LinkError
-from medyate.host_tools.policies import POLICIES, make_policy
-from medyate.host_tools.ranking import layer_specs, load_ranking
-from medyate.host_tools.reference_device import ReferenceDevice
-from medyate.host_tools.run_files import RunFiles
-from medyate.host_tools.run_folder import RunFolder
-from medyate.host_tools.boards import Board
-from medyate.host_tools.qemu import MACHINES, PRELOAD_BASES, TARGET_MACHINES
-from medyate.host_tools.flashing import flash_firmware
-from medyate.host_tools.serial_target import (SERIAL_TARGET, SerialDevice,
+from medyate.host_tools.device.link import LinkError
+from medyate.host_tools.selection.policies import POLICIES, make_policy
+from medyate.host_tools.selection.ranking import layer_specs, load_ranking
+from medyate.host_tools.device.reference_device import ReferenceDevice
+from medyate.host_tools.runs.run_files import RunFiles
+from medyate.host_tools.runs.run_folder import RunFolder
+from medyate.host_tools.device.boards import Board
+from medyate.host_tools.device.qemu import MACHINES, PRELOAD_BASES, TARGET_MACHINES
+from medyate.host_tools.device.flashing import flash_firmware
+from medyate.host_tools.device.serial_target import (SERIAL_TARGET, SerialDevice,
                                               check_board_options, check_handshake, describe_line_failure,
                                               line_baud, open_serial_device)
 
@@ -186,7 +186,7 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
     costs seconds per run on a loaded machine). frozen: fp32 or int8 (calibrated on the
     training split); default the plan's "frozen" entry, else fp32. Every argument is
     checked before RUNDIR is touched; the run writes beside RUNDIR and publishes each
-    finished epoch atomically (host_tools/run_folder.py); overwrite replaces a finished
+    finished epoch atomically (host_tools/runs/run_folder.py); overwrite replaces a finished
     run, resume continues it."""
     console = console or Console(markup=False)   # model and file names are not markup
     if target not in DEVICE_OPENERS and target not in ("reference", SERIAL_TARGET):
@@ -403,12 +403,12 @@ def _write_pictures(rundir: Path, memory: dict, summary: TrainSummary, console: 
     """The predicted/linked/measured table when the run has the whole-device breakdown
     (device targets); with draw, RUNDIR/curves.png and (breakdown known) memory.png."""
     if "device_memory" in memory:
-        from medyate.host_tools.device_memory import print_breakdown
+        from medyate.host_tools.selection.device_memory import print_breakdown
         print_breakdown(console, memory["device_memory"], "whole device: predicted (plan) vs "
                         "linked (ELF) vs measured (device stack high-water)")
     if not draw:
         return
-    from medyate.host_tools.run_plots import plot_curves, plot_memory, read_metrics
+    from medyate.host_tools.runs.run_plots import plot_curves, plot_memory, read_metrics
 
     pictures = [plot_curves(read_metrics(rundir / "metrics.jsonl"), rundir / "curves.png",
                             summary.initial_test_accuracy)]

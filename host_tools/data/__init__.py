@@ -1,0 +1,1 @@
+"""Datasets and the model card: loading DATA, normalisation, uint8 views."""

@@ -1,0 +1,448 @@
+"""Whole-device memory: what a compiled model + plan needs of a board's SRAM and flash.
+
+One breakdown, used by `plan --board` (prediction), `compile` (prediction beside the
+linked ELF) and `train` (prediction, linked ELF and the device's measured stack):
+
+    SRAM  arena              activation arena incl. the channel pool (the real arena planner)
+          trainable_weights  float weights/biases of the plan's layers (.bss, updated by SGD)
+          gradient_buffers   bias gradients, per-layer schedule/slot/channel-norm arrays
+          app_buffers        the firmware app's protocol frames and sample/readback buffer
+          runtime_static     everything else in .data + .bss (libc, board, session state)
+          stack              the reserved stack (painted and measured on the device)
+    flash code               .text/.rodata other than weights (kernels, generated C, app)
+          frozen_weights     constant weights (per dtype: `frozen_weight_bytes`) + SGD gains
+          trainable_init     the initial values of the RAM weights (copied at start-up)
+
+Predicted regions come from the compiler's own numbers (arena planner, tensor sizes)
+plus formulas for the buffers whose sizes the generated C and the app derive from the
+model (`model.h` capacities). The parts no formula gives (code size, the app's fixed
+frames, runtime statics) are calibrated on real firmware builds: `calibrate()` links
+firmware for several models/plans, reads each region from the ELF symbol table
+(`linked_breakdown`) and stores the worst residuals in device_memory_calibration.json
+(rerun: ``python -m medyate.host_tools.selection.device_memory``). The linked breakdown of the
+same ELF is what compile/train report beside the prediction.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from medyate.codegen.ir import Graph
+from medyate.codegen.plan import Plan, TrainLayer, resolve_layers
+
+CALIBRATION_FILE = Path(__file__).with_name("device_memory_calibration.json")
+FLOAT_BYTES = 4
+FROZEN_DTYPES = ("fp32", "int8")
+DEFAULT_STACK_BYTES = 16384       # firmware/CMakeLists.txt STACK_SIZE default
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    memory: str                   # "sram" or "flash"
+    what: str
+    #: ELF symbol names (regex, full match) this region owns in the linked image; None:
+    #: the residual of its memory (what no other region claims).
+    symbols: tuple[str, ...] | None = None
+
+
+REGIONS: tuple[Region, ...] = (
+    Region("arena", "sram", "activation arena incl. channel pool", (r"arena",)),
+    Region("trainable_weights", "sram", "trainable weights/biases (float, RAM)",
+           (r"T\d+_\w*",)),
+    Region("gradient_buffers", "sram", "bias gradients + schedule/slot/norm arrays",
+           (r"(bgrad|sched|slot|norms)_\d+", r"sched_count", r"(saved|slices)_ptr",
+            r"seen(\.\d+)?", r"norm_tmp(\.\d+)?", r"tucker\w*")),
+    Region("app_buffers", "sram", "protocol frames + sample buffer",
+           (r"scratch(\.\d+)?", r"logits", r"affine_(scale|offset)", r"schedule_staging",
+            r"rx_frame", r"reply_(raw|encoded)", r"notice_(raw|encoded)")),
+    Region("runtime_static", "sram", "runtime/app statics (.data+.bss rest)"),
+    Region("stack", "sram", "stack reserve"),
+    Region("code", "flash", "code + read-only tables"),
+    Region("frozen_weights", "flash", "frozen (const) weights + SGD gains",
+           (r"[KG]\d+_\w*",)),
+    Region("trainable_init", "flash", "initial values of the RAM weights",
+           (r"T\d+_\w*_init",)),
+)
+REGION_BY_NAME = {region.name: region for region in REGIONS}
+SRAM_REGIONS = tuple(r.name for r in REGIONS if r.memory == "sram")
+FLASH_REGIONS = tuple(r.name for r in REGIONS if r.memory == "flash")
+
+
+@dataclass
+class Breakdown:
+    """Bytes per region (REGIONS order) and how they were obtained."""
+
+    regions: dict[str, int]
+    source: str                             # "predicted" or "linked"
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sram_bytes(self) -> int:
+        return sum(self.regions[name] for name in SRAM_REGIONS)
+
+    @property
+    def flash_bytes(self) -> int:
+        return sum(self.regions[name] for name in FLASH_REGIONS)
+
+    def total(self, memory: str) -> int:
+        return self.sram_bytes if memory == "sram" else self.flash_bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "regions": dict(self.regions),
+                "sram_bytes": self.sram_bytes, "flash_bytes": self.flash_bytes,
+                **({"details": self.details} if self.details else {})}
+
+
+# ------------------------------------------------------------------ frozen weights
+def _fp32_bytes(elems: int, out_channels: int, has_bias: bool) -> int:
+    return FLOAT_BYTES * (elems + (out_channels if has_bias else 0))
+
+
+def _int8_bytes(elems: int, out_channels: int, has_bias: bool) -> int:
+    """Per-output-channel symmetric int8 as codegen/quantize.py lays it out: one byte per
+    weight (padded to a word) and 12 bytes per output channel (Q31 multiplier, shift and
+    the int32 bias, which is always stored: the zero-point correction folds into it)."""
+    return 4 * math.ceil(elems / 4) + 12 * out_channels
+
+
+#: dtype -> bytes of one frozen Conv/Gemm layer (weight elems, output channels, has bias).
+#: The int8 backbone's compiler registers its exact layout here if it differs.
+FROZEN_WEIGHT_FORMULAS: dict[str, Callable[[int, int, bool], int]] = {
+    "fp32": _fp32_bytes, "int8": _int8_bytes}
+
+
+def frozen_weight_bytes(elems: int, out_channels: int, has_bias: bool, dtype: str = "fp32") -> int:
+    """Flash bytes of one frozen Conv/Gemm layer's weight (+ bias) stored as `dtype`."""
+    try:
+        formula = FROZEN_WEIGHT_FORMULAS[dtype]
+    except KeyError:
+        raise ValueError(f"frozen dtype must be one of {sorted(FROZEN_WEIGHT_FORMULAS)}, "
+                         f"got {dtype!r}") from None
+    return formula(elems, out_channels, has_bias)
+
+
+# ---------------------------------------------------------------------- prediction
+@dataclass(frozen=True)
+class Calibration:
+    """Fixed parts measured on real builds (see module docstring)."""
+
+    runtime_static_bytes: int
+    app_fixed_bytes: int
+    code_base_bytes: int
+    code_per_step_bytes: float
+    padding_per_layer_bytes: int = 8
+    stack_bytes: int = DEFAULT_STACK_BYTES
+    builds: tuple[dict[str, Any], ...] = ()
+
+    @staticmethod
+    def load(path: Path = CALIBRATION_FILE) -> "Calibration":
+        data = json.loads(path.read_text())
+        data["builds"] = tuple(data.get("builds", ()))
+        return Calibration(**data)
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the prediction needs of a model + plan, from the IR and the real planner."""
+
+    arena_bytes: int
+    pool_bytes: int
+    trainable_elems: int
+    #: (weight elems, out channels, has bias, below the first trainable layer)
+    frozen_layers: tuple[tuple[int, int, bool, bool], ...]
+    other_const_elems: int                              # consts outside Conv/Gemm layers
+    gain_elems: int
+    layers: int
+    in_channels: tuple[int, ...]
+    bias_grad_elems: int
+    input_elems: int
+    input_c: int
+    classes: int
+    steps: int
+
+
+def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int) -> ModelFacts:
+    """Sizes of MODEL + plan layers with `pool_bytes` of channel pool, from the arena
+    planner and the IR exactly as codegen/emit_c.py lays them out."""
+    from medyate.codegen.memory_planner import plan_arena
+    from medyate.codegen.training import build_program
+
+    program = build_program(graph, layers)
+    arena = plan_arena(list(program.storages.values()), pool_bytes)
+    forward = build_program(graph, layers, forward_only=True)
+    trained = {l.weight for l in layers} | {l.bias for l in layers if l.train_bias and l.bias}
+    # Only the layers below the first trainable one can run quantized (int8 backbone):
+    # from there on activations are float32 for the backward pass.
+    nodes = graph.trainable_layers()
+    first = min((i for i, n in enumerate(nodes) if n.inputs[1] in trained), default=len(nodes))
+    layer_tensors: set[str] = set()
+    frozen = []
+    for depth, node in enumerate(nodes):
+        weight = graph.tensors[node.inputs[1]]
+        bias = node.inputs[2] if len(node.inputs) > 2 and graph.tensors[node.inputs[2]].is_const else None
+        if weight.name in trained:
+            continue
+        layer_tensors.update({weight.name, bias} - {None})
+        frozen.append((int(weight.size), _out_channels(graph, node), bias is not None, depth < first))
+    other = sum(max(int(t.size), 1) for name, t in graph.tensors.items()
+                if t.is_const and name not in trained and name not in layer_tensors)
+    trainable = sum(max(int(graph.tensors[name].size), 1) for name in trained if name)
+    gains = 0
+    for l in layers:
+        for tensor in (l.weight, l.bias if l.train_bias and l.bias else None):
+            binding = graph.tensors[tensor].binding if tensor else None
+            if binding is not None and binding.sgd_gain((l.out_channels,)) is not None:
+                gains += l.out_channels
+    in_shape = graph.tensors[graph.input].shape
+    return ModelFacts(
+        arena_bytes=arena.arena_bytes, pool_bytes=arena.pool_bytes, trainable_elems=trainable,
+        frozen_layers=tuple(frozen), other_const_elems=other, gain_elems=gains,
+        layers=len(layers), in_channels=tuple(l.in_channels for l in layers),
+        bias_grad_elems=sum(l.out_channels for l in layers if l.train_bias and l.bias),
+        input_elems=int(math.prod(in_shape)), input_c=int(in_shape[0]) if in_shape else 1,
+        classes=int(graph.tensors[graph.output].size),
+        steps=len(program.steps) + len(forward.steps))
+
+
+def _out_channels(graph: Graph, node: Any) -> int:
+    weight = graph.tensors[node.inputs[1]]
+    return int(weight.shape[0])
+
+
+def formula_regions(facts: ModelFacts, frozen: str = "fp32") -> dict[str, int]:
+    """The model-dependent parts of every region (no calibrated constants)."""
+    total_channels = max(sum(facts.in_channels), 1)
+    max_in = max(facts.in_channels + (1,))
+    layers_alloc = max(facts.layers, 1)
+    gradient = (FLOAT_BYTES * facts.bias_grad_elems
+                + sum(8 * c for c in facts.in_channels)      # sched u16 + slot i16 + norms f32
+                + 10 * layers_alloc                          # sched_count u16 + 2 pointers
+                + 5 * max_in)                                # seen u8 + norm_tmp f32
+    app = (FLOAT_BYTES * max(facts.input_elems, total_channels)   # sample / readback union
+           + FLOAT_BYTES * facts.classes + 8 * facts.input_c
+           + 2 * (facts.layers + total_channels))
+    frozen_bytes = sum(frozen_weight_bytes(e, o, b, frozen if below else "fp32")
+                       for e, o, b, below in facts.frozen_layers)
+    frozen_bytes += FLOAT_BYTES * (facts.other_const_elems + facts.gain_elems)
+    return {"arena": facts.arena_bytes, "trainable_weights": FLOAT_BYTES * facts.trainable_elems,
+            "gradient_buffers": gradient, "app_buffers": app, "runtime_static": 0, "stack": 0,
+            "code": 0, "frozen_weights": frozen_bytes,
+            "trainable_init": FLOAT_BYTES * facts.trainable_elems}
+
+
+def predict(facts: ModelFacts, *, frozen: str = "fp32",
+            calibration: Calibration | None = None,
+            stack_bytes: int | None = None) -> Breakdown:
+    """Predicted bytes per region: formulas + calibrated fixed parts (upper bounds)."""
+    cal = calibration or Calibration.load()
+    regions = formula_regions(facts, frozen)
+    regions["gradient_buffers"] += cal.padding_per_layer_bytes * 3 * max(facts.layers, 1)
+    regions["app_buffers"] += cal.app_fixed_bytes
+    regions["runtime_static"] = cal.runtime_static_bytes
+    regions["stack"] = cal.stack_bytes if stack_bytes is None else stack_bytes
+    regions["code"] = int(math.ceil(cal.code_base_bytes + cal.code_per_step_bytes * facts.steps))
+    return Breakdown(regions, "predicted", {"frozen": frozen, "steps": facts.steps})
+
+
+def predict_plan(graph: Graph, plan: Plan, *, frozen: str = "fp32", pool_bytes: int | None = None,
+                 calibration: Calibration | None = None) -> Breakdown:
+    """predict() for a plan document, with the channel pool compile gives it."""
+    from medyate.codegen.emit_c import pool_bytes_for
+
+    layers = resolve_layers(graph, plan)
+    pool = pool_bytes if pool_bytes is not None else pool_bytes_for(layers, plan.budget_bytes)
+    return predict(model_facts(graph, layers, pool), frozen=frozen, calibration=calibration)
+
+
+# ------------------------------------------------------------------- linked image
+def linked_breakdown(elf_path: Path) -> Breakdown:
+    """Bytes per region of a linked firmware ELF: each symbol goes to the region whose
+    pattern names it (RAM symbols to SRAM regions, read-only ones to flash regions);
+    the rest of .data+.bss is runtime_static, the rest of flash is code."""
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    from medyate.host_tools.device.firmware_build import elf_section_sizes
+
+    sizes = elf_section_sizes(elf_path)
+    regions = {region.name: 0 for region in REGIONS}
+    compiled = [(region, re.compile("|".join(f"(?:{p})" for p in region.symbols)))
+                for region in REGIONS if region.symbols]
+    with open(elf_path, "rb") as handle:
+        elf = ELFFile(handle)
+        sections = list(elf.iter_sections())
+        symtab = elf.get_section_by_name(".symtab")
+        assert isinstance(symtab, SymbolTableSection), "the firmware ELF has no symbol table"
+        for symbol in symtab.iter_symbols():
+            if symbol["st_info"]["type"] != "STT_OBJECT" or not symbol["st_size"]:
+                continue
+            index = symbol["st_shndx"]
+            if not isinstance(index, int):
+                continue
+            in_ram = bool(sections[index]["sh_flags"] & 0x1)    # SHF_WRITE
+            memory = "sram" if in_ram else "flash"
+            for region, pattern in compiled:
+                if region.memory == memory and pattern.fullmatch(symbol.name):
+                    regions[region.name] += int(symbol["st_size"])
+                    break
+    regions["stack"] = sizes.stack_bytes
+    regions["runtime_static"] = sizes.static_ram_bytes - sum(
+        regions[n] for n in SRAM_REGIONS if n not in ("runtime_static", "stack"))
+    regions["code"] = sizes.flash_bytes - sum(regions[n] for n in FLASH_REGIONS if n != "code")
+    return Breakdown(regions, "linked", {"elf": str(elf_path)})
+
+
+# -------------------------------------------------------------------- comparisons
+def shortfalls(breakdown: Breakdown, sram_limit: int, flash_limit: int) -> dict[str, int]:
+    """Bytes over each limit (only the regions of memory that overflow)."""
+    over = {"sram": breakdown.sram_bytes - sram_limit, "flash": breakdown.flash_bytes - flash_limit}
+    return {memory: excess for memory, excess in over.items() if excess > 0}
+
+
+def comparison_rows(predicted: Breakdown, linked: Breakdown | None,
+                    measured: Mapping[str, int | None] | None = None) -> list[dict[str, Any]]:
+    """One row per region: predicted, linked, (device-)measured where known."""
+    rows = []
+    for region in REGIONS:
+        row = {"region": region.name, "memory": region.memory, "what": region.what,
+               "predicted_bytes": predicted.regions[region.name],
+               "linked_bytes": linked.regions[region.name] if linked else None,
+               "measured_bytes": (measured or {}).get(region.name)}
+        rows.append(row)
+    return rows
+
+
+def memory_record(predicted: Breakdown, linked: Breakdown | None, board: Any | None,
+                  measured: Mapping[str, int | None] | None = None) -> dict[str, Any]:
+    """The "device_memory" entry of memory.json / plan.json."""
+    record: dict[str, Any] = {
+        "regions": comparison_rows(predicted, linked, measured),
+        "predicted": {"sram_bytes": predicted.sram_bytes, "flash_bytes": predicted.flash_bytes},
+        "frozen": predicted.details.get("frozen", "fp32"),
+    }
+    if linked is not None:
+        record["linked"] = {"sram_bytes": linked.sram_bytes, "flash_bytes": linked.flash_bytes}
+    if board is not None:
+        record["board"] = {"name": board.name, "sram_bytes": board.sram_bytes,
+                           "flash_bytes": board.flash_bytes}
+    return record
+
+
+def print_breakdown(console: Any, record: Mapping[str, Any], title: str) -> None:
+    """A rich table of memory_record(): regions x (predicted, linked, measured) + totals."""
+    from rich.table import Table
+
+    rows = record["regions"]
+    columns = [("predicted_bytes", "predicted")]
+    if any(r["linked_bytes"] is not None for r in rows):
+        columns.append(("linked_bytes", "linked (ELF)"))
+    if any(r["measured_bytes"] is not None for r in rows):
+        columns.append(("measured_bytes", "measured (device)"))
+    wide = getattr(console, "width", 120) >= 110
+    table = Table(title=title)
+    table.add_column("memory")
+    table.add_column("region", no_wrap=True)
+    if wide:
+        table.add_column("what")
+    for _, label in columns:
+        table.add_column(label, justify="right")
+    board = record.get("board")
+    for memory in ("sram", "flash"):
+        for row in (r for r in rows if r["memory"] == memory):
+            table.add_row(memory, row["region"], *([row["what"]] if wide else []),
+                          *[_fmt(row[key]) for key, _ in columns])
+        peak = (record.get("measured") or {}).get("sram_peak_bytes") if memory == "sram" else None
+        totals = [_fmt(peak if key == "measured_bytes" else
+                       sum(r[key] for r in rows if r["memory"] == memory)
+                       if all(r[key] is not None for r in rows if r["memory"] == memory) else None)
+                  for key, _ in columns]
+        table.add_row(memory, "total", *([""] if wide else []), *totals,
+                      end_section=not board, style="bold")
+        if board:
+            table.add_row(memory, f"limit: {board['name']}", *([""] if wide else []),
+                          *[_fmt(board[memory + "_bytes"])] * len(columns), end_section=True)
+    console.print(table)
+    if record.get("note"):
+        console.print(record["note"])
+
+
+def _fmt(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+# -------------------------------------------------------------------- calibration
+def calibrate(cases: Iterable[tuple[Path, Plan]], target: str = "qemu-mps2-an386",
+              margin_bytes: int = 256) -> Calibration:
+    """Build firmware for each (model, plan), read the linked regions and fit the fixed
+    parts: runtime statics and app frames as their largest residual (+ margin), code as a
+    line in the number of generated steps shifted up to bound every build."""
+    import tempfile
+
+    from medyate.codegen.frontend import load_graph
+    from medyate.host_tools.device.device_model import build_device_model
+
+    zero = Calibration(0, 0, 0, 0.0, 0)
+    builds = []
+    for model, plan in cases:
+        graph = load_graph(model)
+        with tempfile.TemporaryDirectory():
+            built = build_device_model(target, model, plan, graph, allow_full_memory=True)
+        linked = linked_breakdown(built.build.artifact)
+        layers = resolve_layers(graph, plan)
+        facts = model_facts(graph, layers, built.memory["channel_pool_bytes"])
+        formula = predict(facts, calibration=zero).regions
+        assert formula["arena"] == linked.regions["arena"], (model, formula["arena"], linked.regions["arena"])
+        builds.append({
+            "model": model.name, "layers": len(layers), "steps": facts.steps,
+            "pool_bytes": facts.pool_bytes, "linked": linked.regions,
+            "runtime_static_residual": linked.regions["runtime_static"],
+            "app_residual": linked.regions["app_buffers"] - formula["app_buffers"],
+            "gradient_residual": linked.regions["gradient_buffers"] - formula["gradient_buffers"],
+            "code": linked.regions["code"],
+        })
+    import numpy as np
+
+    steps = np.array([b["steps"] for b in builds], dtype=float)
+    code = np.array([b["code"] for b in builds], dtype=float)
+    slope = float(np.polyfit(steps, code, 1)[0]) if len(set(steps)) > 1 else 0.0
+    slope = max(slope, 0.0)
+    base = float(np.max(code - slope * steps))
+    padding = max(0, max(b["gradient_residual"] for b in builds))
+    per_layer = int(math.ceil(padding / max(3 * min(b["layers"] for b in builds), 1))) + 4
+    return Calibration(
+        runtime_static_bytes=max(b["runtime_static_residual"] for b in builds) + margin_bytes,
+        app_fixed_bytes=max(b["app_residual"] for b in builds) + 16,
+        code_base_bytes=int(math.ceil(base)) + 4 * margin_bytes,
+        code_per_step_bytes=round(slope, 3), padding_per_layer_bytes=per_layer,
+        stack_bytes=max(b["linked"]["stack"] for b in builds), builds=tuple(builds))
+
+
+def save_calibration(cal: Calibration, path: Path = CALIBRATION_FILE) -> None:
+    data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in cal.__dict__.items()}
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+def _calibration_cases() -> list[tuple[Path, Plan]]:
+    """The shipped models, each with its deepest layers and with every layer."""
+    from medyate.codegen.frontend import load_graph
+    from medyate.host_tools.device.firmware_build import REPO_ROOT
+
+    cases = []
+    for name in ("cnn4_mnist", "mbv2_mnist"):
+        model = REPO_ROOT / "models" / f"{name}.onnx"
+        full = Plan.all_layers(load_graph(model), 32 * 1024)
+        cases.append((model, full))
+        cases.append((model, Plan(8 * 1024, full.layers[-2:])))
+        cases.append((model, Plan(16 * 1024, [dict(l, bias=False) for l in full.layers[-4:]])))
+    return cases
+
+
+if __name__ == "__main__":       # python -m medyate.host_tools.selection.device_memory
+    calibration = calibrate(_calibration_cases())
+    save_calibration(calibration)
+    print(json.dumps({k: v for k, v in calibration.__dict__.items() if k != "builds"}, indent=1))
