@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import threading
 import time
@@ -29,12 +28,11 @@ from medyate.host_tools.commands.train import run_train
 from medyate.host_tools.device.device_model import build_device_model
 from medyate.host_tools.device.firmware_build import FAKE_MODEL_DIR, build_firmware
 from medyate.host_tools.device.qemu import QemuProcess
+from toolchain_marks import needs_qemu_and_arm
 
 pytestmark = [
     pytest.mark.qemu,
-    pytest.mark.skipif(shutil.which("qemu-system-arm") is None
-                       or shutil.which("arm-none-eabi-gcc") is None,
-                       reason="needs qemu-system-arm and arm-none-eabi-gcc"),
+    needs_qemu_and_arm,
 ]
 
 SEED = 3

@@ -2,7 +2,6 @@
 gives the gradients of the host build and of the numpy reference (BN folded, sparse)."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +11,11 @@ import zoo
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
 from medyate.host_tools.device.targets import grad_target
+from toolchain_marks import needs_qemu_and_arm
 
 pytestmark = [
     pytest.mark.qemu,
-    pytest.mark.skipif(shutil.which("qemu-system-arm") is None
-                       or shutil.which("arm-none-eabi-gcc") is None,
-                       reason="needs qemu-system-arm and arm-none-eabi-gcc"),
+    needs_qemu_and_arm,
 ]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -24,15 +23,14 @@ from medyate.codegen.plan import Plan
 from medyate.host_tools.commands import train as train_command
 from medyate.host_tools.device.device import Device
 from medyate.host_tools.device.faulty_proxy import FaultyProxy
+from toolchain_marks import needs_qemu_and_arm
 
 MODEL = Path(PROJECT_ROOT) / "models" / "mbv2_fashion_mnist.onnx"
 TARGET = "qemu-mps2-an386"
 
 pytestmark = [
     pytest.mark.qemu,
-    pytest.mark.skipif(shutil.which("qemu-system-arm") is None
-                       or shutil.which("arm-none-eabi-gcc") is None,
-                       reason="needs qemu-system-arm and arm-none-eabi-gcc"),
+    needs_qemu_and_arm,
     pytest.mark.skipif(not MODEL.is_file(), reason="shipped model missing"),
     pytest.mark.slow,
     pytest.mark.skipif(os.environ.get("MEDYATE_LONG_TESTS") != "1",

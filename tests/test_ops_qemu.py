@@ -5,7 +5,6 @@ reproduces the device's test accuracy in onnxruntime."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +18,11 @@ import zoo
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
 from medyate.host_tools.commands import train as train_command
+from toolchain_marks import needs_qemu_and_arm
 
 pytestmark = [
     pytest.mark.qemu, pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("qemu-system-arm") is None
-                       or shutil.which("arm-none-eabi-gcc") is None,
-                       reason="needs qemu-system-arm and arm-none-eabi-gcc"),
+    needs_qemu_and_arm,
 ]
 
 

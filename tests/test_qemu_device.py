@@ -1,7 +1,6 @@
 """The firmware on the Cortex-M4F image under QEMU (mps2-an386), driven over its UART."""
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -12,12 +11,11 @@ from medyate.host_tools.device.device import Device, ScheduleError, write_preloa
 from medyate.host_tools.device.faulty_proxy import FaultyProxy
 from medyate.host_tools.device.firmware_build import build_firmware
 from medyate.host_tools.device.link import LinkTimeout
+from toolchain_marks import needs_qemu_and_arm
 
 pytestmark = [
     pytest.mark.qemu,
-    pytest.mark.skipif(shutil.which("qemu-system-arm") is None
-                       or shutil.which("arm-none-eabi-gcc") is None,
-                       reason="needs qemu-system-arm and arm-none-eabi-gcc"),
+    needs_qemu_and_arm,
 ]
 
 COUNTS = [6, 8]

@@ -4,7 +4,6 @@ go back into the firmware with WRITE_TENSOR)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,13 @@ from medyate.cli import main
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan
 from test_run_folder import interrupt_after, same_run
+from toolchain_marks import needs_qemu_and_arm
 
 MODEL = Path(PROJECT_ROOT) / "models" / "mbv2_fashion_mnist.onnx"
 
 pytestmark = [
     pytest.mark.qemu,
-    pytest.mark.skipif(shutil.which("qemu-system-arm") is None
-                       or shutil.which("arm-none-eabi-gcc") is None,
-                       reason="needs qemu-system-arm and arm-none-eabi-gcc"),
+    needs_qemu_and_arm,
     pytest.mark.skipif(not MODEL.is_file(), reason="shipped model missing"),
 ]
 

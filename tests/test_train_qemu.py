@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,15 +24,14 @@ from medyate.host_tools.selection.ranking import layer_specs
 from medyate.host_tools.selection.policies import make_policy
 from medyate.host_tools.device.protocol import SampleEncoding
 from medyate.host_tools.runs.run_files import RunFiles
+from toolchain_marks import needs_qemu_and_arm
 
 MODEL = Path(PROJECT_ROOT) / "models" / "mbv2_fashion_mnist.onnx"
 TARGET = "qemu-mps2-an386"
 
 pytestmark = [
     pytest.mark.qemu,
-    pytest.mark.skipif(shutil.which("qemu-system-arm") is None
-                       or shutil.which("arm-none-eabi-gcc") is None,
-                       reason="needs qemu-system-arm and arm-none-eabi-gcc"),
+    needs_qemu_and_arm,
     pytest.mark.skipif(not MODEL.is_file(), reason="shipped model missing"),
 ]
 

@@ -35,16 +35,7 @@ def plan_document(model: Path, budget: str | int, *, ranking: Path | None = None
     graph = load_graph(model)
     layers = all_layers(graph)
     specs = compressed_specs(graph, layers, layer_specs(graph, layers), compress)
-    stats = batch_stats = None
-    if ranking is not None:
-        document = load_ranking(ranking)
-        known = {spec.weight for spec in specs}
-        unknown = sorted(set(document["stats"]) - known)
-        if unknown or set(document["stats"]) != known:
-            raise MedyateError(f"ranking {ranking} does not match {model.name}: it names "
-                               f"{unknown[:3] or 'fewer layers'}; rerun medyate rank on this model")
-        stats = document["stats"]
-        batch_stats = document.get("batch_stats") or None
+    stats, batch_stats = _load_stats(ranking, specs, model)
     try:
         document = make_plan(specs, budget_bytes, policy=policy, stats=stats,
                              batch_stats=batch_stats, method=method, seed=seed, **options)
