@@ -27,6 +27,10 @@ class LinkError(RuntimeError):
     """Base class of link failures."""
 
 
+class LineClosed(LinkError):
+    """The port itself is gone (USB unplugged, emulator killed)."""
+
+
 class LinkTimeout(LinkError):
     """The device did not answer within the retry budget."""
 
@@ -118,13 +122,13 @@ class SerialTransport:
         try:
             self.port.write(data)
         except (serial.SerialException, OSError) as exc:
-            raise LinkError(f"the serial line closed: {exc}") from None
+            raise LineClosed(f"the serial line closed: {exc}") from None
 
     def read(self, timeout_s: float) -> bytes:
         try:
             return self._read(timeout_s)
         except (serial.SerialException, OSError) as exc:   # e.g. QEMU killed
-            raise LinkError(f"the serial line closed: {exc}") from None
+            raise LineClosed(f"the serial line closed: {exc}") from None
 
     def _read(self, timeout_s: float) -> bytes:
         deadline = time.monotonic() + timeout_s

@@ -23,7 +23,7 @@ from medyate.codegen.errors import MedyateError
 
 from medyate.host_tools.device.boards import Board, get_board
 from medyate.host_tools.device.device import Device, ModelHashMismatch, ProtocolMismatch
-from medyate.host_tools.device.link import (DeviceErrorReply, Link, LinkError, LinkStats, LinkTimeout,
+from medyate.host_tools.device.link import (DeviceErrorReply, LineClosed, Link, LinkError, LinkStats, LinkTimeout,
                    SerialTransport)
 from medyate.host_tools.device.protocol import ErrorCode
 
@@ -166,7 +166,7 @@ def describe_line_failure(exc: BaseException, port: str, completed_epochs: int,
             and exc.error.detail == 0:
         return (f"the board on {port} reset during the run (it answered as a fresh session, "
                 f"its trained weights are gone); {kept}")
-    if isinstance(exc, (serial.SerialException, OSError)):
+    if isinstance(exc, (serial.SerialException, OSError, LineClosed)):
         return f"serial port {port} went away during the run ({exc}); {kept}"
     if isinstance(exc, LinkTimeout):
         return f"the board on {port} stopped answering ({exc}); {kept}"

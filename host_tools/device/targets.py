@@ -39,4 +39,4 @@ def grad_target(name: str) -> GradFunction:
 def _load_device_targets() -> None:
     """Device targets live in their own modules (they pull in the compiler and firmware
     tooling); importing them registers them. An import error there is a bug: let it show."""
-    from medyate.host_tools import device_targets, qemu_targets  # noqa: F401
+    from medyate.host_tools.device import device_targets, qemu_targets  # noqa: F401
