@@ -383,6 +383,10 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         int_fields = const_row_fields(t)          # int8 backbone: int8/int32 constants
         if int_fields:
             row["ctype"], row["data"], row["nbytes"] = int_fields
+        elif name in trained:
+            # initial values of a RAM weight: a float list, because GCC folds the reset's
+            # memcpy from a string-initialised blob into a second copy of the string
+            row["data"] = c_array(t.data)
         else:                                     # float32: a byte-string blob (fast to compile)
             row["bytes"] = c_bytes(t.data)
         (trainables if name in trained else consts).append(row)
