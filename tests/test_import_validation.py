@@ -268,7 +268,7 @@ def sanitized_runtime(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The runtime kernels compiled once under the sanitizers (objects for every model)."""
     out = tmp_path_factory.mktemp("asan_runtime")
     runtime = PROJECT_ROOT / "runtime_c"
-    sources = sorted((runtime / "src").glob("*.c"))
+    sources = sorted((runtime / "src").rglob("*.c"))   # incl. src/paths (fast paths)
     build = subprocess.run([*SANITIZE, "-c", f"-I{runtime / 'include'}", *map(str, sources)],
                            cwd=out, capture_output=True, text=True)
     assert build.returncode == 0, build.stderr[-3000:]

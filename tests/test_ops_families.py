@@ -96,7 +96,7 @@ def test_family_host_target_matches_torch(name: str, zoo_dir, monkeypatch) -> No
     """The C as the emitter lays it out, except that Concat inputs are forced in place
     (views inside the Concat's buffer: the riskier layout; the emitter picks it only when
     its arena is not larger)."""
-    from host_tools.device_targets import host_grads
+    from medyate.host_tools.device.device_targets import host_grads
     import medyate.codegen.emit_c as emit_c
     views: list[int] = []
 
