@@ -28,35 +28,60 @@ class DeviceError(MedyateError):
     """The model (host library or device) refused a request."""
 
 
-def build_host_library(model_dir: Path) -> Path:
-    """Build model_dir/model.c + runtime_c into a shared library (cached by content)."""
-    digest = hashlib.sha256((model_dir / "model.c").read_bytes()
-                            + (model_dir / "model.h").read_bytes())
-    for src in sorted((PROJECT_ROOT / "runtime_c").rglob("*.[ch]")):
-        digest.update(src.read_bytes())
-    build = BUILD_ROOT / digest.hexdigest()[:16]
-    lib = build / "libmedyate_model.so"
-    if lib.exists():
-        return lib
+def _runtime_digest() -> "hashlib._Hash":
+    digest = hashlib.sha256()
+    for src in sorted((PROJECT_ROOT / "runtime_c").rglob("*")):
+        if src.is_file() and src.suffix in (".c", ".h", ".txt"):
+            digest.update(str(src.relative_to(PROJECT_ROOT)).encode())
+            digest.update(src.read_bytes())
+    return digest
+
+
+def _cmake_build(model_dir: Path, build: Path, target: str, runtime: Path | None) -> None:
+    """Configure runtime_c/host_model for model_dir into a private folder, build `target`,
+    publish the folder as `build` (a concurrent twin that published first wins)."""
     if shutil.which("cmake") is None:
         raise MedyateError("cmake is not installed: run scripts/install_deps.sh")
     BUILD_ROOT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{build.name}.tmp-", dir=BUILD_ROOT))
     generator = ["-G", "Ninja"] if shutil.which("ninja") else []
+    archive = [f"-DMEDYATE_RUNTIME_ARCHIVE={runtime}"] if runtime is not None else []
     for cmd in (["cmake", "-S", str(PROJECT_ROOT / "runtime_c" / "host_model"), "-B", str(tmp),
-                 *generator, f"-DMODEL_DIR={model_dir.resolve()}", "-DCMAKE_BUILD_TYPE=Release"],
-                ["cmake", "--build", str(tmp), "--target", "medyate_model", "-j", "2"]):
+                 *generator, f"-DMODEL_DIR={model_dir.resolve()}", "-DCMAKE_BUILD_TYPE=Release",
+                 *archive],
+                ["cmake", "--build", str(tmp), "--target", target, "-j", "2"]):
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             shutil.rmtree(tmp, ignore_errors=True)
             raise MedyateError(f"host build failed ({' '.join(cmd[:2])}):\n"
                                f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    try:   # publish whole; a concurrent twin built the same content first: keep theirs
+    try:
         tmp.rename(build)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
-        if not lib.exists():
+        if not build.exists():
             raise
+
+
+def _runtime_archive(model_dir: Path) -> Path:
+    """libmedyate_runtime.a (position-independent), built once per runtime sources:
+    every host model links it instead of compiling the ~80 kernel files again."""
+    build = BUILD_ROOT / f"runtime-{_runtime_digest().hexdigest()[:16]}"
+    archive = build / "runtime" / "libmedyate_runtime.a"
+    if not archive.exists():
+        _cmake_build(model_dir, build, "medyate_runtime", None)
+    return archive
+
+
+def build_host_library(model_dir: Path) -> Path:
+    """Build model_dir/model.c against the runtime into a shared library (cached by content)."""
+    digest = _runtime_digest()
+    digest.update((model_dir / "model.c").read_bytes() + (model_dir / "model.h").read_bytes())
+    build = BUILD_ROOT / digest.hexdigest()[:16]
+    lib = build / "libmedyate_model.so"
+    if lib.exists():
+        return lib
+    _cmake_build(model_dir, build, "medyate_model", _runtime_archive(model_dir))
     return lib
 
 
