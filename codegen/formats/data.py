@@ -33,14 +33,19 @@ def _load(path: Path, what: str) -> object:
                         f"({'empty' if not magic else 'unknown header'})")
     try:
         return np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise DataError(f"{what} {path} holds object arrays (pickled Python objects), "
-                            "which medyate does not load: save numeric arrays") from None
-        raise DataError(f"cannot read {what} {path}: {' '.join(str(exc).split())}") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"cannot read {what} {path}: not a readable .npy/.npz file "
-                        f"({' '.join(str(exc).split()) or type(exc).__name__})") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise _read_error(exc, what, path, "not a readable .npy/.npz file") from None
+
+
+def _read_error(exc: Exception, what: str, path: Path, unreadable: str) -> DataError:
+    """One line for numpy's read errors: object arrays are named as such."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, ValueError):
+        if "pickle" in text.lower():
+            return DataError(f"{what} {path} holds object arrays (pickled Python objects), "
+                             "which medyate does not load: save numeric arrays")
+        return DataError(f"cannot read {what} {path}: {text}")
+    return DataError(f"cannot read {what} {path}: {unreadable} ({text or type(exc).__name__})")
 
 
 def load_archive(path: str | Path) -> dict[str, np.ndarray]:
@@ -52,14 +57,8 @@ def load_archive(path: str | Path) -> dict[str, np.ndarray]:
     try:
         with loaded as archive:  # type: ignore[attr-defined]
             return {key: archive[key] for key in archive.files}
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise DataError(f"data {path} holds object arrays (pickled Python objects), "
-                            "which medyate does not load: save numeric arrays") from None
-        raise DataError(f"cannot read data {path}: {' '.join(str(exc).split())}") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"cannot read data {path}: truncated or corrupt .npz "
-                        f"({' '.join(str(exc).split()) or type(exc).__name__})") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise _read_error(exc, "data", path, "truncated or corrupt .npz") from None
 
 
 def load_array(path: str | Path, what: str) -> np.ndarray:
