@@ -420,7 +420,7 @@ def calibrate(cases: Iterable[tuple[Path, Plan]], target: str = "qemu-mps2-an386
     slope = max(slope, 0.0)
     base = float(np.max(code - slope * steps))
     padding = max(0, max(b["gradient_residual"] for b in builds))
-    per_layer = int(math.ceil(padding / max(3 * min(b["layers"] for b in builds), 1))) + 4
+    per_layer = int(math.ceil(padding / max(5 * min(b["layers"] for b in builds), 1))) + 4
     return Calibration(
         runtime_static_bytes=max(b["runtime_static_residual"] for b in builds) + margin_bytes,
         app_fixed_bytes=max(b["app_residual"] for b in builds) + 16,
