@@ -158,6 +158,14 @@ def _save(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     if not training:
         return []
     l = step.layer
+    # output-channel slots (NEq neurons) read the whole input: a copy into the pool
+    whole = [f"if (out_count[{l.index}]) {{ memcpy(full_ptr[{l.index}], {ctx.macros[step.reads[0]]}, "
+             f"sizeof(float) * {l.input_elems}u); }}"]
+    return whole + _save_channels(ctx, step)
+
+
+def _save_channels(ctx: _Ctx, step: Step) -> list[str]:
+    l = step.layer
     if l.index in ctx.compressed:
         x, work, t = ctx.macros[step.reads[0]], ctx.macros[step.writes[0]], f"&tucker[{l.index}]"
         block = ctx.compressed[l.index]
@@ -199,6 +207,18 @@ def _mask(ctx: _Ctx, step: Step, training: bool) -> list[str]:
 
 @_emits("weight_grad")
 def _weight_grad(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    l = step.layer
+    dy = ctx.macros[step.reads[0]]
+    if l.kind == "conv":
+        rows = (f"mdy_conv2d_weight_grad_rows_f32(full_ptr[{l.index}], outs_{l.index}, "
+                f"out_count[{l.index}], {dy}, &{ctx.params[id(l.node)]}, rows_ptr[{l.index}]);")
+    else:
+        rows = (f"mdy_gemm_weight_grad_rows_f32(full_ptr[{l.index}], {l.in_channels}u, "
+                f"outs_{l.index}, out_count[{l.index}], {dy}, rows_ptr[{l.index}]);")
+    return _weight_grad_slices(ctx, step) + [f"if (out_count[{l.index}]) {{ {rows} }}"]
+
+
+def _weight_grad_slices(ctx: _Ctx, step: Step) -> list[str]:
     l = step.layer
     dy = ctx.macros[step.reads[0]]
     if l.index in ctx.compressed:
@@ -407,6 +427,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                "in_channels": l.in_channels, "out_channels": l.out_channels,
                "weight_elems": graph.tensors[l.weight].size, "slice_elems": l.slice_elems,
                "plane_elems": l.plane_elems, "cost": l.channel_cost_bytes,
+               "input_elems": l.input_elems,
+               "row_elems": graph.tensors[l.weight].size // l.out_channels,
                "trains_bias": l.train_bias and l.bias is not None,
                "w": ctx.arrays[l.weight], "b": ctx.arrays[l.bias] if l.train_bias and l.bias else None,
                "conv": ctx.params[id(l.node)] if l.kind == "conv" else None,
@@ -441,6 +463,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         "max_weight_elems": max([graph.tensors[l.weight].size for l in layers] + [1]),
         "max_out_channels": max([l.out_channels for l in layers] + [1]),
         "total_channels": max(sum(l.in_channels for l in layers), 1),
+        "total_out_channels": max(sum(l.out_channels for l in layers), 1),
+        "max_channels": max([l.in_channels for l in layers] + [l.out_channels for l in layers] + [1]),
         "input_c": in_chw[0], "input_h": in_chw[1], "input_w": in_chw[2],
         "input_elems": int(np.prod(in_shape)), "num_classes": graph.tensors[graph.output].size,
         "input_macro": ctx.act_macro(graph.input), "logits_macro": ctx.act_macro(graph.output),
@@ -455,7 +479,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         "const_weight_bytes": const_bytes, "ram_weight_bytes": ram_weight_bytes,
         "ram_weight_init_bytes_in_flash": ram_weight_bytes,
         "bias_grad_bytes": sum(4 * l.out_channels for l in layers if l.train_bias),
-        "schedule_bytes": sum(6 * l.in_channels for l in layers),
+        "schedule_bytes": sum(6 * l.in_channels + 4 * l.out_channels for l in layers),
         "layers": [{"weight": l.onnx_weight, "in_channels": l.in_channels,
                     "channel_cost_bytes": l.channel_cost_bytes,
                     "all_channels_bytes": l.in_channels * l.channel_cost_bytes} for l in layers],

@@ -79,7 +79,10 @@ class TrainingProgram:
     def keeps(self) -> list[str]:
         """Human-readable list of what the backward pass keeps from the forward pass."""
         lines = [f"{l.onnx_weight}: scheduled input-channel planes of '{l.input}' "
-                 f"({l.plane_elems} floats each) + dW slices ({l.slice_elems} floats each)"
+                 f"({l.plane_elems} floats each) + dW slices ({l.slice_elems} floats each); "
+                 f"with scheduled output channels also the whole input ({l.input_elems} "
+                 f"floats) + dW rows ({l.slice_elems * l.in_channels // l.out_channels} "
+                 f"floats each)"
                  for l in self.layers]
         for node in self.backward_nodes:
             aux = self.aux_storage.get(node.outputs[0])

@@ -230,3 +230,16 @@ def test_a_silent_device_raises_a_clear_timeout(tmp_path: Path) -> None:
     silent.chmod(0o755)
     with pytest.raises(LinkTimeout, match="does not answer.*HELLO"):
         Device.open_host(silent, timeout_s=0.1, max_attempts=2)
+
+
+def test_schedule_commit_with_output_slots_reaches_model_set_schedule_ex(host_firmware: Path) -> None:
+    """SCHEDULE_COMMIT's optional second field (the offset of the output counts) sends
+    the staged output-channel slots to model_set_schedule_ex (the fake model refuses any
+    with MDY_ERR_RANGE); an offset that is not layers + input channels is a bad frame."""
+    with Device.open_host(host_firmware) as device:
+        with pytest.raises(ScheduleError, match="MDY_ERR_RANGE"):
+            device.set_schedule([1, 0], [3], [0, 2], [0, 1])
+        device.set_schedule([1, 0], [3], [0, 0], [])       # no output slot: accepted
+        with pytest.raises(DeviceErrorReply) as bad:
+            device.request(MessageType.SCHEDULE_COMMIT, struct.pack("<HH", 7, 2))
+        assert bad.value.error.code == ErrorCode.BAD_LENGTH

@@ -21,7 +21,10 @@ static int staged_input_valid;
 static float logits[MDY_MODEL_NUM_CLASSES];
 static float affine_scale[MDY_MODEL_INPUT_C];
 static float affine_offset[MDY_MODEL_INPUT_C];
-static uint16_t schedule_staging[MDY_MODEL_NUM_LAYERS + MDY_MODEL_TOTAL_CHANNELS];
+/* counts ++ input channels [++ output counts ++ output channels (NEq neurons)] */
+#define SCHEDULE_STAGING_VALUES \
+    (2u * MDY_MODEL_NUM_LAYERS + MDY_MODEL_TOTAL_CHANNELS + MDY_MODEL_TOTAL_OUT_CHANNELS)
+static uint16_t schedule_staging[SCHEDULE_STAGING_VALUES];
 
 typedef struct {
     uint32_t samples, correct;
@@ -369,21 +372,41 @@ static int handle_schedule_data(const uint8_t *p, uint16_t n, reply_t *r, app_er
     return 0;
 }
 
-/* SCHEDULE_COMMIT: [u16 total values] -> [i32 model_set_schedule status] */
+/* sum of the `layers` counts at staging[first] (0 if they do not fit the staging) */
+static uint32_t staged_sum(uint32_t first, uint32_t layers)
+{
+    uint32_t sum = 0;
+    for (uint32_t l = 0; l < layers && first + l < SCHEDULE_STAGING_VALUES; ++l) {
+        sum += schedule_staging[first + l];
+    }
+    return sum;
+}
+
+/* SCHEDULE_COMMIT: [u16 total values] (input channels only) or
+ * [u16 total values][u16 offset of the output counts] (output-channel slots too)
+ * -> [i32 model_set_schedule(_ex) status] */
 static int handle_schedule_commit(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
 {
     const uint32_t layers = model_info()->num_layers;
-    if (n != 2) {
+    if (n != 2 && n != 4) {
         return fail(e, ERR_BAD_LENGTH, 0);
     }
-    uint32_t channels = 0;
-    for (uint32_t l = 0; l < layers; ++l) {
-        channels += schedule_staging[l];
+    const uint32_t channels = staged_sum(0, layers);
+    const uint32_t inputs = layers + channels;
+    uint32_t total = inputs;
+    if (n == 4) {
+        if (get_u16(p + 2) != inputs || inputs + layers > SCHEDULE_STAGING_VALUES) {
+            return fail(e, ERR_BAD_LENGTH, 2);
+        }
+        total += layers + staged_sum(inputs, layers);
     }
-    if (get_u16(p) != layers + channels || layers + channels > MDY_MODEL_NUM_LAYERS + MDY_MODEL_TOTAL_CHANNELS) {
+    if (get_u16(p) != total || total > SCHEDULE_STAGING_VALUES) {
         return fail(e, ERR_BAD_LENGTH, 1);
     }
-    const int status = model_set_schedule(schedule_staging, schedule_staging + layers);
+    const int status = n == 4 ?
+        model_set_schedule_ex(schedule_staging, schedule_staging + layers,
+                              schedule_staging + inputs, schedule_staging + inputs + layers) :
+        model_set_schedule(schedule_staging, schedule_staging + layers);
     r->length = (uint16_t)(put_u32(r->payload, (uint32_t)status) - r->payload);
     return 0;
 }

@@ -147,6 +147,7 @@ def run_plan(model: Path, budget: str | None, output: Path, *, ranking: Path | N
           f"(selection: {document['selection']['method']}), budget {format_bytes(document['budget_bytes'])}, "
           f"channel pool {format_bytes(acc['channel_pool_bytes'])}, epoch 0 uses "
           f"{format_bytes(acc['epoch0_schedule_cost_bytes'])} for {acc['epoch0_channels']} channels"
+          f"{_outputs(acc.get('epoch0_output_channels', 0))}"
           f"{' (' + compress + ' rank ' + str(rank) + ' activations)' if compress else ''}; wrote {output}")
 
 
@@ -169,3 +170,8 @@ def _run_board_plan(model: Path, board: str, output: Path, **options: Any) -> No
     console.print(f"policy {document['policy']}, {len(document['layers'])} layers, channel budget "
                   f"{format_bytes(document['budget_bytes'])} (pool {format_bytes(acc['channel_pool_bytes'])} "
                   f"at every channel); wrote {output}")
+
+
+def _outputs(count: int) -> str:
+    """ + N output channels, for policies that schedule NEq neurons."""
+    return f" + {count} output channels" if count else ""

@@ -176,14 +176,24 @@ class Device:
         payload = struct.pack("<H", len(scale_array)) + scale_array.tobytes() + offset_array.tobytes()
         self.request(MessageType.SET_AFFINE, payload)
 
-    def set_schedule(self, counts: Sequence[int], channels: Sequence[int]) -> None:
-        """counts[l] input channels of layer l; channels = per-layer lists concatenated.
-        Raises ScheduleError if the device refuses it (nothing changes then)."""
+    def set_schedule(self, counts: Sequence[int], channels: Sequence[int],
+                     out_counts: Sequence[int] | None = None,
+                     out_channels: Sequence[int] = ()) -> None:
+        """counts[l] input channels of layer l; channels = per-layer lists concatenated;
+        optionally out_counts[l] output channels (NEq neurons) of layer l, out_channels
+        their lists concatenated. Raises ScheduleError if the device refuses it (nothing
+        changes then)."""
         info = self._info
         if len(counts) != info.num_layers or sum(counts) != len(channels):
             raise ScheduleError(2, f"schedule needs {info.num_layers} counts summing to "
                                    f"{len(channels)} channels, got {list(counts)}")
-        values = np.asarray(list(counts) + list(channels), "<u2")
+        outputs = out_counts is not None and any(out_counts)
+        if outputs and (len(out_counts) != info.num_layers  # type: ignore[arg-type]
+                        or sum(out_counts) != len(out_channels)):  # type: ignore[arg-type]
+            raise ScheduleError(2, f"schedule needs {info.num_layers} output counts summing "
+                                   f"to {len(out_channels)} channels, got {list(out_counts or [])}")
+        values = np.asarray(list(counts) + list(channels)
+                            + (list(out_counts or []) + list(out_channels) if outputs else []), "<u2")
         first = 0
         while first < len(values):
             count = max(1, (self._limit - 2) // 2)
@@ -194,10 +204,17 @@ class Device:
             except FrameTooLarge:
                 continue
             first += count
-        (status,) = struct.unpack("<i", self.request(MessageType.SCHEDULE_COMMIT,
-                                                     struct.pack("<H", len(values))))
+        # the output part's offset only when there is one: an input-only commit stays
+        # the 2-byte message older firmware knows
+        commit = struct.pack("<H", len(values)) + (
+            struct.pack("<H", len(counts) + len(channels)) if outputs else b"")
+        (status,) = struct.unpack("<i", self.request(MessageType.SCHEDULE_COMMIT, commit))
         if status != 0:
             cost = sum(n * layer.channel_cost_bytes for n, layer in zip(counts, info.layers))
+            if outputs:
+                cost += sum(4 * (layer.in_channels * layer.plane_elems
+                                 + n * layer.weight_elems // layer.out_channels)
+                            for n, layer in zip(out_counts or [], info.layers) if n)
             raise ScheduleError(status, (
                 f"device refused the schedule: {MODEL_ERROR_NAMES.get(status, status)} "
                 f"(schedule costs {cost} bytes, channel pool holds {info.channel_pool_bytes}; "

@@ -30,6 +30,7 @@ from medyate.host_tools.device.host_trainer import cosine_lr
 from medyate.host_tools.selection.policies import Policy
 from medyate.host_tools.selection.policies.base import Schedule as PolicySchedule
 from medyate.host_tools.runs.run_files import RunFiles
+from medyate.host_tools.selection.neq_probe import NeuronProbe, probe_images
 
 if TYPE_CHECKING:
     from medyate.host_tools.device.reference_device import ReferenceDevice
@@ -86,11 +87,14 @@ def warmup_steps_for(steps_per_epoch: int, epochs: int) -> int:
 
 
 def device_schedule(schedule: PolicySchedule, layers: list[TrainLayer]) -> list[list[int]]:
-    """Per-layer channel lists in plan order (sorted), as Device.set_schedule sends them."""
-    if schedule.output_channels:
-        raise MedyateError("this firmware trains input channels only; policies that select "
-                           "output channels (neq) are not supported on the device yet")
+    """Per-layer input-channel lists in plan order (sorted), as Device.set_schedule sends them."""
     return [sorted(int(c) for c in schedule.channels.get(l.onnx_weight, ())) for l in layers]
+
+
+def device_output_schedule(schedule: PolicySchedule, layers: list[TrainLayer]) -> list[list[int]]:
+    """Per-layer output-channel (NEq neuron) lists in plan order (sorted)."""
+    return [sorted(int(c) for c in schedule.output_channels.get(l.onnx_weight, ()))
+            for l in layers]
 
 
 def preload_image_bytes(data: TrainData, epochs: int) -> int:
@@ -140,6 +144,9 @@ class DeviceTrainer:
         self.total_steps = self.steps_per_epoch * config.epochs
         self.warmup_steps = warmup_steps_for(self.steps_per_epoch, config.epochs)
         self.step = 0
+        # NEq: the neurons' outputs on fixed probe images, from the device's weights
+        self.probe = (NeuronProbe(graph, layers, probe_images(data.x_train, config.seed))
+                      if policy.NEEDS_NEURON_OUTPUTS else None)
 
     # ------------------------------------------------------------------ pieces
     def evaluate(self, return_logits: bool = False) -> SampleResults | None:
@@ -182,8 +189,13 @@ class DeviceTrainer:
     def set_schedule(self, epoch: int) -> PolicySchedule:
         schedule = self.policy.schedule(epoch)
         lists = device_schedule(schedule, self.layers)
+        outs = device_output_schedule(schedule, self.layers)
         try:
-            self.device.set_schedule([len(c) for c in lists], [c for cs in lists for c in cs])
+            if any(outs):
+                self.device.set_schedule([len(c) for c in lists], [c for cs in lists for c in cs],
+                                         [len(o) for o in outs], [o for os in outs for o in os])
+            else:     # input channels only: the message every firmware knows
+                self.device.set_schedule([len(c) for c in lists], [c for cs in lists for c in cs])
         except ScheduleError as exc:
             raise MedyateError(f"epoch {epoch}: {exc}") from None
         self.run.append_schedule(schedule.to_json(epoch, include_cost=True))
@@ -213,6 +225,8 @@ class DeviceTrainer:
             self.console.print(f"resuming after epoch {len(summary.epochs) - 1} "
                                f"(step {self.step})")
         else:
+            if self.probe is not None:       # the pretrained neurons: velocity reference
+                self.policy.observe_probe(-1, self.probe.outputs(self._device_state()))
             if resume:
                 self.run.truncate_logs(0)
             initial = self.evaluate()
@@ -272,6 +286,11 @@ class DeviceTrainer:
                                    f"was retried; giving up ({exc})") from None
             raise
 
+    def _device_state(self) -> dict[str, np.ndarray]:
+        """The device's current weights in the checkpoint layout (read back)."""
+        self._last_trained = self.read_trained()
+        return self._weights_state()
+
     def _weights_state(self) -> dict[str, np.ndarray]:
         exact = getattr(self.device, "exact_weights", None)   # the float64 reference
         if exact is not None:
@@ -320,6 +339,8 @@ class DeviceTrainer:
             for l, chans, norms in zip(self.layers, device_schedule(schedule, self.layers),
                                        stats.channel_norms)})
         self._last_trained = trained
+        if self.probe is not None:
+            self.policy.observe_probe(epoch, self.probe.outputs(self._weights_state()))
         self.run.write_finetuned(self.model, self.graph, self.layers, trained)
         seconds = time.monotonic() - started
         unit = stats.timer_unit
@@ -340,6 +361,7 @@ class DeviceTrainer:
             "updates": stats.num_updates,
             "policy": self.policy_name, "lr": lr, "base_lr": self.config.lr,
             "scheduled_channels": schedule.channel_count(), "cost_bytes": schedule.cost_bytes,
+            "scheduled_output_channels": sum(len(o) for o in schedule.output_channels.values()),
             "data_path": "psram-preload" if self.preloaded else "serial",
             "sample_encoding": ("uint8, normalised on the device" if self.data.u8 is not None
                                 else "float32"),

@@ -31,8 +31,10 @@ def device_grads(device: Device, graph: Graph, layers: list[TrainLayer], schedul
                  x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     """One forward + backward per sample with gradients accumulated, no update; mean."""
     lists = schedule.for_layers(layers)
+    outs = schedule.outputs_for_layers(layers)
     try:
-        device.set_schedule([len(c) for c in lists], [int(c) for cs in lists for c in cs])
+        device.set_schedule([len(c) for c in lists], [int(c) for cs in lists for c in cs],
+                            [len(o) for o in outs], [int(o) for os in outs for o in os])
     except ScheduleError as exc:
         raise MedyateError(str(exc)) from None
     device.zero_grad()

@@ -28,8 +28,9 @@ from medyate.host_tools.selection.budget import parse_budget
 DENSE_ORACLE_POLICIES = {"det-rgn", "worst"}
 MEMORY_KEYS = ("arena_bytes", "arena_lower_bound_bytes", "channel_pool_bytes",
                "const_weight_bytes", "ram_weight_bytes", "bias_grad_bytes")
-# Policies the generated C cannot run: it schedules INPUT channels only.
-UNSUPPORTED = {"neq": "selects output-channel neurons; the generated C schedules input channels only"}
+# Policies the generated C cannot run (policy -> reason). None today: the C schedules
+# input channels and output-channel neurons (neq) alike.
+UNSUPPORTED: dict[str, str] = {}
 # A config policy entry "NAME@METHOD" (e.g. "trady@lara") runs policy NAME with layer
 # pre-selection METHOD instead of the config's "method", so one sweep can compare
 # TraDy's RGN layer choice with LaRa's under the same channel policy and seeds.

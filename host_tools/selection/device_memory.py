@@ -55,7 +55,8 @@ REGIONS: tuple[Region, ...] = (
     Region("trainable_weights", "sram", "trainable weights/biases (float, RAM)",
            (r"T\d+_\w*",)),
     Region("gradient_buffers", "sram", "bias gradients + schedule/slot/norm arrays",
-           (r"(bgrad|sched|slot|norms)_\d+", r"sched_count", r"(saved|slices)_ptr",
+           (r"(bgrad|sched|slot|norms|outs|out_slot)_\d+", r"sched_count", r"out_count",
+            r"(saved|slices|full|rows)_ptr",
             r"seen(\.\d+)?", r"norm_tmp(\.\d+)?", r"tucker\w*")),
     Region("app_buffers", "sram", "protocol frames + sample buffer",
            (r"scratch(\.\d+)?", r"logits", r"affine_(scale|offset)", r"schedule_staging",
@@ -164,6 +165,8 @@ class ModelFacts:
     input_c: int
     classes: int
     steps: int
+    #: output channels per layer (the output-channel slot arrays, NEq neurons)
+    out_channels: tuple[int, ...] = ()
 
 
 def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int) -> ModelFacts:
@@ -206,7 +209,8 @@ def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int) -> Mode
         bias_grad_elems=sum(l.out_channels for l in layers if l.train_bias and l.bias),
         input_elems=int(math.prod(in_shape)), input_c=int(in_shape[0]) if in_shape else 1,
         classes=int(graph.tensors[graph.output].size),
-        steps=len(program.steps) + len(forward.steps))
+        steps=len(program.steps) + len(forward.steps),
+        out_channels=tuple(l.out_channels for l in layers))
 
 
 def _out_channels(graph: Graph, node: Any) -> int:
@@ -219,13 +223,15 @@ def formula_regions(facts: ModelFacts, frozen: str = "fp32") -> dict[str, int]:
     total_channels = max(sum(facts.in_channels), 1)
     max_in = max(facts.in_channels + (1,))
     layers_alloc = max(facts.layers, 1)
+    max_out = max(facts.out_channels + (1,))
     gradient = (FLOAT_BYTES * facts.bias_grad_elems
                 + sum(8 * c for c in facts.in_channels)      # sched u16 + slot i16 + norms f32
-                + 10 * layers_alloc                          # sched_count u16 + 2 pointers
-                + 5 * max_in)                                # seen u8 + norm_tmp f32
+                + sum(4 * c for c in facts.out_channels)     # outs u16 + out_slot i16
+                + 20 * layers_alloc                          # sched/out_count u16 + 4 pointers
+                + 4 * max_in + max(max_in, max_out))         # norm_tmp f32 + seen u8
     app = (FLOAT_BYTES * max(facts.input_elems, total_channels)   # sample / readback union
            + FLOAT_BYTES * facts.classes + 8 * facts.input_c
-           + 2 * (facts.layers + total_channels))
+           + 2 * (2 * facts.layers + total_channels + sum(facts.out_channels)))
     frozen_bytes = sum(frozen_weight_bytes(e, o, b, frozen if below else "fp32")
                        for e, o, b, below in facts.frozen_layers)
     frozen_bytes += FLOAT_BYTES * (facts.other_const_elems + facts.gain_elems)
@@ -241,7 +247,8 @@ def predict(facts: ModelFacts, *, frozen: str = "fp32",
     """Predicted bytes per region: formulas + calibrated fixed parts (upper bounds)."""
     cal = calibration or Calibration.load()
     regions = formula_regions(facts, frozen)
-    regions["gradient_buffers"] += cal.padding_per_layer_bytes * 3 * max(facts.layers, 1)
+    # five per-layer arrays (sched, slot, norms, outs, out_slot), each padded
+    regions["gradient_buffers"] += cal.padding_per_layer_bytes * 5 * max(facts.layers, 1)
     regions["app_buffers"] += cal.app_fixed_bytes
     regions["runtime_static"] = cal.runtime_static_bytes
     regions["stack"] = cal.stack_bytes if stack_bytes is None else stack_bytes
@@ -413,7 +420,7 @@ def calibrate(cases: Iterable[tuple[Path, Plan]], target: str = "qemu-mps2-an386
     slope = max(slope, 0.0)
     base = float(np.max(code - slope * steps))
     padding = max(0, max(b["gradient_residual"] for b in builds))
-    per_layer = int(math.ceil(padding / max(3 * min(b["layers"] for b in builds), 1))) + 4
+    per_layer = int(math.ceil(padding / max(5 * min(b["layers"] for b in builds), 1))) + 4
     return Calibration(
         runtime_static_bytes=max(b["runtime_static_residual"] for b in builds) + margin_bytes,
         app_fixed_bytes=max(b["app_residual"] for b in builds) + 16,

@@ -334,6 +334,7 @@ def make_plan(
             "cheapest_channel_bytes": min(layer.first_channel_bytes for layer in chosen),
             "epoch0_schedule_cost_bytes": first.cost_bytes,
             "epoch0_channels": first.channel_count(),
+            "epoch0_output_channels": sum(len(o) for o in first.output_channels.values()),
             "per_layer": [
                 {
                     "weight": layer.weight,

@@ -55,6 +55,15 @@ const mdy_model_info_t *model_info(void);
  * Zeroes all gradient accumulators and channel-norm statistics. */
 int model_set_schedule(const uint16_t *counts, const uint16_t *channels);
 
+/* model_set_schedule plus output-channel slots (NEq-style neurons): out_counts[l] output
+ * channels of layer l, out_channels = those lists concatenated in layer order (both NULL:
+ * none). A scheduled output channel o trains its whole weight row W[o] (and reads back
+ * as that row); a layer with any output slot saves its whole input, so it needs
+ * 4 * (input elements + out_counts[l] * row elements) pool bytes on top of its input
+ * channels. A layer may have input-channel and output-channel slots at once. */
+int model_set_schedule_ex(const uint16_t *counts, const uint16_t *channels,
+                          const uint16_t *out_counts, const uint16_t *out_channels);
+
 /* Inference only: logits[num_classes]. */
 int model_forward(const float *input, float *logits);
 
