@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from medyate.host_tools.selection.budget import InfeasibleBudget
 from medyate.host_tools.selection.layer_selection import (
+    LAYER_METHODS,
     channel_rgn,
     energy_per_byte,
     k_by_budget,
@@ -173,7 +174,7 @@ def models(draw: st.DrawFn) -> tuple[list[LayerSpec], int, dict[str, np.ndarray]
     return layers, max(1, int(pool * draw(st.floats(0.005, 1.2)))), stats
 
 
-@pytest.mark.parametrize("method", ["rgn", "lara"])
+@pytest.mark.parametrize("method", list(LAYER_METHODS))
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(model=models())
 def test_make_plan_for_every_policy_is_valid_or_infeasible(method: str, model) -> None:

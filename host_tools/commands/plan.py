@@ -14,7 +14,7 @@ from medyate.codegen.compression import CompressionConfig
 from medyate.host_tools.selection.budget import InfeasibleBudget, format_bytes, parse_budget
 from medyate.host_tools.selection.compression_budget import (PLANNABLE_METHODS, compressed_specs,
                                                    plan_compression_entry)
-from medyate.host_tools.selection.layer_selection import make_plan
+from medyate.host_tools.selection.layer_selection import LAYER_METHODS, make_plan
 from medyate.host_tools.selection.ranking import all_layers, layer_specs, load_ranking
 
 
@@ -121,6 +121,8 @@ def run_plan(model: Path, budget: str | None, output: Path, *, ranking: Path | N
              board: str | None = None, data: str | None = None, frozen: str | None = None) -> None:
     if not model.exists():
         raise MedyateError(f"model file not found: {model}")
+    if method not in LAYER_METHODS:
+        raise MedyateError(f"unknown --method {method!r}; known: {', '.join(LAYER_METHODS)}")
     if board is not None:
         if compress is not None:
             raise MedyateError("--board plans raw saved activations; drop --compress")

@@ -36,7 +36,6 @@ UNSUPPORTED = {"neq": "selects output-channel neurons; the generated C schedules
 METHOD_SEPARATOR = "@"
 #: `medyate train --batch` default: both commands train with one loop and one default.
 DEFAULT_BATCH = 8
-LAYER_METHODS = ("rgn", "lara")
 
 
 def split_policy(entry: str, default_method: str) -> tuple[str, str]:
@@ -85,6 +84,7 @@ def load_config(path: Path) -> dict[str, Any]:
     from medyate.codegen.formats.experiment import read_experiment_config
     config = read_experiment_config(path)     # types and required keys
     from medyate.host_tools.selection.policies import POLICIES
+    from medyate.host_tools.selection.layer_selection import LAYER_METHODS
     default_method = config.get("method", "rgn")
     entries = [split_policy(p, default_method) for p in config["policies"]]
     unknown = [name for name, _ in entries if name not in POLICIES]
