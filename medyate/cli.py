@@ -12,6 +12,7 @@ from typing import Any, Callable
 import click
 
 from medyate.codegen.errors import MedyateError
+from medyate.host_tools.selection.default_method import DEFAULT_LAYER_METHOD
 from medyate.codegen.formats.cli_values import (NON_NEGATIVE_INT, OUTPUT_DIR, OUTPUT_FILE,
                                                 POSITIVE_FINITE, POSITIVE_INT)
 
@@ -212,7 +213,7 @@ def rank_cmd(model: str, data: str, output: str, batches: int, batch_size: int, 
                    "when fp32 would not fit the board; the plan says which)")
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False))
 @click.option("--policy", default="medyate", show_default=True)
-@click.option("--method", default="rgn", show_default=True,
+@click.option("--method", default=DEFAULT_LAYER_METHOD, show_default=True,
               help="layer pre-selection: rgn, lara, gain, gain-depth (docs/ranking.md)")
 @click.option("--seed", default=0, show_default=True, type=NON_NEGATIVE_INT)
 @click.option("-o", "--output", required=True, type=OUTPUT_FILE)

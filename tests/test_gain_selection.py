@@ -103,3 +103,10 @@ def test_experiment_config_accepts_every_layer_method(tmp_path: Path) -> None:
     config.write_text(json.dumps({"budgets": ["8KiB"], "seeds": [0], "epochs": 1, "tasks": [],
                                   "policies": policies, "method": "gain"}))
     assert load_config(config)["policies"] == policies
+
+
+def test_default_method_is_a_registered_method_and_make_plan_uses_it() -> None:
+    from medyate.host_tools.selection.default_method import DEFAULT_LAYER_METHOD
+    assert DEFAULT_LAYER_METHOD in LAYER_METHODS
+    plan = make_plan([BODY, HEAD], 2_048, policy="medyate", stats=STATS)
+    assert plan["selection"]["method"] == DEFAULT_LAYER_METHOD

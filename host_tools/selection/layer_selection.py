@@ -18,6 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from medyate.host_tools.selection.budget import InfeasibleBudget, cheapest_channel_bytes
+from medyate.host_tools.selection.default_method import DEFAULT_LAYER_METHOD
 from medyate.host_tools.selection.gain_selection import (DEFAULT_GAIN_POWER, DEFAULT_PROBE_EPOCHS,
                                                         best_prefix)
 from medyate.host_tools.selection.policies import policy_class
@@ -313,7 +314,7 @@ def make_plan(
     policy: str = "medyate",
     stats: Mapping[str, Any] | None = None,
     batch_stats: Sequence[Mapping[str, Any]] | None = None,
-    method: str = "rgn",
+    method: str = DEFAULT_LAYER_METHOD,
     fraction: float = TRADY_FRACTION,
     k_rule: str = "budget",
     coverage: float = 0.05,
