@@ -111,7 +111,7 @@ def model_layers() -> tuple[list[LayerSpec], dict[str, np.ndarray]]:
 
 def test_make_plan_trady_keeps_top_layers_by_rgn_in_depth_order() -> None:
     layers, stats = model_layers()
-    plan = make_plan(list(reversed(layers)), 2_000, policy="trady", stats=stats)
+    plan = make_plan(list(reversed(layers)), 2_000, policy="trady", stats=stats, method="rgn")
     # Shares 48, 40, 10, 1, 1 percent: 97% needs the top three.
     assert [entry["weight"] for entry in plan["layers"]] == ["w2", "w3", "w4"]
     assert plan["format"] == "medyate-plan/1" and plan["budget_bytes"] == 2_000
