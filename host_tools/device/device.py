@@ -210,11 +210,13 @@ class Device:
         if flat.shape[1] != self._info.input_elems:
             raise ValueError(f"samples have {flat.shape[1]} elements, model input "
                              f"{self._info.input_shape} has {self._info.input_elems}")
-        if encoding == SampleEncoding.U8:
-            if flat.dtype != np.uint8:
-                raise ValueError("uint8 encoding needs uint8 samples")
-            return flat
-        return flat.astype("<f4")
+        if not (self._info.encodings >> int(encoding)) & 1:
+            raise ValueError(f"the device does not accept {encoding.name} samples "
+                             f"(encodings bitmask {self._info.encodings:#x})")
+        dtype = SAMPLE_DTYPES[encoding]
+        if encoding != SampleEncoding.F32 and flat.dtype != dtype:
+            raise ValueError(f"{encoding.name} encoding needs {np.dtype(dtype).name} samples")
+        return flat.astype(dtype)
 
     def _run_samples(self, train: bool, x: np.ndarray, y: np.ndarray,
                      encoding: SampleEncoding, return_logits: bool = False) -> SampleResults:
@@ -412,12 +414,17 @@ class Device:
         self.request(MessageType.SHUTDOWN)
 
 
+#: element type of each sample encoding on the wire and in the preload image
+SAMPLE_DTYPES = {SampleEncoding.F32: np.dtype("<f4"), SampleEncoding.U8: np.dtype(np.uint8),
+                 SampleEncoding.S8: np.dtype(np.int8)}
+
+
 def write_preload_dataset(path: Path | str, x: np.ndarray, y: np.ndarray,
                           encoding: SampleEncoding = SampleEncoding.F32) -> Path:
     """Writes the PSRAM dataset image that TRAIN_PRELOADED reads (docs/protocol.md)."""
     count = len(x)
     flat = np.asarray(x).reshape(count, -1)
-    samples = flat.astype(np.uint8 if encoding == SampleEncoding.U8 else "<f4")
+    samples = flat.astype(SAMPLE_DTYPES[encoding])
     labels = np.asarray(y, "<u2").tobytes()
     labels_at = PRELOAD_HEADER.size
     samples_at = (labels_at + len(labels) + 15) // 16 * 16
