@@ -43,10 +43,16 @@ def _state(b: Breakdown) -> int:
     return sum(b.regions[r] for r in STATE)
 
 
-def _linked_sram(model: Path, plan: Plan) -> int | None:
+def _linked_sram(model: Path, plan: Plan, frozen: str = "fp32") -> int | None:
+    import numpy as np
+
+    from medyate.codegen.quantize import apply_frozen
     from medyate.host_tools.device.device_model import build_device_model
+    graph = load_graph(model)
+    shape = (8,) + tuple(graph.tensors[graph.input].shape)
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)   # sizes only
     try:
-        built = build_device_model("qemu-mps2-an386", model, plan, load_graph(model),
+        built = build_device_model("qemu-mps2-an386", model, plan, apply_frozen(graph, plan, frozen, x),
                                    allow_full_memory=True)
     except MedyateError:
         return None
@@ -67,9 +73,9 @@ def measure(model: Path, board_name: str, budget: int, link: bool) -> list[str]:
     if sparse_doc is None:                              # flash-bound in fp32: int8 backbone
         sparse_doc = plan_for_board(graph, specs, board, budget=budget, frozen="int8", stats=None,
                                     batch_stats=None, policy="medyate", method="rgn", seed=0)
-        frozen = "int8 (fp32 does not fit flash)"
+        frozen, dtype = "int8 (fp32 does not fit)", "int8"
     else:
-        frozen = "fp32"
+        frozen, dtype = "fp32", "fp32"
     doc = sparse_doc.document
     sparse = sparse_doc.breakdown
     params = sum(int(graph.tensors[n.inputs[1]].size) for n in graph.trainable_layers())
@@ -79,7 +85,7 @@ def measure(model: Path, board_name: str, budget: int, link: bool) -> list[str]:
              f"{full.sram_bytes / sparse.sram_bytes:.1f}x",
              f"{_state(full) / _state(sparse):.1f}x"]
     if link:
-        linked_sparse = _linked_sram(model, Plan(doc["budget_bytes"], doc["layers"]))
+        linked_sparse = _linked_sram(model, Plan(doc["budget_bytes"], doc["layers"]), dtype)
         linked_full = _linked_sram(model, full_plan)
         cells += [f"{linked_sparse:,}" if linked_sparse else "-",
                   f"{linked_full:,}" if linked_full else "does not link in 4 MiB",
@@ -100,7 +106,7 @@ def main() -> None:
         tmp = Path(tempfile.mkdtemp(prefix="medyate-bench-"))
         names = [name for name, _, _ in zoo.zoo_models() if name != "plain_cnn_softmax"]
         models += [zoo.exported(name, "torchscript", False, tmp)
-                   for name in names + ["mcunet_48", "mbv2_w035_32"]]
+                   for name in names + ["mcunet_48", "mbv2_w035_32", "mbv2_w035_96"]]
     table = Table(title=f"training SRAM: sparse plan for {args.board} vs full fine-tuning "
                         f"(predicted whole-device bytes)")
     for column in ("model", "params", "layers", "budget", "frozen", "sparse SRAM",

@@ -139,6 +139,9 @@ class Calibration:
     stack_bytes: int = DEFAULT_STACK_BYTES
     #: code of an int8 backbone beyond the line in steps: the s8 kernels and entries
     code_int8_bytes: int = 0
+    #: the line's base when no float conv runs (an int8 backbone under float gemm layers
+    #: links none of the float conv kernels, most of code_base); None: code_base_bytes
+    code_base_no_float_conv_bytes: int | None = None
     builds: tuple[dict[str, Any], ...] = ()
 
     @staticmethod
@@ -170,6 +173,8 @@ class ModelFacts:
     input_item_bytes: int = FLOAT_BYTES
     #: the compiled graph has an int8 region (its kernels are linked)
     int8: bool = False
+    #: a float conv runs (forward at least): the float conv kernels are linked
+    float_conv: bool = True
 
 
 def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int,
@@ -219,7 +224,7 @@ def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int,
         classes=int(graph.tensors[graph.output].size),
         steps=len(program.steps) + len(forward.steps),
         input_item_bytes=1 if input_quantizer(emitted) is not None else FLOAT_BYTES,
-        int8=emitted.frozen == "int8")
+        int8=emitted.frozen == "int8", float_conv=any(n.op == "conv" for n in emitted.nodes))
 
 
 _EMITTED: dict[tuple[int, str, tuple[str, ...]], tuple[Graph, Graph]] = {}
@@ -280,7 +285,10 @@ def predict(facts: ModelFacts, *, frozen: str = "fp32",
     regions["app_buffers"] += cal.app_fixed_bytes
     regions["runtime_static"] = cal.runtime_static_bytes
     regions["stack"] = cal.stack_bytes if stack_bytes is None else stack_bytes
-    regions["code"] = int(math.ceil(cal.code_base_bytes + cal.code_per_step_bytes * facts.steps
+    base = cal.code_base_bytes
+    if not facts.float_conv and cal.code_base_no_float_conv_bytes is not None:
+        base = cal.code_base_no_float_conv_bytes
+    regions["code"] = int(math.ceil(base + cal.code_per_step_bytes * facts.steps
                                     + (cal.code_int8_bytes if facts.int8 else 0)))
     return Breakdown(regions, "predicted", {"frozen": frozen, "steps": facts.steps})
 
@@ -442,20 +450,23 @@ def calibrate(cases: Iterable[tuple[Path, Plan, str]], target: str = "qemu-mps2-
         assert formula["arena"] == linked.regions["arena"], (model, formula["arena"], linked.regions["arena"])
         builds.append({
             "model": model.name, "frozen": frozen, "layers": len(layers), "steps": facts.steps,
+            "float_conv": facts.float_conv,
             "pool_bytes": facts.pool_bytes, "linked": linked.regions,
             "runtime_static_residual": linked.regions["runtime_static"],
             "app_residual": linked.regions["app_buffers"] - formula["app_buffers"],
             "gradient_residual": linked.regions["gradient_buffers"] - formula["gradient_buffers"],
             "code": linked.regions["code"],
         })
-    fp32 = [b for b in builds if b["frozen"] == "fp32"]
+    fp32 = [b for b in builds if b["frozen"] == "fp32" and b["float_conv"]]
     steps = np.array([b["steps"] for b in fp32], dtype=float)
     code = np.array([b["code"] for b in fp32], dtype=float)
     slope = float(np.polyfit(steps, code, 1)[0]) if len(set(steps)) > 1 else 0.0
     slope = max(slope, 0.0)
     base = float(np.max(code - slope * steps))
     int8_extra = max([b["code"] - (base + slope * b["steps"]) for b in builds
-                      if b["frozen"] == "int8"] + [0.0])
+                      if b["frozen"] == "int8" and b["float_conv"]] + [0.0])
+    # without a float conv: one base over those builds (int8 ones: their kernels included)
+    no_conv = [b["code"] - slope * b["steps"] for b in builds if not b["float_conv"]]
     padding = max(0, max(b["gradient_residual"] for b in builds))
     per_layer = int(math.ceil(padding / max(3 * min(b["layers"] for b in builds), 1))) + 4
     return Calibration(
@@ -464,7 +475,10 @@ def calibrate(cases: Iterable[tuple[Path, Plan, str]], target: str = "qemu-mps2-
         code_base_bytes=int(math.ceil(base)) + 4 * margin_bytes,
         code_per_step_bytes=round(slope, 3), padding_per_layer_bytes=per_layer,
         stack_bytes=max(b["linked"]["stack"] for b in builds),
-        code_int8_bytes=int(math.ceil(int8_extra)) + margin_bytes, builds=tuple(builds))
+        code_int8_bytes=int(math.ceil(int8_extra)) + margin_bytes,
+        code_base_no_float_conv_bytes=(int(math.ceil(max(no_conv))) + 4 * margin_bytes
+                                       if no_conv else None),
+        builds=tuple(builds))
 
 
 def save_calibration(cal: Calibration, path: Path = CALIBRATION_FILE) -> None:
