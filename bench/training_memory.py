@@ -10,7 +10,10 @@ host_tools/selection/device_memory.py (an upper bound of the linked image, teste
 `--link` also links both firmwares (qemu-mps2-an386, the emulator's whole memory so
 full fine-tuning links too) and prints the linked SRAM (.data + .bss + stack reserve).
 "training state" = arena + trainable weights + gradient buffers: what training adds to
-inference-only firmware, the part MIT's tiny-training's ~20x compares.
+inference-only firmware, the part MIT's tiny-training's ~20x compares. The "int8:"
+columns plan the same sparse method with the frozen layers below the plan in int8
+(`--frozen int8`: int8 activations and weights, the input staged as int8) even where fp32
+would fit.
 
     python bench/training_memory.py [--board stm32f746g-disco] [--budget 16KiB] [--link] [MODEL.onnx ...]
 """
@@ -79,11 +82,21 @@ def measure(model: Path, board_name: str, budget: int, link: bool) -> list[str]:
     doc = sparse_doc.document
     sparse = sparse_doc.breakdown
     params = sum(int(graph.tensors[n.inputs[1]].size) for n in graph.trainable_layers())
+    # the same sparse method with every frozen layer below the plan in int8 (as MIT's
+    # tiny-training runs its backbone), whether or not fp32 would fit
+    try:
+        int8_doc = plan_for_board(graph, specs, board, budget=budget, frozen="int8", stats=None,
+                                  batch_stats=None, policy="medyate", method="rgn", seed=0)
+        int8_cells = [f"{len(int8_doc.document['layers'])}/{len(specs)}",
+                      f"{int8_doc.breakdown.sram_bytes:,}",
+                      f"{full.sram_bytes / int8_doc.breakdown.sram_bytes:.1f}x"]
+    except MedyateError:
+        int8_cells = ["-", "does not fit", "-"]
     cells = [model.stem, f"{params:,}", f"{len(doc['layers'])}/{len(specs)}",
              f"{doc['budget_bytes']:,}", frozen,
              f"{sparse.sram_bytes:,}", f"{full.sram_bytes:,}",
              f"{full.sram_bytes / sparse.sram_bytes:.1f}x",
-             f"{_state(full) / _state(sparse):.1f}x"]
+             f"{_state(full) / _state(sparse):.1f}x", *int8_cells]
     if link:
         linked_sparse = _linked_sram(model, Plan(doc["budget_bytes"], doc["layers"]), dtype)
         linked_full = _linked_sram(model, full_plan)
@@ -110,7 +123,8 @@ def main() -> None:
     table = Table(title=f"training SRAM: sparse plan for {args.board} vs full fine-tuning "
                         f"(predicted whole-device bytes)")
     for column in ("model", "params", "layers", "budget", "frozen", "sparse SRAM",
-                   "full FT SRAM", "ratio", "ratio (training state)"):
+                   "full FT SRAM", "ratio", "ratio (training state)", "int8: layers",
+                   "int8: sparse SRAM", "int8: ratio"):
         table.add_column(column, justify="left" if column in ("model", "frozen") else "right")
     if args.link:
         for column in ("sparse linked", "full FT linked", "linked ratio"):
