@@ -21,6 +21,11 @@ Cortex-M with that board's limits linked in. No network needed.
    region, the measured peak SRAM and flash image against the board, and the accuracy
    per epoch. Exit status: 0 only when every step succeeded and the device's measured
    peak SRAM and the flash image are within the board's limits.
+
+Samples travel as int8 (the model's int8 backbone starts at its input): QEMU preloads
+them into its 16 MiB PSRAM when every epoch's order plus the test split fits (2 x 200 +
+100 samples of 96x96x3 do; at --size 112 use --train-per-class 15 --test-per-class 5),
+else they stream over the emulated UART at ~15 kB/s.
 """
 from __future__ import annotations
 
