@@ -27,6 +27,7 @@ from .ir import Graph, Node
 from .memory_planner import ArenaPlan, plan_arena
 from .ops.registry import C_EMIT, load_all
 from .plan import TrainLayer
+from .quantize import input_quantizer
 from .training import Step, TrainingProgram, build_program
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -83,6 +84,9 @@ class _Ctx:
     compressed: dict[int, CompressedLayer] = field(default_factory=dict)   # layer index ->
     iterations: int = 0                                                    # asi block
     node_pos: dict[int, int] = field(default_factory=dict)    # id(node) -> graph position
+    #: quantize.input_quantizer(graph): its step is the model entry's (model.c.j2), not
+    #: the body's, so model_*_s8 can take an already quantized sample
+    input_quant: Node | None = None
 
     def act_macro(self, tensor: str) -> str:
         return self.macros[self.program.act_storage[tensor]]
@@ -138,7 +142,7 @@ def _render(template: str, context: dict[str, Any]) -> str:
 def _forward(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     node = step.node
     emit = C_EMIT[node.op]
-    if not emit.forward:
+    if not emit.forward or node is ctx.input_quant:
         return []
     context = _node_context(ctx, node)
     aux = ctx.macros[step.writes[1]] if training and len(step.writes) > 1 else None
@@ -382,7 +386,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
     arena = plan_arena(storages, pool_bytes)
     arena.check_no_overlap()
     ctx = _Ctx(graph, program, arena, layers, compressed=compressed,
-               iterations=compress.iterations if compress else 0)
+               iterations=compress.iterations if compress else 0,
+               input_quant=input_quantizer(graph))
     storage_rows = []
     for i, s in enumerate(storages):
         macro = f"S{i}_{_ident(s.name)[:40]}"
@@ -468,6 +473,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         "input_c": in_chw[0], "input_h": in_chw[1], "input_w": in_chw[2],
         "input_elems": int(np.prod(in_shape)), "num_classes": graph.tensors[graph.output].size,
         "input_macro": ctx.act_macro(graph.input), "logits_macro": ctx.act_macro(graph.output),
+        "input_s8": _input_s8(ctx),
         "train_code": train_code, "forward_code": forward_code,
         "compressed_any": bool(compressed),
         "tucker_method": compress.method if compress else "",
@@ -499,6 +505,15 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                                                     "work_bytes", "ranks")})
     return GeneratedModel(_ENV.get_template("model.c.j2").render(**context),
                           _ENV.get_template("model.h.j2").render(**context), arena, memory, program)
+
+
+def _input_s8(ctx: _Ctx) -> dict[str, Any] | None:
+    """The int8 input of model.c.j2's entries: its storage and quantization constants."""
+    node = ctx.input_quant
+    if node is None:
+        return None
+    return {"macro": ctx.act_macro(node.outputs[0]), "inv_c": node.attrs["inv_c"],
+            "zp": node.attrs["zp"]}
 
 
 def pool_bytes_for(layers: list[TrainLayer], budget_bytes: int,

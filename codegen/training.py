@@ -25,6 +25,7 @@ from .errors import UnsupportedModelError
 from .ir import Graph, Node
 from .ops.registry import IR_OPS
 from .plan import TrainLayer
+from .quantize import input_quantizer
 
 #: ops whose backward needs the aux the forward pass produced
 _AUX_OPS = {"clamp", "maxpool"}
@@ -137,7 +138,11 @@ class _Builder:
 
     def forward(self, needs_grad: set[str]) -> None:
         g = self.graph
-        self.act[g.input] = self.new_storage(g.input, "input", self.nbytes(g.input), g.input)
+        # an int8-input model (quantize.input_quantizer) quantizes the sample straight from
+        # the caller's buffer into its int8 storage: no float copy of it in the arena
+        external = input_quantizer(g) is not None
+        self.act[g.input] = self.new_storage(g.input, "input", 0 if external else self.nbytes(g.input),
+                                             g.input)
         self.saves_after(g.input)
         for node in g.nodes:
             out = node.outputs[0]

@@ -243,3 +243,21 @@ def test_schedule_commit_with_output_slots_reaches_model_set_schedule_ex(host_fi
         with pytest.raises(DeviceErrorReply) as bad:
             device.request(MessageType.SCHEDULE_COMMIT, struct.pack("<HH", 7, 2))
         assert bad.value.error.code == ErrorCode.BAD_LENGTH
+
+
+def test_a_float_input_model_does_not_offer_int8_samples(host_firmware: Path) -> None:
+    """Encoding S8 exists only where the model takes int8 input (HELLO's bitmask); a
+    float-input firmware refuses it on every sample path and the host does not send it."""
+    x, y = make_data(1)
+    with Device.open_host(host_firmware) as device:
+        assert device.info is not None and device.info.encodings == 0b011
+        record = struct.pack("<H", 0) + bytes(x[0].size)
+        with pytest.raises(DeviceErrorReply) as inline:
+            device.request(MessageType.EVALUATE, struct.pack("<BBH", SampleEncoding.S8, 0, 1) + record)
+        assert inline.value.error.code == ErrorCode.BAD_LENGTH
+        with pytest.raises(DeviceErrorReply) as chunk:
+            device.request(MessageType.SAMPLE_CHUNK, struct.pack("<BBHI", SampleEncoding.S8, 0, 0, 0) + bytes(4))
+        assert chunk.value.error.code == ErrorCode.BAD_LENGTH
+        with pytest.raises(ValueError, match="does not accept S8"):
+            device.evaluate(x.astype(np.int8), y, encoding=SampleEncoding.S8)
+        assert device.evaluate(x, y).losses.shape == (1,)

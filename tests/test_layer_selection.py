@@ -122,6 +122,15 @@ def test_make_plan_trady_keeps_top_layers_by_rgn_in_depth_order() -> None:
     json.dumps(plan)  # serialisable as plan.json
 
 
+def test_a_single_layer_plan_with_statistics_is_strict_json() -> None:
+    """One candidate layer: no rank correlation exists, and plan.json must still parse
+    (a NaN there made `train --plan` refuse the plan that `plan --board` wrote)."""
+    layers, stats = model_layers()
+    plan = make_plan(layers[-1:], 2_000, policy="medyate", stats={"w4": stats["w4"]})
+    assert plan["selection"]["spearman_rgn_lara"] is None
+    json.dumps(plan, allow_nan=False)
+
+
 def test_make_plan_without_ranking_uses_every_layer_that_fits() -> None:
     layers, _ = model_layers()
     plan = make_plan(layers, 2_000, policy="medyate")

@@ -227,11 +227,13 @@ class Device:
         if flat.shape[1] != self._info.input_elems:
             raise ValueError(f"samples have {flat.shape[1]} elements, model input "
                              f"{self._info.input_shape} has {self._info.input_elems}")
-        if encoding == SampleEncoding.U8:
-            if flat.dtype != np.uint8:
-                raise ValueError("uint8 encoding needs uint8 samples")
-            return flat
-        return flat.astype("<f4")
+        if not (self._info.encodings >> int(encoding)) & 1:
+            raise ValueError(f"the device does not accept {encoding.name} samples "
+                             f"(encodings bitmask {self._info.encodings:#x})")
+        dtype = SAMPLE_DTYPES[encoding]
+        if encoding != SampleEncoding.F32 and flat.dtype != dtype:
+            raise ValueError(f"{encoding.name} encoding needs {np.dtype(dtype).name} samples")
+        return flat.astype(dtype)
 
     def _run_samples(self, train: bool, x: np.ndarray, y: np.ndarray,
                      encoding: SampleEncoding, return_logits: bool = False) -> SampleResults:
@@ -311,7 +313,8 @@ class Device:
         start, end = first, first + count
         while start < end:
             per_frame = max(1, min((self._limit - 4) // result_bytes,
-                                   (MAX_PAYLOAD - 4) // result_bytes, end - start))
+                                   (MAX_PAYLOAD - 4) // result_bytes, end - start,
+                                   PRELOADED_SAMPLES_PER_REQUEST))
             try:
                 reply = self.request(message, struct.pack("<IHB", start, per_frame, flags),
                                      reply_bytes=4 + per_frame * result_bytes, resizable=True)
@@ -429,12 +432,21 @@ class Device:
         self.request(MessageType.SHUTDOWN)
 
 
+#: Samples per TRAIN/EVALUATE_PRELOADED request: the device answers when all of them ran,
+#: so a request's compute must stay within the link's patience (4 silent waits, ~35 s on
+#: QEMU): 100 test samples of a 96x96 MobileNetV2 in one request took longer than that.
+PRELOADED_SAMPLES_PER_REQUEST = 8
+#: element type of each sample encoding on the wire and in the preload image
+SAMPLE_DTYPES = {SampleEncoding.F32: np.dtype("<f4"), SampleEncoding.U8: np.dtype(np.uint8),
+                 SampleEncoding.S8: np.dtype(np.int8)}
+
+
 def write_preload_dataset(path: Path | str, x: np.ndarray, y: np.ndarray,
                           encoding: SampleEncoding = SampleEncoding.F32) -> Path:
     """Writes the PSRAM dataset image that TRAIN_PRELOADED reads (docs/protocol.md)."""
     count = len(x)
     flat = np.asarray(x).reshape(count, -1)
-    samples = flat.astype(np.uint8 if encoding == SampleEncoding.U8 else "<f4")
+    samples = flat.astype(SAMPLE_DTYPES[encoding])
     labels = np.asarray(y, "<u2").tobytes()
     labels_at = PRELOAD_HEADER.size
     samples_at = (labels_at + len(labels) + 15) // 16 * 16

@@ -12,6 +12,8 @@ pass (``medyate rank``), optionally one per batch/task for LaRa.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
@@ -207,7 +209,9 @@ def _preselected(
     info["rgn_scores"] = rgn
     info["lara_ranks"] = lara
     # Spearman between the two orderings (RGN high = good, LaRa rank low = good).
-    info["spearman_rgn_lara"] = spearman(rgn, {key: -value for key, value in lara.items()})
+    # None (valid JSON, unlike NaN) when undefined: a single candidate layer
+    rho = spearman(rgn, {key: -value for key, value in lara.items()})
+    info["spearman_rgn_lara"] = rho if math.isfinite(rho) else None
     method = LAYER_METHODS.get(context["method"])
     if method is None:
         raise ValueError(f"method must be one of {list(LAYER_METHODS)}, got {context['method']!r}")

@@ -71,6 +71,13 @@ int model_forward(const float *input, float *logits);
  * scheduled channels and trained biases. loss and logits may be NULL. */
 int model_train_sample(const float *input, uint32_t label, float *loss, float *logits);
 
+/* Models whose int8 backbone starts at the input (model.h: MDY_MODEL_INPUT_S8 1) also
+ * take a sample quantized already, at 1 byte per element (the int8 input's scale and
+ * zero point), and quantize float values for the caller; others do not define these. */
+int model_forward_s8(const int8_t *input, float *logits);
+int model_train_sample_s8(const int8_t *input, uint32_t label, float *loss, float *logits);
+void model_quantize_input(const float *x, uint32_t count, int8_t *q);
+
 /* SGD step with the mean of the accumulated gradients over `batch` samples:
  * w -= lr * grad_sum / batch on exactly the scheduled slices and trained biases.
  * Adds each scheduled channel's gradient norm (of that mean) to the norm statistics,
