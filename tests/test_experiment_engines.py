@@ -3,6 +3,7 @@ with only the missing runs; a failing run is recorded and the sweep goes on."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -116,3 +117,27 @@ def test_a_device_in_the_loop_sweep_runs_on_both_engines(tmp_path: Path) -> None
     assert record["status"] == "ok" and record["device"] == "qemu-mps2-an386"
     assert record["measured_peak_sram_bytes"] > record["memory_compile_time"]["arena_bytes"]
     assert local == on_ray
+
+
+@pytest.mark.parametrize("token_file, token_env, mode_before, mode_after", [
+    (True, None, None, "token"),        # the cluster's token saved by `ray start`
+    (False, "s3cret", None, "token"),   # the token given in the environment
+    (False, None, None, None),          # no token anywhere: leave Ray's default
+    (True, None, "disabled", "disabled"),  # the user's explicit choice wins
+])
+def test_joining_a_cluster_sends_its_auth_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                token_file: bool, token_env: str | None,
+                                                mode_before: str | None, mode_after: str | None) -> None:
+    from medyate.host_tools.experiments.experiment_engines import _send_auth_token
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name, value in (("RAY_AUTH_TOKEN", token_env), ("RAY_AUTH_MODE", mode_before)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    if token_file:
+        (tmp_path / ".ray").mkdir()
+        (tmp_path / ".ray" / "auth_token").write_text("0" * 64)
+    _send_auth_token()
+    assert os.environ.get("RAY_AUTH_MODE") == mode_after

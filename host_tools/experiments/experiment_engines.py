@@ -122,6 +122,17 @@ def _run_in_worker(spec_fields: dict[str, Any], files: dict[str, bytes]) -> dict
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _send_auth_token() -> None:
+    """A client joining a cluster must present the cluster's token when it has one:
+    Ray >= 2.5x enables token authentication on new clusters and saves the token to
+    ~/.ray/auth_token (or takes RAY_AUTH_TOKEN), but a client only sends it in
+    RAY_AUTH_MODE=token; without it the connection retries forever, unauthenticated."""
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    if os.environ.get("RAY_AUTH_TOKEN") or (Path.home() / ".ray" / "auth_token").is_file():
+        os.environ["RAY_AUTH_MODE"] = "token"
+
+
 class RayEngine:
     """Every run a Ray task with one CPU; results as they finish."""
 
@@ -138,6 +149,7 @@ class RayEngine:
                                    "ignore_reinit_error": True}
         try:
             if self.address:
+                _send_auth_token()
                 self.ray.init(address=self.address, **options)
             else:
                 self.ray.init(num_cpus=self.jobs, **options)
