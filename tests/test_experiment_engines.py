@@ -141,3 +141,14 @@ def test_joining_a_cluster_sends_its_auth_token(tmp_path: Path, monkeypatch: pyt
         (tmp_path / ".ray" / "auth_token").write_text("0" * 64)
     _send_auth_token()
     assert os.environ.get("RAY_AUTH_MODE") == mode_after
+
+
+def test_a_cluster_running_other_code_is_refused_in_one_line() -> None:
+    """Ray workers import their node's medyate: a stale cluster is named, not trusted."""
+    from medyate.codegen.errors import MedyateError
+    from medyate.host_tools.experiments.experiment_engines import check_cluster_code
+    from medyate.host_tools.experiments.experiment_journal import code_version
+
+    check_cluster_code(code_version(), "10.0.0.5:6379")   # same code: accepted
+    with pytest.raises(MedyateError, match=r"10\.0\.0\.5:6379 runs other medyate code .*install the same"):
+        check_cluster_code("0" * 64, "10.0.0.5:6379")

@@ -24,6 +24,7 @@ from typing import Any, Callable, Protocol
 
 from medyate.codegen.errors import MedyateError
 
+from medyate.host_tools.experiments.experiment_journal import code_version
 from medyate.host_tools.experiments.experiment import RunSpec, Task, base_record, resolve_path, run_one
 
 OnResult = Callable[[RunSpec, dict[str, Any]], None]
@@ -133,6 +134,21 @@ def _send_auth_token() -> None:
         os.environ["RAY_AUTH_MODE"] = "token"
 
 
+def _worker_code_version() -> str:
+    """code_version() as a plain function (Ray cannot decorate its cached wrapper)."""
+    return code_version()
+
+
+def check_cluster_code(worker_version: str, address: str | None) -> None:
+    """Ray workers import the medyate installed on their node, not the client's: a
+    cluster running other code would answer every run with that code's behaviour."""
+    if worker_version != code_version():
+        raise MedyateError(
+            f"the Ray cluster at {address or 'the local instance'} runs other medyate code "
+            f"(version {worker_version[:12]}) than this client ({code_version()[:12]}); "
+            "install the same medyate on every node")
+
+
 class RayEngine:
     """Every run a Ray task with one CPU; results as they finish."""
 
@@ -160,6 +176,9 @@ class RayEngine:
     def run(self, specs: list[RunSpec], on_result: OnResult) -> None:
         self._start()
         try:
+            # num_cpus=0: the probe runs even while the cluster's CPUs are busy
+            probe = self.ray.remote(num_cpus=0, max_retries=0)(_worker_code_version)
+            check_cluster_code(self.ray.get(probe.remote()), self.address)
             remote = self.ray.remote(num_cpus=1, max_retries=0)(_run_in_worker)
             pending = {}
             for spec in specs:
