@@ -46,6 +46,9 @@ class S8Case:
     data: dict[str, np.ndarray] | None = None
     zp: tuple[int, int, int, int] = (-3, 5, -128, 127)   # in_zp, out_zp, act_min, act_max
     reps: int | None = None
+    # the 15 integers of mdy_conv_params_t (in_c .. groups), overriding the fields above
+    # (non-square kernels, asymmetric padding: the QEMU test's shapes)
+    params: tuple[int, ...] | None = None
 
     @property
     def in_w(self) -> int:
@@ -53,6 +56,8 @@ class S8Case:
 
     @property
     def out_shape(self) -> tuple[int, int]:
+        if self.params:
+            return self.params[4], self.params[5]
         if self.out_hw:
             return self.out_hw
         pl = self.pad if self.pad_left is None else self.pad_left
@@ -92,7 +97,8 @@ def _c_array(ctype: str, name: str, a: np.ndarray) -> str:
 
 def cases_header(cases: list[S8Case]) -> str:
     buf = max(max(c.in_c * c.size * c.in_w, c.out_n, c.out_c * c.in_c // c.groups * c.k * c.k)
-              for c in cases) + 64
+              for c in cases if c.params is None) if any(c.params is None for c in cases) else 0
+    buf = max([buf] + [c.out_n for c in cases]) + 64
     lines = ['#include "medyate/kernels.h"', "#define S8_CONV 0", "#define S8_GEMM 1",
              "typedef struct { uint8_t kind; mdy_conv_params_t p; uint32_t in_f, out_f, reps, out_n;",
              "  int32_t in_zp, out_zp, act_min, act_max;",
@@ -112,6 +118,8 @@ def cases_header(cases: list[S8Case]) -> str:
         reps = c.reps if c.reps is not None else max(1, -(-MIN_WORK // c.work))
         p = (f"{{{c.in_c}, {c.size}, {c.in_w}, {c.out_c}, {oh}, {ow}, {c.k}, {c.k}, {c.stride}, "
              f"{c.stride}, {c.pad}, {pl}, {c.dil}, {c.dil}, {c.groups}, 0.0f, 0.0f}}")
+        if c.params:
+            p = "{" + ", ".join(map(str, c.params)) + ", 0.0f, 0.0f}"
         ptrs = (", ".join(f"c{i}_{k}" for k in ("x", "w", "bias", "mult", "shift"))
                 if c.data is not None else "0, 0, 0, 0, 0")
         lines.append(f"  {{{int(c.gemm)}, {p}, {c.in_c}, {c.out_c}, {reps}u, {c.out_n}u, "
