@@ -7,7 +7,7 @@
  * activations (one unaligned word load). 3x3/5x5/7x7 are unrolled with their weight
  * pairs in registers. Returns 0 (nothing written) for other shapes.
  */
-#include "mdy_s8_internal.h"
+#include "../mdy_s8_internal.h"
 
 #define MDY_S8_DW_MAX_K 7
 #define MDY_S8_DW_MAX_PAIRS ((MDY_S8_DW_MAX_K + 1) / 2)

@@ -6,7 +6,7 @@
  * every output channel of the group with both. Returns 0 (nothing written) when two
  * columns do not fit the stack buffer (MDY_S8_COL_ELEMS).
  */
-#include "mdy_s8_internal.h"
+#include "../mdy_s8_internal.h"
 
 /* Column of output pixel (oh, ow) for the icpg channels at x, natural order
  * [c][kh][kw], minus the input zero point (0 where the tap is padding). */

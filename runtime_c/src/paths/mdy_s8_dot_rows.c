@@ -7,7 +7,7 @@
  * rows and four accumulators everything stays in registers). Results are computed
  * before any store: int8 stores may alias the requant parameters.
  */
-#include "mdy_s8_internal.h"
+#include "../mdy_s8_internal.h"
 
 void mdy_s8_pack(const int16_t *nat, uint32_t j, uint32_t n_col, uint32_t k, int16_t *blk)
 {
