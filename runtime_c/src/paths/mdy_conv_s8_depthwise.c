@@ -63,6 +63,41 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int16_t *buf, uint32_t pw, const int
     }
 }
 
+/* One function per unrolled shape (each gets its own register allocation; inlined
+ * side by side into the channel loop they spilled everything). */
+typedef void (*mdy_s8_dw_fn)(const int16_t *buf, uint32_t pw, const int32_t *wp, int32_t kh_n,
+                             int32_t pairs, int32_t sh, int32_t sw, int32_t rows, int32_t out_w,
+                             int32_t b, const mdy_s8_rq_t *rq, const mdy_s8_requant_t *q,
+                             int8_t *y);
+
+#define MDY_S8_DW_FN(name, KH, PAIRS, SW)                                                   \
+    MDY_NOINLINE static void name(const int16_t *buf, uint32_t pw, const int32_t *wp,         \
+                                  int32_t kh_n, int32_t pairs, int32_t sh, int32_t sw,        \
+                                  int32_t rows, int32_t out_w, int32_t b,                     \
+                                  const mdy_s8_rq_t *rq, const mdy_s8_requant_t *q, int8_t *y) \
+    {                                                                                         \
+        (void)kh_n;                                                                           \
+        (void)pairs;                                                                          \
+        (void)sw;                                                                             \
+        mdy_s8_dw_rows(buf, pw, wp, KH, PAIRS, sh, SW, rows, out_w, b, rq, q, y);             \
+    }
+
+MDY_S8_DW_FN(mdy_s8_dw_3x3_s1, 3, 2, 1)
+MDY_S8_DW_FN(mdy_s8_dw_3x3_s2, 3, 2, 2)
+MDY_S8_DW_FN(mdy_s8_dw_5x5_s1, 5, 3, 1)
+MDY_S8_DW_FN(mdy_s8_dw_5x5_s2, 5, 3, 2)
+MDY_S8_DW_FN(mdy_s8_dw_7x7_s1, 7, 4, 1)
+MDY_S8_DW_FN(mdy_s8_dw_7x7_s2, 7, 4, 2)
+
+MDY_NOINLINE static void mdy_s8_dw_any(const int16_t *buf, uint32_t pw, const int32_t *wp,
+                                       int32_t kh_n, int32_t pairs, int32_t sh, int32_t sw,
+                                       int32_t rows, int32_t out_w, int32_t b,
+                                       const mdy_s8_rq_t *rq, const mdy_s8_requant_t *q,
+                                       int8_t *y)
+{
+    mdy_s8_dw_rows(buf, pw, wp, kh_n, pairs, sh, sw, rows, out_w, b, rq, q, y);
+}
+
 /* Input rows [ih0, ih0 + n) x columns [-pad_left, -pad_left + pw) of one plane, minus
  * zp, 0 outside the plane. Only the in-plane cells are written: the caller zeroed the
  * buffer once and, with a single strip per channel, padding cells stay zero across
@@ -109,9 +144,17 @@ int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
     const int32_t strip = (cap - k_h) / sh + 1; /* output rows per strip */
     int16_t buf[MDY_S8_COL_ELEMS];
     const int rezero = strip < out_h;
-    memset(buf, 0, sizeof(buf));
+    /* the strip region only: a call on a 2x2 map must not pay for 2 KiB */
+    const int32_t strip_rows = ((strip < out_h ? strip : out_h) - 1) * sh + k_h;
+    memset(buf, 0, (size_t)strip_rows * pw * sizeof(int16_t));
     int32_t wp[MDY_S8_DW_MAX_K * MDY_S8_DW_MAX_PAIRS];
     const size_t in_plane = (size_t)p->in_h * p->in_w, out_plane = (size_t)out_h * out_w;
+    static const mdy_s8_dw_fn unrolled[3][2] = {{mdy_s8_dw_3x3_s1, mdy_s8_dw_3x3_s2},
+                                                {mdy_s8_dw_5x5_s1, mdy_s8_dw_5x5_s2},
+                                                {mdy_s8_dw_7x7_s1, mdy_s8_dw_7x7_s2}};
+    const mdy_s8_dw_fn fn = (k_h == k_w && (k_h == 3 || k_h == 5 || k_h == 7) && sw <= 2)
+                                ? unrolled[(k_h - 3) / 2][sw - 1]
+                                : mdy_s8_dw_any;
     for (int32_t c = 0; c < p->out_c; ++c) {
         const int8_t *wc = w + (size_t)c * k_h * k_w;
         for (int32_t kh = 0; kh < k_h; ++kh) {
@@ -129,30 +172,7 @@ int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
                            oh0 * sh - p->pad_top, (rows - 1) * sh + k_h, p->pad_left, q->in_zp,
                            rezero);
             int8_t *y = out + (size_t)c * out_plane + (size_t)oh0 * out_w;
-            const int32_t key = k_h == k_w && (sw == 1 || sw == 2) ? k_h * 2 + sw : 0;
-            switch (key) {
-            case 7: /* 3x3, stride_w 1 */
-                mdy_s8_dw_rows(buf, pw, wp, 3, 2, sh, 1, rows, out_w, b, &rq, q, y);
-                break;
-            case 8:
-                mdy_s8_dw_rows(buf, pw, wp, 3, 2, sh, 2, rows, out_w, b, &rq, q, y);
-                break;
-            case 11: /* 5x5 */
-                mdy_s8_dw_rows(buf, pw, wp, 5, 3, sh, 1, rows, out_w, b, &rq, q, y);
-                break;
-            case 12:
-                mdy_s8_dw_rows(buf, pw, wp, 5, 3, sh, 2, rows, out_w, b, &rq, q, y);
-                break;
-            case 15: /* 7x7 */
-                mdy_s8_dw_rows(buf, pw, wp, 7, 4, sh, 1, rows, out_w, b, &rq, q, y);
-                break;
-            case 16:
-                mdy_s8_dw_rows(buf, pw, wp, 7, 4, sh, 2, rows, out_w, b, &rq, q, y);
-                break;
-            default:
-                mdy_s8_dw_rows(buf, pw, wp, k_h, pairs, sh, sw, rows, out_w, b, &rq, q, y);
-                break;
-            }
+            fn(buf, pw, wp, k_h, pairs, sh, sw, rows, out_w, b, &rq, q, y);
         }
     }
     return 1;

@@ -25,6 +25,27 @@ static void mdy_s8_gather(const int8_t *x, const mdy_conv_params_t *p, int32_t i
     int16_t *dst = col;
     const int32_t ih0 = oh * p->stride_h - p->pad_top;
     const int32_t iw0 = ow * p->stride_w - p->pad_left;
+    const int32_t k_w = p->k_w, dil_w = p->dil_w;
+    if (iw0 >= 0 && iw0 + (k_w - 1) * dil_w < in_w) { /* no column check per tap */
+        for (int32_t c = 0; c < icpg; ++c) {
+            const int8_t *xc = x + (size_t)c * plane + iw0;
+            for (int32_t kh = 0; kh < p->k_h; ++kh) {
+                const int32_t ih = ih0 + kh * p->dil_h;
+                if (ih < 0 || ih >= in_h) {
+                    for (int32_t kw = 0; kw < k_w; ++kw) {
+                        dst[kw] = 0;
+                    }
+                } else {
+                    const int8_t *row = xc + (size_t)ih * in_w;
+                    for (int32_t kw = 0; kw < k_w; ++kw) {
+                        dst[kw] = (int16_t)(row[kw * dil_w] - zp);
+                    }
+                }
+                dst += k_w;
+            }
+        }
+        return;
+    }
     for (int32_t c = 0; c < icpg; ++c) {
         const int8_t *xc = x + (size_t)c * plane;
         for (int32_t kh = 0; kh < p->k_h; ++kh) {
