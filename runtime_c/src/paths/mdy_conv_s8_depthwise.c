@@ -63,41 +63,6 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int16_t *buf, uint32_t pw, const int
     }
 }
 
-/* One function per unrolled shape (each gets its own register allocation; inlined
- * side by side into the channel loop they spilled everything). */
-typedef void (*mdy_s8_dw_fn)(const int16_t *buf, uint32_t pw, const int32_t *wp, int32_t kh_n,
-                             int32_t pairs, int32_t sh, int32_t sw, int32_t rows, int32_t out_w,
-                             int32_t b, const mdy_s8_rq_t *rq, const mdy_s8_requant_t *q,
-                             int8_t *y);
-
-#define MDY_S8_DW_FN(name, KH, PAIRS, SW)                                                   \
-    MDY_NOINLINE static void name(const int16_t *buf, uint32_t pw, const int32_t *wp,         \
-                                  int32_t kh_n, int32_t pairs, int32_t sh, int32_t sw,        \
-                                  int32_t rows, int32_t out_w, int32_t b,                     \
-                                  const mdy_s8_rq_t *rq, const mdy_s8_requant_t *q, int8_t *y) \
-    {                                                                                         \
-        (void)kh_n;                                                                           \
-        (void)pairs;                                                                          \
-        (void)sw;                                                                             \
-        mdy_s8_dw_rows(buf, pw, wp, KH, PAIRS, sh, SW, rows, out_w, b, rq, q, y);             \
-    }
-
-MDY_S8_DW_FN(mdy_s8_dw_3x3_s1, 3, 2, 1)
-MDY_S8_DW_FN(mdy_s8_dw_3x3_s2, 3, 2, 2)
-MDY_S8_DW_FN(mdy_s8_dw_5x5_s1, 5, 3, 1)
-MDY_S8_DW_FN(mdy_s8_dw_5x5_s2, 5, 3, 2)
-MDY_S8_DW_FN(mdy_s8_dw_7x7_s1, 7, 4, 1)
-MDY_S8_DW_FN(mdy_s8_dw_7x7_s2, 7, 4, 2)
-
-MDY_NOINLINE static void mdy_s8_dw_any(const int16_t *buf, uint32_t pw, const int32_t *wp,
-                                       int32_t kh_n, int32_t pairs, int32_t sh, int32_t sw,
-                                       int32_t rows, int32_t out_w, int32_t b,
-                                       const mdy_s8_rq_t *rq, const mdy_s8_requant_t *q,
-                                       int8_t *y)
-{
-    mdy_s8_dw_rows(buf, pw, wp, kh_n, pairs, sh, sw, rows, out_w, b, rq, q, y);
-}
-
 /* Input rows [ih0, ih0 + n) x columns [-pad_left, -pad_left + pw) of one plane, minus
  * zp, 0 outside the plane. Only the in-plane cells are written: the caller zeroed the
  * buffer once and, with a single strip per channel, padding cells stay zero across
@@ -124,6 +89,72 @@ static void mdy_s8_dw_fill(int16_t *buf, uint32_t pw, const int8_t *plane, int32
     }
 }
 
+/* Every channel: its weight pairs, then strip by strip the padded rows and the
+ * windows. KH/KW/SW are constants in the unrolled instances below. */
+MDY_ALWAYS_INLINE void mdy_s8_dw_body(const int8_t *in, const mdy_conv_params_t *p,
+                                      const mdy_s8_requant_t *q, const int8_t *w,
+                                      const int32_t *bias, int8_t *out, int16_t *buf,
+                                      uint32_t pw, int32_t strip, int rezero, int32_t KH,
+                                      int32_t KW, int32_t SW)
+{
+    const int32_t pairs = (KW + 1) / 2;
+    const int32_t out_h = p->out_h, out_w = p->out_w, sh = p->stride_h;
+    const size_t in_plane = (size_t)p->in_h * p->in_w, out_plane = (size_t)out_h * out_w;
+    int32_t wp[MDY_S8_DW_MAX_K * MDY_S8_DW_MAX_PAIRS];
+    for (int32_t c = 0; c < p->out_c; ++c) {
+        const int8_t *wc = w + (size_t)c * KH * KW;
+        MDY_UNROLL
+        for (int32_t kh = 0; kh < KH; ++kh) {
+            MDY_UNROLL
+            for (int32_t j = 0; j < pairs; ++j) {
+                const int32_t kw = 2 * j;
+                wp[kh * pairs + j] = mdy_pair(wc[kh * KW + kw], kw + 1 < KW ? wc[kh * KW + kw + 1] : 0);
+            }
+        }
+        const int32_t b = bias ? bias[c] : 0;
+        const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[c], q->shift[c]);
+        for (int32_t oh0 = 0; oh0 < out_h; oh0 += strip) {
+            const int32_t rows = out_h - oh0 < strip ? out_h - oh0 : strip;
+            mdy_s8_dw_fill(buf, pw, in + (size_t)c * in_plane, p->in_h, p->in_w,
+                           oh0 * sh - p->pad_top, (rows - 1) * sh + KH, p->pad_left, q->in_zp,
+                           rezero);
+            mdy_s8_dw_rows(buf, pw, wp, KH, pairs, sh, SW, rows, out_w, b, &rq, q,
+                           out + (size_t)c * out_plane + (size_t)oh0 * out_w);
+        }
+    }
+}
+
+typedef void (*mdy_s8_dw_fn)(const int8_t *in, const mdy_conv_params_t *p,
+                             const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
+                             int8_t *out, int16_t *buf, uint32_t pw, int32_t strip, int rezero);
+
+/* One function per unrolled shape: each gets its own register allocation (inlined side
+ * by side into one channel loop they spilled everything). */
+#define MDY_S8_DW_FN(name, K, SW)                                                            \
+    MDY_NOINLINE static void name(const int8_t *in, const mdy_conv_params_t *p,              \
+                                  const mdy_s8_requant_t *q, const int8_t *w,                \
+                                  const int32_t *bias, int8_t *out, int16_t *buf, uint32_t pw, \
+                                  int32_t strip, int rezero)                                 \
+    {                                                                                        \
+        mdy_s8_dw_body(in, p, q, w, bias, out, buf, pw, strip, rezero, K, K, SW);            \
+    }
+
+MDY_S8_DW_FN(mdy_s8_dw_3x3_s1, 3, 1)
+MDY_S8_DW_FN(mdy_s8_dw_3x3_s2, 3, 2)
+MDY_S8_DW_FN(mdy_s8_dw_5x5_s1, 5, 1)
+MDY_S8_DW_FN(mdy_s8_dw_5x5_s2, 5, 2)
+MDY_S8_DW_FN(mdy_s8_dw_7x7_s1, 7, 1)
+MDY_S8_DW_FN(mdy_s8_dw_7x7_s2, 7, 2)
+
+MDY_NOINLINE static void mdy_s8_dw_any(const int8_t *in, const mdy_conv_params_t *p,
+                                       const mdy_s8_requant_t *q, const int8_t *w,
+                                       const int32_t *bias, int8_t *out, int16_t *buf,
+                                       uint32_t pw, int32_t strip, int rezero)
+{
+    mdy_s8_dw_body(in, p, q, w, bias, out, buf, pw, strip, rezero, p->k_h, p->k_w,
+                   p->stride_w);
+}
+
 int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
                           const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
                           int8_t *out)
@@ -143,37 +174,15 @@ int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
     }
     const int32_t strip = (cap - k_h) / sh + 1; /* output rows per strip */
     int16_t buf[MDY_S8_COL_ELEMS];
-    const int rezero = strip < out_h;
     /* the strip region only: a call on a 2x2 map must not pay for 2 KiB */
     const int32_t strip_rows = ((strip < out_h ? strip : out_h) - 1) * sh + k_h;
     memset(buf, 0, (size_t)strip_rows * pw * sizeof(int16_t));
-    int32_t wp[MDY_S8_DW_MAX_K * MDY_S8_DW_MAX_PAIRS];
-    const size_t in_plane = (size_t)p->in_h * p->in_w, out_plane = (size_t)out_h * out_w;
     static const mdy_s8_dw_fn unrolled[3][2] = {{mdy_s8_dw_3x3_s1, mdy_s8_dw_3x3_s2},
                                                 {mdy_s8_dw_5x5_s1, mdy_s8_dw_5x5_s2},
                                                 {mdy_s8_dw_7x7_s1, mdy_s8_dw_7x7_s2}};
     const mdy_s8_dw_fn fn = (k_h == k_w && (k_h == 3 || k_h == 5 || k_h == 7) && sw <= 2)
                                 ? unrolled[(k_h - 3) / 2][sw - 1]
                                 : mdy_s8_dw_any;
-    for (int32_t c = 0; c < p->out_c; ++c) {
-        const int8_t *wc = w + (size_t)c * k_h * k_w;
-        for (int32_t kh = 0; kh < k_h; ++kh) {
-            for (int32_t j = 0; j < pairs; ++j) {
-                const int32_t kw = 2 * j;
-                wp[kh * pairs + j] = mdy_pair(wc[kh * k_w + kw],
-                                              kw + 1 < k_w ? wc[kh * k_w + kw + 1] : 0);
-            }
-        }
-        const int32_t b = bias ? bias[c] : 0;
-        const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[c], q->shift[c]);
-        for (int32_t oh0 = 0; oh0 < out_h; oh0 += strip) {
-            const int32_t rows = out_h - oh0 < strip ? out_h - oh0 : strip;
-            mdy_s8_dw_fill(buf, pw, in + (size_t)c * in_plane, p->in_h, p->in_w,
-                           oh0 * sh - p->pad_top, (rows - 1) * sh + k_h, p->pad_left, q->in_zp,
-                           rezero);
-            int8_t *y = out + (size_t)c * out_plane + (size_t)oh0 * out_w;
-            fn(buf, pw, wp, k_h, pairs, sh, sw, rows, out_w, b, &rq, q, y);
-        }
-    }
+    fn(in, p, q, w, bias, out, buf, pw, strip, strip < out_h);
     return 1;
 }
