@@ -1,7 +1,7 @@
 """Instruction counts of the int8 kernels (mdy_conv2d_s8, mdy_gemm_s8) under QEMU.
 
-    python bench/kernels_s8.py [--sizes 32,8,2] [--opt -O2]
-    python bench/kernels.py --int8          (the same table)
+    python bench/kernels_s8.py [--sizes 32,8,2] [--opt -O2] [--models [--only NAME]]
+    python bench/kernels.py --int8          (the kernel table)
 
 Same method as bench/kernels.py (mps2-an386, `-icount shift=0`, SysTick = 40 guest
 instructions, the timing loop's overhead subtracted); the firmware is
@@ -196,14 +196,74 @@ def print_table(rows: list[tuple[S8Case, float]], sizes: list[int]) -> None:
         print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
 
 
+# ------------------------------------------------------------------ int8 model forward
+def measure_int8_model(onnx: Path, shape: tuple[int, ...], opt: str, slug: str) -> dict[str, float]:
+    """Forward instructions of `onnx` compiled with `--frozen int8` and only its last
+    Conv/Gemm trainable (so everything below it runs in int8), calibrated on 8 random
+    inputs; MACs of every Conv/Gemm of the float graph."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import kernels as fk  # noqa: E402  (bench/kernels.py: firmware build/run, MAC count)
+    from medyate.codegen.compiler import compile_model
+    from medyate.codegen.frontend import load_graph
+    from medyate.codegen.plan import Plan
+    from medyate.codegen.quantize import apply_frozen
+
+    graph = load_graph(onnx)
+    plan = Plan.all_layers(graph, 32 * 1024)
+    plan.layers = [dict(plan.layers[-1], bias=False)]
+    calib = np.random.default_rng(0).normal(0, 1, (8, *shape[1:])).astype(np.float32)
+    qgraph = apply_frozen(graph, plan, "int8", calib)
+    work = BUILD_ROOT / f"int8_model_{slug}{opt}"
+    compile_model(onnx, plan, work / "model", graph=qgraph)
+    cases = work / "fwd"
+    cases.mkdir(parents=True, exist_ok=True)
+    (cases / "cases.h").write_text("#include <stdint.h>\n"
+                                   "static const uint16_t BENCH_SCHED_COUNTS[] = {1};\n"
+                                   "static const uint16_t BENCH_SCHED_CHANNELS[] = {0};\n"
+                                   "#define BENCH_REPS 2u\n")
+    res = fk.run_qemu(fk.build(cases / "build", cases, work / "model", opt))
+    return {"macs": float(fk.model_macs(graph)), "fwd": res[0][1] / res[0][0]}
+
+
+def int8_models(opt: str, only: str | None) -> None:
+    sys.path.insert(0, str(REPO / "bench"))
+    import kernels as fk  # noqa: E402
+
+    print("| model (frozen int8 below the last layer) | MACs | forward instr | instr/MAC |")
+    print("|---|---:|---:|---:|", flush=True)
+    for name, onnx, ctor, shape in fk.model_specs():
+        if only and only not in name:
+            continue
+        slug = "".join(ch if ch.isalnum() else "_" for ch in name)
+        if onnx is None:
+            onnx = BUILD_ROOT / "onnx" / f"{slug}.onnx"
+            if not onnx.is_file():
+                import torch
+
+                import zoo  # noqa: E402  (tests/zoo.py, put on sys.path by model_specs)
+                torch.manual_seed(0)
+                model = ctor()  # type: ignore[operator]
+                zoo.randomise_batchnorm(model, torch.Generator().manual_seed(1))
+                zoo.export_onnx(model.eval(), onnx, shape)
+        r = measure_int8_model(onnx, shape, opt, slug)
+        print(f"| {name} | {r['macs']:,.0f} | {r['fwd']:,.0f} | {r['fwd'] / r['macs']:.2f} |",
+              flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--opt", default="-O2")
     ap.add_argument("--sizes", default="32,8,2")
+    ap.add_argument("--models", action="store_true",
+                    help="also the int8 forward of bench/kernels.py's models")
+    ap.add_argument("--only", help="models whose name contains this")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"# int8 kernels, QEMU mps2-an386 -icount shift=0: instructions per MAC, {args.opt}\n")
     print_table(measure(sizes, args.opt), sizes)
+    if args.models:
+        print()
+        int8_models(args.opt, args.only)
     return 0
 
 
