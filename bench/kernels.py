@@ -358,7 +358,7 @@ def main() -> int:
     if args.int8:
         sys.path.insert(0, str(REPO / "bench"))
         import kernels_s8  # noqa: E402  (int8 cases: their own firmware mode and table)
-        return kernels_s8.main(["--opt", args.opt, "--sizes", args.sizes])
+        return kernels_s8.main([f"--opt={args.opt}", f"--sizes={args.sizes}"])
     both = not (args.kernels or args.models)
     sizes = [int(s) for s in args.sizes.split(",")]
     t0 = time.time()
