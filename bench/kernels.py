@@ -352,7 +352,13 @@ def main() -> int:
     ap.add_argument("--only", help="models whose name contains this")
     ap.add_argument("--opt", default="-O2", help="optimisation flag (-O2, -O3, -Os)")
     ap.add_argument("--sizes", default="32,16,8,4,2")
+    ap.add_argument("--int8", action="store_true",
+                    help="the int8 kernel table instead (bench/kernels_s8.py)")
     args = ap.parse_args()
+    if args.int8:
+        sys.path.insert(0, str(REPO / "bench"))
+        import kernels_s8  # noqa: E402  (int8 cases: their own firmware mode and table)
+        return kernels_s8.main([f"--opt={args.opt}", f"--sizes={args.sizes}"])
     both = not (args.kernels or args.models)
     sizes = [int(s) for s in args.sizes.split(",")]
     t0 = time.time()

@@ -8,13 +8,20 @@
  * Each tap's valid output rectangle is hoisted (mdy_conv_tap), so the inner loop has no
  * bounds checks; one int32 accumulator row per output row. No scratch: the accumulators
  * of an output row live in `acc_row` on the stack (out_w <= MDY_S8_MAX_ROW).
+ *
+ * Dispatch (all paths bit-exact, int32 accumulation is exact in any order): depthwise
+ * -> mdy_conv_s8_depthwise (padded int16 rows, SMLAD on weight pairs); otherwise the
+ * packed-column GEMM mdy_conv_s8_im2col (SMLAD, 2 channels x 2 pixels) when two columns
+ * fit its stack buffer; the generic per-tap loop below for the rest.
  */
-#include "mdy_internal.h"
+#include "mdy_s8_internal.h"
 
 #define MDY_S8_MAX_ROW 512
 
-void mdy_conv2d_s8(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
-                   const int8_t *w, const int32_t *bias, int8_t *out)
+/* noinline: its 2 KiB accumulator row is not on the stack while a fast path runs */
+MDY_NOINLINE static void mdy_conv_s8_generic(const int8_t *in, const mdy_conv_params_t *p,
+                                             const mdy_s8_requant_t *q, const int8_t *w,
+                                             const int32_t *bias, int8_t *out)
 {
     const int32_t icpg = p->in_c / p->groups, ocpg = p->out_c / p->groups;
     const int32_t in_w = p->in_w, out_w = p->out_w, out_h = p->out_h;
@@ -49,10 +56,22 @@ void mdy_conv2d_s8(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_re
             }
             int8_t *y = out + (size_t)o * out_plane + (size_t)oh * out_w;
             for (int32_t ow = 0; ow < out_w; ++ow) {
-                int32_t v = mdy_requantize_s32(acc_row[ow], q->mult[o], q->shift[o]) + q->out_zp;
+                int32_t v = mdy_s8_requant(acc_row[ow], q->mult[o], q->shift[o]) + q->out_zp;
                 v = v < q->act_min ? q->act_min : (v > q->act_max ? q->act_max : v);
                 y[ow] = (int8_t)v;
             }
         }
     }
+}
+
+void mdy_conv2d_s8(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
+                   const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    if (p->groups == p->in_c && p->groups == p->out_c && mdy_conv_s8_depthwise(in, p, q, w, bias, out)) {
+        return;
+    }
+    if (mdy_conv_s8_im2col(in, p, q, w, bias, out)) {
+        return;
+    }
+    mdy_conv_s8_generic(in, p, q, w, bias, out);
 }

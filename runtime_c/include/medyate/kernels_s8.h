@@ -9,6 +9,12 @@
  * fixed-point MultiplyByQuantizedMultiplier (mdy_requantize_s32). Fused ReLU/ReLU6 are
  * the [act_min, act_max] clamp in the quantized domain. The numpy oracle with the same
  * bits is codegen/int8_math.py + codegen/ops/qint8.py. No kernel needs scratch.
+ *
+ * On cores with the DSP extension (__ARM_FEATURE_DSP: Cortex-M4/M7/M33...) conv and
+ * gemm run dual 16-bit MACs (SMLAD on SXTB16-expanded weights, activations offset by
+ * their zero point into int16 stack buffers of at most 2 KiB, the size of the generic
+ * path's accumulator row); other cores run the same data layout in plain C. Results are
+ * bit-identical either way (int32 accumulation is exact).
  */
 #ifndef MEDYATE_KERNELS_S8_H
 #define MEDYATE_KERNELS_S8_H

@@ -1,0 +1,121 @@
+/*
+ * Bench firmware, int8 mode (BENCH_S8): instruction counts of mdy_conv2d_s8 and
+ * mdy_gemm_s8 (cases_s8.h, written by bench/kernels_s8.py), and -- when a case carries
+ * its own data (check mode, the QEMU test of tests/test_int8_kernels_qemu.py) -- its
+ * output bytes, so the Cortex-M4 build (the __ARM_FEATURE_DSP paths) is compared with
+ * the numpy oracle bit for bit. Lines: "R <case> <reps> <instructions>",
+ * "O <case> <hex bytes>", then "DONE".
+ */
+#include <stdint.h>
+
+#include "board.h"
+#include "cases_s8.h"
+#include "medyate/kernels.h"
+
+static void put_str(const char *s)
+{
+    while (*s) {
+        board_uart_putc((uint8_t)*s++);
+    }
+}
+
+static void put_u64(uint64_t v)
+{
+    char buf[24];
+    int n = 0;
+    do {
+        buf[n++] = (char)('0' + (int)(v % 10u));
+        v /= 10u;
+    } while (v);
+    while (n) {
+        board_uart_putc((uint8_t)buf[--n]);
+    }
+}
+
+void app_report_fault(uint32_t kind, uint32_t pc, uint32_t cfsr, uint32_t hfsr)
+{
+    put_str("FAULT ");
+    put_u64(kind);
+    put_str(" ");
+    put_u64(pc);
+    put_str(" ");
+    put_u64(cfsr);
+    put_str(" ");
+    put_u64(hfsr);
+    put_str("\n");
+}
+
+static int8_t buf_x[S8_BUF_ELEMS], buf_w[S8_BUF_ELEMS], buf_y[S8_BUF_ELEMS];
+static int32_t buf_bias[S8_MAX_CH], buf_mult[S8_MAX_CH], buf_shift[S8_MAX_CH];
+
+/* Deterministic int8 data for the timing cases (values only steer the clamps). */
+static void fill(int8_t *x, uint32_t n, uint32_t seed)
+{
+    uint32_t s = seed * 2654435761u + 1u;
+    for (uint32_t i = 0; i < n; ++i) {
+        s = s * 1664525u + 1013904223u;
+        x[i] = (int8_t)(s >> 24);
+    }
+}
+
+static void run_case(const s8_case_t *c)
+{
+    const int8_t *x = c->x ? c->x : buf_x;
+    const int8_t *w = c->w ? c->w : buf_w;
+    const mdy_s8_requant_t q = {c->in_zp, c->out_zp, c->act_min, c->act_max,
+                                c->mult ? c->mult : buf_mult, c->shift ? c->shift : buf_shift};
+    const int32_t *bias = c->x ? c->bias : buf_bias;
+    if (c->kind == S8_CONV) {
+        mdy_conv2d_s8(x, &c->p, &q, w, bias, buf_y);
+    } else {
+        mdy_gemm_s8(x, c->in_f, c->out_f, w, bias, &q, buf_y);
+    }
+}
+
+int main(void)
+{
+    static const char hex[] = "0123456789abcdef";
+    board_init();
+    fill(buf_x, S8_BUF_ELEMS, 1u);
+    fill(buf_w, S8_BUF_ELEMS, 2u);
+    for (uint32_t i = 0; i < S8_MAX_CH; ++i) {
+        buf_bias[i] = (int32_t)(i * 37u) - 1000;
+        buf_mult[i] = 1518500250 + (int32_t)i * 1000;   /* ~0.7 in Q31 */
+        buf_shift[i] = -9;
+    }
+    {
+        const uint64_t t0 = board_timer_read();
+        for (volatile uint32_t r = 0; r < 1000u; ++r) {
+        }
+        put_str("R 65535 1000 ");
+        put_u64(board_timer_read() - t0);
+        put_str("\n");
+    }
+    for (uint32_t i = 0; i < S8_N_CASES; ++i) {
+        const s8_case_t *c = &S8_CASES[i];
+        run_case(c); /* warm-up */
+        if (c->x) {
+            put_str("O ");
+            put_u64(i);
+            put_str(" ");
+            for (uint32_t k = 0; k < c->out_n; ++k) {
+                board_uart_putc((uint8_t)hex[((uint8_t)buf_y[k]) >> 4]);
+                board_uart_putc((uint8_t)hex[((uint8_t)buf_y[k]) & 15u]);
+            }
+            put_str("\n");
+        }
+        const uint64_t t0 = board_timer_read();
+        for (uint32_t r = 0; r < c->reps; ++r) {
+            run_case(c);
+        }
+        put_str("R ");
+        put_u64(i);
+        put_str(" ");
+        put_u64(c->reps);
+        put_str(" ");
+        put_u64(board_timer_read() - t0);
+        put_str("\n");
+    }
+    put_str("DONE\n");
+    board_exit(0);
+}

@@ -1,0 +1,99 @@
+/*
+ * mdy_conv_s8_im2col: int8 convolution (pointwise, KxK, grouped, any stride, padding,
+ * dilation) as a GEMM over packed columns. Two output pixels at a time are gathered
+ * into int16 columns of icpg*kh*kw values, already offset by the input zero point
+ * (padding taps are real 0, i.e. 0 after the offset), then mdy_s8_dot_rows multiplies
+ * every output channel of the group with both. Returns 0 (nothing written) when two
+ * columns do not fit the stack buffer (MDY_S8_COL_ELEMS).
+ */
+#include "../mdy_s8_internal.h"
+
+/* Column of output pixel (oh, ow) for the icpg channels at x, natural order
+ * [c][kh][kw], minus the input zero point (0 where the tap is padding). */
+static void mdy_s8_gather(const int8_t *x, const mdy_conv_params_t *p, int32_t icpg,
+                          int32_t oh, int32_t ow, int32_t zp, int16_t *col)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w;
+    const size_t plane = (size_t)in_h * in_w;
+    if (p->k_h == 1 && p->k_w == 1 && p->pad_top == 0 && p->pad_left == 0) {
+        const int8_t *src = x + (size_t)oh * p->stride_h * in_w + (size_t)ow * p->stride_w;
+        for (int32_t c = 0; c < icpg; ++c) {
+            col[c] = (int16_t)(src[(size_t)c * plane] - zp);
+        }
+        return;
+    }
+    int16_t *dst = col;
+    const int32_t ih0 = oh * p->stride_h - p->pad_top;
+    const int32_t iw0 = ow * p->stride_w - p->pad_left;
+    const int32_t k_w = p->k_w, dil_w = p->dil_w;
+    if (iw0 >= 0 && iw0 + (k_w - 1) * dil_w < in_w) { /* no column check per tap */
+        for (int32_t c = 0; c < icpg; ++c) {
+            const int8_t *xc = x + (size_t)c * plane + iw0;
+            for (int32_t kh = 0; kh < p->k_h; ++kh) {
+                const int32_t ih = ih0 + kh * p->dil_h;
+                if (ih < 0 || ih >= in_h) {
+                    for (int32_t kw = 0; kw < k_w; ++kw) {
+                        dst[kw] = 0;
+                    }
+                } else {
+                    const int8_t *row = xc + (size_t)ih * in_w;
+                    for (int32_t kw = 0; kw < k_w; ++kw) {
+                        dst[kw] = (int16_t)(row[kw * dil_w] - zp);
+                    }
+                }
+                dst += k_w;
+            }
+        }
+        return;
+    }
+    for (int32_t c = 0; c < icpg; ++c) {
+        const int8_t *xc = x + (size_t)c * plane;
+        for (int32_t kh = 0; kh < p->k_h; ++kh) {
+            const int32_t ih = ih0 + kh * p->dil_h;
+            if (ih < 0 || ih >= in_h) {
+                for (int32_t kw = 0; kw < p->k_w; ++kw) {
+                    *dst++ = 0;
+                }
+                continue;
+            }
+            const int8_t *row = xc + (size_t)ih * in_w;
+            for (int32_t kw = 0; kw < p->k_w; ++kw) {
+                const int32_t iw = iw0 + kw * p->dil_w;
+                *dst++ = (int16_t)((iw >= 0 && iw < in_w) ? row[iw] - zp : 0);
+            }
+        }
+    }
+}
+
+int mdy_conv_s8_im2col(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
+                       const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    const int32_t groups = p->groups;
+    const int32_t icpg = p->in_c / groups, ocpg = p->out_c / groups;
+    const uint32_t k = (uint32_t)icpg * p->k_h * p->k_w;
+    /* two packed columns + one natural column; one packed column + one natural else */
+    const uint32_t per = 3u * k <= MDY_S8_COL_ELEMS ? 2u : 1u;
+    if ((per + 1u) * k > MDY_S8_COL_ELEMS) {
+        return 0;
+    }
+    int16_t buf[MDY_S8_COL_ELEMS];
+    int16_t *nat = buf + per * k;
+    const int32_t out_w = p->out_w;
+    const uint32_t n_pix = (uint32_t)p->out_h * out_w;
+    const size_t in_plane = (size_t)p->in_h * p->in_w;
+    for (int32_t g = 0; g < groups; ++g) {
+        const int8_t *x = in + (size_t)g * icpg * in_plane;
+        const size_t o0 = (size_t)g * ocpg;
+        for (uint32_t pix = 0; pix < n_pix; pix += per) {
+            const uint32_t n = n_pix - pix < per ? n_pix - pix : per;
+            for (uint32_t j = 0; j < n; ++j) {
+                const int32_t at = (int32_t)(pix + j);
+                mdy_s8_gather(x, p, icpg, at / out_w, at % out_w, q->in_zp, nat);
+                mdy_s8_pack(nat, j, n, k, buf);
+            }
+            mdy_s8_dot_rows(buf, n, k, w + o0 * k, (uint32_t)ocpg, bias ? bias + o0 : NULL, q,
+                            q->mult + o0, q->shift + o0, out + o0 * n_pix + pix, n_pix);
+        }
+    }
+    return 1;
+}

@@ -1,0 +1,164 @@
+"""The int8 fast paths of mdy_conv2d_s8 / mdy_gemm_s8 (runtime_c/src/paths/mdy_conv_s8_*,
+mdy_s8_dot_rows) are bit-exact with the numpy oracle (codegen/ops/qint8.py) on shapes
+chosen to hit every branch: odd channel counts and odd pixel counts (the single row /
+single column tails), dot products not a multiple of 4, 1x1 and 2x2 maps, strides 1
+and 2, symmetric and asymmetric padding, non-square and dilated kernels, groups,
+depthwise strips (a map too wide for one strip), dot products too long for two packed
+columns or for any (the generic loop), and requantization channels off the fast case
+(left shifts, mult = INT32_MIN).
+
+Host: the portable build (no DSP extension) through ctypes. QEMU (mps2-an386,
+Cortex-M4 with the DSP extension): the same cases through bench/firmware/bench_s8.c in
+check mode, so the SMLAD/SXTB16 code is compared with the same oracle."""
+from __future__ import annotations
+
+import ctypes
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kernel_lib import ConvShape, Requant, load_kernels
+from medyate.codegen import int8_math as im
+from medyate.codegen.ir import Node
+from medyate.codegen.ops import qint8
+from toolchain_marks import needs_qemu_and_arm
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+import kernels_s8  # noqa: E402  (bench/kernels_s8.py: the int8 bench/check firmware)
+
+_i8p = ctypes.POINTER(ctypes.c_int8)
+_i32p = ctypes.POINTER(ctypes.c_int32)
+
+S = ConvShape
+CONVS: dict[str, ConvShape] = {
+    "pw odd 7->5 3x3": S(7, 5, 3, 3, 1, 1),
+    "pw 9->6 1x1": S(9, 6, 1, 1, 1, 1),
+    "pw 16->3 2x2": S(16, 3, 2, 2, 1, 1),
+    "pw 13->11 5x7": S(13, 11, 5, 7, 1, 1),
+    "pw s2 12->8 5x5": S(12, 8, 5, 5, 1, 1, 2, 2),
+    "pw long 400->3 2x3 (one column)": S(400, 3, 2, 3, 1, 1),
+    "pw 1100->2 2x1 (generic)": S(1100, 2, 2, 1, 1, 1),
+    "3x3 5->7 p1 2x2": S(5, 7, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1),
+    "3x3 3->4 s2 p1 7x6": S(3, 4, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1),
+    "3x3 6->5 asym pads 6x5": S(6, 5, 6, 5, 3, 3, 1, 1, 0, 2, 2, 0),
+    "2x3 4->3 s(2,1) 5x6": S(4, 3, 5, 6, 2, 3, 2, 1, 1, 0, 0, 1),
+    "3x3 dil2 grouped 6->4 g2": S(6, 4, 7, 7, 3, 3, 1, 1, 2, 2, 2, 2, dil_h=2, dil_w=2, groups=2),
+    "dw3x3 5 p1 1x1": S(5, 5, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=5),
+    "dw3x3 4 p1 2x2": S(4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, groups=4),
+    "dw3x3 3 s2 p1 2x2": S(3, 3, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
+    "dw3x3 3 s2 p1 7x7": S(3, 3, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
+    "dw3x3 3 s2 asym 8x8": S(3, 3, 8, 8, 3, 3, 2, 2, 0, 0, 1, 1, groups=3),
+    "dw3x3 2 unpadded 5x6": S(2, 2, 5, 6, 3, 3, groups=2),
+    "dw5x5 3 p2 5x5": S(3, 3, 5, 5, 5, 5, 1, 1, 2, 2, 2, 2, groups=3),
+    "dw5x5 2 s2 p2 9x9": S(2, 2, 9, 9, 5, 5, 2, 2, 2, 2, 2, 2, groups=2),
+    "dw7x7 2 p3 3x3": S(2, 2, 3, 3, 7, 7, 1, 1, 3, 3, 3, 3, groups=2),
+    "dw7x7 2 s2 p3 8x8": S(2, 2, 8, 8, 7, 7, 2, 2, 3, 3, 3, 3, groups=2),
+    "dw3x5 2 p(1,2) 4x6": S(2, 2, 4, 6, 3, 5, 1, 1, 1, 2, 1, 2, groups=2),
+    "dw2x2 3 s1 3x3": S(3, 3, 3, 3, 2, 2, groups=3),
+    "dw3x3 2 p1 strips 70x60": S(2, 2, 70, 60, 3, 3, 1, 1, 1, 1, 1, 1, groups=2),
+    "dw3x3 2 s2 p1 strips 40x90": S(2, 2, 40, 90, 3, 3, 2, 2, 1, 1, 1, 1, groups=2),
+    "dw3x3 dil2 3 p2 6x6 (im2col)": S(3, 3, 6, 6, 3, 3, 1, 1, 2, 2, 2, 2, dil_h=2, dil_w=2, groups=3),
+}
+GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64, 1),
+                                      "gemm 3->4": (3, 4), "gemm 600->5": (600, 5),
+                                      "gemm 1030->3 (generic)": (1030, 3)}
+REQUANTS = [(-128, 5, -128, 127), (3, -128, -128, 60), (0, 0, -20, 127)]
+
+
+def _requant(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Multipliers putting the output's spread at ~+-60 (not saturated) for dot
+    products of k terms of std ~74 x 74."""
+    unit = 60.0 / (np.sqrt(k) * 74.0 * 74.0)
+    mults = [im.quantize_multiplier(r) for r in unit * rng.uniform(0.3, 1.5, n)]
+    mult = np.array([m for m, _ in mults], np.int32)
+    shift = np.array([s for _, s in mults], np.int32)
+    if n >= 3:      # channels off the fast case: a left shift, mult = INT32_MIN (= -1.0)
+        mult[0], shift[0] = int(unit * 2 ** 30), 1
+        mult[1], shift[1] = -2 ** 31, int(-np.ceil(np.log2(1.0 / unit)))
+    return mult, shift
+
+
+def conv_case(name: str, s: ConvShape, variant: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    rng = np.random.default_rng(abs(hash(name)) % 2 ** 32 + variant)
+    in_zp, out_zp, lo, hi = REQUANTS[variant]
+    x = rng.integers(-128, 128, (s.in_c, s.in_h, s.in_w)).astype(np.int8)
+    w = rng.integers(-127, 128, s.weight_shape).astype(np.int8)
+    bias = rng.integers(-5000, 5000, s.out_c).astype(np.int32)
+    mult, shift = _requant(rng, s.out_c, s.icpg * s.k_h * s.k_w)
+    node = Node("c", "qconv", ["x", "w", "b", "m", "s"], ["y"], {
+        "strides": (s.stride_h, s.stride_w), "dilations": (s.dil_h, s.dil_w),
+        "pads": (s.pad_top, s.pad_left, s.pad_bottom, s.pad_right), "group": s.groups,
+        "in_zp": in_zp, "out_zp": out_zp, "act_min": lo, "act_max": hi})
+    want, _ = qint8.qconv_forward(node, [x], [w, bias, mult, shift])
+    return dict(x=x, w=w, bias=bias, mult=mult, shift=shift), want
+
+
+def gemm_case(name: str, in_f: int, out_f: int, variant: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    rng = np.random.default_rng(abs(hash(name)) % 2 ** 32 + variant)
+    in_zp, out_zp, lo, hi = REQUANTS[variant]
+    x = rng.integers(-128, 128, in_f).astype(np.int8)
+    w = rng.integers(-127, 128, (out_f, in_f)).astype(np.int8)
+    bias = rng.integers(-3000, 3000, out_f).astype(np.int32)
+    mult, shift = _requant(rng, out_f, in_f)
+    node = Node("g", "qgemm", [], [], {"in_zp": in_zp, "out_zp": out_zp, "act_min": lo, "act_max": hi})
+    want, _ = qint8.qgemm_forward(node, [x], [w, bias, mult, shift])
+    return dict(x=x, w=w, bias=bias, mult=mult, shift=shift), want
+
+
+def _all_cases() -> list[tuple[str, int, object]]:
+    return ([(n, v, s) for n, s in CONVS.items() for v in range(len(REQUANTS))] +
+            [(n, v, g) for n, g in GEMMS.items() for v in range(len(REQUANTS))])
+
+
+def _build(name: str, variant: int, shape: object) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    if isinstance(shape, ConvShape):
+        return conv_case(name, shape, variant)
+    return gemm_case(name, *shape, variant)  # type: ignore[misc]
+
+
+def _p(a: np.ndarray, t):  # type: ignore[no-untyped-def]
+    return a.ctypes.data_as(t)
+
+
+@pytest.mark.parametrize("name,variant,shape", _all_cases(), ids=lambda v: str(v) if isinstance(v, (str, int)) else "")
+def test_host_portable_paths_bit_exact(name: str, variant: int, shape: object) -> None:
+    lib = load_kernels().lib
+    data, want = _build(name, variant, shape)
+    assert len(np.unique(want)) >= min(8, want.size // 3), "saturated: the test could not see errors"
+    in_zp, out_zp, lo, hi = REQUANTS[variant]
+    q = Requant(in_zp, out_zp, lo, hi, _p(data["mult"], _i32p), _p(data["shift"], _i32p))
+    got = np.full(want.shape, 99, np.int8)
+    if isinstance(shape, ConvShape):
+        params = shape.params()
+        lib.mdy_conv2d_s8(_p(data["x"], _i8p), ctypes.byref(params), ctypes.byref(q),
+                          _p(data["w"], _i8p), _p(data["bias"], _i32p), _p(got, _i8p))
+    else:
+        in_f, out_f = shape  # type: ignore[misc]
+        lib.mdy_gemm_s8(_p(data["x"], _i8p), in_f, out_f, _p(data["w"], _i8p),
+                        _p(data["bias"], _i32p), ctypes.byref(q), _p(got, _i8p))
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.qemu
+@needs_qemu_and_arm
+def test_qemu_dsp_paths_bit_exact(tmp_path: Path) -> None:
+    cases, wants = [], []
+    for name, variant, shape in _all_cases():
+        data, want = _build(name, variant, shape)
+        wants.append((name, variant, want))
+        if isinstance(shape, ConvShape):
+            s = shape
+            params = (s.in_c, s.in_h, s.in_w, s.out_c, s.out_h, s.out_w, s.k_h, s.k_w, s.stride_h,
+                      s.stride_w, s.pad_top, s.pad_left, s.dil_h, s.dil_w, s.groups)
+            cases.append(kernels_s8.S8Case(name, s.in_h, s.in_c, s.out_c, groups=s.groups,
+                                           params=params, data=data, zp=REQUANTS[variant], reps=1))
+        else:
+            in_f, out_f = shape  # type: ignore[misc]
+            cases.append(kernels_s8.S8Case(name, 1, in_f, out_f, gemm=True, data=data,
+                                           zp=REQUANTS[variant], reps=1))
+    got = kernels_s8.run_check(cases, tmp_path / "fw")
+    for (name, variant, want), out in zip(wants, got):
+        np.testing.assert_array_equal(out.reshape(want.shape), want, err_msg=f"{name} #{variant}")
