@@ -82,6 +82,7 @@ def test_the_comparison_table_and_plot(tmp_path: Path, capsys: pytest.CaptureFix
     assert "* medyate 4KiB seed 1: device infeasible" in text
     pooled = next(line for line in text.splitlines() if "**pooled**" in line)
     assert "| 3 |" in pooled and "| 1 | 2 of 3 |" in pooled   # largest |diff| 1 image
+    assert "| 0.2 / 1 |" in pooled              # 2 epochs of 9 differ by one image
     assert (tmp_path / "results" / "dev" / "device_vs_host.png").stat().st_size > 0
 
 

@@ -142,16 +142,19 @@ def summary_markdown(pairs: list[Pair]) -> str:
         groups.setdefault((p.device["task"], p.device["budget"], p.device["policy"]), []).append(p)
     groups[("all", "all", "**pooled**")] = list(pairs)
     lines = ["| task | budget | policy | n | mean acc. % device / host | device - host, points "
-             "[95% CI] | mean abs. diff (images) | largest abs. diff (images) | identical "
-             "final accuracy |", "|---|---|---|---|---|---|---|---|---|"]
+             "[95% CI] | mean abs. diff (images) | every epoch: mean / max abs. diff (images) "
+             "| largest abs. diff (images) | identical final accuracy |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for (task, budget, policy), group in groups.items():
         diffs = [100 * (p.device["final_accuracy"] - p.host["final_accuracy"]) for p in group]
         absolute = [abs(p.final_images) for p in group]
+        every_epoch = [abs(d) for p in group for d in p.epoch_images]
         lines.append(
             f"| {task} | {budget} | {policy} | {len(group)} | "
             f"{_pct(np.mean([p.device['final_accuracy'] for p in group]))} / "
             f"{_pct(np.mean([p.host['final_accuracy'] for p in group]))} | "
-            f"{_verdict(paired_ci(diffs))} | {np.mean(absolute):.1f} | {max(absolute)} | "
+            f"{_verdict(paired_ci(diffs))} | {np.mean(absolute):.1f} | "
+            f"{np.mean(every_epoch):.1f} / {max(every_epoch)} | {max(absolute)} | "
             f"{sum(a == 0 for a in absolute)} of {len(group)} |")
     return "\n".join(lines)
 
