@@ -44,7 +44,8 @@ CONTRACT_FAST = "list(APPEND MDY_RUNTIME_OPTIONS -ffp-contract=fast)"
 
 def uncontracted_firmware(options: dict[str, str], folder: Path) -> Path:
     """The same firmware (same model folder, same options) with the runtime's
-    -ffp-contract=fast replaced by -ffp-contract=off, built from a copy of the sources."""
+    -ffp-contract=fast replaced by -ffp-contract=off, built from a copy of the committed
+    sources (git archive HEAD: uncommitted runtime edits are not in it)."""
     src = folder / "src"
     src.mkdir(parents=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD", "firmware", "cmake",
