@@ -60,3 +60,26 @@ def test_experiment_and_train_run_the_same_loop(zoo_dir: Path, tmp_path: Path) -
     for name in weights[0]:
         np.testing.assert_allclose(weights[1][name], weights[0][name], rtol=1e-4, atol=1e-5,
                                    err_msg=name)
+
+
+def test_experiment_host_runs_equal_the_host_firmware_bit_for_bit(tmp_path: Path) -> None:
+    """8-bit images: the host firmware gets them as uint8 and normalises them itself; the
+    experiment's host library must see the very same float inputs, or the two part in the
+    last bit from the first sample on (medyate: the norms it feeds back pick the channels)."""
+    from dataclasses import replace
+    from medyate.host_tools.commands.plan import plan_document
+    from medyate.host_tools.experiments.experiment import expand, rank_tasks, run_on_device, run_one
+    config = {"policies": ["medyate"], "budgets": ["4KiB"], "seeds": [0], "epochs": 2,
+              "batch_size": 4, "lr": 0.05, "rank": {"batches": 2, "batch_size": 8},
+              "tasks": [{"model": "models/cnn4_mnist.onnx", "target": "animal-mnist",
+                         "per_class": 2, "test_per_class": 3}]}
+    (spec,) = expand(config, rank_tasks(config, tmp_path), tmp_path)
+    in_process = run_one(spec)
+    model = Path(__file__).resolve().parents[1] / "models" / "cnn4_mnist.onnx"
+    plan = plan_document(model, spec.budget, ranking=Path(spec.ranking_path), policy="medyate",
+                         method="rgn", seed=0)
+    firmware = run_on_device(replace(spec, device="host"), model, plan, "medyate")
+    assert in_process["status"] == "ok" and firmware["device"] == "host"
+    for key in ("initial_accuracy", "accuracy_per_epoch", "train_loss_per_epoch",
+                "schedule_cost_bytes", "channels_per_epoch"):
+        assert in_process[key] == firmware[key], key

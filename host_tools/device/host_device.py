@@ -1,6 +1,7 @@
 """A HostModel (the generated C compiled natively, loaded with ctypes) behind the Device
 interface DeviceTrainer drives, so `medyate experiment` trains with the very loop of
-`medyate train`: same data order, warm-up, learning-rate steps and channel-norm feedback.
+`medyate train`: same data order, warm-up, learning-rate steps and channel-norm feedback,
+and the same inputs (uint8 samples normalised as the firmware does, below).
 Timings are host wall-clock nanoseconds; nothing is measured on hardware."""
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 from medyate.codegen.plan import TrainLayer
 from medyate.host_tools.device.host_model import BIAS, WEIGHT, HostModel
 from medyate.host_tools.device.messages import EpochStats, PhaseStats, SampleResults
+from medyate.host_tools.device.protocol import SampleEncoding
 
 
 class _Phase:
@@ -39,6 +41,7 @@ class HostModelDevice:
         self._counts = [0] * len(layers)
         self._train, self._eval = _Phase(), _Phase()
         self._updates = 0
+        self._scale = self._offset = np.ones(0, np.float32)
 
     def __enter__(self) -> "HostModelDevice":
         return self
@@ -55,8 +58,29 @@ class HostModelDevice:
         self._counts = list(counts)
         self._updates = 0
 
-    def train_batch(self, x: np.ndarray, y: np.ndarray, lr: float) -> SampleResults:
+    def set_affine(self, scale: Sequence[float], offset: Sequence[float]) -> None:
+        """Per-input-channel x = u8 * scale + offset for samples sent as uint8."""
+        self._scale = np.asarray(scale, np.float32)
+        self._offset = np.asarray(offset, np.float32)
+
+    def _decode(self, x: np.ndarray, encoding: SampleEncoding) -> np.ndarray:
+        """The firmware's decode (firmware/app/handlers.c): a float32 product, then a
+        float32 sum, two roundings (ISO C, no contraction), which numpy's float32
+        arithmetic repeats bit for bit. Normalising in float64 instead would differ in
+        the last bit of some inputs, and every run would part from the device's."""
+        if encoding == SampleEncoding.F32:
+            return x
+        if len(self._scale) != x.shape[1]:
+            raise ValueError(f"uint8 samples have {x.shape[1]} channels, the affine "
+                             f"{len(self._scale)}: call set_affine first")
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        product = x.astype(np.float32) * self._scale.reshape(shape)
+        return product + self._offset.reshape(shape)
+
+    def train_batch(self, x: np.ndarray, y: np.ndarray, lr: float,
+                    encoding: SampleEncoding = SampleEncoding.F32) -> SampleResults:
         started = time.perf_counter_ns()
+        x = self._decode(x, encoding)
         losses, predicted = [], []
         for xi, yi in zip(x, y):
             loss, logits = self.model.train_sample(xi, int(yi), self.classes)
@@ -68,8 +92,10 @@ class HostModelDevice:
         self._train.add(result, y, time.perf_counter_ns() - started)
         return result
 
-    def evaluate(self, x: np.ndarray, y: np.ndarray, return_logits: bool = False) -> SampleResults:
+    def evaluate(self, x: np.ndarray, y: np.ndarray, return_logits: bool = False,
+                 encoding: SampleEncoding = SampleEncoding.F32) -> SampleResults:
         started = time.perf_counter_ns()
+        x = self._decode(x, encoding)
         logits = np.asarray([self.model.forward(xi, self.classes) for xi in x], np.float32)
         z = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
         losses = np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(y)), np.asarray(y)]

@@ -172,7 +172,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     from medyate.host_tools.device.host_model import load_private
     from medyate.host_tools.device.host_trainer import dense_norm_oracle
     from medyate.host_tools.selection.policies import make_policy
-    from medyate.host_tools.data.model_data import prepare_data
+    from medyate.host_tools.data.model_data import prepare_device_data
     from medyate.host_tools.selection.ranking import layer_specs
 
     record = base_record(spec)
@@ -209,8 +209,10 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     host = _MODELS.get(str(lib)) or load_private(lib, f"p{os.getpid()}")
     _MODELS[str(lib)] = host
     host.reset_weights()
-    data = prepare_data(model_path, spec.task.target, per_class=spec.task.per_class,
-                        seed=spec.seed, test_per_class=spec.task.test_per_class)
+    # the samples as `medyate train` sends them to a device (uint8 + the affine, when they
+    # are 8-bit images), so host and device runs of one seed see bit-identical inputs
+    data, u8 = prepare_device_data(model_path, spec.task.target, per_class=spec.task.per_class,
+                                   seed=spec.seed, test_per_class=spec.task.test_per_class)
     options = dict(plan_dict.get("policy_options", {}))
     if policy_name in DENSE_ORACLE_POLICIES:   # the paper's oracle: a dense host pass
         options["dense_norms"] = dense_norm_oracle(host, graph, layers, data.x_train,
@@ -218,7 +220,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     policy = make_policy(policy_name, specs, plan.budget_bytes, spec.seed, stats, **options)
     classes = int(graph.tensors[graph.output].size)
     summary = _train_like_medyate_train(host, model_path, graph, layers, policy, policy_name,
-                                        data, classes, spec)
+                                        data, classes, spec, u8=u8)
     initial, metrics = summary.initial_test_accuracy, summary.epochs
     return {**record, "status": "ok", "layers": [l["weight"] for l in plan.layers],
             "initial_accuracy": initial,
@@ -234,10 +236,11 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
 
 def _train_like_medyate_train(host: Any, model_path: Path, graph: Any, layers: list, policy: Any,
                               policy_name: str, data: Any, classes: int, spec: RunSpec,
-                              run_dir: Path | None = None) -> Any:
+                              run_dir: Path | None = None, u8: Any = None) -> Any:
     """The training loop of `medyate train` (DeviceTrainer: data order, warm-up, learning
-    rate per step, channel-norm feedback), on the host library; run files go to a
-    temporary folder unless run_dir is given."""
+    rate per step, channel-norm feedback), on the host library; u8: the samples as uint8
+    + affine, decoded as the firmware decodes them. Run files go to a temporary folder
+    unless run_dir is given."""
     import tempfile
     from rich.console import Console
     from medyate.host_tools.device.device_training import DeviceTrainer, TrainConfig, TrainData
@@ -247,7 +250,7 @@ def _train_like_medyate_train(host: Any, model_path: Path, graph: Any, layers: l
         trainer = DeviceTrainer(
             HostModelDevice(host, layers, classes), model=model_path, graph=graph,
             layers=layers, policy=policy, policy_name=policy_name,
-            data=TrainData(data.x_train, data.y_train, data.x_test, data.y_test),
+            data=TrainData(data.x_train, data.y_train, data.x_test, data.y_test, u8),
             config=TrainConfig(spec.epochs, spec.lr, spec.batch_size, spec.seed),
             run=RunFiles(run_dir or Path(tmp)), preloaded=False, console=Console(quiet=True),
             checkpoint=False)

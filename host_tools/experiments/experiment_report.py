@@ -154,18 +154,31 @@ def plot_results(results: list[dict[str, Any]], policies: list[str], out: Path) 
     return paths
 
 
+def target_description(target: str) -> tuple[str, str]:
+    """(where the runs trained, what memory was measured) for the config's "target"."""
+    if target == "host":
+        return ("Host target: the generated C compiled natively.",
+                " (the host has no device measurement)")
+    if target == "reference":
+        return "Reference target: the numpy executor.", " (nothing is measured)"
+    return (f"Device target {target}: `medyate train` on it, the generated C in its firmware.",
+            f"; each run's peak SRAM measured on {target} is in results.jsonl "
+            "(measured_peak_sram_bytes)")
+
+
 def write_report(results: list[dict[str, Any]], out: Path, config: dict[str, Any], config_name: str,
                  seconds: float, jobs: int) -> Path:
     policies = list(config["policies"])
     ok = sum(r["status"] == "ok" for r in results)
+    where, memory = target_description(config.get("target", "host"))
     text = [f"# Experiment `{config_name}`", "",
             f"{len(results)} runs ({ok} trained), {jobs} worker processes, wall time {seconds:.0f} s "
-            f"(measured). Host target: the generated C compiled natively. Epochs {config['epochs']}, "
+            f"(measured). {where} Epochs {config['epochs']}, "
             f"batch {config.get('batch_size', 8)}, SGD lr {config.get('lr', 0.05)} with cosine decay "
             f"and the warm-up of medyate train, seeds {config['seeds']}.",
             "", "Paired differences are per seed against `trady` (same data subset, same seed); "
             "\"within noise\" = the 95% t interval contains 0. Memory: the arena column is the "
-            "compile-time plan from memory.json (the host has no device measurement).", "",
+            f"compile-time plan from memory.json{memory}.", "",
             table_markdown(results, policies), ""]
     if config.get("comparisons"):
         text += ["## Paired comparisons", "",
