@@ -12,31 +12,66 @@
  */
 #include "../mdy_internal.h"
 
-/* PB output pixels at x (strip row of the window's first tap, first pixel). */
-MDY_ALWAYS_INLINE void dw_block(const float *const *x, const float *MDY_RESTRICT wl,
-                                float b, float lo, float hi, float *MDY_RESTRICT y, const int K, const int S,
-                                const int PB)
+/* One window row kh: PB outputs += the K taps of strip row xr. */
+MDY_ALWAYS_INLINE void dw_row(float *acc, const float *MDY_RESTRICT xr,
+                              const float *MDY_RESTRICT wr, const int K, const int S,
+                              const int PB)
+{
+    float xv[(4 - 1) * 2 + 7];
+    MDY_UNROLL
+    for (int i = 0; i < (PB - 1) * S + K; ++i) {
+        xv[i] = xr[i];
+    }
+    MDY_UNROLL
+    for (int kw = 0; kw < K; ++kw) {
+        const float wv = wr[kw];
+        MDY_UNROLL
+        for (int q = 0; q < PB; ++q) {
+            acc[q] += wv * xv[q * S + kw];
+        }
+    }
+}
+
+/* PB output pixels; x[kh]: strip row kh of the window, first pixel; pw: strip row
+ * length. 3x3 and 5x5: the whole window unrolled (one pointer per window row: loads at
+ * immediate offsets). 7x7: a loop over the window rows from x[0], so that the 49
+ * weights are not all hoisted (they do not fit the 32 FPU registers: GCC spilled them
+ * to the stack and reloaded them, 3.4 instr/MAC at 24x24 stride 2). */
+MDY_ALWAYS_INLINE void dw_block(const float *const *x, uint32_t pw, const float *MDY_RESTRICT wl,
+                                float b, float lo, float hi, float *MDY_RESTRICT y,
+                                const int K, const int S, const int PB)
 {
     float acc[4];
     MDY_UNROLL
     for (int q = 0; q < PB; ++q) {
         acc[q] = b;
     }
-    MDY_UNROLL
-    for (int kh = 0; kh < K; ++kh) {
-        const float *xr = x[kh];
-        float xv[(4 - 1) * 2 + 7];
+    if (K <= 5) {
         MDY_UNROLL
-        for (int i = 0; i < (PB - 1) * S + K; ++i) {
-            xv[i] = xr[i];
-        }
-        MDY_UNROLL
-        for (int kw = 0; kw < K; ++kw) {
-            const float wv = wl[kh * K + kw];
+        for (int kh = 0; kh < K; ++kh) {
+            const float *xr = x[kh];
+            float xv[(4 - 1) * 2 + 5];
             MDY_UNROLL
-            for (int q = 0; q < PB; ++q) {
-                acc[q] += wv * xv[q * S + kw];
+            for (int i = 0; i < (PB - 1) * S + K; ++i) {
+                xv[i] = xr[i];
             }
+            MDY_UNROLL
+            for (int kw = 0; kw < K; ++kw) {
+                const float wv = wl[kh * K + kw];
+                MDY_UNROLL
+                for (int q = 0; q < PB; ++q) {
+                    acc[q] += wv * xv[q * S + kw];
+                }
+            }
+        }
+    } else {
+        const float *xr = x[0];
+        const float *wr = wl;
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#pragma GCC unroll 1
+#endif
+        for (int kh = 0; kh < K; ++kh, xr += pw, wr += K) {
+            dw_row(acc, xr, wr, K, S, PB);
         }
     }
     MDY_UNROLL
@@ -65,7 +100,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                                  (rows - 1u) * S + K, iw0, pw);
             float *y = out + (oh0 * (uint32_t)out_w);
             for (uint32_t r = 0; r < rows; ++r) {
-                /* one pointer per window row: loads use immediate offsets */
+                /* one pointer per window row (unused ones are dead code for 7x7) */
                 const float *x[7];
                 MDY_UNROLL
                 for (int kh = 0; kh < K; ++kh) {
@@ -73,14 +108,14 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                 }
                 int32_t ow = 0;
                 for (; ow + 4 <= out_w; ow += 4, y += 4) {
-                    dw_block(x, w, b, lo, hi, y, K, S, 4);
+                    dw_block(x, pw, w, b, lo, hi, y, K, S, 4);
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
                         x[kh] += 4 * S;
                     }
                 }
                 if (ow + 2 <= out_w) {
-                    dw_block(x, w, b, lo, hi, y, K, S, 2);
+                    dw_block(x, pw, w, b, lo, hi, y, K, S, 2);
                     ow += 2;
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
@@ -89,7 +124,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     y += 2;
                 }
                 if (ow < out_w) {
-                    dw_block(x, w, b, lo, hi, y, K, S, 1);
+                    dw_block(x, pw, w, b, lo, hi, y, K, S, 1);
                     ++y;
                 }
             }
