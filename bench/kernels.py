@@ -127,6 +127,17 @@ def build(build_dir: Path, cases_dir: Path, model_dir: Path | None, opt: str) ->
 
 def run_qemu(elf: Path, timeout_s: float = 600.0) -> dict[int, tuple[int, int]]:
     """case -> (reps, instructions); raises on a fault or a missing DONE."""
+    text = run_qemu_text(elf, timeout_s)
+    results = {}
+    for line in text.splitlines():
+        if line.startswith("R "):
+            _, idx, reps, instr = line.split()
+            results[int(idx)] = (int(reps), int(instr))
+    return results
+
+
+def run_qemu_text(elf: Path, timeout_s: float = 600.0) -> str:
+    """The firmware's UART output; raises on a fault or a missing DONE."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "uart.txt"
         cmd = ["qemu-system-arm", "-M", "mps2-an386", "-display", "none", "-monitor", "none",
@@ -143,12 +154,7 @@ def run_qemu(elf: Path, timeout_s: float = 600.0) -> dict[int, tuple[int, int]]:
         text = out.read_text()
     if "DONE" not in text:
         raise RuntimeError(f"bench firmware did not finish: {text[-500:]!r}")
-    results = {}
-    for line in text.splitlines():
-        if line.startswith("R "):
-            _, idx, reps, instr = line.split()
-            results[int(idx)] = (int(reps), int(instr))
-    return results
+    return text
 
 
 def measure_kernels(sizes: list[int], opt: str) -> list[tuple[Case, float]]:

@@ -7,6 +7,7 @@
  * same loop with fewer channels / pixels (compile-time block sizes). No scratch.
  */
 #include "../mdy_internal.h"
+#include "mdy_fwd_asm.h"
 
 /* OB output channels x PB pixels starting at (o, pix); OB, PB, ACT are constants at
  * every call site so the accumulators live in FPU registers. (Two input channels per
@@ -28,7 +29,20 @@ MDY_ALWAYS_INLINE void pw_block(const float *MDY_RESTRICT in_g, const float *MDY
         }
     }
     const float *x = in_g + pix;
-    for (uint32_t i = 0; i < icpg; ++i, x += hw) {
+    uint32_t i = 0;
+#ifdef MDY_HAVE_FWD_ASM
+    if (OB == 4 && PB == 4 && icpg >= 2u) {
+        /* acc[a][q] is acc + 4a + q: the layout the assembly loads and stores */
+        mdy_asm_pw4x4x2(wr[0], wr[1], wr[2], wr[3], x, hw * 4u, icpg / 2u, &acc[0][0]);
+        i = icpg & ~1u;
+        x += (size_t)i * hw;
+        MDY_UNROLL
+        for (int a = 0; a < OB; ++a) {
+            wr[a] += i;
+        }
+    }
+#endif
+    for (; i < icpg; ++i, x += hw) {
         float xv[4];
         MDY_UNROLL
         for (int q = 0; q < PB; ++q) {
@@ -125,6 +139,11 @@ void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const f
     const uint32_t ocpg = p->out_c / p->groups;
     const float lo = p->act_min, hi = p->act_max;
     const int act = mdy_act_kind(lo, hi);
+    if (hw == 1u && p->groups == 1u) {
+        /* a 1x1 map is a matrix-vector product: the weight rows are contiguous */
+        mdy_gemm_f32(in, icpg, ocpg, w, bias, lo, hi, out);
+        return;
+    }
     for (uint32_t g = 0; g < p->groups; ++g) {
         const float *in_g = in + (size_t)g * icpg * hw;
         const uint32_t o0 = g * ocpg, o_end = o0 + ocpg;
