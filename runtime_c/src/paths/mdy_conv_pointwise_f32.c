@@ -29,20 +29,28 @@ MDY_ALWAYS_INLINE void pw_block(const float *MDY_RESTRICT in_g, const float *MDY
         }
     }
     const float *x = in_g + pix;
-    uint32_t i = 0;
 #ifdef MDY_HAVE_FWD_ASM
     if (OB == 4 && PB == 4 && icpg >= 2u) {
-        /* acc[a][q] is acc + 4a + q: the layout the assembly loads and stores */
-        mdy_asm_pw4x4x2(wr[0], wr[1], wr[2], wr[3], x, hw * 4u, icpg / 2u, &acc[0][0]);
-        i = icpg & ~1u;
-        x += (size_t)i * hw;
+        /* An odd first input channel here, the pairs, the clamp and the stores in the
+         * assembly (mdy_fwd_asm.h): acc[a][q] is accm[4a + q], then lo, hi. */
+        float accm[18];
         MDY_UNROLL
-        for (int a = 0; a < OB; ++a) {
-            wr[a] += i;
+        for (int a = 0; a < 4; ++a) {
+            MDY_UNROLL
+            for (int q = 0; q < 4; ++q) {
+                accm[4 * a + q] = (icpg & 1u) ? acc[a][q] + wr[a][0] * x[q] : acc[a][q];
+            }
         }
+        accm[16] = lo;
+        accm[17] = hi;
+        const uint32_t odd = icpg & 1u;
+        mdy_asm_pw4x4x2_store(wr[0] + odd, wr[1] + odd, wr[2] + odd, wr[3] + odd,
+                              x + odd * hw, hw * 4u, icpg / 2u, accm,
+                              out + (size_t)o * hw + pix, ACT);
+        return;
     }
 #endif
-    for (; i < icpg; ++i, x += hw) {
+    for (uint32_t i = 0; i < icpg; ++i, x += hw) {
         float xv[4];
         MDY_UNROLL
         for (int q = 0; q < PB; ++q) {

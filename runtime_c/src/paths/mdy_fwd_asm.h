@@ -95,6 +95,51 @@ static inline __attribute__((always_inline)) void mdy_asm_gemv4x8(
           "memory");
 }
 
+#define MDY_ASM_PW4X4X2_LOOP \
+        "1:\n\t" \
+        "vldmia %[x], {s16-s19}\n\t" \
+        "add %[x], %[x], %[hw]\n\t" \
+        "vldmia %[x], {s20-s23}\n\t" \
+        "add %[x], %[x], %[hw]\n\t" \
+        "vldmia %[w0]!, {s24-s25}\n\t" \
+        "vldmia %[w1]!, {s26-s27}\n\t" \
+        "vldmia %[w2]!, {s28-s29}\n\t" \
+        "vldmia %[w3]!, {s30-s31}\n\t" \
+        "vfma.f32 s0, s24, s16\n\t" \
+        "vfma.f32 s1, s24, s17\n\t" \
+        "vfma.f32 s2, s24, s18\n\t" \
+        "vfma.f32 s3, s24, s19\n\t" \
+        "vfma.f32 s4, s26, s16\n\t" \
+        "vfma.f32 s5, s26, s17\n\t" \
+        "vfma.f32 s6, s26, s18\n\t" \
+        "vfma.f32 s7, s26, s19\n\t" \
+        "vfma.f32 s8, s28, s16\n\t" \
+        "vfma.f32 s9, s28, s17\n\t" \
+        "vfma.f32 s10, s28, s18\n\t" \
+        "vfma.f32 s11, s28, s19\n\t" \
+        "vfma.f32 s12, s30, s16\n\t" \
+        "vfma.f32 s13, s30, s17\n\t" \
+        "vfma.f32 s14, s30, s18\n\t" \
+        "vfma.f32 s15, s30, s19\n\t" \
+        "vfma.f32 s0, s25, s20\n\t" \
+        "vfma.f32 s1, s25, s21\n\t" \
+        "vfma.f32 s2, s25, s22\n\t" \
+        "vfma.f32 s3, s25, s23\n\t" \
+        "vfma.f32 s4, s27, s20\n\t" \
+        "vfma.f32 s5, s27, s21\n\t" \
+        "vfma.f32 s6, s27, s22\n\t" \
+        "vfma.f32 s7, s27, s23\n\t" \
+        "vfma.f32 s8, s29, s20\n\t" \
+        "vfma.f32 s9, s29, s21\n\t" \
+        "vfma.f32 s10, s29, s22\n\t" \
+        "vfma.f32 s11, s29, s23\n\t" \
+        "vfma.f32 s12, s31, s20\n\t" \
+        "vfma.f32 s13, s31, s21\n\t" \
+        "vfma.f32 s14, s31, s22\n\t" \
+        "vfma.f32 s15, s31, s23\n\t" \
+        "subs %[n], %[n], #1\n\t" \
+        "bne 1b\n\t"
+
 /*
  * The pointwise 4 output channels x 4 pixels block: acc[a*4 + q] += sum over 2 n2
  * input channels i of w_a[i] * x[i * hw + q]. x points at pixel 0 of the first input
@@ -107,54 +152,182 @@ static inline __attribute__((always_inline)) void mdy_asm_pw4x4x2(
 {
     __asm__ volatile(
         "vldmia %[acc], {s0-s15}\n\t"
-        "1:\n\t"
-        "vldmia %[x], {s16-s19}\n\t"
-        "add %[x], %[x], %[hw]\n\t"
-        "vldmia %[x], {s20-s23}\n\t"
-        "add %[x], %[x], %[hw]\n\t"
-        "vldmia %[w0]!, {s24-s25}\n\t"
-        "vldmia %[w1]!, {s26-s27}\n\t"
-        "vldmia %[w2]!, {s28-s29}\n\t"
-        "vldmia %[w3]!, {s30-s31}\n\t"
-        "vfma.f32 s0, s24, s16\n\t"
-        "vfma.f32 s1, s24, s17\n\t"
-        "vfma.f32 s2, s24, s18\n\t"
-        "vfma.f32 s3, s24, s19\n\t"
-        "vfma.f32 s4, s26, s16\n\t"
-        "vfma.f32 s5, s26, s17\n\t"
-        "vfma.f32 s6, s26, s18\n\t"
-        "vfma.f32 s7, s26, s19\n\t"
-        "vfma.f32 s8, s28, s16\n\t"
-        "vfma.f32 s9, s28, s17\n\t"
-        "vfma.f32 s10, s28, s18\n\t"
-        "vfma.f32 s11, s28, s19\n\t"
-        "vfma.f32 s12, s30, s16\n\t"
-        "vfma.f32 s13, s30, s17\n\t"
-        "vfma.f32 s14, s30, s18\n\t"
-        "vfma.f32 s15, s30, s19\n\t"
-        "vfma.f32 s0, s25, s20\n\t"
-        "vfma.f32 s1, s25, s21\n\t"
-        "vfma.f32 s2, s25, s22\n\t"
-        "vfma.f32 s3, s25, s23\n\t"
-        "vfma.f32 s4, s27, s20\n\t"
-        "vfma.f32 s5, s27, s21\n\t"
-        "vfma.f32 s6, s27, s22\n\t"
-        "vfma.f32 s7, s27, s23\n\t"
-        "vfma.f32 s8, s29, s20\n\t"
-        "vfma.f32 s9, s29, s21\n\t"
-        "vfma.f32 s10, s29, s22\n\t"
-        "vfma.f32 s11, s29, s23\n\t"
-        "vfma.f32 s12, s31, s20\n\t"
-        "vfma.f32 s13, s31, s21\n\t"
-        "vfma.f32 s14, s31, s22\n\t"
-        "vfma.f32 s15, s31, s23\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n\t"
+        MDY_ASM_PW4X4X2_LOOP
         "vstmia %[acc], {s0-s15}\n\t"
         : [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [x] "+r"(x),
           [n] "+r"(n2)
         : [acc] "r"(acc), [hw] "r"(hw_bytes)
         : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory");
+}
+
+
+/* Clamps of the 16 accumulators against s16 = lo, s17 = hi, as mdy_clampf: `mi` (less,
+ * ordered) and `gt` (greater, ordered) leave a NaN unchanged. */
+#define MDY_ASM_CLAMP16_LO \
+    "vcmp.f32 s0, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s0, s16\n\t" \
+    "vcmp.f32 s1, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s1, s16\n\t" \
+    "vcmp.f32 s2, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s2, s16\n\t" \
+    "vcmp.f32 s3, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s3, s16\n\t" \
+    "vcmp.f32 s4, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s4, s16\n\t" \
+    "vcmp.f32 s5, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s5, s16\n\t" \
+    "vcmp.f32 s6, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s6, s16\n\t" \
+    "vcmp.f32 s7, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s7, s16\n\t" \
+    "vcmp.f32 s8, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s8, s16\n\t" \
+    "vcmp.f32 s9, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s9, s16\n\t" \
+    "vcmp.f32 s10, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s10, s16\n\t" \
+    "vcmp.f32 s11, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s11, s16\n\t" \
+    "vcmp.f32 s12, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s12, s16\n\t" \
+    "vcmp.f32 s13, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s13, s16\n\t" \
+    "vcmp.f32 s14, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s14, s16\n\t" \
+    "vcmp.f32 s15, s16\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s15, s16\n\t"
+#define MDY_ASM_CLAMP16_HI \
+    "vcmp.f32 s0, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s0, s17\n\t" \
+    "vcmp.f32 s1, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s1, s17\n\t" \
+    "vcmp.f32 s2, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s2, s17\n\t" \
+    "vcmp.f32 s3, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s3, s17\n\t" \
+    "vcmp.f32 s4, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s4, s17\n\t" \
+    "vcmp.f32 s5, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s5, s17\n\t" \
+    "vcmp.f32 s6, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s6, s17\n\t" \
+    "vcmp.f32 s7, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s7, s17\n\t" \
+    "vcmp.f32 s8, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s8, s17\n\t" \
+    "vcmp.f32 s9, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s9, s17\n\t" \
+    "vcmp.f32 s10, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s10, s17\n\t" \
+    "vcmp.f32 s11, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s11, s17\n\t" \
+    "vcmp.f32 s12, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s12, s17\n\t" \
+    "vcmp.f32 s13, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s13, s17\n\t" \
+    "vcmp.f32 s14, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s14, s17\n\t" \
+    "vcmp.f32 s15, s17\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s15, s17\n\t"
+#define MDY_ASM_STORE4X4 \
+    "vstmia %[y], {s0-s3}\n\t" \
+    "add %[y], %[y], %[hw]\n\t" \
+    "vstmia %[y], {s4-s7}\n\t" \
+    "add %[y], %[y], %[hw]\n\t" \
+    "vstmia %[y], {s8-s11}\n\t" \
+    "add %[y], %[y], %[hw]\n\t" \
+    "vstmia %[y], {s12-s15}\n\t"
+
+/*
+ * mdy_asm_pw4x4x2 followed by the fused clamp and the stores: the accumulators never go
+ * back to memory. acc: 16 initial sums, then lo and hi at acc[16], acc[17]; y: output
+ * row of the first channel at the block's first pixel, the next rows hw_bytes apart.
+ * ACT (compile-time): MDY_ACT_NONE / _LO / _BOTH (mdy_internal.h).
+ */
+#define MDY_ASM_PW_STORE(CLAMP)                                                            \
+    __asm__ volatile("vldmia %[acc], {s0-s15}\n\t" MDY_ASM_PW4X4X2_LOOP                  \
+                     "vldr s16, [%[acc], #64]\n\t"                                       \
+                     "vldr s17, [%[acc], #68]\n\t" CLAMP MDY_ASM_STORE4X4                \
+                     : [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3),        \
+                       [x] "+r"(x), [n] "+r"(n2), [y] "+r"(y)                             \
+                     : [acc] "r"(acc), [hw] "r"(hw_bytes)                                  \
+                     : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
+
+static inline __attribute__((always_inline)) void mdy_asm_pw4x4x2_store(
+    const float *w0, const float *w1, const float *w2, const float *w3, const float *x,
+    uint32_t hw_bytes, uint32_t n2, const float *acc, float *y, const int ACT)
+{
+    if (ACT == 0) {
+        MDY_ASM_PW_STORE("");
+    } else if (ACT == 1) {
+        MDY_ASM_PW_STORE(MDY_ASM_CLAMP16_LO);
+    } else {
+        MDY_ASM_PW_STORE(MDY_ASM_CLAMP16_LO MDY_ASM_CLAMP16_HI);
+    }
 }
 
 #endif /* asm available */
