@@ -330,6 +330,397 @@ static inline __attribute__((always_inline)) void mdy_asm_pw4x4x2_store(
     }
 }
 
+/*
+ * The 3x3 KxK block (mdy_conv_kxk_f32): 4 output channels x 4 pixels of one output row
+ * over n >= 1 buffered input channels, stride S = 1 or 2. Per channel and window row:
+ * one vldm of the (PB - 1) * S + 3 input values the block reads, one vldm (with
+ * writeback) of each output channel's 3 weights of that row, 48 VFMA -- 53 instructions
+ * for 48 MACs. Weights stream: [o][c][kh][kw] puts channel c + 1 right after c.
+ * x: strip row of the window's first tap, first pixel, of the first channel;
+ * pw_bytes: strip row stride; cs_bytes: channel stride minus 2 rows (the loop has
+ * already stepped 2 rows). The clamp kinds and the stores as mdy_asm_pw4x4x2_store,
+ * with the output channels k->plane_bytes apart.
+ */
+typedef struct {
+    float acc[16];
+    float lo, hi;
+    uint32_t plane_bytes;
+} mdy_asm_k3_t;
+
+#define MDY_ASM_K3_LOOP_S1 \
+    "1:\n\t" \
+    "vldmia %[x], {s16-s21}\n\t" \
+    "vldmia %[w0]!, {s22-s24}\n\t" \
+    "vfma.f32 s0, s22, s16\n\t" \
+    "vfma.f32 s1, s22, s17\n\t" \
+    "vfma.f32 s2, s22, s18\n\t" \
+    "vfma.f32 s3, s22, s19\n\t" \
+    "vfma.f32 s0, s23, s17\n\t" \
+    "vfma.f32 s1, s23, s18\n\t" \
+    "vfma.f32 s2, s23, s19\n\t" \
+    "vfma.f32 s3, s23, s20\n\t" \
+    "vfma.f32 s0, s24, s18\n\t" \
+    "vfma.f32 s1, s24, s19\n\t" \
+    "vfma.f32 s2, s24, s20\n\t" \
+    "vfma.f32 s3, s24, s21\n\t" \
+    "vldmia %[w1]!, {s25-s27}\n\t" \
+    "vfma.f32 s4, s25, s16\n\t" \
+    "vfma.f32 s5, s25, s17\n\t" \
+    "vfma.f32 s6, s25, s18\n\t" \
+    "vfma.f32 s7, s25, s19\n\t" \
+    "vfma.f32 s4, s26, s17\n\t" \
+    "vfma.f32 s5, s26, s18\n\t" \
+    "vfma.f32 s6, s26, s19\n\t" \
+    "vfma.f32 s7, s26, s20\n\t" \
+    "vfma.f32 s4, s27, s18\n\t" \
+    "vfma.f32 s5, s27, s19\n\t" \
+    "vfma.f32 s6, s27, s20\n\t" \
+    "vfma.f32 s7, s27, s21\n\t" \
+    "vldmia %[w2]!, {s22-s24}\n\t" \
+    "vfma.f32 s8, s22, s16\n\t" \
+    "vfma.f32 s9, s22, s17\n\t" \
+    "vfma.f32 s10, s22, s18\n\t" \
+    "vfma.f32 s11, s22, s19\n\t" \
+    "vfma.f32 s8, s23, s17\n\t" \
+    "vfma.f32 s9, s23, s18\n\t" \
+    "vfma.f32 s10, s23, s19\n\t" \
+    "vfma.f32 s11, s23, s20\n\t" \
+    "vfma.f32 s8, s24, s18\n\t" \
+    "vfma.f32 s9, s24, s19\n\t" \
+    "vfma.f32 s10, s24, s20\n\t" \
+    "vfma.f32 s11, s24, s21\n\t" \
+    "vldmia %[w3]!, {s25-s27}\n\t" \
+    "vfma.f32 s12, s25, s16\n\t" \
+    "vfma.f32 s13, s25, s17\n\t" \
+    "vfma.f32 s14, s25, s18\n\t" \
+    "vfma.f32 s15, s25, s19\n\t" \
+    "vfma.f32 s12, s26, s17\n\t" \
+    "vfma.f32 s13, s26, s18\n\t" \
+    "vfma.f32 s14, s26, s19\n\t" \
+    "vfma.f32 s15, s26, s20\n\t" \
+    "vfma.f32 s12, s27, s18\n\t" \
+    "vfma.f32 s13, s27, s19\n\t" \
+    "vfma.f32 s14, s27, s20\n\t" \
+    "vfma.f32 s15, s27, s21\n\t" \
+    "add %[x], %[x], %[pw]\n\t" \
+    "vldmia %[x], {s16-s21}\n\t" \
+    "vldmia %[w0]!, {s22-s24}\n\t" \
+    "vfma.f32 s0, s22, s16\n\t" \
+    "vfma.f32 s1, s22, s17\n\t" \
+    "vfma.f32 s2, s22, s18\n\t" \
+    "vfma.f32 s3, s22, s19\n\t" \
+    "vfma.f32 s0, s23, s17\n\t" \
+    "vfma.f32 s1, s23, s18\n\t" \
+    "vfma.f32 s2, s23, s19\n\t" \
+    "vfma.f32 s3, s23, s20\n\t" \
+    "vfma.f32 s0, s24, s18\n\t" \
+    "vfma.f32 s1, s24, s19\n\t" \
+    "vfma.f32 s2, s24, s20\n\t" \
+    "vfma.f32 s3, s24, s21\n\t" \
+    "vldmia %[w1]!, {s25-s27}\n\t" \
+    "vfma.f32 s4, s25, s16\n\t" \
+    "vfma.f32 s5, s25, s17\n\t" \
+    "vfma.f32 s6, s25, s18\n\t" \
+    "vfma.f32 s7, s25, s19\n\t" \
+    "vfma.f32 s4, s26, s17\n\t" \
+    "vfma.f32 s5, s26, s18\n\t" \
+    "vfma.f32 s6, s26, s19\n\t" \
+    "vfma.f32 s7, s26, s20\n\t" \
+    "vfma.f32 s4, s27, s18\n\t" \
+    "vfma.f32 s5, s27, s19\n\t" \
+    "vfma.f32 s6, s27, s20\n\t" \
+    "vfma.f32 s7, s27, s21\n\t" \
+    "vldmia %[w2]!, {s22-s24}\n\t" \
+    "vfma.f32 s8, s22, s16\n\t" \
+    "vfma.f32 s9, s22, s17\n\t" \
+    "vfma.f32 s10, s22, s18\n\t" \
+    "vfma.f32 s11, s22, s19\n\t" \
+    "vfma.f32 s8, s23, s17\n\t" \
+    "vfma.f32 s9, s23, s18\n\t" \
+    "vfma.f32 s10, s23, s19\n\t" \
+    "vfma.f32 s11, s23, s20\n\t" \
+    "vfma.f32 s8, s24, s18\n\t" \
+    "vfma.f32 s9, s24, s19\n\t" \
+    "vfma.f32 s10, s24, s20\n\t" \
+    "vfma.f32 s11, s24, s21\n\t" \
+    "vldmia %[w3]!, {s25-s27}\n\t" \
+    "vfma.f32 s12, s25, s16\n\t" \
+    "vfma.f32 s13, s25, s17\n\t" \
+    "vfma.f32 s14, s25, s18\n\t" \
+    "vfma.f32 s15, s25, s19\n\t" \
+    "vfma.f32 s12, s26, s17\n\t" \
+    "vfma.f32 s13, s26, s18\n\t" \
+    "vfma.f32 s14, s26, s19\n\t" \
+    "vfma.f32 s15, s26, s20\n\t" \
+    "vfma.f32 s12, s27, s18\n\t" \
+    "vfma.f32 s13, s27, s19\n\t" \
+    "vfma.f32 s14, s27, s20\n\t" \
+    "vfma.f32 s15, s27, s21\n\t" \
+    "add %[x], %[x], %[pw]\n\t" \
+    "vldmia %[x], {s16-s21}\n\t" \
+    "vldmia %[w0]!, {s22-s24}\n\t" \
+    "vfma.f32 s0, s22, s16\n\t" \
+    "vfma.f32 s1, s22, s17\n\t" \
+    "vfma.f32 s2, s22, s18\n\t" \
+    "vfma.f32 s3, s22, s19\n\t" \
+    "vfma.f32 s0, s23, s17\n\t" \
+    "vfma.f32 s1, s23, s18\n\t" \
+    "vfma.f32 s2, s23, s19\n\t" \
+    "vfma.f32 s3, s23, s20\n\t" \
+    "vfma.f32 s0, s24, s18\n\t" \
+    "vfma.f32 s1, s24, s19\n\t" \
+    "vfma.f32 s2, s24, s20\n\t" \
+    "vfma.f32 s3, s24, s21\n\t" \
+    "vldmia %[w1]!, {s25-s27}\n\t" \
+    "vfma.f32 s4, s25, s16\n\t" \
+    "vfma.f32 s5, s25, s17\n\t" \
+    "vfma.f32 s6, s25, s18\n\t" \
+    "vfma.f32 s7, s25, s19\n\t" \
+    "vfma.f32 s4, s26, s17\n\t" \
+    "vfma.f32 s5, s26, s18\n\t" \
+    "vfma.f32 s6, s26, s19\n\t" \
+    "vfma.f32 s7, s26, s20\n\t" \
+    "vfma.f32 s4, s27, s18\n\t" \
+    "vfma.f32 s5, s27, s19\n\t" \
+    "vfma.f32 s6, s27, s20\n\t" \
+    "vfma.f32 s7, s27, s21\n\t" \
+    "vldmia %[w2]!, {s22-s24}\n\t" \
+    "vfma.f32 s8, s22, s16\n\t" \
+    "vfma.f32 s9, s22, s17\n\t" \
+    "vfma.f32 s10, s22, s18\n\t" \
+    "vfma.f32 s11, s22, s19\n\t" \
+    "vfma.f32 s8, s23, s17\n\t" \
+    "vfma.f32 s9, s23, s18\n\t" \
+    "vfma.f32 s10, s23, s19\n\t" \
+    "vfma.f32 s11, s23, s20\n\t" \
+    "vfma.f32 s8, s24, s18\n\t" \
+    "vfma.f32 s9, s24, s19\n\t" \
+    "vfma.f32 s10, s24, s20\n\t" \
+    "vfma.f32 s11, s24, s21\n\t" \
+    "vldmia %[w3]!, {s25-s27}\n\t" \
+    "vfma.f32 s12, s25, s16\n\t" \
+    "vfma.f32 s13, s25, s17\n\t" \
+    "vfma.f32 s14, s25, s18\n\t" \
+    "vfma.f32 s15, s25, s19\n\t" \
+    "vfma.f32 s12, s26, s17\n\t" \
+    "vfma.f32 s13, s26, s18\n\t" \
+    "vfma.f32 s14, s26, s19\n\t" \
+    "vfma.f32 s15, s26, s20\n\t" \
+    "vfma.f32 s12, s27, s18\n\t" \
+    "vfma.f32 s13, s27, s19\n\t" \
+    "vfma.f32 s14, s27, s20\n\t" \
+    "vfma.f32 s15, s27, s21\n\t" \
+    "add %[x], %[x], %[cs]\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+#define MDY_ASM_K3_LOOP_S2 \
+    "1:\n\t" \
+    "vldmia %[x], {s16-s24}\n\t" \
+    "vldmia %[w0]!, {s25-s27}\n\t" \
+    "vfma.f32 s0, s25, s16\n\t" \
+    "vfma.f32 s1, s25, s18\n\t" \
+    "vfma.f32 s2, s25, s20\n\t" \
+    "vfma.f32 s3, s25, s22\n\t" \
+    "vfma.f32 s0, s26, s17\n\t" \
+    "vfma.f32 s1, s26, s19\n\t" \
+    "vfma.f32 s2, s26, s21\n\t" \
+    "vfma.f32 s3, s26, s23\n\t" \
+    "vfma.f32 s0, s27, s18\n\t" \
+    "vfma.f32 s1, s27, s20\n\t" \
+    "vfma.f32 s2, s27, s22\n\t" \
+    "vfma.f32 s3, s27, s24\n\t" \
+    "vldmia %[w1]!, {s28-s30}\n\t" \
+    "vfma.f32 s4, s28, s16\n\t" \
+    "vfma.f32 s5, s28, s18\n\t" \
+    "vfma.f32 s6, s28, s20\n\t" \
+    "vfma.f32 s7, s28, s22\n\t" \
+    "vfma.f32 s4, s29, s17\n\t" \
+    "vfma.f32 s5, s29, s19\n\t" \
+    "vfma.f32 s6, s29, s21\n\t" \
+    "vfma.f32 s7, s29, s23\n\t" \
+    "vfma.f32 s4, s30, s18\n\t" \
+    "vfma.f32 s5, s30, s20\n\t" \
+    "vfma.f32 s6, s30, s22\n\t" \
+    "vfma.f32 s7, s30, s24\n\t" \
+    "vldmia %[w2]!, {s25-s27}\n\t" \
+    "vfma.f32 s8, s25, s16\n\t" \
+    "vfma.f32 s9, s25, s18\n\t" \
+    "vfma.f32 s10, s25, s20\n\t" \
+    "vfma.f32 s11, s25, s22\n\t" \
+    "vfma.f32 s8, s26, s17\n\t" \
+    "vfma.f32 s9, s26, s19\n\t" \
+    "vfma.f32 s10, s26, s21\n\t" \
+    "vfma.f32 s11, s26, s23\n\t" \
+    "vfma.f32 s8, s27, s18\n\t" \
+    "vfma.f32 s9, s27, s20\n\t" \
+    "vfma.f32 s10, s27, s22\n\t" \
+    "vfma.f32 s11, s27, s24\n\t" \
+    "vldmia %[w3]!, {s28-s30}\n\t" \
+    "vfma.f32 s12, s28, s16\n\t" \
+    "vfma.f32 s13, s28, s18\n\t" \
+    "vfma.f32 s14, s28, s20\n\t" \
+    "vfma.f32 s15, s28, s22\n\t" \
+    "vfma.f32 s12, s29, s17\n\t" \
+    "vfma.f32 s13, s29, s19\n\t" \
+    "vfma.f32 s14, s29, s21\n\t" \
+    "vfma.f32 s15, s29, s23\n\t" \
+    "vfma.f32 s12, s30, s18\n\t" \
+    "vfma.f32 s13, s30, s20\n\t" \
+    "vfma.f32 s14, s30, s22\n\t" \
+    "vfma.f32 s15, s30, s24\n\t" \
+    "add %[x], %[x], %[pw]\n\t" \
+    "vldmia %[x], {s16-s24}\n\t" \
+    "vldmia %[w0]!, {s25-s27}\n\t" \
+    "vfma.f32 s0, s25, s16\n\t" \
+    "vfma.f32 s1, s25, s18\n\t" \
+    "vfma.f32 s2, s25, s20\n\t" \
+    "vfma.f32 s3, s25, s22\n\t" \
+    "vfma.f32 s0, s26, s17\n\t" \
+    "vfma.f32 s1, s26, s19\n\t" \
+    "vfma.f32 s2, s26, s21\n\t" \
+    "vfma.f32 s3, s26, s23\n\t" \
+    "vfma.f32 s0, s27, s18\n\t" \
+    "vfma.f32 s1, s27, s20\n\t" \
+    "vfma.f32 s2, s27, s22\n\t" \
+    "vfma.f32 s3, s27, s24\n\t" \
+    "vldmia %[w1]!, {s28-s30}\n\t" \
+    "vfma.f32 s4, s28, s16\n\t" \
+    "vfma.f32 s5, s28, s18\n\t" \
+    "vfma.f32 s6, s28, s20\n\t" \
+    "vfma.f32 s7, s28, s22\n\t" \
+    "vfma.f32 s4, s29, s17\n\t" \
+    "vfma.f32 s5, s29, s19\n\t" \
+    "vfma.f32 s6, s29, s21\n\t" \
+    "vfma.f32 s7, s29, s23\n\t" \
+    "vfma.f32 s4, s30, s18\n\t" \
+    "vfma.f32 s5, s30, s20\n\t" \
+    "vfma.f32 s6, s30, s22\n\t" \
+    "vfma.f32 s7, s30, s24\n\t" \
+    "vldmia %[w2]!, {s25-s27}\n\t" \
+    "vfma.f32 s8, s25, s16\n\t" \
+    "vfma.f32 s9, s25, s18\n\t" \
+    "vfma.f32 s10, s25, s20\n\t" \
+    "vfma.f32 s11, s25, s22\n\t" \
+    "vfma.f32 s8, s26, s17\n\t" \
+    "vfma.f32 s9, s26, s19\n\t" \
+    "vfma.f32 s10, s26, s21\n\t" \
+    "vfma.f32 s11, s26, s23\n\t" \
+    "vfma.f32 s8, s27, s18\n\t" \
+    "vfma.f32 s9, s27, s20\n\t" \
+    "vfma.f32 s10, s27, s22\n\t" \
+    "vfma.f32 s11, s27, s24\n\t" \
+    "vldmia %[w3]!, {s28-s30}\n\t" \
+    "vfma.f32 s12, s28, s16\n\t" \
+    "vfma.f32 s13, s28, s18\n\t" \
+    "vfma.f32 s14, s28, s20\n\t" \
+    "vfma.f32 s15, s28, s22\n\t" \
+    "vfma.f32 s12, s29, s17\n\t" \
+    "vfma.f32 s13, s29, s19\n\t" \
+    "vfma.f32 s14, s29, s21\n\t" \
+    "vfma.f32 s15, s29, s23\n\t" \
+    "vfma.f32 s12, s30, s18\n\t" \
+    "vfma.f32 s13, s30, s20\n\t" \
+    "vfma.f32 s14, s30, s22\n\t" \
+    "vfma.f32 s15, s30, s24\n\t" \
+    "add %[x], %[x], %[pw]\n\t" \
+    "vldmia %[x], {s16-s24}\n\t" \
+    "vldmia %[w0]!, {s25-s27}\n\t" \
+    "vfma.f32 s0, s25, s16\n\t" \
+    "vfma.f32 s1, s25, s18\n\t" \
+    "vfma.f32 s2, s25, s20\n\t" \
+    "vfma.f32 s3, s25, s22\n\t" \
+    "vfma.f32 s0, s26, s17\n\t" \
+    "vfma.f32 s1, s26, s19\n\t" \
+    "vfma.f32 s2, s26, s21\n\t" \
+    "vfma.f32 s3, s26, s23\n\t" \
+    "vfma.f32 s0, s27, s18\n\t" \
+    "vfma.f32 s1, s27, s20\n\t" \
+    "vfma.f32 s2, s27, s22\n\t" \
+    "vfma.f32 s3, s27, s24\n\t" \
+    "vldmia %[w1]!, {s28-s30}\n\t" \
+    "vfma.f32 s4, s28, s16\n\t" \
+    "vfma.f32 s5, s28, s18\n\t" \
+    "vfma.f32 s6, s28, s20\n\t" \
+    "vfma.f32 s7, s28, s22\n\t" \
+    "vfma.f32 s4, s29, s17\n\t" \
+    "vfma.f32 s5, s29, s19\n\t" \
+    "vfma.f32 s6, s29, s21\n\t" \
+    "vfma.f32 s7, s29, s23\n\t" \
+    "vfma.f32 s4, s30, s18\n\t" \
+    "vfma.f32 s5, s30, s20\n\t" \
+    "vfma.f32 s6, s30, s22\n\t" \
+    "vfma.f32 s7, s30, s24\n\t" \
+    "vldmia %[w2]!, {s25-s27}\n\t" \
+    "vfma.f32 s8, s25, s16\n\t" \
+    "vfma.f32 s9, s25, s18\n\t" \
+    "vfma.f32 s10, s25, s20\n\t" \
+    "vfma.f32 s11, s25, s22\n\t" \
+    "vfma.f32 s8, s26, s17\n\t" \
+    "vfma.f32 s9, s26, s19\n\t" \
+    "vfma.f32 s10, s26, s21\n\t" \
+    "vfma.f32 s11, s26, s23\n\t" \
+    "vfma.f32 s8, s27, s18\n\t" \
+    "vfma.f32 s9, s27, s20\n\t" \
+    "vfma.f32 s10, s27, s22\n\t" \
+    "vfma.f32 s11, s27, s24\n\t" \
+    "vldmia %[w3]!, {s28-s30}\n\t" \
+    "vfma.f32 s12, s28, s16\n\t" \
+    "vfma.f32 s13, s28, s18\n\t" \
+    "vfma.f32 s14, s28, s20\n\t" \
+    "vfma.f32 s15, s28, s22\n\t" \
+    "vfma.f32 s12, s29, s17\n\t" \
+    "vfma.f32 s13, s29, s19\n\t" \
+    "vfma.f32 s14, s29, s21\n\t" \
+    "vfma.f32 s15, s29, s23\n\t" \
+    "vfma.f32 s12, s30, s18\n\t" \
+    "vfma.f32 s13, s30, s20\n\t" \
+    "vfma.f32 s14, s30, s22\n\t" \
+    "vfma.f32 s15, s30, s24\n\t" \
+    "add %[x], %[x], %[cs]\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+
+#define MDY_ASM_K3(LOOP, CLAMP)                                                             \
+    __asm__ volatile("vldmia %[k], {s0-s15}\n\t" LOOP                                    \
+                     "vldr s16, [%[k], #64]\n\t"                                         \
+                     "vldr s17, [%[k], #68]\n\t"                                         \
+                     "ldr %[n], [%[k], #72]\n\t" CLAMP                                  \
+                     "vstmia %[y], {s0-s3}\n\t"                                          \
+                     "add %[y], %[y], %[n]\n\t"                                          \
+                     "vstmia %[y], {s4-s7}\n\t"                                          \
+                     "add %[y], %[y], %[n]\n\t"                                          \
+                     "vstmia %[y], {s8-s11}\n\t"                                         \
+                     "add %[y], %[y], %[n]\n\t"                                          \
+                     "vstmia %[y], {s12-s15}\n\t"                                        \
+                     : [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3),        \
+                       [x] "+r"(x), [n] "+r"(n), [y] "+r"(y)                              \
+                     : [k] "r"(k), [pw] "r"(pw_bytes), [cs] "r"(cs_bytes)                  \
+                     : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
+
+static inline __attribute__((always_inline)) void mdy_asm_k3_4x4(
+    const float *w0, const float *w1, const float *w2, const float *w3, const float *x,
+    uint32_t pw_bytes, uint32_t cs_bytes, uint32_t n, const mdy_asm_k3_t *k, float *y,
+    const int S, const int ACT)
+{
+    if (S == 1) {
+        if (ACT == 0) {
+            MDY_ASM_K3(MDY_ASM_K3_LOOP_S1, "");
+        } else if (ACT == 1) {
+            MDY_ASM_K3(MDY_ASM_K3_LOOP_S1, MDY_ASM_CLAMP16_LO);
+        } else {
+            MDY_ASM_K3(MDY_ASM_K3_LOOP_S1, MDY_ASM_CLAMP16_LO MDY_ASM_CLAMP16_HI);
+        }
+    } else {
+        if (ACT == 0) {
+            MDY_ASM_K3(MDY_ASM_K3_LOOP_S2, "");
+        } else if (ACT == 1) {
+            MDY_ASM_K3(MDY_ASM_K3_LOOP_S2, MDY_ASM_CLAMP16_LO);
+        } else {
+            MDY_ASM_K3(MDY_ASM_K3_LOOP_S2, MDY_ASM_CLAMP16_LO MDY_ASM_CLAMP16_HI);
+        }
+    }
+}
+
 #endif /* asm available */
 
 #endif /* MEDYATE_FWD_ASM_H */
