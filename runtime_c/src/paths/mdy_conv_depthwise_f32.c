@@ -11,6 +11,7 @@
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer.
  */
 #include "../mdy_internal.h"
+#include "mdy_fwd_asm.h"
 
 /* One window row kh: PB outputs += the K taps of strip row xr. */
 MDY_ALWAYS_INLINE void dw_row(float *acc, const float *MDY_RESTRICT xr,
@@ -91,9 +92,24 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
     const float lo = p->act_min, hi = p->act_max;
     const int32_t ih_first = -(int32_t)p->pad_top, iw0 = -(int32_t)p->pad_left;
     const size_t in_plane = (size_t)in_h * in_w;
+#ifdef MDY_HAVE_FWD_ASM
+    const int act = mdy_act_kind(lo, hi);
+#endif
     for (uint32_t c = 0; c < p->in_c; ++c, w += K * K) {
         const float *plane = in + c * in_plane;
         const float b = bias ? bias[c] : 0.0f;
+#ifdef MDY_HAVE_FWD_ASM
+        /* 3x3: the row's 4-pixel blocks in assembly; weights, bias, lo, hi */
+        float k3[12];
+        if (K == 3) {
+            for (int t = 0; t < 9; ++t) {
+                k3[t] = w[t];
+            }
+            k3[9] = b;
+            k3[10] = lo;
+            k3[11] = hi;
+        }
+#endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
             mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
@@ -107,6 +123,23 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     x[kh] = buf + (r * S + (uint32_t)kh) * pw;
                 }
                 int32_t ow = 0;
+#ifdef MDY_HAVE_FWD_ASM
+                if (K == 3 && out_w >= 4) {
+                    const uint32_t nb = (uint32_t)out_w / 4u;
+                    if (act == MDY_ACT_NONE) {
+                        y = mdy_asm_dw3_row(x[0], x[1], x[2], nb, k3, y, S, MDY_ACT_NONE);
+                    } else if (act == MDY_ACT_LO) {
+                        y = mdy_asm_dw3_row(x[0], x[1], x[2], nb, k3, y, S, MDY_ACT_LO);
+                    } else {
+                        y = mdy_asm_dw3_row(x[0], x[1], x[2], nb, k3, y, S, MDY_ACT_BOTH);
+                    }
+                    ow = (int32_t)(nb * 4u);
+                    MDY_UNROLL
+                    for (int kh = 0; kh < K; ++kh) {
+                        x[kh] += nb * 4u * (uint32_t)S;
+                    }
+                }
+#endif
                 for (; ow + 4 <= out_w; ow += 4, y += 4) {
                     dw_block(x, pw, w, b, lo, hi, y, K, S, 4);
                     MDY_UNROLL

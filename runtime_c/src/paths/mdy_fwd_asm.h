@@ -721,6 +721,180 @@ static inline __attribute__((always_inline)) void mdy_asm_k3_4x4(
     }
 }
 
+/*
+ * Depthwise 3x3 (mdy_conv_depthwise_f32 strip path), stride S = 1 or 2: n >= 1 blocks
+ * of 4 consecutive output pixels of one output row. x0..x2: the 3 strip rows of the
+ * window at the first block; k: the channel's 9 weights, then bias, lo, hi. The weights
+ * stay in s16-s24 for the whole row; per block 3 vldm of (4 - 1) * S + 3 inputs, 36 VFMA,
+ * the clamp (as mdy_clampf) and one vstm. y advances past the row's blocks.
+ * Registers: s0-s3 sums, s4-s12 inputs, s16-s24 weights, s25 bias, s26 lo, s27 hi.
+ */
+#define MDY_ASM_DW3_S1 \
+    "1:\n\t" \
+    "vmov.f32 s0, s25\n\t" \
+    "vmov.f32 s1, s25\n\t" \
+    "vmov.f32 s2, s25\n\t" \
+    "vmov.f32 s3, s25\n\t" \
+    "vldmia %[x0], {s4-s9}\n\t" \
+    "add %[x0], %[x0], #16\n\t" \
+    "vfma.f32 s0, s16, s4\n\t" \
+    "vfma.f32 s1, s16, s5\n\t" \
+    "vfma.f32 s2, s16, s6\n\t" \
+    "vfma.f32 s3, s16, s7\n\t" \
+    "vfma.f32 s0, s17, s5\n\t" \
+    "vfma.f32 s1, s17, s6\n\t" \
+    "vfma.f32 s2, s17, s7\n\t" \
+    "vfma.f32 s3, s17, s8\n\t" \
+    "vfma.f32 s0, s18, s6\n\t" \
+    "vfma.f32 s1, s18, s7\n\t" \
+    "vfma.f32 s2, s18, s8\n\t" \
+    "vfma.f32 s3, s18, s9\n\t" \
+    "vldmia %[x1], {s4-s9}\n\t" \
+    "add %[x1], %[x1], #16\n\t" \
+    "vfma.f32 s0, s19, s4\n\t" \
+    "vfma.f32 s1, s19, s5\n\t" \
+    "vfma.f32 s2, s19, s6\n\t" \
+    "vfma.f32 s3, s19, s7\n\t" \
+    "vfma.f32 s0, s20, s5\n\t" \
+    "vfma.f32 s1, s20, s6\n\t" \
+    "vfma.f32 s2, s20, s7\n\t" \
+    "vfma.f32 s3, s20, s8\n\t" \
+    "vfma.f32 s0, s21, s6\n\t" \
+    "vfma.f32 s1, s21, s7\n\t" \
+    "vfma.f32 s2, s21, s8\n\t" \
+    "vfma.f32 s3, s21, s9\n\t" \
+    "vldmia %[x2], {s4-s9}\n\t" \
+    "add %[x2], %[x2], #16\n\t" \
+    "vfma.f32 s0, s22, s4\n\t" \
+    "vfma.f32 s1, s22, s5\n\t" \
+    "vfma.f32 s2, s22, s6\n\t" \
+    "vfma.f32 s3, s22, s7\n\t" \
+    "vfma.f32 s0, s23, s5\n\t" \
+    "vfma.f32 s1, s23, s6\n\t" \
+    "vfma.f32 s2, s23, s7\n\t" \
+    "vfma.f32 s3, s23, s8\n\t" \
+    "vfma.f32 s0, s24, s6\n\t" \
+    "vfma.f32 s1, s24, s7\n\t" \
+    "vfma.f32 s2, s24, s8\n\t" \
+    "vfma.f32 s3, s24, s9\n\t"
+#define MDY_ASM_DW3_S2 \
+    "1:\n\t" \
+    "vmov.f32 s0, s25\n\t" \
+    "vmov.f32 s1, s25\n\t" \
+    "vmov.f32 s2, s25\n\t" \
+    "vmov.f32 s3, s25\n\t" \
+    "vldmia %[x0], {s4-s12}\n\t" \
+    "add %[x0], %[x0], #32\n\t" \
+    "vfma.f32 s0, s16, s4\n\t" \
+    "vfma.f32 s1, s16, s6\n\t" \
+    "vfma.f32 s2, s16, s8\n\t" \
+    "vfma.f32 s3, s16, s10\n\t" \
+    "vfma.f32 s0, s17, s5\n\t" \
+    "vfma.f32 s1, s17, s7\n\t" \
+    "vfma.f32 s2, s17, s9\n\t" \
+    "vfma.f32 s3, s17, s11\n\t" \
+    "vfma.f32 s0, s18, s6\n\t" \
+    "vfma.f32 s1, s18, s8\n\t" \
+    "vfma.f32 s2, s18, s10\n\t" \
+    "vfma.f32 s3, s18, s12\n\t" \
+    "vldmia %[x1], {s4-s12}\n\t" \
+    "add %[x1], %[x1], #32\n\t" \
+    "vfma.f32 s0, s19, s4\n\t" \
+    "vfma.f32 s1, s19, s6\n\t" \
+    "vfma.f32 s2, s19, s8\n\t" \
+    "vfma.f32 s3, s19, s10\n\t" \
+    "vfma.f32 s0, s20, s5\n\t" \
+    "vfma.f32 s1, s20, s7\n\t" \
+    "vfma.f32 s2, s20, s9\n\t" \
+    "vfma.f32 s3, s20, s11\n\t" \
+    "vfma.f32 s0, s21, s6\n\t" \
+    "vfma.f32 s1, s21, s8\n\t" \
+    "vfma.f32 s2, s21, s10\n\t" \
+    "vfma.f32 s3, s21, s12\n\t" \
+    "vldmia %[x2], {s4-s12}\n\t" \
+    "add %[x2], %[x2], #32\n\t" \
+    "vfma.f32 s0, s22, s4\n\t" \
+    "vfma.f32 s1, s22, s6\n\t" \
+    "vfma.f32 s2, s22, s8\n\t" \
+    "vfma.f32 s3, s22, s10\n\t" \
+    "vfma.f32 s0, s23, s5\n\t" \
+    "vfma.f32 s1, s23, s7\n\t" \
+    "vfma.f32 s2, s23, s9\n\t" \
+    "vfma.f32 s3, s23, s11\n\t" \
+    "vfma.f32 s0, s24, s6\n\t" \
+    "vfma.f32 s1, s24, s8\n\t" \
+    "vfma.f32 s2, s24, s10\n\t" \
+    "vfma.f32 s3, s24, s12\n\t"
+#define MDY_ASM_CLAMP4_LO \
+    "vcmp.f32 s0, s26\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s0, s26\n\t" \
+    "vcmp.f32 s1, s26\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s1, s26\n\t" \
+    "vcmp.f32 s2, s26\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s2, s26\n\t" \
+    "vcmp.f32 s3, s26\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s3, s26\n\t"
+#define MDY_ASM_CLAMP4_HI \
+    "vcmp.f32 s0, s27\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s0, s27\n\t" \
+    "vcmp.f32 s1, s27\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s1, s27\n\t" \
+    "vcmp.f32 s2, s27\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s2, s27\n\t" \
+    "vcmp.f32 s3, s27\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s3, s27\n\t"
+#define MDY_ASM_DW3_TAIL \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+
+#define MDY_ASM_DW3(BODY, CLAMP)                                                            \
+    __asm__ volatile("vldmia %[k], {s16-s27}\n\t" BODY CLAMP MDY_ASM_DW3_TAIL             \
+                     : [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [y] "+r"(y),          \
+                       [n] "+r"(n)                                                         \
+                     : [k] "r"(k)                                                          \
+                     : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
+
+static inline __attribute__((always_inline)) float *mdy_asm_dw3_row(
+    const float *x0, const float *x1, const float *x2, uint32_t n, const float *k, float *y,
+    const int S, const int ACT)
+{
+    if (S == 1) {
+        if (ACT == 0) {
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, "");
+        } else if (ACT == 1) {
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO);
+        } else {
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI);
+        }
+    } else {
+        if (ACT == 0) {
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, "");
+        } else if (ACT == 1) {
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO);
+        } else {
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI);
+        }
+    }
+    return y;
+}
+
 #endif /* asm available */
 
 #endif /* MEDYATE_FWD_ASM_H */
