@@ -37,8 +37,8 @@ def _cases() -> list[tuple[bench.Case, str]]:
     cases: list[tuple[bench.Case, str]] = []
     clamps = list(CLAMPS)
 
-    def add(case: dict, kind: str = "conv_fwd") -> None:
-        clamp = clamps[len(cases) % len(clamps)]
+    def add(case: dict, kind: str = "conv_fwd", clamp: str | None = None) -> None:
+        clamp = clamp or clamps[len(cases) % len(clamps)]
         cases.append((bench.Case("check", kind, act=CLAMPS[clamp], **case), clamp))
 
     # pointwise: input channels 1, 2, 3, 8, 9, 33; out_c 4, 5, 7, 12; maps 1x1..6x6
@@ -53,6 +53,12 @@ def _cases() -> list[tuple[bench.Case, str]]:
     for size, k, stride in [(7, 3, 1), (16, 3, 2), (33, 3, 1), (12, 5, 2), (9, 7, 1),
                             (2, 3, 1), (3, 5, 2), (4, 7, 2), (1, 3, 1)]:
         add(dict(size=size, in_c=5, out_c=5, k=k, stride=stride, pad=k // 2, groups=5))
+    # depthwise 5x5 / 7x7 rows in assembly (two-sided clamps only), 3x3 every kind
+    for size, k, stride, clamp in [(12, 5, 2, "relu6"), (9, 7, 1, "band"), (24, 7, 2, "relu6"),
+                                   (13, 5, 1, "band"), (11, 3, 1, "relu6"), (10, 3, 2, "none"),
+                                   (15, 3, 2, "relu")]:
+        add(dict(size=size, in_c=3, out_c=3, k=k, stride=stride, pad=k // 2, groups=3),
+            clamp=clamp)
     # KxK: whole group buffered, channel groups through `out`, stride 2, 5x5
     for size, in_c, out_c, k, stride, pad in [(6, 3, 5, 3, 1, 1), (30, 16, 8, 3, 1, 1),
                                               (17, 13, 6, 3, 2, 1), (12, 7, 5, 5, 1, 2),

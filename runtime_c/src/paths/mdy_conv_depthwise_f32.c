@@ -105,10 +105,10 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
             for (int t = 0; t < 9; ++t) {
                 k3[t] = w[t];
             }
-            k3[9] = b;
-            k3[10] = lo;
-            k3[11] = hi;
         }
+        k3[9] = b;
+        k3[10] = lo;
+        k3[11] = hi;
 #endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
@@ -133,6 +133,15 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     } else {
                         y = mdy_asm_dw3_row(x[0], x[1], x[2], nb, k3, y, S, MDY_ACT_BOTH);
                     }
+                    ow = (int32_t)(nb * 4u);
+                    MDY_UNROLL
+                    for (int kh = 0; kh < K; ++kh) {
+                        x[kh] += nb * 4u * (uint32_t)S;
+                    }
+                } else if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 4) {
+                    /* 5x5 / 7x7 with a two-sided clamp (the MobileNet-style ReLU6) */
+                    const uint32_t nb = (uint32_t)out_w / 4u;
+                    y = mdy_asm_dwk_row(x[0], pw * 4u, w, nb, &k3[9], y, K, S);
                     ow = (int32_t)(nb * 4u);
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {

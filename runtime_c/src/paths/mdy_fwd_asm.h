@@ -895,6 +895,879 @@ static inline __attribute__((always_inline)) float *mdy_asm_dw3_row(
     return y;
 }
 
+/*
+ * Depthwise 5x5 / 7x7 (strip path), stride S = 1 or 2, clamp [lo, hi]: n >= 1 blocks of
+ * 4 output pixels of one output row. x: strip row of the window's first tap at the
+ * first block, pw_bytes: strip row stride, w: the channel's K*K weights, k: bias, lo,
+ * hi. Per window row: one vldm of (4 - 1) * S + K inputs, one vldm of the K weights,
+ * 4K VFMA (7x7: 7 * 30 instructions for 196 MACs). y advances past the row's blocks.
+ * Registers: s0-s3 sums, s4.. inputs, then the row's weights, s29 bias, s30 lo, s31 hi.
+ */
+#define MDY_ASM_DW5_S1 \
+    "1:\n\t" \
+    "vmov.f32 s0, s29\n\t" \
+    "vmov.f32 s1, s29\n\t" \
+    "vmov.f32 s2, s29\n\t" \
+    "vmov.f32 s3, s29\n\t" \
+    "mov %[t], %[x]\n\t" \
+    "vldmia %[t], {s4-s11}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s12-s16}\n\t" \
+    "vfma.f32 s0, s12, s4\n\t" \
+    "vfma.f32 s1, s12, s5\n\t" \
+    "vfma.f32 s2, s12, s6\n\t" \
+    "vfma.f32 s3, s12, s7\n\t" \
+    "vfma.f32 s0, s13, s5\n\t" \
+    "vfma.f32 s1, s13, s6\n\t" \
+    "vfma.f32 s2, s13, s7\n\t" \
+    "vfma.f32 s3, s13, s8\n\t" \
+    "vfma.f32 s0, s14, s6\n\t" \
+    "vfma.f32 s1, s14, s7\n\t" \
+    "vfma.f32 s2, s14, s8\n\t" \
+    "vfma.f32 s3, s14, s9\n\t" \
+    "vfma.f32 s0, s15, s7\n\t" \
+    "vfma.f32 s1, s15, s8\n\t" \
+    "vfma.f32 s2, s15, s9\n\t" \
+    "vfma.f32 s3, s15, s10\n\t" \
+    "vfma.f32 s0, s16, s8\n\t" \
+    "vfma.f32 s1, s16, s9\n\t" \
+    "vfma.f32 s2, s16, s10\n\t" \
+    "vfma.f32 s3, s16, s11\n\t" \
+    "vldmia %[t], {s4-s11}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s12-s16}\n\t" \
+    "vfma.f32 s0, s12, s4\n\t" \
+    "vfma.f32 s1, s12, s5\n\t" \
+    "vfma.f32 s2, s12, s6\n\t" \
+    "vfma.f32 s3, s12, s7\n\t" \
+    "vfma.f32 s0, s13, s5\n\t" \
+    "vfma.f32 s1, s13, s6\n\t" \
+    "vfma.f32 s2, s13, s7\n\t" \
+    "vfma.f32 s3, s13, s8\n\t" \
+    "vfma.f32 s0, s14, s6\n\t" \
+    "vfma.f32 s1, s14, s7\n\t" \
+    "vfma.f32 s2, s14, s8\n\t" \
+    "vfma.f32 s3, s14, s9\n\t" \
+    "vfma.f32 s0, s15, s7\n\t" \
+    "vfma.f32 s1, s15, s8\n\t" \
+    "vfma.f32 s2, s15, s9\n\t" \
+    "vfma.f32 s3, s15, s10\n\t" \
+    "vfma.f32 s0, s16, s8\n\t" \
+    "vfma.f32 s1, s16, s9\n\t" \
+    "vfma.f32 s2, s16, s10\n\t" \
+    "vfma.f32 s3, s16, s11\n\t" \
+    "vldmia %[t], {s4-s11}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s12-s16}\n\t" \
+    "vfma.f32 s0, s12, s4\n\t" \
+    "vfma.f32 s1, s12, s5\n\t" \
+    "vfma.f32 s2, s12, s6\n\t" \
+    "vfma.f32 s3, s12, s7\n\t" \
+    "vfma.f32 s0, s13, s5\n\t" \
+    "vfma.f32 s1, s13, s6\n\t" \
+    "vfma.f32 s2, s13, s7\n\t" \
+    "vfma.f32 s3, s13, s8\n\t" \
+    "vfma.f32 s0, s14, s6\n\t" \
+    "vfma.f32 s1, s14, s7\n\t" \
+    "vfma.f32 s2, s14, s8\n\t" \
+    "vfma.f32 s3, s14, s9\n\t" \
+    "vfma.f32 s0, s15, s7\n\t" \
+    "vfma.f32 s1, s15, s8\n\t" \
+    "vfma.f32 s2, s15, s9\n\t" \
+    "vfma.f32 s3, s15, s10\n\t" \
+    "vfma.f32 s0, s16, s8\n\t" \
+    "vfma.f32 s1, s16, s9\n\t" \
+    "vfma.f32 s2, s16, s10\n\t" \
+    "vfma.f32 s3, s16, s11\n\t" \
+    "vldmia %[t], {s4-s11}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s12-s16}\n\t" \
+    "vfma.f32 s0, s12, s4\n\t" \
+    "vfma.f32 s1, s12, s5\n\t" \
+    "vfma.f32 s2, s12, s6\n\t" \
+    "vfma.f32 s3, s12, s7\n\t" \
+    "vfma.f32 s0, s13, s5\n\t" \
+    "vfma.f32 s1, s13, s6\n\t" \
+    "vfma.f32 s2, s13, s7\n\t" \
+    "vfma.f32 s3, s13, s8\n\t" \
+    "vfma.f32 s0, s14, s6\n\t" \
+    "vfma.f32 s1, s14, s7\n\t" \
+    "vfma.f32 s2, s14, s8\n\t" \
+    "vfma.f32 s3, s14, s9\n\t" \
+    "vfma.f32 s0, s15, s7\n\t" \
+    "vfma.f32 s1, s15, s8\n\t" \
+    "vfma.f32 s2, s15, s9\n\t" \
+    "vfma.f32 s3, s15, s10\n\t" \
+    "vfma.f32 s0, s16, s8\n\t" \
+    "vfma.f32 s1, s16, s9\n\t" \
+    "vfma.f32 s2, s16, s10\n\t" \
+    "vfma.f32 s3, s16, s11\n\t" \
+    "vldmia %[t], {s4-s11}\n\t" \
+    "vldmia %[w]!, {s12-s16}\n\t" \
+    "vfma.f32 s0, s12, s4\n\t" \
+    "vfma.f32 s1, s12, s5\n\t" \
+    "vfma.f32 s2, s12, s6\n\t" \
+    "vfma.f32 s3, s12, s7\n\t" \
+    "vfma.f32 s0, s13, s5\n\t" \
+    "vfma.f32 s1, s13, s6\n\t" \
+    "vfma.f32 s2, s13, s7\n\t" \
+    "vfma.f32 s3, s13, s8\n\t" \
+    "vfma.f32 s0, s14, s6\n\t" \
+    "vfma.f32 s1, s14, s7\n\t" \
+    "vfma.f32 s2, s14, s8\n\t" \
+    "vfma.f32 s3, s14, s9\n\t" \
+    "vfma.f32 s0, s15, s7\n\t" \
+    "vfma.f32 s1, s15, s8\n\t" \
+    "vfma.f32 s2, s15, s9\n\t" \
+    "vfma.f32 s3, s15, s10\n\t" \
+    "vfma.f32 s0, s16, s8\n\t" \
+    "vfma.f32 s1, s16, s9\n\t" \
+    "vfma.f32 s2, s16, s10\n\t" \
+    "vfma.f32 s3, s16, s11\n\t" \
+    "sub %[w], %[w], #100\n\t" \
+    "add %[x], %[x], #16\n\t" \
+    "vcmp.f32 s0, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s0, s30\n\t" \
+    "vcmp.f32 s0, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s0, s31\n\t" \
+    "vcmp.f32 s1, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s1, s30\n\t" \
+    "vcmp.f32 s1, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s1, s31\n\t" \
+    "vcmp.f32 s2, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s2, s30\n\t" \
+    "vcmp.f32 s2, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s2, s31\n\t" \
+    "vcmp.f32 s3, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s3, s30\n\t" \
+    "vcmp.f32 s3, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s3, s31\n\t" \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+#define MDY_ASM_DW5_S2 \
+    "1:\n\t" \
+    "vmov.f32 s0, s29\n\t" \
+    "vmov.f32 s1, s29\n\t" \
+    "vmov.f32 s2, s29\n\t" \
+    "vmov.f32 s3, s29\n\t" \
+    "mov %[t], %[x]\n\t" \
+    "vldmia %[t], {s4-s14}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s15-s19}\n\t" \
+    "vfma.f32 s0, s15, s4\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s8\n\t" \
+    "vfma.f32 s3, s15, s10\n\t" \
+    "vfma.f32 s0, s16, s5\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s9\n\t" \
+    "vfma.f32 s3, s16, s11\n\t" \
+    "vfma.f32 s0, s17, s6\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s10\n\t" \
+    "vfma.f32 s3, s17, s12\n\t" \
+    "vfma.f32 s0, s18, s7\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s11\n\t" \
+    "vfma.f32 s3, s18, s13\n\t" \
+    "vfma.f32 s0, s19, s8\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s12\n\t" \
+    "vfma.f32 s3, s19, s14\n\t" \
+    "vldmia %[t], {s4-s14}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s15-s19}\n\t" \
+    "vfma.f32 s0, s15, s4\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s8\n\t" \
+    "vfma.f32 s3, s15, s10\n\t" \
+    "vfma.f32 s0, s16, s5\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s9\n\t" \
+    "vfma.f32 s3, s16, s11\n\t" \
+    "vfma.f32 s0, s17, s6\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s10\n\t" \
+    "vfma.f32 s3, s17, s12\n\t" \
+    "vfma.f32 s0, s18, s7\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s11\n\t" \
+    "vfma.f32 s3, s18, s13\n\t" \
+    "vfma.f32 s0, s19, s8\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s12\n\t" \
+    "vfma.f32 s3, s19, s14\n\t" \
+    "vldmia %[t], {s4-s14}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s15-s19}\n\t" \
+    "vfma.f32 s0, s15, s4\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s8\n\t" \
+    "vfma.f32 s3, s15, s10\n\t" \
+    "vfma.f32 s0, s16, s5\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s9\n\t" \
+    "vfma.f32 s3, s16, s11\n\t" \
+    "vfma.f32 s0, s17, s6\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s10\n\t" \
+    "vfma.f32 s3, s17, s12\n\t" \
+    "vfma.f32 s0, s18, s7\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s11\n\t" \
+    "vfma.f32 s3, s18, s13\n\t" \
+    "vfma.f32 s0, s19, s8\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s12\n\t" \
+    "vfma.f32 s3, s19, s14\n\t" \
+    "vldmia %[t], {s4-s14}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s15-s19}\n\t" \
+    "vfma.f32 s0, s15, s4\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s8\n\t" \
+    "vfma.f32 s3, s15, s10\n\t" \
+    "vfma.f32 s0, s16, s5\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s9\n\t" \
+    "vfma.f32 s3, s16, s11\n\t" \
+    "vfma.f32 s0, s17, s6\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s10\n\t" \
+    "vfma.f32 s3, s17, s12\n\t" \
+    "vfma.f32 s0, s18, s7\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s11\n\t" \
+    "vfma.f32 s3, s18, s13\n\t" \
+    "vfma.f32 s0, s19, s8\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s12\n\t" \
+    "vfma.f32 s3, s19, s14\n\t" \
+    "vldmia %[t], {s4-s14}\n\t" \
+    "vldmia %[w]!, {s15-s19}\n\t" \
+    "vfma.f32 s0, s15, s4\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s8\n\t" \
+    "vfma.f32 s3, s15, s10\n\t" \
+    "vfma.f32 s0, s16, s5\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s9\n\t" \
+    "vfma.f32 s3, s16, s11\n\t" \
+    "vfma.f32 s0, s17, s6\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s10\n\t" \
+    "vfma.f32 s3, s17, s12\n\t" \
+    "vfma.f32 s0, s18, s7\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s11\n\t" \
+    "vfma.f32 s3, s18, s13\n\t" \
+    "vfma.f32 s0, s19, s8\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s12\n\t" \
+    "vfma.f32 s3, s19, s14\n\t" \
+    "sub %[w], %[w], #100\n\t" \
+    "add %[x], %[x], #32\n\t" \
+    "vcmp.f32 s0, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s0, s30\n\t" \
+    "vcmp.f32 s0, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s0, s31\n\t" \
+    "vcmp.f32 s1, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s1, s30\n\t" \
+    "vcmp.f32 s1, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s1, s31\n\t" \
+    "vcmp.f32 s2, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s2, s30\n\t" \
+    "vcmp.f32 s2, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s2, s31\n\t" \
+    "vcmp.f32 s3, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s3, s30\n\t" \
+    "vcmp.f32 s3, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s3, s31\n\t" \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+#define MDY_ASM_DW7_S1 \
+    "1:\n\t" \
+    "vmov.f32 s0, s29\n\t" \
+    "vmov.f32 s1, s29\n\t" \
+    "vmov.f32 s2, s29\n\t" \
+    "vmov.f32 s3, s29\n\t" \
+    "mov %[t], %[x]\n\t" \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    "vfma.f32 s0, s14, s4\n\t" \
+    "vfma.f32 s1, s14, s5\n\t" \
+    "vfma.f32 s2, s14, s6\n\t" \
+    "vfma.f32 s3, s14, s7\n\t" \
+    "vfma.f32 s0, s15, s5\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s7\n\t" \
+    "vfma.f32 s3, s15, s8\n\t" \
+    "vfma.f32 s0, s16, s6\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s8\n\t" \
+    "vfma.f32 s3, s16, s9\n\t" \
+    "vfma.f32 s0, s17, s7\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s9\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s8\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s10\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s9\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s11\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s10\n\t" \
+    "vfma.f32 s1, s20, s11\n\t" \
+    "vfma.f32 s2, s20, s12\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    "vfma.f32 s0, s14, s4\n\t" \
+    "vfma.f32 s1, s14, s5\n\t" \
+    "vfma.f32 s2, s14, s6\n\t" \
+    "vfma.f32 s3, s14, s7\n\t" \
+    "vfma.f32 s0, s15, s5\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s7\n\t" \
+    "vfma.f32 s3, s15, s8\n\t" \
+    "vfma.f32 s0, s16, s6\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s8\n\t" \
+    "vfma.f32 s3, s16, s9\n\t" \
+    "vfma.f32 s0, s17, s7\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s9\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s8\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s10\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s9\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s11\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s10\n\t" \
+    "vfma.f32 s1, s20, s11\n\t" \
+    "vfma.f32 s2, s20, s12\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    "vfma.f32 s0, s14, s4\n\t" \
+    "vfma.f32 s1, s14, s5\n\t" \
+    "vfma.f32 s2, s14, s6\n\t" \
+    "vfma.f32 s3, s14, s7\n\t" \
+    "vfma.f32 s0, s15, s5\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s7\n\t" \
+    "vfma.f32 s3, s15, s8\n\t" \
+    "vfma.f32 s0, s16, s6\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s8\n\t" \
+    "vfma.f32 s3, s16, s9\n\t" \
+    "vfma.f32 s0, s17, s7\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s9\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s8\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s10\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s9\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s11\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s10\n\t" \
+    "vfma.f32 s1, s20, s11\n\t" \
+    "vfma.f32 s2, s20, s12\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    "vfma.f32 s0, s14, s4\n\t" \
+    "vfma.f32 s1, s14, s5\n\t" \
+    "vfma.f32 s2, s14, s6\n\t" \
+    "vfma.f32 s3, s14, s7\n\t" \
+    "vfma.f32 s0, s15, s5\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s7\n\t" \
+    "vfma.f32 s3, s15, s8\n\t" \
+    "vfma.f32 s0, s16, s6\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s8\n\t" \
+    "vfma.f32 s3, s16, s9\n\t" \
+    "vfma.f32 s0, s17, s7\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s9\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s8\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s10\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s9\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s11\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s10\n\t" \
+    "vfma.f32 s1, s20, s11\n\t" \
+    "vfma.f32 s2, s20, s12\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    "vfma.f32 s0, s14, s4\n\t" \
+    "vfma.f32 s1, s14, s5\n\t" \
+    "vfma.f32 s2, s14, s6\n\t" \
+    "vfma.f32 s3, s14, s7\n\t" \
+    "vfma.f32 s0, s15, s5\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s7\n\t" \
+    "vfma.f32 s3, s15, s8\n\t" \
+    "vfma.f32 s0, s16, s6\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s8\n\t" \
+    "vfma.f32 s3, s16, s9\n\t" \
+    "vfma.f32 s0, s17, s7\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s9\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s8\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s10\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s9\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s11\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s10\n\t" \
+    "vfma.f32 s1, s20, s11\n\t" \
+    "vfma.f32 s2, s20, s12\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    "vfma.f32 s0, s14, s4\n\t" \
+    "vfma.f32 s1, s14, s5\n\t" \
+    "vfma.f32 s2, s14, s6\n\t" \
+    "vfma.f32 s3, s14, s7\n\t" \
+    "vfma.f32 s0, s15, s5\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s7\n\t" \
+    "vfma.f32 s3, s15, s8\n\t" \
+    "vfma.f32 s0, s16, s6\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s8\n\t" \
+    "vfma.f32 s3, s16, s9\n\t" \
+    "vfma.f32 s0, s17, s7\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s9\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s8\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s10\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s9\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s11\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s10\n\t" \
+    "vfma.f32 s1, s20, s11\n\t" \
+    "vfma.f32 s2, s20, s12\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    "vfma.f32 s0, s14, s4\n\t" \
+    "vfma.f32 s1, s14, s5\n\t" \
+    "vfma.f32 s2, s14, s6\n\t" \
+    "vfma.f32 s3, s14, s7\n\t" \
+    "vfma.f32 s0, s15, s5\n\t" \
+    "vfma.f32 s1, s15, s6\n\t" \
+    "vfma.f32 s2, s15, s7\n\t" \
+    "vfma.f32 s3, s15, s8\n\t" \
+    "vfma.f32 s0, s16, s6\n\t" \
+    "vfma.f32 s1, s16, s7\n\t" \
+    "vfma.f32 s2, s16, s8\n\t" \
+    "vfma.f32 s3, s16, s9\n\t" \
+    "vfma.f32 s0, s17, s7\n\t" \
+    "vfma.f32 s1, s17, s8\n\t" \
+    "vfma.f32 s2, s17, s9\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s8\n\t" \
+    "vfma.f32 s1, s18, s9\n\t" \
+    "vfma.f32 s2, s18, s10\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s9\n\t" \
+    "vfma.f32 s1, s19, s10\n\t" \
+    "vfma.f32 s2, s19, s11\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s10\n\t" \
+    "vfma.f32 s1, s20, s11\n\t" \
+    "vfma.f32 s2, s20, s12\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "sub %[w], %[w], #196\n\t" \
+    "add %[x], %[x], #16\n\t" \
+    "vcmp.f32 s0, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s0, s30\n\t" \
+    "vcmp.f32 s0, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s0, s31\n\t" \
+    "vcmp.f32 s1, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s1, s30\n\t" \
+    "vcmp.f32 s1, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s1, s31\n\t" \
+    "vcmp.f32 s2, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s2, s30\n\t" \
+    "vcmp.f32 s2, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s2, s31\n\t" \
+    "vcmp.f32 s3, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s3, s30\n\t" \
+    "vcmp.f32 s3, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s3, s31\n\t" \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+#define MDY_ASM_DW7_S2 \
+    "1:\n\t" \
+    "vmov.f32 s0, s29\n\t" \
+    "vmov.f32 s1, s29\n\t" \
+    "vmov.f32 s2, s29\n\t" \
+    "vmov.f32 s3, s29\n\t" \
+    "mov %[t], %[x]\n\t" \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    "vfma.f32 s0, s17, s4\n\t" \
+    "vfma.f32 s1, s17, s6\n\t" \
+    "vfma.f32 s2, s17, s8\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s5\n\t" \
+    "vfma.f32 s1, s18, s7\n\t" \
+    "vfma.f32 s2, s18, s9\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s6\n\t" \
+    "vfma.f32 s1, s19, s8\n\t" \
+    "vfma.f32 s2, s19, s10\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s7\n\t" \
+    "vfma.f32 s1, s20, s9\n\t" \
+    "vfma.f32 s2, s20, s11\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vfma.f32 s0, s21, s8\n\t" \
+    "vfma.f32 s1, s21, s10\n\t" \
+    "vfma.f32 s2, s21, s12\n\t" \
+    "vfma.f32 s3, s21, s14\n\t" \
+    "vfma.f32 s0, s22, s9\n\t" \
+    "vfma.f32 s1, s22, s11\n\t" \
+    "vfma.f32 s2, s22, s13\n\t" \
+    "vfma.f32 s3, s22, s15\n\t" \
+    "vfma.f32 s0, s23, s10\n\t" \
+    "vfma.f32 s1, s23, s12\n\t" \
+    "vfma.f32 s2, s23, s14\n\t" \
+    "vfma.f32 s3, s23, s16\n\t" \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    "vfma.f32 s0, s17, s4\n\t" \
+    "vfma.f32 s1, s17, s6\n\t" \
+    "vfma.f32 s2, s17, s8\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s5\n\t" \
+    "vfma.f32 s1, s18, s7\n\t" \
+    "vfma.f32 s2, s18, s9\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s6\n\t" \
+    "vfma.f32 s1, s19, s8\n\t" \
+    "vfma.f32 s2, s19, s10\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s7\n\t" \
+    "vfma.f32 s1, s20, s9\n\t" \
+    "vfma.f32 s2, s20, s11\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vfma.f32 s0, s21, s8\n\t" \
+    "vfma.f32 s1, s21, s10\n\t" \
+    "vfma.f32 s2, s21, s12\n\t" \
+    "vfma.f32 s3, s21, s14\n\t" \
+    "vfma.f32 s0, s22, s9\n\t" \
+    "vfma.f32 s1, s22, s11\n\t" \
+    "vfma.f32 s2, s22, s13\n\t" \
+    "vfma.f32 s3, s22, s15\n\t" \
+    "vfma.f32 s0, s23, s10\n\t" \
+    "vfma.f32 s1, s23, s12\n\t" \
+    "vfma.f32 s2, s23, s14\n\t" \
+    "vfma.f32 s3, s23, s16\n\t" \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    "vfma.f32 s0, s17, s4\n\t" \
+    "vfma.f32 s1, s17, s6\n\t" \
+    "vfma.f32 s2, s17, s8\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s5\n\t" \
+    "vfma.f32 s1, s18, s7\n\t" \
+    "vfma.f32 s2, s18, s9\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s6\n\t" \
+    "vfma.f32 s1, s19, s8\n\t" \
+    "vfma.f32 s2, s19, s10\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s7\n\t" \
+    "vfma.f32 s1, s20, s9\n\t" \
+    "vfma.f32 s2, s20, s11\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vfma.f32 s0, s21, s8\n\t" \
+    "vfma.f32 s1, s21, s10\n\t" \
+    "vfma.f32 s2, s21, s12\n\t" \
+    "vfma.f32 s3, s21, s14\n\t" \
+    "vfma.f32 s0, s22, s9\n\t" \
+    "vfma.f32 s1, s22, s11\n\t" \
+    "vfma.f32 s2, s22, s13\n\t" \
+    "vfma.f32 s3, s22, s15\n\t" \
+    "vfma.f32 s0, s23, s10\n\t" \
+    "vfma.f32 s1, s23, s12\n\t" \
+    "vfma.f32 s2, s23, s14\n\t" \
+    "vfma.f32 s3, s23, s16\n\t" \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    "vfma.f32 s0, s17, s4\n\t" \
+    "vfma.f32 s1, s17, s6\n\t" \
+    "vfma.f32 s2, s17, s8\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s5\n\t" \
+    "vfma.f32 s1, s18, s7\n\t" \
+    "vfma.f32 s2, s18, s9\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s6\n\t" \
+    "vfma.f32 s1, s19, s8\n\t" \
+    "vfma.f32 s2, s19, s10\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s7\n\t" \
+    "vfma.f32 s1, s20, s9\n\t" \
+    "vfma.f32 s2, s20, s11\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vfma.f32 s0, s21, s8\n\t" \
+    "vfma.f32 s1, s21, s10\n\t" \
+    "vfma.f32 s2, s21, s12\n\t" \
+    "vfma.f32 s3, s21, s14\n\t" \
+    "vfma.f32 s0, s22, s9\n\t" \
+    "vfma.f32 s1, s22, s11\n\t" \
+    "vfma.f32 s2, s22, s13\n\t" \
+    "vfma.f32 s3, s22, s15\n\t" \
+    "vfma.f32 s0, s23, s10\n\t" \
+    "vfma.f32 s1, s23, s12\n\t" \
+    "vfma.f32 s2, s23, s14\n\t" \
+    "vfma.f32 s3, s23, s16\n\t" \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    "vfma.f32 s0, s17, s4\n\t" \
+    "vfma.f32 s1, s17, s6\n\t" \
+    "vfma.f32 s2, s17, s8\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s5\n\t" \
+    "vfma.f32 s1, s18, s7\n\t" \
+    "vfma.f32 s2, s18, s9\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s6\n\t" \
+    "vfma.f32 s1, s19, s8\n\t" \
+    "vfma.f32 s2, s19, s10\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s7\n\t" \
+    "vfma.f32 s1, s20, s9\n\t" \
+    "vfma.f32 s2, s20, s11\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vfma.f32 s0, s21, s8\n\t" \
+    "vfma.f32 s1, s21, s10\n\t" \
+    "vfma.f32 s2, s21, s12\n\t" \
+    "vfma.f32 s3, s21, s14\n\t" \
+    "vfma.f32 s0, s22, s9\n\t" \
+    "vfma.f32 s1, s22, s11\n\t" \
+    "vfma.f32 s2, s22, s13\n\t" \
+    "vfma.f32 s3, s22, s15\n\t" \
+    "vfma.f32 s0, s23, s10\n\t" \
+    "vfma.f32 s1, s23, s12\n\t" \
+    "vfma.f32 s2, s23, s14\n\t" \
+    "vfma.f32 s3, s23, s16\n\t" \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    "vfma.f32 s0, s17, s4\n\t" \
+    "vfma.f32 s1, s17, s6\n\t" \
+    "vfma.f32 s2, s17, s8\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s5\n\t" \
+    "vfma.f32 s1, s18, s7\n\t" \
+    "vfma.f32 s2, s18, s9\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s6\n\t" \
+    "vfma.f32 s1, s19, s8\n\t" \
+    "vfma.f32 s2, s19, s10\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s7\n\t" \
+    "vfma.f32 s1, s20, s9\n\t" \
+    "vfma.f32 s2, s20, s11\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vfma.f32 s0, s21, s8\n\t" \
+    "vfma.f32 s1, s21, s10\n\t" \
+    "vfma.f32 s2, s21, s12\n\t" \
+    "vfma.f32 s3, s21, s14\n\t" \
+    "vfma.f32 s0, s22, s9\n\t" \
+    "vfma.f32 s1, s22, s11\n\t" \
+    "vfma.f32 s2, s22, s13\n\t" \
+    "vfma.f32 s3, s22, s15\n\t" \
+    "vfma.f32 s0, s23, s10\n\t" \
+    "vfma.f32 s1, s23, s12\n\t" \
+    "vfma.f32 s2, s23, s14\n\t" \
+    "vfma.f32 s3, s23, s16\n\t" \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    "vfma.f32 s0, s17, s4\n\t" \
+    "vfma.f32 s1, s17, s6\n\t" \
+    "vfma.f32 s2, s17, s8\n\t" \
+    "vfma.f32 s3, s17, s10\n\t" \
+    "vfma.f32 s0, s18, s5\n\t" \
+    "vfma.f32 s1, s18, s7\n\t" \
+    "vfma.f32 s2, s18, s9\n\t" \
+    "vfma.f32 s3, s18, s11\n\t" \
+    "vfma.f32 s0, s19, s6\n\t" \
+    "vfma.f32 s1, s19, s8\n\t" \
+    "vfma.f32 s2, s19, s10\n\t" \
+    "vfma.f32 s3, s19, s12\n\t" \
+    "vfma.f32 s0, s20, s7\n\t" \
+    "vfma.f32 s1, s20, s9\n\t" \
+    "vfma.f32 s2, s20, s11\n\t" \
+    "vfma.f32 s3, s20, s13\n\t" \
+    "vfma.f32 s0, s21, s8\n\t" \
+    "vfma.f32 s1, s21, s10\n\t" \
+    "vfma.f32 s2, s21, s12\n\t" \
+    "vfma.f32 s3, s21, s14\n\t" \
+    "vfma.f32 s0, s22, s9\n\t" \
+    "vfma.f32 s1, s22, s11\n\t" \
+    "vfma.f32 s2, s22, s13\n\t" \
+    "vfma.f32 s3, s22, s15\n\t" \
+    "vfma.f32 s0, s23, s10\n\t" \
+    "vfma.f32 s1, s23, s12\n\t" \
+    "vfma.f32 s2, s23, s14\n\t" \
+    "vfma.f32 s3, s23, s16\n\t" \
+    "sub %[w], %[w], #196\n\t" \
+    "add %[x], %[x], #32\n\t" \
+    "vcmp.f32 s0, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s0, s30\n\t" \
+    "vcmp.f32 s0, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s0, s31\n\t" \
+    "vcmp.f32 s1, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s1, s30\n\t" \
+    "vcmp.f32 s1, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s1, s31\n\t" \
+    "vcmp.f32 s2, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s2, s30\n\t" \
+    "vcmp.f32 s2, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s2, s31\n\t" \
+    "vcmp.f32 s3, s30\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it mi\n\t" \
+    "vmovmi.f32 s3, s30\n\t" \
+    "vcmp.f32 s3, s31\n\t" \
+    "vmrs APSR_nzcv, fpscr\n\t" \
+    "it gt\n\t" \
+    "vmovgt.f32 s3, s31\n\t" \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+
+#define MDY_ASM_DWK(BODY)                                                                   \
+    __asm__ volatile("vldmia %[k], {s29-s31}\n\t" BODY                                    \
+                     : [x] "+r"(x), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n), [t] "=&r"(t)   \
+                     : [k] "r"(k), [pw] "r"(pw_bytes)                                      \
+                     : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
+
+static inline __attribute__((always_inline)) float *mdy_asm_dwk_row(
+    const float *x, uint32_t pw_bytes, const float *w, uint32_t n, const float *k, float *y,
+    const int K, const int S)
+{
+    const float *t;
+    if (K == 5) {
+        if (S == 1) {
+            MDY_ASM_DWK(MDY_ASM_DW5_S1);
+        } else {
+            MDY_ASM_DWK(MDY_ASM_DW5_S2);
+        }
+    } else {
+        if (S == 1) {
+            MDY_ASM_DWK(MDY_ASM_DW7_S1);
+        } else {
+            MDY_ASM_DWK(MDY_ASM_DW7_S2);
+        }
+    }
+    (void)t;
+    return y;
+}
+
 #endif /* asm available */
 
 #endif /* MEDYATE_FWD_ASM_H */
