@@ -53,10 +53,12 @@ def _cases() -> list[tuple[bench.Case, str]]:
     for size, k, stride in [(7, 3, 1), (16, 3, 2), (33, 3, 1), (12, 5, 2), (9, 7, 1),
                             (2, 3, 1), (3, 5, 2), (4, 7, 2), (1, 3, 1)]:
         add(dict(size=size, in_c=5, out_c=5, k=k, stride=stride, pad=k // 2, groups=5))
-    # depthwise 5x5 / 7x7 rows in assembly (two-sided clamps only), 3x3 every kind
+    # depthwise 5x5 / 7x7 rows in assembly (two-sided clamps only), 3x3 every kind;
+    # 40x40 / 48x48: several strips of whole-block rows (one assembly call each)
     for size, k, stride, clamp in [(12, 5, 2, "relu6"), (9, 7, 1, "band"), (24, 7, 2, "relu6"),
                                    (13, 5, 1, "band"), (11, 3, 1, "relu6"), (10, 3, 2, "none"),
-                                   (15, 3, 2, "relu")]:
+                                   (15, 3, 2, "relu"), (40, 3, 1, "relu6"), (48, 3, 2, "band"),
+                                   (28, 7, 1, "relu6")]:
         add(dict(size=size, in_c=3, out_c=3, k=k, stride=stride, pad=k // 2, groups=3),
             clamp=clamp)
     # KxK: whole group buffered, channel groups through `out`, stride 2, 5x5

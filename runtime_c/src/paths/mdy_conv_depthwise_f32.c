@@ -10,6 +10,8 @@
  * block's rows is loaded once per block.
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer.
  */
+#include <string.h>
+
 #include "../mdy_internal.h"
 #include "mdy_fwd_asm.h"
 
@@ -100,7 +102,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
         const float b = bias ? bias[c] : 0.0f;
 #ifdef MDY_HAVE_FWD_ASM
         /* 3x3: the row's 4-pixel blocks in assembly; weights, bias, lo, hi */
-        float k3[12];
+        float k3[13];
         if (K == 3) {
             for (int t = 0; t < 9; ++t) {
                 k3[t] = w[t];
@@ -109,12 +111,33 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
         k3[9] = b;
         k3[10] = lo;
         k3[11] = hi;
+        {
+            const uint32_t nb = (uint32_t)out_w / 4u; /* as uint32 bits: the asm's count */
+            memcpy(&k3[12], &nb, sizeof nb);
+        }
 #endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
             mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
                                  (rows - 1u) * S + K, iw0, pw);
             float *y = out + (oh0 * (uint32_t)out_w);
+#ifdef MDY_HAVE_FWD_ASM
+            if (K == 3 && out_w >= 4 && (out_w & 3) == 0) {
+                /* whole rows of whole blocks: the strip's rows in one assembly call */
+                const uint32_t skip = (S * pw - (uint32_t)out_w * S) * 4u;
+                if (act == MDY_ACT_NONE) {
+                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
+                                     MDY_ACT_NONE);
+                } else if (act == MDY_ACT_LO) {
+                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
+                                     MDY_ACT_LO);
+                } else {
+                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
+                                     MDY_ACT_BOTH);
+                }
+                continue;
+            }
+#endif
             for (uint32_t r = 0; r < rows; ++r) {
                 /* one pointer per window row (unused ones are dead code for 7x7) */
                 const float *x[7];
@@ -127,11 +150,11 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                 if (K == 3 && out_w >= 4) {
                     const uint32_t nb = (uint32_t)out_w / 4u;
                     if (act == MDY_ACT_NONE) {
-                        y = mdy_asm_dw3_row(x[0], x[1], x[2], nb, k3, y, S, MDY_ACT_NONE);
+                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_NONE);
                     } else if (act == MDY_ACT_LO) {
-                        y = mdy_asm_dw3_row(x[0], x[1], x[2], nb, k3, y, S, MDY_ACT_LO);
+                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_LO);
                     } else {
-                        y = mdy_asm_dw3_row(x[0], x[1], x[2], nb, k3, y, S, MDY_ACT_BOTH);
+                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_BOTH);
                     }
                     ow = (int32_t)(nb * 4u);
                     MDY_UNROLL

@@ -722,9 +722,9 @@ static inline __attribute__((always_inline)) void mdy_asm_k3_4x4(
 }
 
 /*
- * Depthwise 3x3 (mdy_conv_depthwise_f32 strip path), stride S = 1 or 2: n >= 1 blocks
- * of 4 consecutive output pixels of one output row. x0..x2: the 3 strip rows of the
- * window at the first block; k: the channel's 9 weights, then bias, lo, hi. The weights
+ * Depthwise 3x3 (mdy_conv_depthwise_f32 strip path), stride S = 1 or 2: blocks of 4
+ * consecutive output pixels of whole output rows. x0..x2: the 3 strip rows of the
+ * window at the first block; k: the channel's 9 weights, then bias, lo, hi, block count. The weights
  * stay in s16-s24 for the whole row; per block 3 vldm of (4 - 1) * S + 3 inputs, 36 VFMA,
  * the clamp (as mdy_clampf) and one vstm. y advances past the row's blocks.
  * Registers: s0-s3 sums, s4-s12 inputs, s16-s24 weights, s25 bias, s26 lo, s27 hi.
@@ -865,16 +865,27 @@ static inline __attribute__((always_inline)) void mdy_asm_k3_4x4(
     "bne 1b\n\t"
 
 #define MDY_ASM_DW3(BODY, CLAMP)                                                            \
-    __asm__ volatile("vldmia %[k], {s16-s27}\n\t" BODY CLAMP MDY_ASM_DW3_TAIL             \
+    __asm__ volatile("vldmia %[k], {s16-s27}\n\t"                                          \
+                     "2:\n\t"                                                              \
+                     "ldr %[n], [%[k], #48]\n\t" BODY CLAMP MDY_ASM_DW3_TAIL              \
+                     "add %[x0], %[x0], %[skip]\n\t"                                       \
+                     "add %[x1], %[x1], %[skip]\n\t"                                       \
+                     "add %[x2], %[x2], %[skip]\n\t"                                       \
+                     "subs %[r], %[r], #1\n\t"                                             \
+                     "bne 2b\n\t"                                                          \
                      : [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [y] "+r"(y),          \
-                       [n] "+r"(n)                                                         \
-                     : [k] "r"(k)                                                          \
+                       [n] "=&r"(n), [r] "+r"(rows)                                       \
+                     : [k] "r"(k), [skip] "r"(skip_bytes)                                  \
                      : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
 
-static inline __attribute__((always_inline)) float *mdy_asm_dw3_row(
-    const float *x0, const float *x1, const float *x2, uint32_t n, const float *k, float *y,
-    const int S, const int ACT)
+/* rows >= 1 output rows of nb = k[12] (as uint32) >= 1 blocks each; the outputs of the
+ * rows are contiguous (out_w == 4 nb); skip_bytes: from the end of one row's last block
+ * to the next row's first (S strip rows down). */
+static inline __attribute__((always_inline)) float *mdy_asm_dw3_rows(
+    const float *x0, const float *x1, const float *x2, uint32_t rows, uint32_t skip_bytes,
+    const float *k, float *y, const int S, const int ACT)
 {
+    uint32_t n;
     if (S == 1) {
         if (ACT == 0) {
             MDY_ASM_DW3(MDY_ASM_DW3_S1, "");
@@ -892,6 +903,7 @@ static inline __attribute__((always_inline)) float *mdy_asm_dw3_row(
             MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI);
         }
     }
+    (void)n;
     return y;
 }
 
