@@ -49,6 +49,7 @@ DEPTHWISE += [shape(3, 3, 6, 7, 3, 1, pads=(0, 2, 2, 0), groups=3),
 # channel counts not a multiple of 4; odd pads and non-square maps fall back.
 DEPTHWISE += [shape(c, c, n, n, k, s, k // 2, groups=c) for k in (3, 5, 7) for s in (1, 2)
               for n, c in ((1, 3), (2, 5), (3, 6), (4, 7))]
+DEPTHWISE += [shape(5, 5, 8, 8, 3, s, 1, groups=5) for s in (1, 2)]   # 3x3 instances at 8x8
 DEPTHWISE += [shape(3, 3, 4, 3, 3, 1, 1, groups=3), shape(5, 5, 4, 4, 3, 1, 0, groups=5),
               shape(2, 2, 3, 3, 5, 2, pads=(1, 1, 2, 2), groups=2)]
 ALL = POINTWISE + KXK + DEPTHWISE

@@ -58,7 +58,7 @@ def _cases() -> list[tuple[bench.Case, str]]:
     for size, k, stride, clamp in [(12, 5, 2, "relu6"), (9, 7, 1, "band"), (24, 7, 2, "relu6"),
                                    (13, 5, 1, "band"), (11, 3, 1, "relu6"), (10, 3, 2, "none"),
                                    (15, 3, 2, "relu"), (40, 3, 1, "relu6"), (48, 3, 2, "band"),
-                                   (28, 7, 1, "relu6")]:
+                                   (28, 7, 1, "relu6"), (8, 3, 1, "relu6"), (8, 3, 2, "band")]:
         add(dict(size=size, in_c=3, out_c=3, k=k, stride=stride, pad=k // 2, groups=3),
             clamp=clamp)
     # KxK: whole group buffered, channel groups through `out`, stride 2, 5x5
