@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "../mdy_internal.h"
-#include "mdy_fwd_asm.h"
+#include "mdy_fwd_asm_dw.h"
 
 /* One window row kh: PB outputs += the K taps of strip row xr. */
 MDY_ALWAYS_INLINE void dw_row(float *acc, const float *MDY_RESTRICT xr,

@@ -18,7 +18,7 @@
 #include <math.h>
 
 #include "../mdy_internal.h"
-#include "mdy_fwd_asm.h"
+#include "mdy_fwd_asm_conv.h"
 
 typedef struct {
     const float *buf;       /* channel c, strip row r, column i at buf[c*cs + r*pw + i] */
