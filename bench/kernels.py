@@ -127,6 +127,17 @@ def build(build_dir: Path, cases_dir: Path, model_dir: Path | None, opt: str) ->
 
 def run_qemu(elf: Path, timeout_s: float = 600.0) -> dict[int, tuple[int, int]]:
     """case -> (reps, instructions); raises on a fault or a missing DONE."""
+    text = run_qemu_text(elf, timeout_s)
+    results = {}
+    for line in text.splitlines():
+        if line.startswith("R "):
+            _, idx, reps, instr = line.split()
+            results[int(idx)] = (int(reps), int(instr))
+    return results
+
+
+def run_qemu_text(elf: Path, timeout_s: float = 600.0) -> str:
+    """The firmware's UART output; raises on a fault or a missing DONE."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "uart.txt"
         cmd = ["qemu-system-arm", "-M", "mps2-an386", "-display", "none", "-monitor", "none",
@@ -143,12 +154,7 @@ def run_qemu(elf: Path, timeout_s: float = 600.0) -> dict[int, tuple[int, int]]:
         text = out.read_text()
     if "DONE" not in text:
         raise RuntimeError(f"bench firmware did not finish: {text[-500:]!r}")
-    results = {}
-    for line in text.splitlines():
-        if line.startswith("R "):
-            _, idx, reps, instr = line.split()
-            results[int(idx)] = (int(reps), int(instr))
-    return results
+    return text
 
 
 def measure_kernels(sizes: list[int], opt: str) -> list[tuple[Case, float]]:
@@ -311,26 +317,96 @@ def measure_model(name: str, onnx: Path, opt: str, budget: int = 32 * 1024
     return result
 
 
-def measure_models(opt: str, only: str | None) -> list[tuple[str, dict[str, float]]]:
+def model_onnx(name: str, onnx: Path | None, ctor: object, shape: tuple[int, ...]) -> Path:
+    """The shipped file, or the test model exported once into build/bench/onnx."""
+    if onnx is not None:
+        return onnx
     sys.path.insert(0, str(REPO / "tests"))
     import zoo  # noqa: E402
 
+    slug = "".join(ch if ch.isalnum() else "_" for ch in name)
+    onnx = BUILD_ROOT / "onnx" / f"{slug}.onnx"
+    if not onnx.is_file():
+        import torch
+        torch.manual_seed(0)
+        model = ctor()  # type: ignore[operator]
+        zoo.randomise_batchnorm(model, torch.Generator().manual_seed(1))
+        zoo.export_onnx(model.eval(), onnx, shape)
+    return onnx
+
+
+def measure_models(opt: str, only: str | None) -> list[tuple[str, dict[str, float]]]:
     rows = []
     for name, onnx, ctor, shape in model_specs():
         if only and only not in name:
             continue
-        if onnx is None:
-            slug = "".join(ch if ch.isalnum() else "_" for ch in name)
-            onnx = BUILD_ROOT / "onnx" / f"{slug}.onnx"
-            if not onnx.is_file():
-                import torch
-                torch.manual_seed(0)
-                model = ctor()  # type: ignore[operator]
-                zoo.randomise_batchnorm(model, torch.Generator().manual_seed(1))
-                zoo.export_onnx(model.eval(), onnx, shape)
-        rows.append((name, measure_model(name, onnx, opt)))
+        rows.append((name, measure_model(name, model_onnx(name, onnx, ctor, shape), opt)))
         print_model_row(*rows[-1])
     return rows
+
+
+def _c_float(v: float) -> str:
+    return "__builtin_inff()" if v == float("inf") else (
+        "(-__builtin_inff())" if v == float("-inf") else f"{float(v)!r}f")
+
+
+def layer_cases(graph) -> list[Case]:  # type: ignore[no-untyped-def]
+    """Every conv/gemm of the optimised graph as a kernel case (forward only)."""
+    cases: list[Case] = []
+    for node in graph.nodes:
+        if node.op not in ("conv", "gemm"):
+            continue
+        w = graph.tensors[node.inputs[1]].shape
+        act = node.attrs.get("act") or (float("-inf"), float("inf"))
+        act_c = (_c_float(act[0]), _c_float(act[1]))
+        if node.op == "gemm":
+            cases.append(Case(f"gemm {w[1]}->{w[0]}", "gemm_fwd", 1, in_c=int(w[1]),
+                              out_c=int(w[0]), act=act_c))
+            continue
+        x = graph.tensors[node.inputs[0]].shape
+        a = node.attrs
+        pads = set(a["pads"])
+        if x[1] != x[2] or w[2] != w[3] or len(pads) > 1 or len(set(a["strides"])) > 1:
+            print(f"(skipped {node.name}: not square / symmetric)")
+            continue
+        g = int(a["group"])
+        kind = "dw" if g == x[0] == w[0] and g > 1 else ("pw" if w[2] == 1 else "conv")
+        label = (f"{kind}{w[2]}x{w[3]} {x[0]}->{w[0]} @{x[1]}" +
+                 (f" s{a['strides'][0]}" if a["strides"][0] > 1 else "") +
+                 (f" p{a['pads'][0]}" if a["pads"][0] else "") +
+                 ("" if node.attrs.get("act") is None else f" clamp{tuple(act)}"))
+        cases.append(Case(label, "conv_fwd", int(x[1]), in_c=int(x[0]), out_c=int(w[0]),
+                          k=int(w[2]), stride=int(a["strides"][0]), pad=int(a["pads"][0]),
+                          groups=g, dil=int(a["dilations"][0]), act=act_c))
+    return cases
+
+
+def profile_model(name: str, onnx: Path, opt: str) -> None:
+    """Per-layer forward instructions: each conv/gemm of the model timed as a kernel case
+    (the same kernel, shape and fused clamp as in the generated model.c)."""
+    from medyate.codegen.frontend import load_graph
+
+    cases = layer_cases(load_graph(onnx))
+    slug = "".join(ch if ch.isalnum() else "_" for ch in name)
+    cases_dir = BUILD_ROOT / f"profile_{slug}{opt}"
+    cases_dir.mkdir(parents=True, exist_ok=True)
+    (cases_dir / "cases.h").write_text(cases_header(cases))
+    res = run_qemu(build(cases_dir / "build", cases_dir, None, opt))
+    o_reps, o_instr = res[0xFFFF]
+    rows = []
+    for i, c in enumerate(cases):
+        reps, instr = res[i]
+        rows.append((c, (instr - o_instr / o_reps * reps) / reps))
+    total = sum(v for _, v in rows)
+    macs = sum(c.work for c, _ in rows)
+    print(f"## {name}: conv/gemm layers {total:,.0f} instr, {macs:,} MACs, "
+          f"{total / macs:.2f} instr/MAC\n")
+    print("| # | layer | MACs | instr | instr/MAC | share |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for i, (c, v) in enumerate(rows):
+        print(f"| {i} | {c.label} | {c.work:,} | {v:,.0f} | {v / c.work:.2f} | "
+              f"{100 * v / total:.1f}% |")
+    print(flush=True)
 
 
 def print_model_row(name: str, r: dict[str, float]) -> None:
@@ -350,6 +426,8 @@ def main() -> int:
     ap.add_argument("--kernels", action="store_true")
     ap.add_argument("--models", action="store_true")
     ap.add_argument("--only", help="models whose name contains this")
+    ap.add_argument("--profile", action="store_true",
+                    help="per-layer forward breakdown of the models (--only filters)")
     ap.add_argument("--opt", default="-O2", help="optimisation flag (-O2, -O3, -Os)")
     ap.add_argument("--sizes", default="32,16,8,4,2")
     ap.add_argument("--int8", action="store_true",
@@ -359,13 +437,17 @@ def main() -> int:
         sys.path.insert(0, str(REPO / "bench"))
         import kernels_s8  # noqa: E402  (int8 cases: their own firmware mode and table)
         return kernels_s8.main([f"--opt={args.opt}", f"--sizes={args.sizes}"])
-    both = not (args.kernels or args.models)
+    both = not (args.kernels or args.models or args.profile)
     sizes = [int(s) for s in args.sizes.split(",")]
     t0 = time.time()
     print(f"# QEMU mps2-an386 -icount shift=0: guest instructions (not cycles), {args.opt}\n")
     if args.kernels or both:
         print_kernel_table(measure_kernels(sizes, args.opt), sizes)
         print()
+    if args.profile:
+        for name, onnx, ctor, shape in model_specs():
+            if not args.only or args.only in name:
+                profile_model(name, model_onnx(name, onnx, ctor, shape), args.opt)
     if args.models or both:
         print_model_header()     # rows print as each model finishes
         measure_models(args.opt, args.only)

@@ -34,12 +34,24 @@ KXK = [shape(c, o, h, w, k, s, p) for c, o, h, w, k, s, p in
 KXK += [shape(4, 6, 7, 7, 3, 1, 2, dil=2), shape(6, 6, 5, 5, 3, 1, 1, groups=2),
         shape(3, 4, 5, 6, 3, 1, pads=(0, 2, 1, 0)),
         shape(2, 3, 3, 600, 3, 1, 1)]          # too wide for the strip: generic path
+# KxK with more input channels than the strip buffer holds at once: partial sums of
+# channel groups go through `out` (only the last group clamps), 1 row per strip.
+KXK += [shape(c, o, h, w, k, s, p) for c, o, h, w, k, s, p in
+        [(16, 8, 30, 30, 3, 1, 1), (13, 6, 17, 31, 3, 2, 1), (7, 5, 12, 40, 5, 1, 2),
+         (11, 9, 9, 60, 3, 1, 0), (3, 16, 32, 32, 3, 2, 1)]]
 DEPTHWISE = [shape(c, c, h, w, k, s, k // 2, groups=c) for c, h, w, k, s in
              [(5, 1, 1, 3, 1), (5, 2, 2, 3, 1), (5, 2, 2, 3, 2), (3, 3, 3, 3, 2), (6, 4, 4, 3, 1),
               (3, 7, 5, 3, 2), (4, 9, 11, 3, 1), (3, 2, 2, 5, 1), (3, 4, 4, 5, 2), (3, 7, 6, 5, 1),
               (3, 2, 2, 7, 1), (2, 9, 9, 7, 2), (2, 8, 8, 7, 1)]]
 DEPTHWISE += [shape(3, 3, 6, 7, 3, 1, pads=(0, 2, 2, 0), groups=3),
               shape(2, 2, 3, 400, 3, 1, 1, groups=2)]   # too wide: border/interior path
+# Tiny maps (N <= 4, same padding): the compile-time instances of every K / stride / N,
+# channel counts not a multiple of 4; odd pads and non-square maps fall back.
+DEPTHWISE += [shape(c, c, n, n, k, s, k // 2, groups=c) for k in (3, 5, 7) for s in (1, 2)
+              for n, c in ((1, 3), (2, 5), (3, 6), (4, 7))]
+DEPTHWISE += [shape(5, 5, 8, 8, 3, s, 1, groups=5) for s in (1, 2)]   # 3x3 instances at 8x8
+DEPTHWISE += [shape(3, 3, 4, 3, 3, 1, 1, groups=3), shape(5, 5, 4, 4, 3, 1, 0, groups=5),
+              shape(2, 2, 3, 3, 5, 2, pads=(1, 1, 2, 2), groups=2)]
 ALL = POINTWISE + KXK + DEPTHWISE
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import HealthCheck, given, settings
@@ -166,3 +167,25 @@ def test_global_avgpool_forward_backward(kernels: Kernels) -> None:
     (xt.mean(dim=1) * torch.tensor(dout)).sum().backward()
     assert xt.grad is not None
     np.testing.assert_allclose(din, xt.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("c,h,w", [(1, 2, 2), (3, 5, 7), (4, 28, 28), (2, 9, 4)])
+def test_maxpool_2x2_stride2_fast_path(kernels: Kernels, c: int, h: int, w: int) -> None:
+    """The unchecked 2x2/stride-2 path (odd sizes drop the last row/column as PyTorch's
+    floor mode): values, argmax with ties to the first tap, and argmax NULL."""
+    p = PoolParams(c, h, w, h // 2, w // 2, 2, 2, 2, 2, 0, 0, 0)
+    rng = np.random.default_rng(h * w + c)
+    x = rng.integers(-2, 3, (c, h, w)).astype(np.float32)   # many ties
+    dout = rng.standard_normal((c, h // 2, w // 2)).astype(np.float32)
+    out, argmax, _ = run_maxpool(kernels, x, p, dout)
+    y, idx = F.max_pool2d(torch.tensor(x)[None], 2, 2, return_indices=True)
+    np.testing.assert_array_equal(out, y[0].numpy())
+    oh = np.arange(h // 2)[None, :, None]
+    ow = np.arange(w // 2)[None, None, :]
+    kh = idx[0].numpy() // w - 2 * oh
+    kw = idx[0].numpy() % w - 2 * ow
+    np.testing.assert_array_equal(argmax, kh * 2 + kw)
+    out2 = np.full(out.shape, np.nan, np.float32)
+    kernels.lib.mdy_maxpool2d_f32(x.ctypes.data_as(_f32p), ctypes.byref(p),
+                                  out2.ctypes.data_as(_f32p), None)
+    np.testing.assert_array_equal(out2, out)

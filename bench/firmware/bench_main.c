@@ -107,6 +107,40 @@ static void run_case(const bench_case_t *c)
     }
 }
 
+#ifdef BENCH_CHECK
+/* Check mode (tests/test_kernels_qemu.py): every forward case runs once on the fixed
+ * inputs and its output goes to the UART as hex words, "O <case> <n> <w0> <w1> ...". */
+static void put_hex(uint32_t v)
+{
+    for (int sh = 28; sh >= 0; sh -= 4) {
+        board_uart_putc((uint8_t)"0123456789abcdef"[(v >> sh) & 15u]);
+    }
+}
+
+static void check_cases(void)
+{
+    for (uint32_t i = 0; i < BENCH_N_CASES; ++i) {
+        const bench_case_t *c = &BENCH_CASES[i];
+        const uint32_t n = c->kind == BENCH_GEMM_FWD
+                               ? c->out_f
+                               : (uint32_t)c->p.out_c * c->p.out_h * c->p.out_w;
+        fill(buf_c, n, 4u); /* the kernels overwrite: stale values must not survive */
+        run_case(c);
+        put_str("O ");
+        put_u64(i);
+        put_str(" ");
+        put_u64(n);
+        for (uint32_t j = 0; j < n; ++j) {
+            union { float f; uint32_t u; } v;
+            v.f = buf_c[j];
+            put_str(" ");
+            put_hex(v.u);
+        }
+        put_str("\n");
+    }
+}
+#endif
+
 int main(void)
 {
     board_init();
@@ -116,6 +150,11 @@ int main(void)
     for (uint32_t i = 0; i < 1024u; ++i) {
         channels[i] = (uint16_t)i;
     }
+#ifdef BENCH_CHECK
+    check_cases();
+    put_str("DONE\n");
+    board_exit(0);
+#endif
     /* overhead of the timing loop itself, per repetition */
     {
         const uint64_t t0 = board_timer_read();

@@ -44,6 +44,32 @@ MDY_ALWAYS_INLINE float mdy_clampf(float v, float lo, float hi)
     return v;
 }
 
+/* Which parts of the fused clamp [lo, hi] can change a value: the output stores of the
+ * forward kernels are instantiated per kind, so a layer without activation runs no
+ * compare and a ReLU (hi = +INF) one compare instead of two. */
+enum { MDY_ACT_NONE = 0, MDY_ACT_LO = 1, MDY_ACT_BOTH = 2 };
+
+MDY_ALWAYS_INLINE int mdy_act_kind(float lo, float hi)
+{
+    const float big = 3.40282347e38f; /* FLT_MAX: beyond it only +-INF */
+    if (hi > big) {
+        return lo < -big ? MDY_ACT_NONE : MDY_ACT_LO;
+    }
+    return MDY_ACT_BOTH;
+}
+
+/* mdy_clampf restricted to the parts ACT (a compile-time constant) says matter. */
+MDY_ALWAYS_INLINE float mdy_act(float v, float lo, float hi, const int ACT)
+{
+    if (ACT == MDY_ACT_NONE) {
+        return v;
+    }
+    if (ACT == MDY_ACT_LO) {
+        return v < lo ? lo : v;
+    }
+    return mdy_clampf(v, lo, hi);
+}
+
 /*
  * Output positions o in [*lo, *hi) whose input position
  *     i = o * stride + offset
@@ -119,6 +145,10 @@ int mdy_conv_depthwise_input_grad_f32(const float *dout, const mdy_conv_params_t
                                       const float *w, float *din);
 int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                            const float *bias, float *out);
+/* Depthwise on N x N maps with N <= 4 (3x3: also 8) and same padding (called by the above first);
+ * returns 0 (nothing written) when no compile-time instance matches the shape. */
+int mdy_conv_depthwise_tiny_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                                const float *bias, float *out);
 
 /* Zero-padded copy of input rows [ih0, ih0 + rows) x columns [iw0, iw0 + pw) of a
  * plane into buf [rows][pw] (positions outside the plane read 0). */

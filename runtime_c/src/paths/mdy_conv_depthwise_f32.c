@@ -10,33 +10,71 @@
  * block's rows is loaded once per block.
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer.
  */
-#include "../mdy_internal.h"
+#include <string.h>
 
-/* PB output pixels at x (strip row of the window's first tap, first pixel). */
-MDY_ALWAYS_INLINE void dw_block(const float *const *x, const float *MDY_RESTRICT wl,
-                                float b, float lo, float hi, float *MDY_RESTRICT y, const int K, const int S,
-                                const int PB)
+#include "../mdy_internal.h"
+#include "mdy_fwd_asm_dw.h"
+
+/* One window row kh: PB outputs += the K taps of strip row xr. */
+MDY_ALWAYS_INLINE void dw_row(float *acc, const float *MDY_RESTRICT xr,
+                              const float *MDY_RESTRICT wr, const int K, const int S,
+                              const int PB)
+{
+    float xv[(4 - 1) * 2 + 7];
+    MDY_UNROLL
+    for (int i = 0; i < (PB - 1) * S + K; ++i) {
+        xv[i] = xr[i];
+    }
+    MDY_UNROLL
+    for (int kw = 0; kw < K; ++kw) {
+        const float wv = wr[kw];
+        MDY_UNROLL
+        for (int q = 0; q < PB; ++q) {
+            acc[q] += wv * xv[q * S + kw];
+        }
+    }
+}
+
+/* PB output pixels; x[kh]: strip row kh of the window, first pixel; pw: strip row
+ * length. 3x3 and 5x5: the whole window unrolled (one pointer per window row: loads at
+ * immediate offsets). 7x7: a loop over the window rows from x[0], so that the 49
+ * weights are not all hoisted (they do not fit the 32 FPU registers: GCC spilled them
+ * to the stack and reloaded them, 3.4 instr/MAC at 24x24 stride 2). */
+MDY_ALWAYS_INLINE void dw_block(const float *const *x, uint32_t pw, const float *MDY_RESTRICT wl,
+                                float b, float lo, float hi, float *MDY_RESTRICT y,
+                                const int K, const int S, const int PB)
 {
     float acc[4];
     MDY_UNROLL
     for (int q = 0; q < PB; ++q) {
         acc[q] = b;
     }
-    MDY_UNROLL
-    for (int kh = 0; kh < K; ++kh) {
-        const float *xr = x[kh];
-        float xv[(4 - 1) * 2 + 7];
+    if (K <= 5) {
         MDY_UNROLL
-        for (int i = 0; i < (PB - 1) * S + K; ++i) {
-            xv[i] = xr[i];
-        }
-        MDY_UNROLL
-        for (int kw = 0; kw < K; ++kw) {
-            const float wv = wl[kh * K + kw];
+        for (int kh = 0; kh < K; ++kh) {
+            const float *xr = x[kh];
+            float xv[(4 - 1) * 2 + 5];
             MDY_UNROLL
-            for (int q = 0; q < PB; ++q) {
-                acc[q] += wv * xv[q * S + kw];
+            for (int i = 0; i < (PB - 1) * S + K; ++i) {
+                xv[i] = xr[i];
             }
+            MDY_UNROLL
+            for (int kw = 0; kw < K; ++kw) {
+                const float wv = wl[kh * K + kw];
+                MDY_UNROLL
+                for (int q = 0; q < PB; ++q) {
+                    acc[q] += wv * xv[q * S + kw];
+                }
+            }
+        }
+    } else {
+        const float *xr = x[0];
+        const float *wr = wl;
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#pragma GCC unroll 1
+#endif
+        for (int kh = 0; kh < K; ++kh, xr += pw, wr += K) {
+            dw_row(acc, xr, wr, K, S, PB);
         }
     }
     MDY_UNROLL
@@ -56,31 +94,93 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
     const float lo = p->act_min, hi = p->act_max;
     const int32_t ih_first = -(int32_t)p->pad_top, iw0 = -(int32_t)p->pad_left;
     const size_t in_plane = (size_t)in_h * in_w;
+#ifdef MDY_HAVE_FWD_ASM
+    const int act = mdy_act_kind(lo, hi);
+#endif
     for (uint32_t c = 0; c < p->in_c; ++c, w += K * K) {
         const float *plane = in + c * in_plane;
         const float b = bias ? bias[c] : 0.0f;
+#ifdef MDY_HAVE_FWD_ASM
+        /* 3x3: the row's 4-pixel blocks in assembly; weights, bias, lo, hi */
+        float k3[13];
+        if (K == 3) {
+            for (int t = 0; t < 9; ++t) {
+                k3[t] = w[t];
+            }
+        }
+        k3[9] = b;
+        k3[10] = lo;
+        k3[11] = hi;
+        {
+            const uint32_t nb = (uint32_t)out_w / 4u; /* as uint32 bits: the asm's count */
+            memcpy(&k3[12], &nb, sizeof nb);
+        }
+#endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
             mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
                                  (rows - 1u) * S + K, iw0, pw);
             float *y = out + (oh0 * (uint32_t)out_w);
+#ifdef MDY_HAVE_FWD_ASM
+            if (K == 3 && out_w >= 4 && (out_w & 3) == 0) {
+                /* whole rows of whole blocks: the strip's rows in one assembly call */
+                const uint32_t skip = (S * pw - (uint32_t)out_w * S) * 4u;
+                if (act == MDY_ACT_NONE) {
+                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
+                                     MDY_ACT_NONE);
+                } else if (act == MDY_ACT_LO) {
+                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
+                                     MDY_ACT_LO);
+                } else {
+                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
+                                     MDY_ACT_BOTH);
+                }
+                continue;
+            }
+#endif
             for (uint32_t r = 0; r < rows; ++r) {
-                /* one pointer per window row: loads use immediate offsets */
+                /* one pointer per window row (unused ones are dead code for 7x7) */
                 const float *x[7];
                 MDY_UNROLL
                 for (int kh = 0; kh < K; ++kh) {
                     x[kh] = buf + (r * S + (uint32_t)kh) * pw;
                 }
                 int32_t ow = 0;
+#ifdef MDY_HAVE_FWD_ASM
+                if (K == 3 && out_w >= 4) {
+                    const uint32_t nb = (uint32_t)out_w / 4u;
+                    if (act == MDY_ACT_NONE) {
+                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_NONE);
+                    } else if (act == MDY_ACT_LO) {
+                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_LO);
+                    } else {
+                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_BOTH);
+                    }
+                    ow = (int32_t)(nb * 4u);
+                    MDY_UNROLL
+                    for (int kh = 0; kh < K; ++kh) {
+                        x[kh] += nb * 4u * (uint32_t)S;
+                    }
+                } else if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 4) {
+                    /* 5x5 / 7x7 with a two-sided clamp (the MobileNet-style ReLU6) */
+                    const uint32_t nb = (uint32_t)out_w / 4u;
+                    y = mdy_asm_dwk_row(x[0], pw * 4u, w, nb, &k3[9], y, K, S);
+                    ow = (int32_t)(nb * 4u);
+                    MDY_UNROLL
+                    for (int kh = 0; kh < K; ++kh) {
+                        x[kh] += nb * 4u * (uint32_t)S;
+                    }
+                }
+#endif
                 for (; ow + 4 <= out_w; ow += 4, y += 4) {
-                    dw_block(x, w, b, lo, hi, y, K, S, 4);
+                    dw_block(x, pw, w, b, lo, hi, y, K, S, 4);
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
                         x[kh] += 4 * S;
                     }
                 }
                 if (ow + 2 <= out_w) {
-                    dw_block(x, w, b, lo, hi, y, K, S, 2);
+                    dw_block(x, pw, w, b, lo, hi, y, K, S, 2);
                     ow += 2;
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
@@ -89,7 +189,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     y += 2;
                 }
                 if (ow < out_w) {
-                    dw_block(x, w, b, lo, hi, y, K, S, 1);
+                    dw_block(x, pw, w, b, lo, hi, y, K, S, 1);
                     ++y;
                 }
             }
@@ -121,6 +221,9 @@ int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const fl
 {
     const int32_t k = p->k_h;
     const int32_t s = p->stride_h;
+    if ((p->in_h <= 4u || p->in_h == 8u) && mdy_conv_depthwise_tiny_f32(in, p, w, bias, out)) {
+        return 1;
+    }
     const uint32_t pw = (uint32_t)((p->out_w - 1) * s + k);
     if ((uint32_t)k * pw > MDY_CONV_STRIP_FLOATS) {
         return 0;

@@ -1,0 +1,462 @@
+/*
+ * The depthwise strip path's inline assembly (mdy_conv_depthwise_f32: 3x3 rows, 5x5 and
+ * 7x7 rows) for Thumb-2 + FPv4/FPv5 single precision; the helpers, register conventions
+ * and the clamp text are in mdy_fwd_asm.h. Without MDY_HAVE_FWD_ASM the C loops run.
+ */
+#ifndef MEDYATE_FWD_ASM_DW_H
+#define MEDYATE_FWD_ASM_DW_H
+
+#include "mdy_fwd_asm.h"
+
+#ifdef MDY_HAVE_FWD_ASM
+
+/*
+ * Depthwise 3x3 (mdy_conv_depthwise_f32 strip path), stride S = 1 or 2: blocks of 4
+ * consecutive output pixels of whole output rows. x0..x2: the 3 strip rows of the
+ * window at the first block; k: the channel's 9 weights, then bias, lo, hi, block count. The weights
+ * stay in s16-s24 for the whole row; per block 3 vldm of (4 - 1) * S + 3 inputs, 36 VFMA,
+ * the clamp (as mdy_clampf) and one vstm. y advances past the row's blocks.
+ * Registers: s0-s3 sums, s4-s12 inputs, s16-s24 weights, s25 bias, s26 lo, s27 hi.
+ */
+#define MDY_ASM_DW3_S1 \
+    "1:\n\t" \
+    "vmov.f32 s0, s25\n\t" \
+    "vmov.f32 s1, s25\n\t" \
+    "vmov.f32 s2, s25\n\t" \
+    "vmov.f32 s3, s25\n\t" \
+    "vldmia %[x0], {s4-s9}\n\t" \
+    "add %[x0], %[x0], #16\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 16, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 17, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 18, 6, 7, 8, 9) \
+    "vldmia %[x1], {s4-s9}\n\t" \
+    "add %[x1], %[x1], #16\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 19, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 20, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 21, 6, 7, 8, 9) \
+    "vldmia %[x2], {s4-s9}\n\t" \
+    "add %[x2], %[x2], #16\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 22, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 23, 5, 6, 7, 8) \
+    "vfma.f32 s0, s24, s6\n\t" \
+    "vfma.f32 s1, s24, s7\n\t" \
+    "vfma.f32 s2, s24, s8\n\t" \
+    "vfma.f32 s3, s24, s9\n\t"
+#define MDY_ASM_DW3_S2 \
+    "1:\n\t" \
+    "vmov.f32 s0, s25\n\t" \
+    "vmov.f32 s1, s25\n\t" \
+    "vmov.f32 s2, s25\n\t" \
+    "vmov.f32 s3, s25\n\t" \
+    "vldmia %[x0], {s4-s12}\n\t" \
+    "add %[x0], %[x0], #32\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 16, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 17, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 18, 6, 8, 10, 12) \
+    "vldmia %[x1], {s4-s12}\n\t" \
+    "add %[x1], %[x1], #32\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 19, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 20, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 21, 6, 8, 10, 12) \
+    "vldmia %[x2], {s4-s12}\n\t" \
+    "add %[x2], %[x2], #32\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 22, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 23, 5, 7, 9, 11) \
+    "vfma.f32 s0, s24, s6\n\t" \
+    "vfma.f32 s1, s24, s8\n\t" \
+    "vfma.f32 s2, s24, s10\n\t" \
+    "vfma.f32 s3, s24, s12\n\t"
+#define MDY_ASM_CLAMP4_LO \
+    MDY_CLAMP_LO(0, 26) \
+    MDY_CLAMP_LO(1, 26) \
+    MDY_CLAMP_LO(2, 26) \
+    MDY_CLAMP_LO(3, 26)
+#define MDY_ASM_CLAMP4_HI \
+    MDY_CLAMP_HI(0, 27) \
+    MDY_CLAMP_HI(1, 27) \
+    MDY_CLAMP_HI(2, 27) \
+    MDY_CLAMP_HI(3, 27)
+#define MDY_ASM_DW3_TAIL \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+
+#define MDY_ASM_DW3(BODY, CLAMP)                                                            \
+    __asm__ volatile("vldmia %[k], {s16-s27}\n\t"                                          \
+                     "2:\n\t"                                                              \
+                     "ldr %[n], [%[k], #48]\n\t" BODY CLAMP MDY_ASM_DW3_TAIL              \
+                     "add %[x0], %[x0], %[skip]\n\t"                                       \
+                     "add %[x1], %[x1], %[skip]\n\t"                                       \
+                     "add %[x2], %[x2], %[skip]\n\t"                                       \
+                     "subs %[r], %[r], #1\n\t"                                             \
+                     "bne 2b\n\t"                                                          \
+                     : [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [y] "+r"(y),          \
+                       [n] "=&r"(n), [r] "+r"(rows)                                       \
+                     : [k] "r"(k), [skip] "r"(skip_bytes)                                  \
+                     : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
+
+/* rows >= 1 output rows of nb = k[12] (as uint32) >= 1 blocks each; the outputs of the
+ * rows are contiguous (out_w == 4 nb); skip_bytes: from the end of one row's last block
+ * to the next row's first (S strip rows down). */
+static inline __attribute__((always_inline)) float *mdy_asm_dw3_rows(
+    const float *x0, const float *x1, const float *x2, uint32_t rows, uint32_t skip_bytes,
+    const float *k, float *y, const int S, const int ACT)
+{
+    uint32_t n;
+    if (S == 1) {
+        if (ACT == 0) {
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, "");
+        } else if (ACT == 1) {
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO);
+        } else {
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI);
+        }
+    } else {
+        if (ACT == 0) {
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, "");
+        } else if (ACT == 1) {
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO);
+        } else {
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI);
+        }
+    }
+    (void)n;
+    return y;
+}
+
+/*
+ * Depthwise 5x5 / 7x7 (strip path), stride S = 1 or 2, clamp [lo, hi]: n >= 1 blocks of
+ * 4 output pixels of one output row. x: strip row of the window's first tap at the
+ * first block, pw_bytes: strip row stride, w: the channel's K*K weights, k: bias, lo,
+ * hi. Per window row: one vldm of (4 - 1) * S + K inputs, one vldm of the K weights,
+ * 4K VFMA (7x7: 7 * 30 instructions for 196 MACs). y advances past the row's blocks.
+ * Registers: s0-s3 sums, s4.. inputs, then the row's weights, s29 bias, s30 lo, s31 hi.
+ */
+#define MDY_ASM_DW5_S1 \
+    "1:\n\t" \
+    "vmov.f32 s0, s29\n\t" \
+    "vmov.f32 s1, s29\n\t" \
+    "vmov.f32 s2, s29\n\t" \
+    "vmov.f32 s3, s29\n\t" \
+    "mov %[t], %[x]\n\t" \
+    "vldmia %[t], {s4-s11}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s12-s16}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11) \
+    "vldmia %[t], {s4-s11}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s12-s16}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11) \
+    "vldmia %[t], {s4-s11}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s12-s16}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11) \
+    "vldmia %[t], {s4-s11}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s12-s16}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11) \
+    "vldmia %[t], {s4-s11}\n\t" \
+    "vldmia %[w]!, {s12-s16}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11) \
+    "sub %[w], %[w], #100\n\t" \
+    "add %[x], %[x], #16\n\t" \
+    MDY_CLAMP_LO(0, 30) \
+    MDY_CLAMP_HI(0, 31) \
+    MDY_CLAMP_LO(1, 30) \
+    MDY_CLAMP_HI(1, 31) \
+    MDY_CLAMP_LO(2, 30) \
+    MDY_CLAMP_HI(2, 31) \
+    MDY_CLAMP_LO(3, 30) \
+    MDY_CLAMP_HI(3, 31) \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+#define MDY_ASM_DW5_S2 \
+    "1:\n\t" \
+    "vmov.f32 s0, s29\n\t" \
+    "vmov.f32 s1, s29\n\t" \
+    "vmov.f32 s2, s29\n\t" \
+    "vmov.f32 s3, s29\n\t" \
+    "mov %[t], %[x]\n\t" \
+    "vldmia %[t], {s4-s14}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s15-s19}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14) \
+    "vldmia %[t], {s4-s14}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s15-s19}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14) \
+    "vldmia %[t], {s4-s14}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s15-s19}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14) \
+    "vldmia %[t], {s4-s14}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s15-s19}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14) \
+    "vldmia %[t], {s4-s14}\n\t" \
+    "vldmia %[w]!, {s15-s19}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14) \
+    "sub %[w], %[w], #100\n\t" \
+    "add %[x], %[x], #32\n\t" \
+    MDY_CLAMP_LO(0, 30) \
+    MDY_CLAMP_HI(0, 31) \
+    MDY_CLAMP_LO(1, 30) \
+    MDY_CLAMP_HI(1, 31) \
+    MDY_CLAMP_LO(2, 30) \
+    MDY_CLAMP_HI(2, 31) \
+    MDY_CLAMP_LO(3, 30) \
+    MDY_CLAMP_HI(3, 31) \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+#define MDY_ASM_DW7_S1 \
+    "1:\n\t" \
+    "vmov.f32 s0, s29\n\t" \
+    "vmov.f32 s1, s29\n\t" \
+    "vmov.f32 s2, s29\n\t" \
+    "vmov.f32 s3, s29\n\t" \
+    "mov %[t], %[x]\n\t" \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
+    "vldmia %[t], {s4-s13}\n\t" \
+    "vldmia %[w]!, {s14-s20}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
+    "sub %[w], %[w], #196\n\t" \
+    "add %[x], %[x], #16\n\t" \
+    MDY_CLAMP_LO(0, 30) \
+    MDY_CLAMP_HI(0, 31) \
+    MDY_CLAMP_LO(1, 30) \
+    MDY_CLAMP_HI(1, 31) \
+    MDY_CLAMP_LO(2, 30) \
+    MDY_CLAMP_HI(2, 31) \
+    MDY_CLAMP_LO(3, 30) \
+    MDY_CLAMP_HI(3, 31) \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+#define MDY_ASM_DW7_S2 \
+    "1:\n\t" \
+    "vmov.f32 s0, s29\n\t" \
+    "vmov.f32 s1, s29\n\t" \
+    "vmov.f32 s2, s29\n\t" \
+    "vmov.f32 s3, s29\n\t" \
+    "mov %[t], %[x]\n\t" \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
+    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
+    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
+    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
+    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
+    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
+    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
+    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
+    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
+    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
+    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "add %[t], %[t], %[pw]\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
+    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
+    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
+    "vldmia %[t], {s4-s16}\n\t" \
+    "vldmia %[w]!, {s17-s23}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
+    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
+    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
+    "sub %[w], %[w], #196\n\t" \
+    "add %[x], %[x], #32\n\t" \
+    MDY_CLAMP_LO(0, 30) \
+    MDY_CLAMP_HI(0, 31) \
+    MDY_CLAMP_LO(1, 30) \
+    MDY_CLAMP_HI(1, 31) \
+    MDY_CLAMP_LO(2, 30) \
+    MDY_CLAMP_HI(2, 31) \
+    MDY_CLAMP_LO(3, 30) \
+    MDY_CLAMP_HI(3, 31) \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+
+#define MDY_ASM_DWK(BODY)                                                                   \
+    __asm__ volatile("vldmia %[k], {s29-s31}\n\t" BODY                                    \
+                     : [x] "+r"(x), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n), [t] "=&r"(t)   \
+                     : [k] "r"(k), [pw] "r"(pw_bytes)                                      \
+                     : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
+
+static inline __attribute__((always_inline)) float *mdy_asm_dwk_row(
+    const float *x, uint32_t pw_bytes, const float *w, uint32_t n, const float *k, float *y,
+    const int K, const int S)
+{
+    const float *t;
+    if (K == 5) {
+        if (S == 1) {
+            MDY_ASM_DWK(MDY_ASM_DW5_S1);
+        } else {
+            MDY_ASM_DWK(MDY_ASM_DW5_S2);
+        }
+    } else {
+        if (S == 1) {
+            MDY_ASM_DWK(MDY_ASM_DW7_S1);
+        } else {
+            MDY_ASM_DWK(MDY_ASM_DW7_S2);
+        }
+    }
+    (void)t;
+    return y;
+}
+
+#endif /* MDY_HAVE_FWD_ASM */
+
+#endif /* MEDYATE_FWD_ASM_DW_H */

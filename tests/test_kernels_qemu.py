@@ -1,0 +1,117 @@
+"""The forward kernels as the Cortex-M4F runs them (QEMU mps2-an386), against float64
+references.
+
+The host tests (test_kernels_fast.py) load the kernels on x86, where the Thumb-2 inline
+assembly of the pointwise / GEMM inner loops and of the strip copy (mdy_fwd_asm.h,
+mdy_copy_padded_rows.c) does not exist. Here the bench firmware (bench/firmware) in its
+check mode runs every case once on its deterministic inputs and prints the outputs; the
+shapes cover the assembly's edges: odd input channel counts (the C remainder after the
+2-channel loop), fewer than 8 / not a multiple of 8 GEMM inputs, output channels not a
+multiple of 4, 1x1 maps (pointwise as a GEMM), strip rows shorter and longer than the
+8-float copy chunk, and every clamp kind.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kernel_lib import ConvShape, ref_conv2d
+from toolchain_marks import needs_qemu_and_arm
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import kernels as bench  # noqa: E402  (bench/kernels.py: case table, build, QEMU run)
+
+pytestmark = [pytest.mark.qemu, needs_qemu_and_arm]
+
+INF = "__builtin_inff()"
+CLAMPS = {"none": (f"(-{INF})", INF), "relu": ("0.0f", INF), "relu6": ("0.0f", "6.0f"),
+          "band": ("-0.5f", "0.5f")}
+_BOUNDS = {"none": (-np.inf, np.inf), "relu": (0.0, np.inf), "relu6": (0.0, 6.0),
+           "band": (-0.5, 0.5)}
+
+
+def _cases() -> list[tuple[bench.Case, str]]:
+    cases: list[tuple[bench.Case, str]] = []
+    clamps = list(CLAMPS)
+
+    def add(case: dict, kind: str = "conv_fwd", clamp: str | None = None) -> None:
+        clamp = clamp or clamps[len(cases) % len(clamps)]
+        cases.append((bench.Case("check", kind, act=CLAMPS[clamp], **case), clamp))
+
+    # pointwise: input channels 1, 2, 3, 8, 9, 33; out_c 4, 5, 7, 12; maps 1x1..6x6
+    for in_c, out_c, size in [(1, 4, 4), (2, 5, 3), (3, 8, 2), (8, 7, 4), (9, 12, 5),
+                              (33, 6, 6), (16, 9, 1), (7, 4, 1), (24, 10, 2)]:
+        add(dict(size=size, in_c=in_c, out_c=out_c, k=1))
+    add(dict(size=4, in_c=6, out_c=8, k=1, groups=2))
+    # gemm: in_f below, at and around multiples of 8; out_f around multiples of 4
+    for in_f, out_f in [(7, 4), (8, 4), (9, 5), (17, 3), (64, 10), (35, 8), (256, 6)]:
+        add(dict(size=1, in_c=in_f, out_c=out_f), "gemm_fwd")
+    # depthwise: strip path (copy rows of 9..35 floats) and the tiny instances
+    for size, k, stride in [(7, 3, 1), (16, 3, 2), (33, 3, 1), (12, 5, 2), (9, 7, 1),
+                            (2, 3, 1), (3, 5, 2), (4, 7, 2), (1, 3, 1)]:
+        add(dict(size=size, in_c=5, out_c=5, k=k, stride=stride, pad=k // 2, groups=5))
+    # depthwise 5x5 / 7x7 rows in assembly (two-sided clamps only), 3x3 every kind;
+    # 40x40 / 48x48: several strips of whole-block rows (one assembly call each)
+    for size, k, stride, clamp in [(12, 5, 2, "relu6"), (9, 7, 1, "band"), (24, 7, 2, "relu6"),
+                                   (13, 5, 1, "band"), (11, 3, 1, "relu6"), (10, 3, 2, "none"),
+                                   (15, 3, 2, "relu"), (40, 3, 1, "relu6"), (48, 3, 2, "band"),
+                                   (28, 7, 1, "relu6"), (8, 3, 1, "relu6"), (8, 3, 2, "band")]:
+        add(dict(size=size, in_c=3, out_c=3, k=k, stride=stride, pad=k // 2, groups=3),
+            clamp=clamp)
+    # KxK: whole group buffered, channel groups through `out`, stride 2, 5x5
+    for size, in_c, out_c, k, stride, pad in [(6, 3, 5, 3, 1, 1), (30, 16, 8, 3, 1, 1),
+                                              (17, 13, 6, 3, 2, 1), (12, 7, 5, 5, 1, 2),
+                                              (2, 4, 8, 3, 1, 1)]:
+        add(dict(size=size, in_c=in_c, out_c=out_c, k=k, stride=stride, pad=pad))
+    return cases
+
+
+def _fill(n: int, seed: int) -> np.ndarray:
+    """bench_main.c fill(): the same LCG, the same float conversion (all exact)."""
+    s = (seed * 2654435761 + 1) & 0xFFFFFFFF
+    out = np.empty(n, np.float32)
+    for i in range(n):
+        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
+        out[i] = np.float32(s >> 8) * np.float32(1.0 / 8388608.0) - np.float32(1.0)
+    return out
+
+
+def _expected(c: bench.Case, clamp: str, a: np.ndarray, b: np.ndarray,
+              d: np.ndarray) -> np.ndarray:
+    if c.kind == "gemm_fwd":
+        w = b[:c.in_c * c.out_c].reshape(c.out_c, c.in_c).astype(np.float64)
+        y = w @ a[:c.in_c].astype(np.float64) + d[:c.out_c]
+    else:
+        s = ConvShape(in_c=c.in_c, out_c=c.out_c, in_h=c.size, in_w=c.size, k_h=c.k, k_w=c.k,
+                      stride_h=c.stride, stride_w=c.stride, pad_top=c.pad, pad_bottom=c.pad,
+                      pad_left=c.pad, pad_right=c.pad, dil_h=c.dil, dil_w=c.dil,
+                      groups=c.groups)
+        assert (s.out_h, s.out_w) == (c.out_size, c.out_size)
+        x = a[:c.in_c * c.size * c.size].reshape(c.in_c, c.size, c.size)
+        w = b[:int(np.prod(s.weight_shape))].reshape(s.weight_shape)
+        y = ref_conv2d(x, s, w, d[:c.out_c]).ravel()
+    return np.clip(y, *_BOUNDS[clamp])
+
+
+def test_forward_kernels_on_the_m4f_equal_the_reference(tmp_path: Path) -> None:
+    cases = _cases()
+    header = bench.cases_header([c for c, _ in cases])
+    (tmp_path / "cases.h").write_text("#define BENCH_CHECK 1\n" + header)
+    elf = bench.build(tmp_path / "build", tmp_path, None, "-O2")
+    text = bench.run_qemu_text(elf, timeout_s=300.0)
+    outputs = {}
+    for line in text.splitlines():
+        if line.startswith("O "):
+            _, idx, n, *words = line.split()
+            assert len(words) == int(n)
+            outputs[int(idx)] = np.array([int(v, 16) for v in words], np.uint32).view(np.float32)
+    assert sorted(outputs) == list(range(len(cases)))
+    elems = max(c.buffer_elems for c, _ in cases) + 64
+    a, b, d = _fill(elems, 1), _fill(elems, 2), _fill(elems, 3)
+    for i, (c, clamp) in enumerate(cases):
+        expected = _expected(c, clamp, a, b, d)
+        np.testing.assert_allclose(outputs[i], expected, rtol=1e-4, atol=2e-4,
+                                   err_msg=f"case {i}: {c} clamp {clamp}")
