@@ -20,6 +20,9 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
         mdy_conv_pointwise_input_grad_f32(dout, p, w, din);
         return;
     }
+    if (mdy_conv_depthwise_phase_input_grad_f32(dout, p, w, din)) {
+        return;
+    }
     if (mdy_conv_depthwise_input_grad_f32(dout, p, w, din)) {
         return;
     }
