@@ -146,6 +146,111 @@ static __attribute__((noinline)) void wg_rows_o1(const wg_args_t *a, uint32_t ol
     }
 }
 
+/* ---- small maps: im2col of the padded plane, then dot products over its pixels ---- */
+
+/* Most floats of the small-map im2col buffer (taps x pixels). */
+#define WG_COL_FLOATS 256u
+
+/* OB output channels x TB taps (from t) of dot products over the n_pix pixels; col is
+ * [taps][n_pix], dy [o][n_pix] (the whole plane). */
+MDY_ALWAYS_INLINE void wgs_block(const float *MDY_RESTRICT col, const float *MDY_RESTRICT dy,
+                                 float *MDY_RESTRICT slice, uint32_t n_pix, uint32_t taps,
+                                 uint32_t ol, uint32_t t, const int OB, const int TB)
+{
+    float acc[4][4];
+    const float *g[4];
+    const float *c[4];
+    MDY_UNROLL
+    for (int b = 0; b < OB; ++b) {
+        g[b] = dy + (size_t)(ol + (uint32_t)b) * n_pix;
+        MDY_UNROLL
+        for (int u = 0; u < TB; ++u) {
+            acc[b][u] = slice[(size_t)(ol + (uint32_t)b) * taps + t + (uint32_t)u];
+        }
+    }
+    MDY_UNROLL
+    for (int u = 0; u < TB; ++u) {
+        c[u] = col + (size_t)(t + (uint32_t)u) * n_pix;
+    }
+    for (uint32_t q = 0; q < n_pix; ++q) {
+        float gv[4], cv[4];
+        MDY_UNROLL
+        for (int b = 0; b < OB; ++b) {
+            gv[b] = g[b][q];
+        }
+        MDY_UNROLL
+        for (int u = 0; u < TB; ++u) {
+            cv[u] = c[u][q];
+        }
+        MDY_UNROLL
+        for (int b = 0; b < OB; ++b) {
+            MDY_UNROLL
+            for (int u = 0; u < TB; ++u) {
+                acc[b][u] += gv[b] * cv[u];
+            }
+        }
+    }
+    MDY_UNROLL
+    for (int b = 0; b < OB; ++b) {
+        MDY_UNROLL
+        for (int u = 0; u < TB; ++u) {
+            slice[(size_t)(ol + (uint32_t)b) * taps + t + (uint32_t)u] = acc[b][u];
+        }
+    }
+}
+
+MDY_ALWAYS_INLINE void wgs_taps(const float *col, const float *dy, float *slice, uint32_t n_pix,
+                                uint32_t taps, uint32_t ol, const int OB)
+{
+    uint32_t t = 0;
+    for (; t + 4u <= taps; t += 4u) {
+        wgs_block(col, dy, slice, n_pix, taps, ol, t, OB, 4);
+    }
+    for (; t < taps; ++t) {
+        wgs_block(col, dy, slice, n_pix, taps, ol, t, OB, 1);
+    }
+}
+
+static __attribute__((noinline)) void wgs_o4(const float *col, const float *dy, float *slice,
+                                             uint32_t n_pix, uint32_t taps, uint32_t ol)
+{
+    wgs_taps(col, dy, slice, n_pix, taps, ol, 4);
+}
+
+static __attribute__((noinline)) void wgs_o1(const float *col, const float *dy, float *slice,
+                                             uint32_t n_pix, uint32_t taps, uint32_t ol)
+{
+    wgs_taps(col, dy, slice, n_pix, taps, ol, 1);
+}
+
+/* The whole output plane is one strip (a->rows == out_h) and taps x pixels fit
+ * WG_COL_FLOATS: every (output, tap) dot product runs over one contiguous pixel loop
+ * instead of per-row loops that a 2x2 map makes all overhead. */
+static void wg_small(const wg_args_t *a, uint32_t ocpg, int32_t kh_n)
+{
+    float col[WG_COL_FLOATS];
+    const uint32_t n_pix = a->rows * (uint32_t)a->out_w;
+    float *cp = col;
+    for (int32_t kh = 0; kh < kh_n; ++kh) {
+        for (int32_t kw = 0; kw < a->kw_n; ++kw) {
+            const float *x0 = a->buf + (uint32_t)(kh * a->dh) * a->pw + (uint32_t)(kw * a->dw);
+            for (uint32_t r = 0; r < a->rows; ++r) {
+                const float *xr = x0 + r * (uint32_t)a->sh * a->pw;
+                for (int32_t ow = 0; ow < a->out_w; ++ow) {
+                    *cp++ = xr[ow * a->sw];
+                }
+            }
+        }
+    }
+    uint32_t ol = 0;
+    for (; ol + 4u <= ocpg; ol += 4u) {
+        wgs_o4(col, a->dy, a->slice, n_pix, a->taps, ol);
+    }
+    for (; ol < ocpg; ++ol) {
+        wgs_o1(col, a->dy, a->slice, n_pix, a->taps, ol);
+    }
+}
+
 int mdy_conv_kxk_weight_grad_f32(const float *saved, const uint16_t *channels,
                                  uint32_t n_sel, const float *dout,
                                  const mdy_conv_params_t *p, float *dw_slices)
@@ -177,6 +282,10 @@ int mdy_conv_kxk_weight_grad_f32(const float *saved, const uint16_t *channels,
     a.out_w = out_w;
     a.taps = taps;
     a.kw_n = kw_n;
+    /* small maps of ordinary convs (depthwise keeps its 3-row blocks: with one output
+     * channel the im2col copy would cost as much as the MACs) */
+    const int small = strip == (uint32_t)out_h && ocpg >= 4u &&
+                      taps * out_plane <= WG_COL_FLOATS && out_plane <= 16u;
     for (uint32_t j = 0; j < n_sel; ++j) {
         const uint32_t o_first = (channels[j] / icpg) * ocpg;
         a.slice = dw_slices + (size_t)j * ocpg * taps;
@@ -186,6 +295,10 @@ int mdy_conv_kxk_weight_grad_f32(const float *saved, const uint16_t *channels,
                                  (int32_t)oh0 * sh - (int32_t)p->pad_top,
                                  (a.rows - 1u) * (uint32_t)sh + span_h, -(int32_t)p->pad_left, pw);
             a.dy = dout + (size_t)o_first * out_plane + oh0 * (uint32_t)out_w;
+            if (small) {
+                wg_small(&a, ocpg, kh_n);
+                continue;
+            }
             uint32_t ol = 0;
             for (; ol + 4u <= ocpg; ol += 4u) {
                 wg_rows_o4(&a, ol, kh_n);
