@@ -34,9 +34,11 @@ typedef struct {
 } wg_args_t;
 
 /* OB output channels (from ol) x KHB window rows (from kh) x TB window columns (from
- * kw), over every pixel of the strip. TB > 1 only with dw == 1. */
+ * kw), over every pixel of the strip. TB > 1 only with dw == 1. S > 0: the column
+ * stride at compile time, and pixels go in pairs that share their window columns'
+ * loads (S = 1: 4 loads per window row for 6 MACs instead of 6). */
 MDY_ALWAYS_INLINE void wg_block(const wg_args_t *a, uint32_t ol, int32_t kh, int32_t kw,
-                                const int OB, const int KHB, const int TB)
+                                const int OB, const int KHB, const int TB, const int S)
 {
     float acc[4][3][4];
     float *d[4];
@@ -51,7 +53,7 @@ MDY_ALWAYS_INLINE void wg_block(const wg_args_t *a, uint32_t ol, int32_t kh, int
             }
         }
     }
-    const int32_t sw = a->sw;
+    const int32_t sw = S ? S : a->sw;
     const float *x0 = a->buf + (uint32_t)(kh * a->dh) * a->pw + (uint32_t)(kw * a->dw);
     const float *g0 = a->dy + (size_t)ol * a->out_plane;
     for (uint32_t r = 0; r < a->rows; ++r) {
@@ -65,7 +67,36 @@ MDY_ALWAYS_INLINE void wg_block(const wg_args_t *a, uint32_t ol, int32_t kh, int
         for (int b = 0; b < OB; ++b) {
             g[b] = g0 + (size_t)b * a->out_plane + r * (uint32_t)a->out_w;
         }
-        for (int32_t ow = 0; ow < a->out_w; ++ow) {
+        int32_t ow = 0;
+        if (S) {
+            for (; ow + 2 <= a->out_w; ow += 2) {
+                float gv[4][2];
+                MDY_UNROLL
+                for (int b = 0; b < OB; ++b) {
+                    gv[b][0] = g[b][0];
+                    gv[b][1] = g[b][1];
+                    g[b] += 2;
+                }
+                MDY_UNROLL
+                for (int h = 0; h < KHB; ++h) {
+                    float xv[2 + 4 + 1];
+                    MDY_UNROLL
+                    for (int t = 0; t < S + TB; ++t) {
+                        xv[t] = xr[h][t];
+                    }
+                    xr[h] += 2 * S;
+                    MDY_UNROLL
+                    for (int b = 0; b < OB; ++b) {
+                        MDY_UNROLL
+                        for (int t = 0; t < TB; ++t) {
+                            acc[b][h][t] += xv[t] * gv[b][0];
+                            acc[b][h][t] += xv[S + t] * gv[b][1];
+                        }
+                    }
+                }
+            }
+        }
+        for (; ow < a->out_w; ++ow) {
             float gv[4];
             MDY_UNROLL
             for (int b = 0; b < OB; ++b) {
@@ -103,46 +134,58 @@ MDY_ALWAYS_INLINE void wg_block(const wg_args_t *a, uint32_t ol, int32_t kh, int
 
 /* Window columns of rows [kh, kh + KHB) in blocks of 4, 3 (dw == 1) or 1 taps. */
 MDY_ALWAYS_INLINE void wg_cols(const wg_args_t *a, uint32_t ol, int32_t kh, const int OB,
-                               const int KHB)
+                               const int KHB, const int S)
 {
     int32_t kw = 0;
     if (a->dw == 1) {
         for (; kw + 4 <= a->kw_n; kw += 4) {
-            wg_block(a, ol, kh, kw, OB, KHB, 4);
+            wg_block(a, ol, kh, kw, OB, KHB, 4, S);
         }
         if (kw + 3 <= a->kw_n) {
-            wg_block(a, ol, kh, kw, OB, KHB, 3);
+            wg_block(a, ol, kh, kw, OB, KHB, 3, S);
             kw += 3;
         }
     }
     for (; kw < a->kw_n; ++kw) {
-        wg_block(a, ol, kh, kw, OB, KHB, 1);
+        wg_block(a, ol, kh, kw, OB, KHB, 1, S);
     }
 }
 
 static __attribute__((noinline)) void wg_rows_o4(const wg_args_t *a, uint32_t ol, int32_t kh_n)
 {
     for (int32_t kh = 0; kh < kh_n; ++kh) {
-        wg_cols(a, ol, kh, 4, 1);
+        wg_cols(a, ol, kh, 4, 1, 0);
     }
 }
 
 static __attribute__((noinline)) void wg_rows_o2(const wg_args_t *a, uint32_t ol, int32_t kh_n)
 {
     for (int32_t kh = 0; kh < kh_n; ++kh) {
-        wg_cols(a, ol, kh, 2, 1);
+        wg_cols(a, ol, kh, 2, 1, 0);
     }
 }
 
-/* One output channel: 3 window rows per block (depthwise: the only output). */
-static __attribute__((noinline)) void wg_rows_o1(const wg_args_t *a, uint32_t ol, int32_t kh_n)
+/* One output channel: 3 window rows per block (depthwise: the only output); S > 0
+ * (column stride 1 or 2, no column dilation): pixel pairs share their loads. */
+MDY_ALWAYS_INLINE void wg_rows_1(const wg_args_t *a, uint32_t ol, int32_t kh_n, const int S)
 {
     int32_t kh = 0;
     for (; kh + 3 <= kh_n; kh += 3) {
-        wg_cols(a, ol, kh, 1, 3);
+        wg_cols(a, ol, kh, 1, 3, S);
     }
     for (; kh < kh_n; ++kh) {
-        wg_cols(a, ol, kh, 1, 1);
+        wg_cols(a, ol, kh, 1, 1, S);
+    }
+}
+
+static __attribute__((noinline)) void wg_rows_o1(const wg_args_t *a, uint32_t ol, int32_t kh_n)
+{
+    if (a->dw == 1 && a->sw == 1) {
+        wg_rows_1(a, ol, kh_n, 1);
+    } else if (a->dw == 1 && a->sw == 2) {
+        wg_rows_1(a, ol, kh_n, 2);
+    } else {
+        wg_rows_1(a, ol, kh_n, 0);
     }
 }
 
