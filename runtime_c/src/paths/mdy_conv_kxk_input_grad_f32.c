@@ -130,8 +130,8 @@ MDY_ALWAYS_INLINE void ig_row(ig_args_t a, uint32_t xoff, float *dst, uint32_t n
     }
 }
 
-/* Instantiations: 3x3 windows (immediate weight offsets) and any window, stride 1 or
- * 2 (immediate din offsets), any stride at runtime. */
+/* Instantiations: 3x3 windows with stride 1 or 2 (immediate weight and din offsets:
+ * the common case), and any window and stride at runtime (2 KB each: kept to three). */
 #define IG_ROW(NAME, KK, S)                                                                \
     static __attribute__((noinline)) void NAME(const ig_args_t *a, uint32_t xoff, float *dst, \
                                                uint32_t n_pix, uint32_t icpg)              \
@@ -140,8 +140,6 @@ MDY_ALWAYS_INLINE void ig_row(ig_args_t a, uint32_t xoff, float *dst, uint32_t n
     }
 IG_ROW(ig_row_k9s1, 9, 1)
 IG_ROW(ig_row_k9s2, 9, 2)
-IG_ROW(ig_row_s1, 0, 1)
-IG_ROW(ig_row_s2, 0, 2)
 IG_ROW(ig_row_any, 0, 0)
 
 typedef void (*ig_row_fn)(const ig_args_t *, uint32_t, float *, uint32_t, uint32_t);
@@ -225,9 +223,8 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     a.taps = taps;
     a.in_plane = in_plane;
     a.sw = sw;
-    const ig_row_fn row_fn = sw > 2 ? ig_row_any
-                             : taps == 9u ? (sw == 1 ? ig_row_k9s1 : ig_row_k9s2)
-                                          : (sw == 1 ? ig_row_s1 : ig_row_s2);
+    const ig_row_fn row_fn = taps != 9u || sw > 2 ? ig_row_any
+                             : sw == 1 ? ig_row_k9s1 : ig_row_k9s2;
     for (uint32_t g = 0; g < p->groups; ++g) {
         for (uint32_t m0 = 0; m0 < (uint32_t)n_rows; m0 += strip) {
             for (uint32_t o0 = 0; o0 < ocpg; o0 += chunk) {
