@@ -20,10 +20,9 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
         mdy_conv_pointwise_input_grad_f32(dout, p, w, din);
         return;
     }
-    /* Stride-1 5x5/7x7 on maps wider than 8: the flipped forward depthwise path
-     * measures fewer instructions (bench/kernels.py); the phase path everywhere else. */
-    const int dw_wide = p->stride_w == 1u && p->k_w >= 5u && p->in_w > 8u;
-    if (!dw_wide && mdy_conv_depthwise_phase_input_grad_f32(dout, p, w, din)) {
+    /* depthwise: the phase path (3x3, stride 2) first, then the flipped forward path
+     * (stride 1) */
+    if (mdy_conv_depthwise_phase_input_grad_f32(dout, p, w, din)) {
         return;
     }
     if (mdy_conv_depthwise_input_grad_f32(dout, p, w, din)) {

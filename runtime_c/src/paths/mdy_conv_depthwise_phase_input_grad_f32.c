@@ -1,6 +1,6 @@
 /*
  * mdy_conv_depthwise_phase_input_grad_f32 (internal path of mdy_conv2d_input_grad_f32):
- * depthwise (groups == in_c == out_c), square 3/5/7 window, stride 1 or 2, no
+ * depthwise (groups == in_c == out_c), 3x3 stride 1 or 2, 5x5/7x7 stride 2, no
  * dilation, "same" padding pad_top == pad_left == K/2.
  *
  * The input gradient as a gather over stride phases with everything known at compile
@@ -128,9 +128,7 @@ MDY_ALWAYS_INLINE void dp_all(const float *dout, const mdy_conv_params_t *p,
 
 DP_ALL(dp_k3s1, 3, 1)
 DP_ALL(dp_k3s2, 3, 2)
-DP_ALL(dp_k5s1, 5, 1)
 DP_ALL(dp_k5s2, 5, 2)
-DP_ALL(dp_k7s1, 7, 1)
 DP_ALL(dp_k7s2, 7, 2)
 
 typedef void (*dp_fn)(const float *, const mdy_conv_params_t *, const float *, float *, float *,
@@ -141,7 +139,7 @@ int mdy_conv_depthwise_phase_input_grad_f32(const float *dout, const mdy_conv_pa
 {
     const int32_t k = p->k_h, s = p->stride_h;
     if (!(p->groups == p->in_c && p->in_c == p->out_c && k == p->k_w &&
-          (k == 3 || k == 5 || k == 7) && s == p->stride_w && (s == 1 || s == 2) &&
+          (k == 3 || k == 5 || k == 7) && s == p->stride_w && (s == 2 || (s == 1 && k == 3)) &&
           p->dil_h == 1u && p->dil_w == 1u && p->pad_top == k / 2 && p->pad_left == k / 2)) {
         return 0;
     }
@@ -157,7 +155,9 @@ int mdy_conv_depthwise_phase_input_grad_f32(const float *dout, const mdy_conv_pa
     if (strip > m_all) {
         strip = m_all;
     }
-    const dp_fn fns[3][2] = {{dp_k3s1, dp_k3s2}, {dp_k5s1, dp_k5s2}, {dp_k7s1, dp_k7s2}};
+    /* 5x5/7x7 stride 1 go to the flipped forward path (fewer instructions on wide
+     * maps; 2-3 KB of code each here) */
+    const dp_fn fns[3][2] = {{dp_k3s1, dp_k3s2}, {NULL, dp_k5s2}, {NULL, dp_k7s2}};
     float buf[MDY_CONV_STRIP_FLOATS];
     fns[(k - 3) / 2][s - 1](dout, p, w, din, buf, strip, pw);
     return 1;

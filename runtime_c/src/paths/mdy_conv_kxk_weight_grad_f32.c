@@ -132,12 +132,12 @@ MDY_ALWAYS_INLINE void wg_block(const wg_args_t *a, uint32_t ol, int32_t kh, int
     }
 }
 
-/* Window columns of rows [kh, kh + KHB) in blocks of 4, 3 (dw == 1) or 1 taps. */
+/* Window columns of rows [kh, kh + KHB) in blocks of 4, 3 (dw == 1, WIDE) or 1 taps. */
 MDY_ALWAYS_INLINE void wg_cols(const wg_args_t *a, uint32_t ol, int32_t kh, const int OB,
-                               const int KHB, const int S)
+                               const int KHB, const int S, const int WIDE)
 {
     int32_t kw = 0;
-    if (a->dw == 1) {
+    if (WIDE && a->dw == 1) {
         for (; kw + 4 <= a->kw_n; kw += 4) {
             wg_block(a, ol, kh, kw, OB, KHB, 4, S);
         }
@@ -154,27 +154,28 @@ MDY_ALWAYS_INLINE void wg_cols(const wg_args_t *a, uint32_t ol, int32_t kh, cons
 static __attribute__((noinline)) void wg_rows_o4(const wg_args_t *a, uint32_t ol, int32_t kh_n)
 {
     for (int32_t kh = 0; kh < kh_n; ++kh) {
-        wg_cols(a, ol, kh, 4, 1, 0);
+        wg_cols(a, ol, kh, 4, 1, 0, 1);
     }
 }
 
 static __attribute__((noinline)) void wg_rows_o2(const wg_args_t *a, uint32_t ol, int32_t kh_n)
 {
     for (int32_t kh = 0; kh < kh_n; ++kh) {
-        wg_cols(a, ol, kh, 2, 1, 0);
+        wg_cols(a, ol, kh, 2, 1, 0, 1);
     }
 }
 
 /* One output channel: 3 window rows per block (depthwise: the only output); S > 0
- * (column stride 1 or 2, no column dilation): pixel pairs share their loads. */
+ * (column stride 1 or 2, no column dilation): pixel pairs share their loads; other
+ * strides and dilations (rare for depthwise) one tap per block, to keep the code small. */
 MDY_ALWAYS_INLINE void wg_rows_1(const wg_args_t *a, uint32_t ol, int32_t kh_n, const int S)
 {
     int32_t kh = 0;
     for (; kh + 3 <= kh_n; kh += 3) {
-        wg_cols(a, ol, kh, 1, 3, S);
+        wg_cols(a, ol, kh, 1, 3, S, S > 0);
     }
     for (; kh < kh_n; ++kh) {
-        wg_cols(a, ol, kh, 1, 1, S);
+        wg_cols(a, ol, kh, 1, 1, S, S > 0);
     }
 }
 
