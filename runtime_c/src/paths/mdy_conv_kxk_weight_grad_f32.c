@@ -165,28 +165,28 @@ static __attribute__((noinline)) void wg_rows_o2(const wg_args_t *a, uint32_t ol
     }
 }
 
-/* One output channel: 3 window rows per block (depthwise: the only output); S > 0
- * (column stride 1 or 2, no column dilation): pixel pairs share their loads; other
- * strides and dilations (rare for depthwise) one tap per block, to keep the code small. */
-MDY_ALWAYS_INLINE void wg_rows_1(const wg_args_t *a, uint32_t ol, int32_t kh_n, const int S)
+/* One output channel: 3 window rows per block (depthwise: the only output). 3x3
+ * windows at column stride 1 or 2 (the common depthwise layers) take pixel pairs that
+ * share their loads; the pair loop stays out of the other shapes to keep the code small. */
+MDY_ALWAYS_INLINE void wg_rows_1(const wg_args_t *a, uint32_t ol, int32_t kh_n)
 {
     int32_t kh = 0;
     for (; kh + 3 <= kh_n; kh += 3) {
-        wg_cols(a, ol, kh, 1, 3, S, S > 0);
+        wg_cols(a, ol, kh, 1, 3, 0, 1);
     }
     for (; kh < kh_n; ++kh) {
-        wg_cols(a, ol, kh, 1, 1, S, S > 0);
+        wg_cols(a, ol, kh, 1, 1, 0, 1);
     }
 }
 
 static __attribute__((noinline)) void wg_rows_o1(const wg_args_t *a, uint32_t ol, int32_t kh_n)
 {
-    if (a->dw == 1 && a->sw == 1) {
-        wg_rows_1(a, ol, kh_n, 1);
-    } else if (a->dw == 1 && a->sw == 2) {
-        wg_rows_1(a, ol, kh_n, 2);
+    if (kh_n == 3 && a->kw_n == 3 && a->dw == 1 && a->sw == 1) {
+        wg_block(a, ol, 0, 0, 1, 3, 3, 1);
+    } else if (kh_n == 3 && a->kw_n == 3 && a->dw == 1 && a->sw == 2) {
+        wg_block(a, ol, 0, 0, 1, 3, 3, 2);
     } else {
-        wg_rows_1(a, ol, kh_n, 0);
+        wg_rows_1(a, ol, kh_n);
     }
 }
 
