@@ -19,6 +19,8 @@ model (`model.h` capacities). The parts no formula gives (code size, the app's f
 frames, runtime statics) are calibrated on real firmware builds: `calibrate()` links
 firmware for several models/plans, reads each region from the ELF symbol table
 (`linked_breakdown`) and stores the worst residuals in device_memory_calibration.json
+(code: a line in the number of generated steps plus a term per conv gradient kernel the
+program calls, since each links its strip-buffered fast paths, ~14 KB)
 (rerun: ``python -m medyate.host_tools.selection.device_memory``). The linked breakdown of the
 same ELF is what compile/train report beside the prediction.
 """
@@ -138,6 +140,9 @@ class Calibration:
     padding_per_layer_bytes: int = 8
     stack_bytes: int = DEFAULT_STACK_BYTES
     builds: tuple[dict[str, Any], ...] = ()
+    #: code of one conv gradient kernel (input grad or weight grad) with its fast paths:
+    #: linked only when the program calls it
+    code_per_kxk_grad_bytes: float = 0.0
 
     @staticmethod
     def load(path: Path = CALIBRATION_FILE) -> "Calibration":
@@ -164,6 +169,8 @@ class ModelFacts:
     input_c: int
     classes: int
     steps: int
+    #: conv gradient kernels the program calls (input grad, weight grad): 0..2
+    kxk_grad_kinds: int = 0
 
 
 def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int) -> ModelFacts:
@@ -206,7 +213,12 @@ def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int) -> Mode
         bias_grad_elems=sum(l.out_channels for l in layers if l.train_bias and l.bias),
         input_elems=int(math.prod(in_shape)), input_c=int(in_shape[0]) if in_shape else 1,
         classes=int(graph.tensors[graph.output].size),
-        steps=len(program.steps) + len(forward.steps))
+        steps=len(program.steps) + len(forward.steps),
+        # mdy_conv2d_input_grad_f32 / _weight_grad_f32 link all their fast paths
+        # (pointwise, KxK, depthwise) as soon as the program calls them at all
+        kxk_grad_kinds=len({s.kind for s in program.steps
+                            if s.kind in ("input_grad", "weight_grad") and s.node is not None
+                            and s.node.op == "conv"}))
 
 
 def _out_channels(graph: Graph, node: Any) -> int:
@@ -245,7 +257,8 @@ def predict(facts: ModelFacts, *, frozen: str = "fp32",
     regions["app_buffers"] += cal.app_fixed_bytes
     regions["runtime_static"] = cal.runtime_static_bytes
     regions["stack"] = cal.stack_bytes if stack_bytes is None else stack_bytes
-    regions["code"] = int(math.ceil(cal.code_base_bytes + cal.code_per_step_bytes * facts.steps))
+    regions["code"] = int(math.ceil(cal.code_base_bytes + cal.code_per_step_bytes * facts.steps
+                                    + cal.code_per_kxk_grad_bytes * facts.kxk_grad_kinds))
     return Breakdown(regions, "predicted", {"frozen": frozen, "steps": facts.steps})
 
 
@@ -403,15 +416,24 @@ def calibrate(cases: Iterable[tuple[Path, Plan]], target: str = "qemu-mps2-an386
             "runtime_static_residual": linked.regions["runtime_static"],
             "app_residual": linked.regions["app_buffers"] - formula["app_buffers"],
             "gradient_residual": linked.regions["gradient_buffers"] - formula["gradient_buffers"],
-            "code": linked.regions["code"],
+            "code": linked.regions["code"], "kxk_grad_kinds": facts.kxk_grad_kinds,
         })
     import numpy as np
 
     steps = np.array([b["steps"] for b in builds], dtype=float)
+    kinds = np.array([b["kxk_grad_kinds"] for b in builds], dtype=float)
     code = np.array([b["code"] for b in builds], dtype=float)
-    slope = float(np.polyfit(steps, code, 1)[0]) if len(set(steps)) > 1 else 0.0
-    slope = max(slope, 0.0)
-    base = float(np.max(code - slope * steps))
+    # code ~ base + slope * steps + per_kind * kinds (least squares), then the base
+    # shifted up so that every calibration build is bounded
+    columns = [np.ones_like(steps)]
+    if len(set(steps)) > 1:
+        columns.append(steps)
+    if len(set(kinds)) > 1:
+        columns.append(kinds)
+    coef = np.linalg.lstsq(np.stack(columns, axis=1), code, rcond=None)[0]
+    slope = max(float(coef[1]), 0.0) if len(set(steps)) > 1 else 0.0
+    per_kind = max(float(coef[-1]), 0.0) if len(set(kinds)) > 1 else 0.0
+    base = float(np.max(code - slope * steps - per_kind * kinds))
     padding = max(0, max(b["gradient_residual"] for b in builds))
     per_layer = int(math.ceil(padding / max(3 * min(b["layers"] for b in builds), 1))) + 4
     return Calibration(
@@ -419,6 +441,7 @@ def calibrate(cases: Iterable[tuple[Path, Plan]], target: str = "qemu-mps2-an386
         app_fixed_bytes=max(b["app_residual"] for b in builds) + 16,
         code_base_bytes=int(math.ceil(base)) + 4 * margin_bytes,
         code_per_step_bytes=round(slope, 3), padding_per_layer_bytes=per_layer,
+        code_per_kxk_grad_bytes=round(per_kind, 3),
         stack_bytes=max(b["linked"]["stack"] for b in builds), builds=tuple(builds))
 
 
