@@ -10,7 +10,10 @@ host_tools/selection/device_memory.py (an upper bound of the linked image, teste
 `--link` also links both firmwares (qemu-mps2-an386, the emulator's whole memory so
 full fine-tuning links too) and prints the linked SRAM (.data + .bss + stack reserve).
 "training state" = arena + trainable weights + gradient buffers: what training adds to
-inference-only firmware, the part MIT's tiny-training's ~20x compares.
+inference-only firmware, the part MIT's tiny-training's ~20x compares. The "int8:"
+columns plan the same sparse method with the frozen layers below the plan in int8
+(`--frozen int8`: int8 activations and weights, the input staged as int8) even where fp32
+would fit.
 
     python bench/training_memory.py [--board stm32f746g-disco] [--budget 16KiB] [--link] [MODEL.onnx ...]
 """
@@ -43,10 +46,16 @@ def _state(b: Breakdown) -> int:
     return sum(b.regions[r] for r in STATE)
 
 
-def _linked_sram(model: Path, plan: Plan) -> int | None:
+def _linked_sram(model: Path, plan: Plan, frozen: str = "fp32") -> int | None:
+    import numpy as np
+
+    from medyate.codegen.quantize import apply_frozen
     from medyate.host_tools.device.device_model import build_device_model
+    graph = load_graph(model)
+    shape = (8,) + tuple(graph.tensors[graph.input].shape)
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)   # sizes only
     try:
-        built = build_device_model("qemu-mps2-an386", model, plan, load_graph(model),
+        built = build_device_model("qemu-mps2-an386", model, plan, apply_frozen(graph, plan, frozen, x),
                                    allow_full_memory=True)
     except MedyateError:
         return None
@@ -67,19 +76,29 @@ def measure(model: Path, board_name: str, budget: int, link: bool) -> list[str]:
     if sparse_doc is None:                              # flash-bound in fp32: int8 backbone
         sparse_doc = plan_for_board(graph, specs, board, budget=budget, frozen="int8", stats=None,
                                     batch_stats=None, policy="medyate", method="rgn", seed=0)
-        frozen = "int8 (fp32 does not fit flash)"
+        frozen, dtype = "int8 (fp32 does not fit)", "int8"
     else:
-        frozen = "fp32"
+        frozen, dtype = "fp32", "fp32"
     doc = sparse_doc.document
     sparse = sparse_doc.breakdown
     params = sum(int(graph.tensors[n.inputs[1]].size) for n in graph.trainable_layers())
+    # the same sparse method with every frozen layer below the plan in int8 (as MIT's
+    # tiny-training runs its backbone), whether or not fp32 would fit
+    try:
+        int8_doc = plan_for_board(graph, specs, board, budget=budget, frozen="int8", stats=None,
+                                  batch_stats=None, policy="medyate", method="rgn", seed=0)
+        int8_cells = [f"{len(int8_doc.document['layers'])}/{len(specs)}",
+                      f"{int8_doc.breakdown.sram_bytes:,}",
+                      f"{full.sram_bytes / int8_doc.breakdown.sram_bytes:.1f}x"]
+    except MedyateError:
+        int8_cells = ["-", "does not fit", "-"]
     cells = [model.stem, f"{params:,}", f"{len(doc['layers'])}/{len(specs)}",
              f"{doc['budget_bytes']:,}", frozen,
              f"{sparse.sram_bytes:,}", f"{full.sram_bytes:,}",
              f"{full.sram_bytes / sparse.sram_bytes:.1f}x",
-             f"{_state(full) / _state(sparse):.1f}x"]
+             f"{_state(full) / _state(sparse):.1f}x", *int8_cells]
     if link:
-        linked_sparse = _linked_sram(model, Plan(doc["budget_bytes"], doc["layers"]))
+        linked_sparse = _linked_sram(model, Plan(doc["budget_bytes"], doc["layers"]), dtype)
         linked_full = _linked_sram(model, full_plan)
         cells += [f"{linked_sparse:,}" if linked_sparse else "-",
                   f"{linked_full:,}" if linked_full else "does not link in 4 MiB",
@@ -100,11 +119,12 @@ def main() -> None:
         tmp = Path(tempfile.mkdtemp(prefix="medyate-bench-"))
         names = [name for name, _, _ in zoo.zoo_models() if name != "plain_cnn_softmax"]
         models += [zoo.exported(name, "torchscript", False, tmp)
-                   for name in names + ["mcunet_48", "mbv2_w035_32"]]
+                   for name in names + ["mcunet_48", "mbv2_w035_32", "mbv2_w035_96"]]
     table = Table(title=f"training SRAM: sparse plan for {args.board} vs full fine-tuning "
                         f"(predicted whole-device bytes)")
     for column in ("model", "params", "layers", "budget", "frozen", "sparse SRAM",
-                   "full FT SRAM", "ratio", "ratio (training state)"):
+                   "full FT SRAM", "ratio", "ratio (training state)", "int8: layers",
+                   "int8: sparse SRAM", "int8: ratio"):
         table.add_column(column, justify="left" if column in ("model", "frozen") else "right")
     if args.link:
         for column in ("sparse linked", "full FT linked", "linked ratio"):

@@ -27,6 +27,7 @@ from .ir import Graph, Node
 from .memory_planner import ArenaPlan, plan_arena
 from .ops.registry import C_EMIT, load_all
 from .plan import TrainLayer
+from .quantize import input_quantizer
 from .training import Step, TrainingProgram, build_program
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -83,6 +84,9 @@ class _Ctx:
     compressed: dict[int, CompressedLayer] = field(default_factory=dict)   # layer index ->
     iterations: int = 0                                                    # asi block
     node_pos: dict[int, int] = field(default_factory=dict)    # id(node) -> graph position
+    #: quantize.input_quantizer(graph): its step is the model entry's (model.c.j2), not
+    #: the body's, so model_*_s8 can take an already quantized sample
+    input_quant: Node | None = None
 
     def act_macro(self, tensor: str) -> str:
         return self.macros[self.program.act_storage[tensor]]
@@ -138,7 +142,7 @@ def _render(template: str, context: dict[str, Any]) -> str:
 def _forward(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     node = step.node
     emit = C_EMIT[node.op]
-    if not emit.forward:
+    if not emit.forward or node is ctx.input_quant:
         return []
     context = _node_context(ctx, node)
     aux = ctx.macros[step.writes[1]] if training and len(step.writes) > 1 else None
@@ -157,6 +161,14 @@ def _forward(ctx: _Ctx, step: Step, training: bool) -> list[str]:
 def _save(ctx: _Ctx, step: Step, training: bool) -> list[str]:
     if not training:
         return []
+    l = step.layer
+    # output-channel slots (NEq neurons) read the whole input: a copy into the pool
+    whole = [f"if (out_count[{l.index}]) {{ memcpy(full_ptr[{l.index}], {ctx.macros[step.reads[0]]}, "
+             f"sizeof(float) * {l.input_elems}u); }}"]
+    return whole + _save_channels(ctx, step)
+
+
+def _save_channels(ctx: _Ctx, step: Step) -> list[str]:
     l = step.layer
     if l.index in ctx.compressed:
         x, work, t = ctx.macros[step.reads[0]], ctx.macros[step.writes[0]], f"&tucker[{l.index}]"
@@ -199,6 +211,18 @@ def _mask(ctx: _Ctx, step: Step, training: bool) -> list[str]:
 
 @_emits("weight_grad")
 def _weight_grad(ctx: _Ctx, step: Step, training: bool) -> list[str]:
+    l = step.layer
+    dy = ctx.macros[step.reads[0]]
+    if l.kind == "conv":
+        rows = (f"mdy_conv2d_weight_grad_rows_f32(full_ptr[{l.index}], outs_{l.index}, "
+                f"out_count[{l.index}], {dy}, &{ctx.params[id(l.node)]}, rows_ptr[{l.index}]);")
+    else:
+        rows = (f"mdy_gemm_weight_grad_rows_f32(full_ptr[{l.index}], {l.in_channels}u, "
+                f"outs_{l.index}, out_count[{l.index}], {dy}, rows_ptr[{l.index}]);")
+    return _weight_grad_slices(ctx, step) + [f"if (out_count[{l.index}]) {{ {rows} }}"]
+
+
+def _weight_grad_slices(ctx: _Ctx, step: Step) -> list[str]:
     l = step.layer
     dy = ctx.macros[step.reads[0]]
     if l.index in ctx.compressed:
@@ -362,7 +386,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
     arena = plan_arena(storages, pool_bytes)
     arena.check_no_overlap()
     ctx = _Ctx(graph, program, arena, layers, compressed=compressed,
-               iterations=compress.iterations if compress else 0)
+               iterations=compress.iterations if compress else 0,
+               input_quant=input_quantizer(graph))
     storage_rows = []
     for i, s in enumerate(storages):
         macro = f"S{i}_{_ident(s.name)[:40]}"
@@ -407,6 +432,8 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                "in_channels": l.in_channels, "out_channels": l.out_channels,
                "weight_elems": graph.tensors[l.weight].size, "slice_elems": l.slice_elems,
                "plane_elems": l.plane_elems, "cost": l.channel_cost_bytes,
+               "input_elems": l.input_elems,
+               "row_elems": graph.tensors[l.weight].size // l.out_channels,
                "trains_bias": l.train_bias and l.bias is not None,
                "w": ctx.arrays[l.weight], "b": ctx.arrays[l.bias] if l.train_bias and l.bias else None,
                "conv": ctx.params[id(l.node)] if l.kind == "conv" else None,
@@ -441,9 +468,12 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         "max_weight_elems": max([graph.tensors[l.weight].size for l in layers] + [1]),
         "max_out_channels": max([l.out_channels for l in layers] + [1]),
         "total_channels": max(sum(l.in_channels for l in layers), 1),
+        "total_out_channels": max(sum(l.out_channels for l in layers), 1),
+        "max_channels": max([l.in_channels for l in layers] + [l.out_channels for l in layers] + [1]),
         "input_c": in_chw[0], "input_h": in_chw[1], "input_w": in_chw[2],
         "input_elems": int(np.prod(in_shape)), "num_classes": graph.tensors[graph.output].size,
         "input_macro": ctx.act_macro(graph.input), "logits_macro": ctx.act_macro(graph.output),
+        "input_s8": _input_s8(ctx),
         "train_code": train_code, "forward_code": forward_code,
         "compressed_any": bool(compressed),
         "tucker_method": compress.method if compress else "",
@@ -455,7 +485,7 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
         "const_weight_bytes": const_bytes, "ram_weight_bytes": ram_weight_bytes,
         "ram_weight_init_bytes_in_flash": ram_weight_bytes,
         "bias_grad_bytes": sum(4 * l.out_channels for l in layers if l.train_bias),
-        "schedule_bytes": sum(6 * l.in_channels for l in layers),
+        "schedule_bytes": sum(6 * l.in_channels + 4 * l.out_channels for l in layers),
         "layers": [{"weight": l.onnx_weight, "in_channels": l.in_channels,
                     "channel_cost_bytes": l.channel_cost_bytes,
                     "all_channels_bytes": l.in_channels * l.channel_cost_bytes} for l in layers],
@@ -475,6 +505,15 @@ def generate(graph: Graph, layers: list[TrainLayer], *, pool_bytes: int, model_n
                                                     "work_bytes", "ranks")})
     return GeneratedModel(_ENV.get_template("model.c.j2").render(**context),
                           _ENV.get_template("model.h.j2").render(**context), arena, memory, program)
+
+
+def _input_s8(ctx: _Ctx) -> dict[str, Any] | None:
+    """The int8 input of model.c.j2's entries: its storage and quantization constants."""
+    node = ctx.input_quant
+    if node is None:
+        return None
+    return {"macro": ctx.act_macro(node.outputs[0]), "inv_c": node.attrs["inv_c"],
+            "zp": node.attrs["zp"]}
 
 
 def pool_bytes_for(layers: list[TrainLayer], budget_bytes: int,

@@ -175,18 +175,26 @@ class Schedule:
             result.append(np.asarray(chans, dtype=np.int64))
         return result
 
-    def require_input_channels_only(self, target: str) -> None:
-        """Compiled targets schedule input channels; output-channel neurons (NEq) run on
-        the reference target only."""
-        if any(self.output_channels.values()):
-            raise PlanError(f"the schedule selects output_channels, which the {target} target "
-                            "does not run (the generated C schedules input channels); use "
-                            "--target reference")
+    def outputs_for_layers(self, layers: list[TrainLayer]) -> list[np.ndarray]:
+        """Output-channel (NEq neuron) lists in plan order, validated like for_layers."""
+        self.for_layers(layers)
+        return [np.asarray(self.output_channels.get(l.onnx_weight, []), dtype=np.int64)
+                for l in layers]
+
+    def output_cost_bytes(self, layers: list[TrainLayer]) -> int:
+        """Pool bytes of the output-channel slots: a layer with any pays its whole input
+        once plus one weight row per output channel (host_tools/selection/budget.py)."""
+        total = 0
+        for layer, outs in zip(layers, self.outputs_for_layers(layers)):
+            if len(outs):
+                row = layer.slice_elems * layer.in_channels // layer.out_channels
+                total += FLOAT_BYTES * (layer.input_elems + len(outs) * row)
+        return total
 
     def cost_bytes(self, layers: list[TrainLayer]) -> int:
         by_name = {l.onnx_weight: l for l in layers}
         return sum(len(v) * by_name[k].channel_cost_bytes for k, v in self.channels.items()
-                   if k in by_name)
+                   if k in by_name) + self.output_cost_bytes(layers)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"format": SCHEDULE_FORMAT, "epoch": self.epoch,

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from .errors import MedyateError
-from .int8_math import (clamp_range, quantize_act_range, quantize_multiplier,
+from .int8_math import (clamp_range, quantize_act_range, quantize_f32, quantize_multiplier,
                         quantize_weights_per_channel)
 from .ir import Graph, Node, Tensor
 from .ops.registry import IR_OPS, load_all
@@ -243,15 +243,32 @@ def _c_float(v: float) -> str:
     return f"{float(np.float32(v))!r}f"
 
 
-def quantize_graph(graph: Graph, layer_outputs: Iterable[str], calibration: np.ndarray | None
-                   ) -> Graph:
+class _LayoutRanges(dict):
+    """Every activation in [-1, 1]: for layout_only rewrites, whose sizes and steps do not
+    depend on the quantization parameters."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> tuple[float, float]:
+        return (-1.0, 1.0)
+
+
+def quantize_graph(graph: Graph, layer_outputs: Iterable[str], calibration: np.ndarray | None,
+                   *, layout_only: bool = False) -> Graph:
     """The graph with its frozen prefix in int8 (the graph itself if that prefix is
-    empty). layer_outputs: the plan layers' output tensors (TrainLayer.node.outputs[0])."""
+    empty). layer_outputs: the plan layers' output tensors (TrainLayer.node.outputs[0]).
+    layout_only: no calibration, placeholder scales: the graph codegen would emit, exact
+    in every tensor size, constant size and step (host_tools/selection/device_memory.py
+    predicts the arena on it), but not to be run."""
     region = int8_region(graph, layer_outputs)
     if not region:
         return graph
     # a QDQ model brings its own scales; calibration fills in whatever it leaves open
-    ranges = calibrate(graph, region, calibration) if calibration is not None else {}
+    if layout_only:
+        ranges: dict[str, tuple[float, float]] = _LayoutRanges()
+    else:
+        ranges = calibrate(graph, region, calibration) if calibration is not None else {}
     rw = _Rewrite(graph, dict(graph.tensors))
     s_in, zp_in = act_params(graph, graph.input, ranges)
     q_in = rw.int8_tensor(graph.input, s_in, zp_in)
@@ -286,14 +303,44 @@ def frozen_choice(option: str | None, plan: Any) -> str:
     return str(choice)
 
 
-def apply_frozen(graph: Graph, plan: Any, frozen: str, calibration: np.ndarray | None) -> Graph:
+def apply_frozen(graph: Graph, plan: Any, frozen: str, calibration: np.ndarray | None,
+                 *, layout_only: bool = False) -> Graph:
     """The graph every target compiles for `frozen`: itself (fp32) or with its frozen
-    prefix quantized, calibrated on `calibration` (N samples of the model's input)."""
+    prefix quantized, calibrated on `calibration` (N samples of the model's input);
+    layout_only: see quantize_graph."""
     if frozen == "fp32":
         return graph
     from .plan import resolve_layers
     layers = resolve_layers(graph, plan)
-    return quantize_graph(graph, [l.node.outputs[0] for l in layers], calibration)
+    return quantize_graph(graph, [l.node.outputs[0] for l in layers], calibration,
+                          layout_only=layout_only)
+
+
+def input_quantizer(graph: Graph) -> Node | None:
+    """The node that quantizes the network input when it is the graph's first node and
+    the input's only reader (every int8 build: quantize_graph puts it there and refuses a
+    float part that reads the input). Such a model takes its input as int8: the device
+    keeps the sample at 1 byte per element (model_*_s8, docs/protocol.md encoding 2) and
+    the arena holds no float copy of it."""
+    if not graph.nodes:
+        return None
+    first = graph.nodes[0]
+    if first.op != "quantize" or first.inputs[0] != graph.input:
+        return None
+    if any(graph.input in n.inputs for n in graph.nodes[1:]) or graph.output == graph.input:
+        return None
+    return first
+
+
+def quantize_input_samples(graph: Graph, x: np.ndarray) -> np.ndarray:
+    """Samples of the float input quantized exactly as the graph's quantize node does
+    (the reference executor's op, == mdy_quantize_s8): (N, *input shape) int8."""
+    node = input_quantizer(graph)
+    if node is None:
+        raise QuantizationError("the model does not take int8 input (no int8 backbone at its input)")
+    shape = tuple(graph.tensors[graph.input].shape)
+    xs = np.asarray(x, np.float32).reshape((-1,) + shape)
+    return quantize_f32(xs, node.attrs["scale"], node.attrs["zp"])
 
 
 def quant_key(graph: Graph) -> str:
@@ -334,5 +381,5 @@ def frozen_weight_bytes(graph: Graph, layer_weights: Iterable[str], frozen: str)
 
 
 __all__ = ["FROZEN_CHOICES", "QuantizationError", "apply_frozen", "calibrate",
-           "frozen_choice", "frozen_weight_bytes", "int8_region", "quant_key", "quantize_graph",
-           "requires_grad"]
+           "frozen_choice", "frozen_weight_bytes", "input_quantizer", "int8_region", "quant_key",
+           "quantize_graph", "quantize_input_samples", "requires_grad"]

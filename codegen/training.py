@@ -25,6 +25,7 @@ from .errors import UnsupportedModelError
 from .ir import Graph, Node
 from .ops.registry import IR_OPS
 from .plan import TrainLayer
+from .quantize import input_quantizer
 
 #: ops whose backward needs the aux the forward pass produced
 _AUX_OPS = {"clamp", "maxpool"}
@@ -79,7 +80,10 @@ class TrainingProgram:
     def keeps(self) -> list[str]:
         """Human-readable list of what the backward pass keeps from the forward pass."""
         lines = [f"{l.onnx_weight}: scheduled input-channel planes of '{l.input}' "
-                 f"({l.plane_elems} floats each) + dW slices ({l.slice_elems} floats each)"
+                 f"({l.plane_elems} floats each) + dW slices ({l.slice_elems} floats each); "
+                 f"with scheduled output channels also the whole input ({l.input_elems} "
+                 f"floats) + dW rows ({l.slice_elems * l.in_channels // l.out_channels} "
+                 f"floats each)"
                  for l in self.layers]
         for node in self.backward_nodes:
             aux = self.aux_storage.get(node.outputs[0])
@@ -134,7 +138,11 @@ class _Builder:
 
     def forward(self, needs_grad: set[str]) -> None:
         g = self.graph
-        self.act[g.input] = self.new_storage(g.input, "input", self.nbytes(g.input), g.input)
+        # an int8-input model (quantize.input_quantizer) quantizes the sample straight from
+        # the caller's buffer into its int8 storage: no float copy of it in the arena
+        external = input_quantizer(g) is not None
+        self.act[g.input] = self.new_storage(g.input, "input", 0 if external else self.nbytes(g.input),
+                                             g.input)
         self.saves_after(g.input)
         for node in g.nodes:
             out = node.outputs[0]

@@ -12,6 +12,7 @@ from typing import Any, Callable
 import click
 
 from medyate.codegen.errors import MedyateError
+from medyate.host_tools.selection.default_method import DEFAULT_LAYER_METHOD
 from medyate.codegen.formats.cli_values import (NON_NEGATIVE_INT, OUTPUT_DIR, OUTPUT_FILE,
                                                 POSITIVE_FINITE, POSITIVE_INT)
 
@@ -189,13 +190,15 @@ def compile_cmd(model: str, plan_path: str, target: str | None, output: str, png
 @click.option("--lara-budget", default="64KiB", show_default=True,
               help="budget LaRa scores layers under (our reading)")
 @click.option("--png/--no-png", default=True, help="plot next to the JSON")
+@click.option("--budget", help="also print the layers every --method of `medyate plan` "
+                               "(rgn, lara, gain, gain-depth) picks for the medyate policy under this budget")
 @user_errors
 def rank_cmd(model: str, data: str, output: str, batches: int, batch_size: int, seed: int,
-             target: str, lr: float, lara_budget: str, png: bool) -> None:
+             target: str, lr: float, lara_budget: str, png: bool, budget: str | None) -> None:
     """Per-channel gradient norms, RGN and LaRa layer ranks; writes ranking.json."""
     from medyate.host_tools.commands.rank import run_rank
     run_rank(Path(model), data, Path(output), batches=batches, batch_size=batch_size, seed=seed,
-             target=target, lr=lr, lara_budget=lara_budget, png=png)
+             target=target, lr=lr, lara_budget=lara_budget, png=png, budget=budget)
 
 
 @main.command("plan")
@@ -210,7 +213,8 @@ def rank_cmd(model: str, data: str, output: str, batches: int, batch_size: int, 
                    "when fp32 would not fit the board; the plan says which)")
 @click.option("--ranking", "ranking_path", type=click.Path(dir_okay=False))
 @click.option("--policy", default="medyate", show_default=True)
-@click.option("--method", default="rgn", show_default=True, type=click.Choice(["rgn", "lara"]))
+@click.option("--method", default=DEFAULT_LAYER_METHOD, show_default=True,
+              help="layer pre-selection: rgn, lara, gain, gain-depth (docs/ranking.md)")
 @click.option("--seed", default=0, show_default=True, type=NON_NEGATIVE_INT)
 @click.option("-o", "--output", required=True, type=OUTPUT_FILE)
 @click.option("--compress", type=click.Choice(["asi"]),

@@ -440,36 +440,19 @@ def test_eig_factor_of_zero_block_is_rank_zero(kernels: Kernels) -> None:
 
 
 # ------------------------------------------------------------------ emulated Cortex-M4F
-import shutil  # noqa: E402
-
 from medyate.host_tools.device.targets import grad_target  # noqa: E402
+from toolchain_marks import needs_qemu_and_arm  # noqa: E402
 
 
 @pytest.mark.qemu
-@pytest.mark.skipif(shutil.which("qemu-system-arm") is None
-                    or shutil.which("arm-none-eabi-gcc") is None,
-                    reason="needs qemu-system-arm and arm-none-eabi-gcc")
-def test_qemu_asi_equals_reference_asi(setup) -> None:
-    """The same kernels in the real firmware under QEMU (float32 on the M4F FPU)."""
+@needs_qemu_and_arm
+@pytest.mark.parametrize("config", [CompressionConfig("asi", rank=2),
+                                    CompressionConfig("hosvd", eps=0.9)],
+                         ids=["asi-rank2", "hosvd-eps0.9"])
+def test_qemu_compression_equals_reference(setup, config: CompressionConfig) -> None:
+    """The same compression kernels in the real firmware under QEMU (float32 on the M4F
+    FPU; hosvd runs its Gram + Jacobi on the device) against the reference."""
     path, graph, plan, layers, schedule, x, y = setup
-    config = CompressionConfig("asi", rank=2)
-    qemu = grad_target("qemu-mps2-an386")(model=path, graph=graph, plan=plan, layers=layers,
-                                          schedule=schedule, x=x, y=y, compress=config)
-    ref = reference_grads(graph, layers, schedule, x, y, compress=config)
-    assert set(qemu) == set(ref)
-    for name in ref:
-        if name != "logits":
-            assert _max_rel(qemu, ref, name) < 1e-3, name
-
-
-@pytest.mark.qemu
-@pytest.mark.skipif(shutil.which("qemu-system-arm") is None
-                    or shutil.which("arm-none-eabi-gcc") is None,
-                    reason="needs qemu-system-arm and arm-none-eabi-gcc")
-def test_qemu_hosvd_equals_reference_hosvd(setup) -> None:
-    """hosvd eps 0.9 in the firmware (Gram + Jacobi on the M4F) against the reference."""
-    path, graph, plan, layers, schedule, x, y = setup
-    config = CompressionConfig("hosvd", eps=0.9)
     qemu = grad_target("qemu-mps2-an386")(model=path, graph=graph, plan=plan, layers=layers,
                                           schedule=schedule, x=x, y=y, compress=config)
     ref = reference_grads(graph, layers, schedule, x, y, compress=config)

@@ -16,7 +16,7 @@ import pytest
 
 from medyate import PROJECT_ROOT
 from medyate.codegen.frontend import load_graph
-from medyate.codegen.plan import Plan
+from medyate.codegen.plan import Plan, resolve_layers
 from medyate.host_tools.selection.device_memory import (FLASH_REGIONS, SRAM_REGIONS, frozen_weight_bytes,
                                               linked_breakdown, predict_plan)
 from medyate.host_tools.device.firmware_build import elf_section_sizes
@@ -45,8 +45,14 @@ def test_int8_shrinks_only_layers_below_the_first_trainable_one() -> None:
     fp32 = predict_plan(graph, deepest, frozen="fp32").regions
     int8 = predict_plan(graph, deepest, frozen="int8").regions
     assert int8["frozen_weights"] < fp32["frozen_weights"] / 2
-    assert {k: v for k, v in int8.items() if k != "frozen_weights"} == \
-        {k: v for k, v in fp32.items() if k != "frozen_weights"}
+    # int8 activations below the plan: a smaller arena; the input staged at 1 B/element
+    assert int8["arena"] < fp32["arena"]
+    input_elems = int(np.prod(graph.tensors[graph.input].shape))
+    channels = sum(l.in_channels for l in resolve_layers(graph, deepest))   # read-back scratch
+    assert fp32["app_buffers"] - int8["app_buffers"] == \
+        max(4 * input_elems, 4 * channels) - max(input_elems, 4 * channels) > 0
+    same = ("trainable_weights", "gradient_buffers", "runtime_static", "stack", "trainable_init")
+    assert {k: int8[k] for k in same} == {k: fp32[k] for k in same}
     # training the first layer leaves nothing below it to quantize
     first = Plan(4096, full.layers[:1])
     assert predict_plan(graph, first, frozen="int8").regions["frozen_weights"] == \
@@ -115,3 +121,31 @@ def test_compile_reports_predicted_beside_linked(tmp_path: Path) -> None:
     rows = {r["region"]: r for r in device["regions"]}
     assert rows["arena"]["predicted_bytes"] == rows["arena"]["linked_bytes"] == memory["arena_bytes"]
     assert np.isclose(device["predicted"]["flash_bytes"], device["linked"]["flash_bytes"], rtol=0.05)
+
+
+@needs_arm
+def test_int8_prediction_is_the_compiled_int8_build(zoo_dir: Path) -> None:
+    """The plan's prediction of an int8 build is made on the graph codegen emits: its
+    arena is the compiled arena to the byte (int8 activations, no float copy of the
+    input), and every region bounds the linked firmware (int8 kernels' code included)."""
+    from medyate.codegen.quantize import apply_frozen
+    from medyate.host_tools.device.device_model import build_device_model
+
+    model = exported("mcunet_tiny", "torchscript", False, zoo_dir)
+    graph = load_graph(model)
+    plan = Plan(8000, Plan.all_layers(graph).layers[-3:])
+    x = np.random.default_rng(0).normal(size=(8,) + graph.tensors[graph.input].shape)
+    q = apply_frozen(graph, plan, "int8", x.astype(np.float32))
+    built = build_device_model("qemu-mps2-an386", model, plan, q, allow_full_memory=True)
+    linked = linked_breakdown(built.build.artifact)
+    predicted = predict_plan(graph, plan, frozen="int8", pool_bytes=built.memory["channel_pool_bytes"])
+    fp32 = predict_plan(graph, plan, frozen="fp32", pool_bytes=built.memory["channel_pool_bytes"])
+    assert built.memory["frozen"] == "int8"
+    assert predicted.regions["arena"] == built.memory["arena_bytes"] == linked.regions["arena"]
+    assert predicted.regions["arena"] < fp32.regions["arena"]
+    for region in ("trainable_weights", "frozen_weights", "trainable_init", "stack"):
+        assert predicted.regions[region] == linked.regions[region], region
+    for region in SRAM_REGIONS + FLASH_REGIONS:
+        assert predicted.regions[region] >= linked.regions[region], (region, predicted.regions, linked.regions)
+    assert predicted.sram_bytes - linked.sram_bytes <= 1024, (predicted.regions, linked.regions)
+    assert predicted.flash_bytes - linked.flash_bytes <= 4096 + 0.03 * linked.flash_bytes

@@ -30,7 +30,7 @@ def test_tiny_experiment_runs_and_lists_every_policy(tmp_path: Path) -> None:
     runs = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(runs) == 2 * len(POLICIES)
     ok = [r for r in runs if r["status"] == "ok"]
-    assert {r["policy"] for r in ok} >= {"trady", "medyate", "worst", "last-layer", "bias-only"}
+    assert {r["policy"] for r in ok} >= {"trady", "medyate", "worst", "last-layer", "bias-only", "neq"}
     for r in ok:
         assert len(r["accuracy_per_epoch"]) == 1 and 0.0 <= r["final_accuracy"] <= 1.0
         assert all(cost <= 4096 for cost in r["schedule_cost_bytes"])

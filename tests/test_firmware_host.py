@@ -230,3 +230,34 @@ def test_a_silent_device_raises_a_clear_timeout(tmp_path: Path) -> None:
     silent.chmod(0o755)
     with pytest.raises(LinkTimeout, match="does not answer.*HELLO"):
         Device.open_host(silent, timeout_s=0.1, max_attempts=2)
+
+
+def test_schedule_commit_with_output_slots_reaches_model_set_schedule_ex(host_firmware: Path) -> None:
+    """SCHEDULE_COMMIT's optional second field (the offset of the output counts) sends
+    the staged output-channel slots to model_set_schedule_ex (the fake model refuses any
+    with MDY_ERR_RANGE); an offset that is not layers + input channels is a bad frame."""
+    with Device.open_host(host_firmware) as device:
+        with pytest.raises(ScheduleError, match="MDY_ERR_RANGE"):
+            device.set_schedule([1, 0], [3], [0, 2], [0, 1])
+        device.set_schedule([1, 0], [3], [0, 0], [])       # no output slot: accepted
+        with pytest.raises(DeviceErrorReply) as bad:
+            device.request(MessageType.SCHEDULE_COMMIT, struct.pack("<HH", 7, 2))
+        assert bad.value.error.code == ErrorCode.BAD_LENGTH
+
+
+def test_a_float_input_model_does_not_offer_int8_samples(host_firmware: Path) -> None:
+    """Encoding S8 exists only where the model takes int8 input (HELLO's bitmask); a
+    float-input firmware refuses it on every sample path and the host does not send it."""
+    x, y = make_data(1)
+    with Device.open_host(host_firmware) as device:
+        assert device.info is not None and device.info.encodings == 0b011
+        record = struct.pack("<H", 0) + bytes(x[0].size)
+        with pytest.raises(DeviceErrorReply) as inline:
+            device.request(MessageType.EVALUATE, struct.pack("<BBH", SampleEncoding.S8, 0, 1) + record)
+        assert inline.value.error.code == ErrorCode.BAD_LENGTH
+        with pytest.raises(DeviceErrorReply) as chunk:
+            device.request(MessageType.SAMPLE_CHUNK, struct.pack("<BBHI", SampleEncoding.S8, 0, 0, 0) + bytes(4))
+        assert chunk.value.error.code == ErrorCode.BAD_LENGTH
+        with pytest.raises(ValueError, match="does not accept S8"):
+            device.evaluate(x.astype(np.int8), y, encoding=SampleEncoding.S8)
+        assert device.evaluate(x, y).losses.shape == (1,)

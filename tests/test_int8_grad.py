@@ -22,7 +22,12 @@ from medyate.codegen.frontend import load_graph
 from medyate.codegen.ir import Graph
 from medyate.codegen.ops.registry import IR_OPS
 from medyate.codegen.plan import Plan, Schedule, resolve_layers
-from medyate.codegen.quantize import apply_frozen, frozen_weight_bytes
+from medyate.codegen.quantize import (apply_frozen, frozen_weight_bytes, input_quantizer,
+                                     quantize_input_samples)
+from medyate.codegen.training import build_program
+from medyate.host_tools.device.device import Device, write_preload_dataset
+from medyate.host_tools.device.device_model import build_device_model
+from medyate.host_tools.device.protocol import SampleEncoding
 from medyate.host_tools.device.targets import grad_target
 
 
@@ -228,3 +233,59 @@ def test_plan_frozen_entry_is_the_default(setup, tmp_path: Path) -> None:
     plan8.write_text(json.dumps(document))
     result = CliRunner().invoke(main, base + ["--plan", str(plan8)])
     assert result.exit_code == 2 and "int4" in result.output and "Traceback" not in result.output
+
+
+# ------------------------------------------------------- the int8 input path (issue #9)
+def test_int8_input_is_quantized_on_the_host_as_the_replica(setup) -> None:
+    """An int8 build takes its input as int8: the host's quantization of a float sample
+    (what it sends as encoding S8) is the torch replica's, and the compiled program keeps
+    no float copy of the input in the arena."""
+    model, net, plan_path, x, y = setup
+    q = apply_frozen(load_graph(model), Plan.load(plan_path), "int8", x)
+    assert input_quantizer(q) is q.nodes[0]
+    quant = q.nodes[0]
+    inv = torch.tensor(np.float32(1) / np.float32(quant.attrs["scale"]))
+    prod = (torch.tensor(x, dtype=torch.float32) * inv).double()
+    expected = (torch.sign(prod) * torch.floor(prod.abs() + 0.5)).long().add(
+        quant.attrs["zp"]).clamp(-128, 127).numpy()
+    host = quantize_input_samples(q, x)
+    assert host.dtype == np.int8 and np.array_equal(host.astype(np.int64), expected)
+    assert len(np.unique(host)) > 50           # a real spread, not a saturated input
+    program = build_program(q, resolve_layers(q, Plan.load(plan_path)))
+    storage = program.storages[program.act_storage[q.input]]
+    assert storage.kind == "input" and storage.nbytes == 0
+    assert program.storages[program.act_storage[quant.outputs[0]]].nbytes == int(np.prod(SHAPE))
+    fp32 = build_program(load_graph(model), resolve_layers(load_graph(model), Plan.load(plan_path)))
+    assert fp32.storages[fp32.act_storage[q.input]].nbytes == 4 * int(np.prod(SHAPE))
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+                    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+def test_int8_samples_on_the_device_equal_float_samples_bit_for_bit(setup, tmp_path: Path) -> None:
+    """The firmware of an int8-input model offers encoding S8 and stages 1 byte per
+    element; a float sample (quantized on the device), the same sample quantized on the
+    host (S8, inline, staged in chunks and preloaded) give bit-identical logits and
+    losses, and those match the reference executor."""
+    model, net, plan_path, x, y = setup
+    plan = Plan.load(plan_path)
+    q = apply_frozen(load_graph(model), plan, "int8", x)
+    built = build_device_model("qemu-mps2-an386", model, plan, q, allow_full_memory=True)
+    xq = quantize_input_samples(q, x).reshape(len(x), -1)
+    flat = x.reshape(len(x), -1)
+    preload = write_preload_dataset(tmp_path / "data.bin", xq, y, SampleEncoding.S8)
+    with Device.open_qemu(built.build.artifact, expected_model_hash=built.model_hash,
+                          preload=preload) as device:
+        assert device.info is not None and (device.info.encodings >> SampleEncoding.S8) & 1
+        f32 = device.evaluate(flat, y, return_logits=True)
+        s8 = device.evaluate(xq, y, return_logits=True, encoding=SampleEncoding.S8)
+        pre = device.evaluate_preloaded(0, len(x), return_logits=True)
+        device.max_payload = 64               # one sample over several frames: SAMPLE_CHUNK
+        staged = device.evaluate(xq[:2], y[:2], return_logits=True, encoding=SampleEncoding.S8)
+    for other in (s8, pre):
+        assert np.array_equal(other.logits, f32.logits) and np.array_equal(other.losses, f32.losses)
+    assert np.array_equal(staged.logits, f32.logits[:2])
+    ref = grad_target("reference")(model=model, graph=q, plan=plan,
+                                   layers=resolve_layers(q, plan), schedule=Schedule({}), x=x, y=y)
+    scale = np.abs(ref["logits"]).max()
+    assert np.abs(f32.logits - ref["logits"]).max() / scale < 1e-5

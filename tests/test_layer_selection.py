@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from medyate.host_tools.selection.budget import InfeasibleBudget
 from medyate.host_tools.selection.layer_selection import (
+    LAYER_METHODS,
     channel_rgn,
     energy_per_byte,
     k_by_budget,
@@ -110,7 +111,7 @@ def model_layers() -> tuple[list[LayerSpec], dict[str, np.ndarray]]:
 
 def test_make_plan_trady_keeps_top_layers_by_rgn_in_depth_order() -> None:
     layers, stats = model_layers()
-    plan = make_plan(list(reversed(layers)), 2_000, policy="trady", stats=stats)
+    plan = make_plan(list(reversed(layers)), 2_000, policy="trady", stats=stats, method="rgn")
     # Shares 48, 40, 10, 1, 1 percent: 97% needs the top three.
     assert [entry["weight"] for entry in plan["layers"]] == ["w2", "w3", "w4"]
     assert plan["format"] == "medyate-plan/1" and plan["budget_bytes"] == 2_000
@@ -119,6 +120,15 @@ def test_make_plan_trady_keeps_top_layers_by_rgn_in_depth_order() -> None:
     assert plan["accounting"]["channel_pool_bytes"] == 3 * layers[0].pool_bytes
     assert plan["accounting"]["epoch0_schedule_cost_bytes"] <= 2_000
     json.dumps(plan)  # serialisable as plan.json
+
+
+def test_a_single_layer_plan_with_statistics_is_strict_json() -> None:
+    """One candidate layer: no rank correlation exists, and plan.json must still parse
+    (a NaN there made `train --plan` refuse the plan that `plan --board` wrote)."""
+    layers, stats = model_layers()
+    plan = make_plan(layers[-1:], 2_000, policy="medyate", stats={"w4": stats["w4"]})
+    assert plan["selection"]["spearman_rgn_lara"] is None
+    json.dumps(plan, allow_nan=False)
 
 
 def test_make_plan_without_ranking_uses_every_layer_that_fits() -> None:
@@ -173,7 +183,7 @@ def models(draw: st.DrawFn) -> tuple[list[LayerSpec], int, dict[str, np.ndarray]
     return layers, max(1, int(pool * draw(st.floats(0.005, 1.2)))), stats
 
 
-@pytest.mark.parametrize("method", ["rgn", "lara"])
+@pytest.mark.parametrize("method", list(LAYER_METHODS))
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(model=models())
 def test_make_plan_for_every_policy_is_valid_or_infeasible(method: str, model) -> None:

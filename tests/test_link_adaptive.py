@@ -86,3 +86,37 @@ def test_a_dead_line_is_one_clear_error_with_the_rate_seen(firmware) -> None:  #
         with pytest.raises(LinkTimeout, match=r"no valid reply to MEMORY after \d+ attempts.*"
                                               r"frame exchanges failed \(\d+\.\d%"):
             device.memory_report()
+
+
+def test_preloaded_work_is_cut_into_requests_of_a_few_samples() -> None:
+    """The device answers a preloaded request only when every sample in it ran: a whole
+    test split in one request (100 samples of a 96x96 MobileNetV2) outlasted the link's
+    patience, so each request carries at most PRELOADED_SAMPLES_PER_REQUEST samples."""
+    import struct
+
+    from medyate.host_tools.device.device import PRELOADED_SAMPLES_PER_REQUEST
+    from medyate.host_tools.device.messages import DeviceInfo
+    from medyate.host_tools.device.protocol import MessageType
+
+    class Recorder(Device):
+        def __init__(self) -> None:
+            self.sent: list[tuple[int, int]] = []
+            fields = {name: 0 for name in DeviceInfo.__dataclass_fields__}
+            self.info = DeviceInfo(**{**fields, "num_classes": 10})
+
+        @property
+        def _limit(self) -> int:
+            return 1024
+
+        def request(self, message_type: int, payload: bytes = b"", timeout_s: float | None = None,
+                    *, reply_bytes: int | None = None, resizable: bool = False) -> bytes:
+            first, count, flags = struct.unpack("<IHB", payload)
+            self.sent.append((first, count))
+            assert message_type == MessageType.EVALUATE_PRELOADED
+            return struct.pack("<HH", count, 0) + struct.pack("<fH", 0.5, 1) * count
+
+    device = Recorder()
+    results = device.evaluate_preloaded(400, 100)
+    assert len(results.losses) == 100
+    assert all(count <= PRELOADED_SAMPLES_PER_REQUEST for _, count in device.sent)
+    assert [first for first, _ in device.sent] == list(range(400, 500, PRELOADED_SAMPLES_PER_REQUEST))

@@ -130,7 +130,8 @@ def test_board_plan_ranks_on_data_when_given(tmp_path: Path) -> None:
     ranking = json.loads((tmp_path / "plan.ranking.json").read_text())
     assert ranking["format"] == "medyate-ranking/1"
     doc = json.loads(out.read_text())
-    assert doc["selection"]["method"] == "rgn"
+    from medyate.host_tools.selection.default_method import DEFAULT_LAYER_METHOD
+    assert doc["selection"]["method"] == DEFAULT_LAYER_METHOD
     predicted = doc["memory"]["predicted"]
     assert predicted["sram_bytes"] <= 128 * 1024
 

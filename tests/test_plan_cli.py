@@ -71,3 +71,19 @@ def test_infeasible_budget_names_the_smallest_workable_budget(tmp_path: Path) ->
     unknown = CliRunner().invoke(main, ["plan", str(CNN4), "--budget", "64KiB", "--policy", "nope",
                                         "-o", str(tmp_path / "p.json")])
     assert unknown.exit_code == 2 and "known policies" in unknown.output
+
+
+def test_plan_method_gain_and_unknown_method(tmp_path: Path) -> None:
+    ranking = fake_ranking(tmp_path)
+    out = tmp_path / "plan.json"
+    result = CliRunner().invoke(main, ["plan", str(CNN4), "--budget", "8KiB", "--ranking", str(ranking),
+                                       "--method", "gain-depth", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["selection"]["method"] == "gain-depth"
+    # deepest-first prefixes: the chosen layers are the k deepest
+    assert [l["weight"] for l in doc["layers"]] == doc["selection"]["candidate_order"][: doc["selection"]["k"]][::-1]
+    bad = CliRunner().invoke(main, ["plan", str(CNN4), "--budget", "8KiB", "--ranking", str(ranking),
+                                    "--method", "magic", "-o", str(tmp_path / "p.json")])
+    assert bad.exit_code == 2 and "unknown --method 'magic'" in bad.output and "gain" in bad.output
+    assert "Traceback" not in bad.output

@@ -78,8 +78,11 @@ def test_rank_cli_writes_json_and_plot(tmp_path: Path) -> None:
     data = synthetic_npz(tmp_path)
     out = tmp_path / "ranking.json"
     result = CliRunner().invoke(main, ["rank", str(CNN4), "--data", str(data), "-o", str(out),
-                                       "--batches", "2", "--batch-size", "4", "--target", "reference"])
+                                       "--batches", "2", "--batch-size", "4", "--target", "reference",
+                                       "--budget", "8KiB"])
     assert result.exit_code == 0, result.output
+    for method in ("rgn", "lara", "gain", "gain-depth"):   # every --method's layer choice
+        assert f"{method} @ 8KiB: " in result.output
     doc = json.loads(out.read_text())
     assert doc["format"] == "medyate-ranking/1" and len(doc["batch_stats"]) == 2
     assert set(doc["stats"]) == {"conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight"}

@@ -80,3 +80,39 @@ def test_train_starts_from_a_ranking(setup: dict) -> None:
     stats = {s.weight: np.asarray(document["stats"][s.weight]) for s in specs}
     expected = make_policy("det-rgn", specs, plan.budget_bytes, 3, stats=stats).schedule(0)
     assert first["channels"] == {k: list(v) for k, v in expected.channels.items()}
+
+
+def test_neq_trains_output_channels_to_the_same_weights_on_reference_and_host(setup: dict) -> None:
+    """`--policy neq` selects output-channel neurons (whole weight rows) from velocities the
+    trainer measures on probe images with the weights the target reports after each epoch;
+    the reference executor and the generated C follow the same schedules to the same weights."""
+    runs = {}
+    for target in ("reference", "host"):
+        run = setup["tmp"] / f"run-neq-{target}"
+        run_train(setup["model"], setup["tmp"] / "plan.json", str(setup["tmp"] / "data.npz"),
+                  target, 3, "neq", run, lr=0.1, batch=6, seed=3)
+        runs[target] = run
+    schedules = [json.loads(line) for line in (runs["reference"] / "schedules.jsonl").read_text().splitlines()]
+    assert (runs["host"] / "schedules.jsonl").read_text() == (runs["reference"] / "schedules.jsonl").read_text()
+    assert all(s["output_channels"] and not s["channels"] for s in schedules)
+    assert all(0 < s["cost_bytes"] <= 24 * 1024 for s in schedules)
+    # epoch 0 has no velocity yet (equal scores); later epochs follow the measured ones
+    assert schedules[1]["output_channels"] != schedules[0]["output_channels"]
+    load = lambda run: {i.name: numpy_helper.to_array(i)  # noqa: E731
+                        for i in onnx.load(str(run / "finetuned.onnx")).graph.initializer}
+    ref, host = load(runs["reference"]), load(runs["host"])
+    original = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(setup["model"])).graph.initializer}
+    changed = {k for k in ref if not np.array_equal(ref[k], original[k])}
+    assert changed
+    for key in ref:
+        assert np.abs(ref[key] - host[key]).max() <= 1e-4 * max(1.0, np.abs(ref[key]).max()), key
+    # only rows of scheduled output channels moved (the plan also trains every bias)
+    weights = {layer["weight"] for layer in Plan.load(setup["tmp"] / "plan.json").layers}
+    assert changed & weights
+    for weight in changed & weights:
+        rows = {o for s in schedules for o in s["output_channels"].get(weight, [])}
+        moved = np.flatnonzero(np.any((ref[weight] != original[weight]).reshape(len(ref[weight]), -1), axis=1))
+        assert set(moved.tolist()) <= rows, weight
+    for line in (runs["host"] / "metrics.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        assert record["scheduled_output_channels"] > 0 and np.isfinite(record["train_loss"])

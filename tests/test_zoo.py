@@ -177,3 +177,16 @@ def test_shipped_model_matches_its_card(card_path: Path) -> None:
     accuracy = float(np.mean(np.array(predictions) == data.y_test))
     # 500 of the 10k test images: the card's figure within sampling noise.
     assert abs(accuracy - card["test_accuracy"]) < 0.04, (accuracy, card["test_accuracy"])
+
+
+def test_torchvision_mbv2_table_at_width_035() -> None:
+    """torchvision.models.mobilenet_v2(width_mult=0.35, num_classes=10)'s layer table:
+    stem 16, block widths 8/8/16/24/32/56/112 (its _make_divisible rounding), head 1280,
+    408,938 parameters with its BatchNorms."""
+    from zoo import torchvision_mbv2, torchvision_mbv2_blocks
+
+    widths = [w for _, w, _, _ in torchvision_mbv2_blocks(0.35)]
+    assert widths == [8, 8, 8, 16, 16, 16, 24, 24, 24, 24, 32, 32, 32, 56, 56, 56, 112]
+    model = torchvision_mbv2(0.35, 10)
+    assert model.features[0][0].out_channels == 16 and model.classifier.in_features == 1280
+    assert sum(p.numel() for p in model.parameters()) == 408_938

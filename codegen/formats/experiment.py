@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import Field, StrictStr
 
+from medyate.host_tools.selection.default_method import DEFAULT_LAYER_METHOD
+
 from .fields import Name, NonNegFloat, NonNegInt, PosFloat, PosInt, Strict
 from .jsonfile import read_json_file, validate
 
@@ -34,7 +36,7 @@ class ExperimentConfig(Strict):
     batch_size: PosInt = 16
     lr: PosFloat = 0.05
     warmup_epochs: NonNegFloat = 1.0
-    method: Name = "rgn"
+    method: Name = DEFAULT_LAYER_METHOD
     rank: RankSettings = Field(default_factory=RankSettings)
     comparisons: list[list[Name]] = Field(default_factory=list)
 

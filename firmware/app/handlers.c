@@ -7,21 +7,15 @@
 #include "app.h"
 #include "board.h"
 #include "frame.h"
+#include "sample_input.h"
 
-/* room for a layer's channel norms (tensors are read a window at a time, no copy) */
-#define TENSOR_SCRATCH_ELEMS MDY_MODEL_TOTAL_CHANNELS
-
-/* The staged input and the read-back scratch are never needed at the same time. */
-static union {
-    float input[MDY_MODEL_INPUT_ELEMS];
-    float tensor[TENSOR_SCRATCH_ELEMS];
-} scratch;
 static int staged_input_valid;
 
 static float logits[MDY_MODEL_NUM_CLASSES];
-static float affine_scale[MDY_MODEL_INPUT_C];
-static float affine_offset[MDY_MODEL_INPUT_C];
-static uint16_t schedule_staging[MDY_MODEL_NUM_LAYERS + MDY_MODEL_TOTAL_CHANNELS];
+/* counts ++ input channels [++ output counts ++ output channels (NEq neurons)] */
+#define SCHEDULE_STAGING_VALUES \
+    (2u * MDY_MODEL_NUM_LAYERS + MDY_MODEL_TOTAL_CHANNELS + MDY_MODEL_TOTAL_OUT_CHANNELS)
+static uint16_t schedule_staging[SCHEDULE_STAGING_VALUES];
 
 typedef struct {
     uint32_t samples, correct;
@@ -35,10 +29,7 @@ enum { SAMPLE_RESULT_BYTES = 6, MAX_FLOATS_PER_REPLY = (MDY_MAX_PAYLOAD - 16) / 
 
 void app_init(void)
 {
-    for (uint32_t c = 0; c < MDY_MODEL_INPUT_C; ++c) {
-        affine_scale[c] = 1.0f;
-        affine_offset[c] = 0.0f;
-    }
+    sample_input_init();
 }
 
 static int fail(app_error_t *error, uint16_t code, uint16_t detail)
@@ -56,24 +47,7 @@ static uint32_t input_elems(void)
 
 static uint32_t sample_bytes(uint8_t encoding)
 {
-    return input_elems() * (encoding == ENC_F32 ? 4u : 1u);
-}
-
-/* Decodes `count` elements starting at element `first` of the input into the staging
- * buffer; the u8 encoding applies the per-channel affine normalisation. */
-static void decode_elements(const uint8_t *src, uint8_t encoding, uint32_t first, uint32_t count)
-{
-    const mdy_model_info_t *info = model_info();
-    const uint32_t plane = info->input_h * info->input_w;
-    for (uint32_t i = 0; i < count; ++i) {
-        const uint32_t element = first + i;
-        if (encoding == ENC_F32) {
-            scratch.input[element] = get_f32(src + 4 * i);
-        } else {
-            const uint32_t channel = element / plane;
-            scratch.input[element] = (float)src[i] * affine_scale[channel] + affine_offset[channel];
-        }
-    }
+    return input_elems() * sample_element_bytes(encoding);
 }
 
 static uint32_t argmax(const float *values, uint32_t n)
@@ -102,12 +76,12 @@ static int run_staged(int train, uint32_t label, int with_logits, uint8_t **out,
     phase_stats_t *stats = train ? &train_stats : &eval_stats;
     const uint64_t start = board_timer_read();
     if (train) {
-        const int status = model_train_sample(scratch.input, label, &loss, logits);
+        const int status = sample_train(label, &loss, logits);
         if (status != MDY_OK) {
             return fail(error, ERR_MODEL, (uint16_t)status);
         }
     } else {
-        model_forward(scratch.input, logits);
+        sample_forward(logits);
         loss = cross_entropy(logits, classes, label);
     }
     stats->time_spent += board_timer_read() - start;
@@ -154,7 +128,7 @@ static int run_samples(int train, int with_logits, const sample_view_t *v, reply
     uint8_t *out = put_u16(reply->payload, (uint16_t)v->count);
     out = put_u16(out, with_logits ? (uint16_t)model_info()->num_classes : 0u);
     for (uint32_t i = 0; i < v->count; ++i) {
-        decode_elements(v->samples + i * v->sample_stride, v->encoding, 0, input_elems());
+        sample_decode(v->samples + i * v->sample_stride, v->encoding, 0, input_elems());
         if (run_staged(train, get_u16(v->labels + i * v->label_stride), with_logits, &out,
                        error)) {
             return error->code;
@@ -175,7 +149,7 @@ static int run_inline(int train, const uint8_t *payload, uint16_t length, reply_
     const uint8_t encoding = payload[0];
     const int with_logits = !train && (payload[1] & 1u);
     const uint16_t count = get_u16(payload + 2);
-    if (encoding > ENC_U8) {
+    if (!sample_encoding_ok(encoding)) {
         return fail(error, ERR_BAD_LENGTH, 1);
     }
     const uint32_t record = 2u + sample_bytes(encoding);
@@ -200,15 +174,15 @@ static int handle_evaluate(const uint8_t *p, uint16_t n, reply_t *r, app_error_t
 static int handle_sample_chunk(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
 {
     (void)r;
-    if (n < 8 || p[0] > ENC_U8) {
+    if (n < 8 || !sample_encoding_ok(p[0])) {
         return fail(e, ERR_BAD_LENGTH, 0);
     }
-    const uint32_t element_bytes = p[0] == ENC_F32 ? 4u : 1u;
+    const uint32_t element_bytes = sample_element_bytes(p[0]);
     const uint32_t first = get_u32(p + 4), count = (n - 8u) / element_bytes;
     if ((n - 8u) % element_bytes != 0 || first > input_elems() || count > input_elems() - first) {
         return fail(e, ERR_BAD_LENGTH, 1);
     }
-    decode_elements(p + 8, p[0], first, count);
+    sample_decode(p + 8, p[0], first, count);
     staged_input_valid = 1;
     return 0;
 }
@@ -261,7 +235,7 @@ static int run_preloaded(int train, const uint8_t *p, uint16_t n, reply_t *r, ap
     const uint32_t total = get_u32(base + 8), elems = get_u32(base + 12);
     const uint32_t encoding = get_u32(base + 16), labels_at = get_u32(base + 20);
     const uint32_t samples_at = get_u32(base + 24);
-    if (get_u32(base) != MDY_PRELOAD_MAGIC || elems != input_elems() || encoding > ENC_U8) {
+    if (get_u32(base) != MDY_PRELOAD_MAGIC || elems != input_elems() || !sample_encoding_ok(encoding)) {
         return fail(e, ERR_UNSUPPORTED, 1);
     }
     const uint32_t bytes = sample_bytes((uint8_t)encoding);
@@ -300,7 +274,7 @@ static int handle_hello(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e
     out = put_u32(out, info->input_h);
     out = put_u32(out, info->input_w);
     out = put_u16(out, (uint16_t)info->num_layers);
-    out = put_u16(out, (1u << ENC_F32) | (1u << ENC_U8));
+    out = put_u16(out, sample_encodings());
     out = put_u32(out, board_preload_base() ? board_preload_capacity() : 0u);
     out = put_str(out, board_name(), 63);
     out = put_str(out, board_timer_unit(), 63);
@@ -346,8 +320,7 @@ static int handle_set_affine(const uint8_t *p, uint16_t n, reply_t *r, app_error
         return fail(e, ERR_CAPACITY, 0);
     }
     for (uint16_t c = 0; c < channels; ++c) {
-        affine_scale[c] = get_f32(p + 2 + 4 * c);
-        affine_offset[c] = get_f32(p + 2 + 4 * (channels + c));
+        sample_set_affine(c, get_f32(p + 2 + 4 * c), get_f32(p + 2 + 4 * (channels + c)));
     }
     return 0;
 }
@@ -369,21 +342,41 @@ static int handle_schedule_data(const uint8_t *p, uint16_t n, reply_t *r, app_er
     return 0;
 }
 
-/* SCHEDULE_COMMIT: [u16 total values] -> [i32 model_set_schedule status] */
+/* sum of the `layers` counts at staging[first] (0 if they do not fit the staging) */
+static uint32_t staged_sum(uint32_t first, uint32_t layers)
+{
+    uint32_t sum = 0;
+    for (uint32_t l = 0; l < layers && first + l < SCHEDULE_STAGING_VALUES; ++l) {
+        sum += schedule_staging[first + l];
+    }
+    return sum;
+}
+
+/* SCHEDULE_COMMIT: [u16 total values] (input channels only) or
+ * [u16 total values][u16 offset of the output counts] (output-channel slots too)
+ * -> [i32 model_set_schedule(_ex) status] */
 static int handle_schedule_commit(const uint8_t *p, uint16_t n, reply_t *r, app_error_t *e)
 {
     const uint32_t layers = model_info()->num_layers;
-    if (n != 2) {
+    if (n != 2 && n != 4) {
         return fail(e, ERR_BAD_LENGTH, 0);
     }
-    uint32_t channels = 0;
-    for (uint32_t l = 0; l < layers; ++l) {
-        channels += schedule_staging[l];
+    const uint32_t channels = staged_sum(0, layers);
+    const uint32_t inputs = layers + channels;
+    uint32_t total = inputs;
+    if (n == 4) {
+        if (get_u16(p + 2) != inputs || inputs + layers > SCHEDULE_STAGING_VALUES) {
+            return fail(e, ERR_BAD_LENGTH, 2);
+        }
+        total += layers + staged_sum(inputs, layers);
     }
-    if (get_u16(p) != layers + channels || layers + channels > MDY_MODEL_NUM_LAYERS + MDY_MODEL_TOTAL_CHANNELS) {
+    if (get_u16(p) != total || total > SCHEDULE_STAGING_VALUES) {
         return fail(e, ERR_BAD_LENGTH, 1);
     }
-    const int status = model_set_schedule(schedule_staging, schedule_staging + layers);
+    const int status = n == 4 ?
+        model_set_schedule_ex(schedule_staging, schedule_staging + layers,
+                              schedule_staging + inputs, schedule_staging + inputs + layers) :
+        model_set_schedule(schedule_staging, schedule_staging + layers);
     r->length = (uint16_t)(put_u32(r->payload, (uint32_t)status) - r->payload);
     return 0;
 }
@@ -473,8 +466,9 @@ static int handle_channel_norms(const uint8_t *p, uint16_t n, reply_t *r, app_er
         return fail(e, ERR_MODEL, MDY_ERR_RANGE);
     }
     staged_input_valid = 0;
-    const uint32_t total = model_get_channel_norms(get_u16(p), scratch.tensor);
-    r->length = (uint16_t)(put_float_window(r->payload, scratch.tensor, total, get_u32(p + 2), get_u16(p + 6)) - r->payload);
+    float *norms = sample_tensor_scratch();
+    const uint32_t total = model_get_channel_norms(get_u16(p), norms);
+    r->length = (uint16_t)(put_float_window(r->payload, norms, total, get_u32(p + 2), get_u16(p + 6)) - r->payload);
     return 0;
 }
 

@@ -57,7 +57,9 @@ enum mdy_error_code {
 
 enum mdy_sample_encoding {
     ENC_F32 = 0,   /* float32 little endian */
-    ENC_U8 = 1     /* uint8, x = u8 * scale[c] + offset[c] (SET_AFFINE) */
+    ENC_U8 = 1,    /* uint8, x = u8 * scale[c] + offset[c] (SET_AFFINE) */
+    ENC_S8 = 2     /* int8 quantized with the model input's scale and zero point; only
+                      where HELLO's encodings bitmask offers it (int8-input models) */
 };
 
 enum mdy_ping_mode {

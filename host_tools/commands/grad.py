@@ -44,8 +44,6 @@ def run_grad(model: Path, plan_path: Path, schedule_path: Path | None, inputs: P
     layers = resolve_layers(graph, plan)
     schedule = Schedule.load(schedule_path) if schedule_path else Schedule.full(layers)
     schedule.for_layers(layers)           # validate before any work
-    if target != "reference":
-        schedule.require_input_channels_only(target)
     x, y = load_batch(inputs, labels, graph)
     frozen = frozen_choice(frozen, plan)
     if frozen == "int8":

@@ -14,7 +14,8 @@ from medyate.codegen.compression import CompressionConfig
 from medyate.host_tools.selection.budget import InfeasibleBudget, format_bytes, parse_budget
 from medyate.host_tools.selection.compression_budget import (PLANNABLE_METHODS, compressed_specs,
                                                    plan_compression_entry)
-from medyate.host_tools.selection.layer_selection import make_plan
+from medyate.host_tools.selection.default_method import DEFAULT_LAYER_METHOD
+from medyate.host_tools.selection.layer_selection import LAYER_METHODS, make_plan
 from medyate.host_tools.selection.ranking import all_layers, layer_specs, load_ranking
 
 
@@ -23,7 +24,7 @@ class BudgetTooSmall(MedyateError):
 
 
 def plan_document(model: Path, budget: str | int, *, ranking: Path | None = None,
-                  policy: str = "medyate", method: str = "rgn", seed: int = 0,
+                  policy: str = "medyate", method: str = DEFAULT_LAYER_METHOD, seed: int = 0,
                   compress: CompressionConfig | None = None, **options: Any) -> dict[str, Any]:
     """make_plan over every Conv/Gemm of MODEL, driven by a ranking.json if given.
     compress (asi): the budget charges the compressed saved activations
@@ -65,7 +66,7 @@ def _load_stats(ranking: Path | None, specs: list, model: Path) -> tuple[Any, An
 
 def board_plan_document(model: Path, board_name: str, *, budget: str | None = None,
                         ranking: Path | None = None, data: str | None = None,
-                        frozen: str | None = None, policy: str = "medyate", method: str = "rgn",
+                        frozen: str | None = None, policy: str = "medyate", method: str = DEFAULT_LAYER_METHOD,
                         seed: int = 0, ranking_output: Path | None = None
                         ) -> tuple[dict[str, Any], list[str]]:
     """plan --board: the plan document (with "board" and "memory") and notes to print."""
@@ -121,6 +122,8 @@ def run_plan(model: Path, budget: str | None, output: Path, *, ranking: Path | N
              board: str | None = None, data: str | None = None, frozen: str | None = None) -> None:
     if not model.exists():
         raise MedyateError(f"model file not found: {model}")
+    if method not in LAYER_METHODS:
+        raise MedyateError(f"unknown --method {method!r}; known: {', '.join(LAYER_METHODS)}")
     if board is not None:
         if compress is not None:
             raise MedyateError("--board plans raw saved activations; drop --compress")
@@ -147,6 +150,7 @@ def run_plan(model: Path, budget: str | None, output: Path, *, ranking: Path | N
           f"(selection: {document['selection']['method']}), budget {format_bytes(document['budget_bytes'])}, "
           f"channel pool {format_bytes(acc['channel_pool_bytes'])}, epoch 0 uses "
           f"{format_bytes(acc['epoch0_schedule_cost_bytes'])} for {acc['epoch0_channels']} channels"
+          f"{_outputs(acc.get('epoch0_output_channels', 0))}"
           f"{' (' + compress + ' rank ' + str(rank) + ' activations)' if compress else ''}; wrote {output}")
 
 
@@ -169,3 +173,8 @@ def _run_board_plan(model: Path, board: str, output: Path, **options: Any) -> No
     console.print(f"policy {document['policy']}, {len(document['layers'])} layers, channel budget "
                   f"{format_bytes(document['budget_bytes'])} (pool {format_bytes(acc['channel_pool_bytes'])} "
                   f"at every channel); wrote {output}")
+
+
+def _outputs(count: int) -> str:
+    """ + N output channels, for policies that schedule NEq neurons."""
+    return f" + {count} output channels" if count else ""

@@ -213,6 +213,8 @@ def run_train(model: Path, plan_path: Path, data: str, target: str, epochs: int,
                                  num_classes=graph.tensors[graph.output].size)
     frozen = frozen_choice(frozen, plan)
     graph = apply_frozen(graph, plan, frozen, train_data.x_train)   # int8: calibrated on it
+    if target != "reference":       # an int8-input model's samples travel as int8
+        train_data = train_data.with_int8_input(graph)
     console.print(f"frozen layers: {frozen}")
     config = TrainConfig(epochs, lr, batch, seed)
     folder = RunFolder(rundir, overwrite=overwrite, resume=resume)

@@ -176,14 +176,24 @@ class Device:
         payload = struct.pack("<H", len(scale_array)) + scale_array.tobytes() + offset_array.tobytes()
         self.request(MessageType.SET_AFFINE, payload)
 
-    def set_schedule(self, counts: Sequence[int], channels: Sequence[int]) -> None:
-        """counts[l] input channels of layer l; channels = per-layer lists concatenated.
-        Raises ScheduleError if the device refuses it (nothing changes then)."""
+    def set_schedule(self, counts: Sequence[int], channels: Sequence[int],
+                     out_counts: Sequence[int] | None = None,
+                     out_channels: Sequence[int] = ()) -> None:
+        """counts[l] input channels of layer l; channels = per-layer lists concatenated;
+        optionally out_counts[l] output channels (NEq neurons) of layer l, out_channels
+        their lists concatenated. Raises ScheduleError if the device refuses it (nothing
+        changes then)."""
         info = self._info
         if len(counts) != info.num_layers or sum(counts) != len(channels):
             raise ScheduleError(2, f"schedule needs {info.num_layers} counts summing to "
                                    f"{len(channels)} channels, got {list(counts)}")
-        values = np.asarray(list(counts) + list(channels), "<u2")
+        outputs = out_counts is not None and any(out_counts)
+        if outputs and (len(out_counts) != info.num_layers  # type: ignore[arg-type]
+                        or sum(out_counts) != len(out_channels)):  # type: ignore[arg-type]
+            raise ScheduleError(2, f"schedule needs {info.num_layers} output counts summing "
+                                   f"to {len(out_channels)} channels, got {list(out_counts or [])}")
+        values = np.asarray(list(counts) + list(channels)
+                            + (list(out_counts or []) + list(out_channels) if outputs else []), "<u2")
         first = 0
         while first < len(values):
             count = max(1, (self._limit - 2) // 2)
@@ -194,10 +204,17 @@ class Device:
             except FrameTooLarge:
                 continue
             first += count
-        (status,) = struct.unpack("<i", self.request(MessageType.SCHEDULE_COMMIT,
-                                                     struct.pack("<H", len(values))))
+        # the output part's offset only when there is one: an input-only commit stays
+        # the 2-byte message older firmware knows
+        commit = struct.pack("<H", len(values)) + (
+            struct.pack("<H", len(counts) + len(channels)) if outputs else b"")
+        (status,) = struct.unpack("<i", self.request(MessageType.SCHEDULE_COMMIT, commit))
         if status != 0:
             cost = sum(n * layer.channel_cost_bytes for n, layer in zip(counts, info.layers))
+            if outputs:
+                cost += sum(4 * (layer.in_channels * layer.plane_elems
+                                 + n * layer.weight_elems // layer.out_channels)
+                            for n, layer in zip(out_counts or [], info.layers) if n)
             raise ScheduleError(status, (
                 f"device refused the schedule: {MODEL_ERROR_NAMES.get(status, status)} "
                 f"(schedule costs {cost} bytes, channel pool holds {info.channel_pool_bytes}; "
@@ -210,11 +227,13 @@ class Device:
         if flat.shape[1] != self._info.input_elems:
             raise ValueError(f"samples have {flat.shape[1]} elements, model input "
                              f"{self._info.input_shape} has {self._info.input_elems}")
-        if encoding == SampleEncoding.U8:
-            if flat.dtype != np.uint8:
-                raise ValueError("uint8 encoding needs uint8 samples")
-            return flat
-        return flat.astype("<f4")
+        if not (self._info.encodings >> int(encoding)) & 1:
+            raise ValueError(f"the device does not accept {encoding.name} samples "
+                             f"(encodings bitmask {self._info.encodings:#x})")
+        dtype = SAMPLE_DTYPES[encoding]
+        if encoding != SampleEncoding.F32 and flat.dtype != dtype:
+            raise ValueError(f"{encoding.name} encoding needs {np.dtype(dtype).name} samples")
+        return flat.astype(dtype)
 
     def _run_samples(self, train: bool, x: np.ndarray, y: np.ndarray,
                      encoding: SampleEncoding, return_logits: bool = False) -> SampleResults:
@@ -294,7 +313,8 @@ class Device:
         start, end = first, first + count
         while start < end:
             per_frame = max(1, min((self._limit - 4) // result_bytes,
-                                   (MAX_PAYLOAD - 4) // result_bytes, end - start))
+                                   (MAX_PAYLOAD - 4) // result_bytes, end - start,
+                                   PRELOADED_SAMPLES_PER_REQUEST))
             try:
                 reply = self.request(message, struct.pack("<IHB", start, per_frame, flags),
                                      reply_bytes=4 + per_frame * result_bytes, resizable=True)
@@ -412,12 +432,21 @@ class Device:
         self.request(MessageType.SHUTDOWN)
 
 
+#: Samples per TRAIN/EVALUATE_PRELOADED request: the device answers when all of them ran,
+#: so a request's compute must stay within the link's patience (4 silent waits, ~35 s on
+#: QEMU): 100 test samples of a 96x96 MobileNetV2 in one request took longer than that.
+PRELOADED_SAMPLES_PER_REQUEST = 8
+#: element type of each sample encoding on the wire and in the preload image
+SAMPLE_DTYPES = {SampleEncoding.F32: np.dtype("<f4"), SampleEncoding.U8: np.dtype(np.uint8),
+                 SampleEncoding.S8: np.dtype(np.int8)}
+
+
 def write_preload_dataset(path: Path | str, x: np.ndarray, y: np.ndarray,
                           encoding: SampleEncoding = SampleEncoding.F32) -> Path:
     """Writes the PSRAM dataset image that TRAIN_PRELOADED reads (docs/protocol.md)."""
     count = len(x)
     flat = np.asarray(x).reshape(count, -1)
-    samples = flat.astype(np.uint8 if encoding == SampleEncoding.U8 else "<f4")
+    samples = flat.astype(SAMPLE_DTYPES[encoding])
     labels = np.asarray(y, "<u2").tobytes()
     labels_at = PRELOAD_HEADER.size
     samples_at = (labels_at + len(labels) + 15) // 16 * 16

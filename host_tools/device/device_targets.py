@@ -41,7 +41,7 @@ def grad_pool_bytes(layers: list[TrainLayer], plan: Plan, schedule: Schedule,
     compressed = compressed_layers(graph, layers, compress)
     counts = [len(c) for c in schedule.for_layers(layers)]
     return max(pool_bytes_for(layers, plan.budget_bytes, compressed),
-               schedule_pool_bytes(layers, counts, compressed))
+               schedule_pool_bytes(layers, counts, compressed) + schedule.output_cost_bytes(layers))
 
 
 @register_grad_target("host")
@@ -58,7 +58,7 @@ def host_grads(*, model: Path, graph: Graph, plan: Plan, layers: list[TrainLayer
                       pool_bytes=grad_pool_bytes(layers, plan, schedule, graph, compress))
         lib = build_host_library(Path(tmp))
     runner = load_private(lib, "grad")
-    runner.set_schedule(schedule.for_layers(layers))
+    runner.set_schedule(schedule.for_layers(layers), schedule.outputs_for_layers(layers))
     classes = graph.tensors[graph.output].size
     losses, logits = [], []
     for xi, yi in zip(x, y):

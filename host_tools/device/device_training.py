@@ -7,6 +7,7 @@ no cost: every epoch's shuffled order plus the test split), else over the serial
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import pickle
 import time
@@ -30,10 +31,16 @@ from medyate.host_tools.device.host_trainer import cosine_lr
 from medyate.host_tools.selection.policies import Policy
 from medyate.host_tools.selection.policies.base import Schedule as PolicySchedule
 from medyate.host_tools.runs.run_files import RunFiles
+from medyate.host_tools.selection.neq_probe import NeuronProbe, probe_images
 
 if TYPE_CHECKING:
     from medyate.host_tools.device.reference_device import ReferenceDevice
 
+SAMPLE_ENCODING_NOTES = {
+    SampleEncoding.F32: "float32",
+    SampleEncoding.U8: "uint8, normalised on the device",
+    SampleEncoding.S8: "int8, quantized on the host with the model input's scale/zero point",
+}
 #: QEMU's mps2 PSRAM (toolchain.md); the device's own figure is checked after hello.
 PRELOAD_LIMIT_BYTES = 16 << 20
 #: Papers: 5 warm-up epochs; a short run warms up over at most a tenth of its steps.
@@ -58,16 +65,42 @@ class TrainData:
     #: the same samples as uint8 + the device-side affine, when they are 8-bit images:
     #: sent and stored at 1 byte per pixel, normalised on the device
     u8: Uint8Samples | None = None
+    #: float samples of a model that takes int8 input, quantized here exactly as its
+    #: quantize step does (with_int8_input): sent and stored at 1 byte per element
+    q8: Int8Samples | None = None
 
     @property
     def encoding(self) -> SampleEncoding:
-        return SampleEncoding.U8 if self.u8 is not None else SampleEncoding.F32
+        if self.u8 is not None:
+            return SampleEncoding.U8
+        return SampleEncoding.S8 if self.q8 is not None else SampleEncoding.F32
 
     def train_inputs(self) -> np.ndarray:
-        return self.u8.x_train if self.u8 is not None else self.x_train
+        return (self.u8 or self.q8 or self).x_train
 
     def test_inputs(self) -> np.ndarray | None:
-        return self.u8.x_test if self.u8 is not None else self.x_test
+        return (self.u8 or self.q8 or self).x_test
+
+    def with_int8_input(self, graph: Graph) -> "TrainData":
+        """Float samples of an int8-input model (quantize.input_quantizer) quantized on
+        the host as its reference executor does, so the device stages 1 byte per element
+        and reference == host == device stays bit-exact; unchanged otherwise (no int8
+        input, or uint8 images, which the device normalises and quantizes itself)."""
+        from medyate.codegen.quantize import input_quantizer, quantize_input_samples
+
+        if self.u8 is not None or input_quantizer(graph) is None:
+            return self
+        x_test = None if self.x_test is None else quantize_input_samples(graph, self.x_test)
+        q8 = Int8Samples(quantize_input_samples(graph, self.x_train), x_test)
+        return dataclasses.replace(self, q8=q8)
+
+
+@dataclass(frozen=True)
+class Int8Samples:
+    """Samples quantized with the model input's scale and zero point (encoding S8)."""
+
+    x_train: np.ndarray
+    x_test: np.ndarray | None
 
 
 @dataclass
@@ -86,15 +119,18 @@ def warmup_steps_for(steps_per_epoch: int, epochs: int) -> int:
 
 
 def device_schedule(schedule: PolicySchedule, layers: list[TrainLayer]) -> list[list[int]]:
-    """Per-layer channel lists in plan order (sorted), as Device.set_schedule sends them."""
-    if schedule.output_channels:
-        raise MedyateError("this firmware trains input channels only; policies that select "
-                           "output channels (neq) are not supported on the device yet")
+    """Per-layer input-channel lists in plan order (sorted), as Device.set_schedule sends them."""
     return [sorted(int(c) for c in schedule.channels.get(l.onnx_weight, ())) for l in layers]
 
 
+def device_output_schedule(schedule: PolicySchedule, layers: list[TrainLayer]) -> list[list[int]]:
+    """Per-layer output-channel (NEq neuron) lists in plan order (sorted)."""
+    return [sorted(int(c) for c in schedule.output_channels.get(l.onnx_weight, ()))
+            for l in layers]
+
+
 def preload_image_bytes(data: TrainData, epochs: int) -> int:
-    per_sample = data.x_train[0].size * (1 if data.u8 is not None else 4) + 2
+    per_sample = data.x_train[0].size * (4 if data.encoding == SampleEncoding.F32 else 1) + 2
     test = 0 if data.x_test is None else len(data.x_test)
     return 64 + per_sample * (epochs * len(data.x_train) + test)
 
@@ -140,6 +176,9 @@ class DeviceTrainer:
         self.total_steps = self.steps_per_epoch * config.epochs
         self.warmup_steps = warmup_steps_for(self.steps_per_epoch, config.epochs)
         self.step = 0
+        # NEq: the neurons' outputs on fixed probe images, from the device's weights
+        self.probe = (NeuronProbe(graph, layers, probe_images(data.x_train, config.seed))
+                      if policy.NEEDS_NEURON_OUTPUTS else None)
 
     # ------------------------------------------------------------------ pieces
     def evaluate(self, return_logits: bool = False) -> SampleResults | None:
@@ -148,19 +187,20 @@ class DeviceTrainer:
         if self.preloaded:
             first = self.config.epochs * len(self.data.x_train)
             return self.device.evaluate_preloaded(first, len(self.data.x_test), return_logits)
-        if self.data.u8 is not None:
-            return self.device.evaluate(self.data.u8.x_test, self.data.y_test, return_logits,
-                                        encoding=SampleEncoding.U8)
-        return self.device.evaluate(self.data.x_test, self.data.y_test, return_logits)
+        return self.device.evaluate(self.data.test_inputs(), self.data.y_test, return_logits,
+                                    **self._encoding())
 
     def _train_batch(self, epoch: int, first: int, count: int, lr: float) -> SampleResults:
         if self.preloaded:
             return self.device.train_preloaded(epoch * len(self.data.x_train) + first, count, lr)
         order = epoch_order(len(self.data.x_train), self.config.seed, epoch)[first:first + count]
-        if self.data.u8 is not None:
-            return self.device.train_batch(self.data.u8.x_train[order], self.data.y_train[order],
-                                           lr, encoding=SampleEncoding.U8)
-        return self.device.train_batch(self.data.x_train[order], self.data.y_train[order], lr)
+        return self.device.train_batch(self.data.train_inputs()[order], self.data.y_train[order],
+                                       lr, **self._encoding())
+
+    def _encoding(self) -> dict[str, SampleEncoding]:
+        """The encoding argument of a serial Device (the in-process ones take float32)."""
+        encoding = self.data.encoding
+        return {} if encoding == SampleEncoding.F32 else {"encoding": encoding}
 
     def _check_finite(self, values: np.ndarray, epoch: int, lr: float,
                       what: str = "the loss") -> None:
@@ -182,8 +222,13 @@ class DeviceTrainer:
     def set_schedule(self, epoch: int) -> PolicySchedule:
         schedule = self.policy.schedule(epoch)
         lists = device_schedule(schedule, self.layers)
+        outs = device_output_schedule(schedule, self.layers)
         try:
-            self.device.set_schedule([len(c) for c in lists], [c for cs in lists for c in cs])
+            if any(outs):
+                self.device.set_schedule([len(c) for c in lists], [c for cs in lists for c in cs],
+                                         [len(o) for o in outs], [o for os in outs for o in os])
+            else:     # input channels only: the message every firmware knows
+                self.device.set_schedule([len(c) for c in lists], [c for cs in lists for c in cs])
         except ScheduleError as exc:
             raise MedyateError(f"epoch {epoch}: {exc}") from None
         self.run.append_schedule(schedule.to_json(epoch, include_cost=True))
@@ -213,6 +258,8 @@ class DeviceTrainer:
             self.console.print(f"resuming after epoch {len(summary.epochs) - 1} "
                                f"(step {self.step})")
         else:
+            if self.probe is not None:       # the pretrained neurons: velocity reference
+                self.policy.observe_probe(-1, self.probe.outputs(self._device_state()))
             if resume:
                 self.run.truncate_logs(0)
             initial = self.evaluate()
@@ -272,6 +319,11 @@ class DeviceTrainer:
                                    f"was retried; giving up ({exc})") from None
             raise
 
+    def _device_state(self) -> dict[str, np.ndarray]:
+        """The device's current weights in the checkpoint layout (read back)."""
+        self._last_trained = self.read_trained()
+        return self._weights_state()
+
     def _weights_state(self) -> dict[str, np.ndarray]:
         exact = getattr(self.device, "exact_weights", None)   # the float64 reference
         if exact is not None:
@@ -320,6 +372,8 @@ class DeviceTrainer:
             for l, chans, norms in zip(self.layers, device_schedule(schedule, self.layers),
                                        stats.channel_norms)})
         self._last_trained = trained
+        if self.probe is not None:
+            self.policy.observe_probe(epoch, self.probe.outputs(self._weights_state()))
         self.run.write_finetuned(self.model, self.graph, self.layers, trained)
         seconds = time.monotonic() - started
         unit = stats.timer_unit
@@ -340,9 +394,9 @@ class DeviceTrainer:
             "updates": stats.num_updates,
             "policy": self.policy_name, "lr": lr, "base_lr": self.config.lr,
             "scheduled_channels": schedule.channel_count(), "cost_bytes": schedule.cost_bytes,
+            "scheduled_output_channels": sum(len(o) for o in schedule.output_channels.values()),
             "data_path": "psram-preload" if self.preloaded else "serial",
-            "sample_encoding": ("uint8, normalised on the device" if self.data.u8 is not None
-                                else "float32"),
+            "sample_encoding": SAMPLE_ENCODING_NOTES[self.data.encoding],
         }
         if unit == "cycles" and self.clock_hz:
             record["device_train_seconds"] = round(stats.train.time / self.clock_hz, 6)

@@ -46,12 +46,12 @@ class HostModelDevice:
     def __exit__(self, *exc_info: object) -> None:
         return None
 
-    def set_schedule(self, counts: Sequence[int], channels: Sequence[int]) -> None:
-        lists, at = [], 0
-        for count in counts:
-            lists.append(np.asarray(channels[at:at + count], np.int64))
-            at += count
-        self.model.set_schedule(lists)
+    def set_schedule(self, counts: Sequence[int], channels: Sequence[int],
+                     out_counts: Sequence[int] | None = None,
+                     out_channels: Sequence[int] = ()) -> None:
+        """As Device.set_schedule: input channels, optionally output-channel slots."""
+        self.model.set_schedule(split_lists(counts, channels),
+                                None if out_counts is None else split_lists(out_counts, out_channels))
         self._counts = list(counts)
         self._updates = 0
 
@@ -101,3 +101,12 @@ class HostModelDevice:
     def memory_report(self) -> None:
         """Nothing is measured on the host library."""
         return None
+
+
+def split_lists(counts: Sequence[int], flat: Sequence[int]) -> list[np.ndarray]:
+    """Per-layer lists from counts and the lists concatenated (the wire layout)."""
+    lists, at = [], 0
+    for count in counts:
+        lists.append(np.asarray(flat[at:at + count], np.int64))
+        at += count
+    return lists

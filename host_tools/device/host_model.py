@@ -93,6 +93,14 @@ def _ptr(a: np.ndarray, kind=_F32P):
     return a.ctypes.data_as(kind)
 
 
+def _counts_and_flat(lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-layer counts and the lists concatenated (one spare element: never empty)."""
+    counts = np.array([len(c) for c in lists], dtype=np.uint16)
+    flat = np.concatenate([np.asarray(c, dtype=np.uint16) for c in lists] +
+                          [np.zeros(1, np.uint16)])
+    return counts, flat
+
+
 class HostModel:
     """One loaded instance of a generated model (its own static state)."""
 
@@ -102,6 +110,7 @@ class HostModel:
         lib = self._lib
         for name, res, args in [
             ("model_set_schedule", ctypes.c_int, [_U16P, _U16P]),
+            ("model_set_schedule_ex", ctypes.c_int, [_U16P, _U16P, _U16P, _U16P]),
             ("model_forward", ctypes.c_int, [_F32P, _F32P]),
             ("model_train_sample", ctypes.c_int, [_F32P, ctypes.c_uint32, _F32P, _F32P]),
             ("model_apply_update", ctypes.c_int, [ctypes.c_float, ctypes.c_uint32]),
@@ -121,11 +130,18 @@ class HostModel:
         if code:
             raise DeviceError(f"model refused the request: {ERRORS.get(code, code)}")
 
-    def set_schedule(self, channel_lists: list[np.ndarray]) -> None:
-        counts = np.array([len(c) for c in channel_lists], dtype=np.uint16)
-        flat = np.concatenate([np.asarray(c, dtype=np.uint16) for c in channel_lists] +
-                              [np.zeros(1, np.uint16)])
-        self._check(self._lib.model_set_schedule(_ptr(counts, _U16P), _ptr(flat, _U16P)))
+    def set_schedule(self, channel_lists: list[np.ndarray],
+                     output_lists: list[np.ndarray] | None = None) -> None:
+        """Input-channel lists per layer and, optionally, output-channel (NEq neuron)
+        lists per layer (model_set_schedule_ex)."""
+        counts, flat = _counts_and_flat(channel_lists)
+        if output_lists is None or not any(len(o) for o in output_lists):
+            self._check(self._lib.model_set_schedule(_ptr(counts, _U16P), _ptr(flat, _U16P)))
+            return
+        out_counts, out_flat = _counts_and_flat(output_lists)
+        self._check(self._lib.model_set_schedule_ex(_ptr(counts, _U16P), _ptr(flat, _U16P),
+                                                    _ptr(out_counts, _U16P),
+                                                    _ptr(out_flat, _U16P)))
 
     def forward(self, x: np.ndarray, num_classes: int) -> np.ndarray:
         x = np.ascontiguousarray(x, dtype=np.float32)

@@ -72,6 +72,9 @@ class PingMode(IntEnum):
 class SampleEncoding(IntEnum):
     F32 = 0
     U8 = 1  # x = u8 * scale[c] + offset[c], set with SET_AFFINE
+    #: int8 quantized with the model input's (scale, zero point): offered (HELLO's
+    #: encodings bitmask) by firmware whose model takes int8 input
+    S8 = 2
 
 
 class TensorKind(IntEnum):

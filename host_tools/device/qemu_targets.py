@@ -16,31 +16,46 @@ from medyate.codegen.errors import MedyateError
 from medyate.codegen.gradients import check_batch
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import Plan, Schedule, TrainLayer
+from medyate.codegen.quantize import input_quantizer, quantize_input_samples
 from medyate.host_tools.device.device import Device, ModelHashMismatch, ScheduleError
 from medyate.host_tools.device.device_model import build_device_model
 from medyate.host_tools.device.device_targets import grad_pool_bytes, onnx_grads_from_ir
 from medyate.host_tools.device.boards import Board, get_board
 from medyate.host_tools.device.link import LinkError
+from medyate.host_tools.device.protocol import SampleEncoding
 from medyate.host_tools.device.qemu import TARGET_MACHINES
 from medyate.host_tools.device.serial_target import (SERIAL_TARGET, check_board_options, describe_line_failure,
                             line_baud, open_serial_device)
 from medyate.host_tools.device.targets import register_grad_target
 
 
+def device_samples(device: Device, graph: Graph, x: np.ndarray) -> tuple[np.ndarray, SampleEncoding]:
+    """The samples as the device takes them: int8 (quantized here as the reference's
+    quantize step does) when the model takes int8 input and the firmware offers it."""
+    flat = x.reshape(len(x), -1)
+    if input_quantizer(graph) is not None and device.info is not None and \
+            (device.info.encodings >> SampleEncoding.S8) & 1:
+        return quantize_input_samples(graph, x).reshape(len(x), -1), SampleEncoding.S8
+    return flat, SampleEncoding.F32
+
+
 def device_grads(device: Device, graph: Graph, layers: list[TrainLayer], schedule: Schedule,
                  x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     """One forward + backward per sample with gradients accumulated, no update; mean."""
     lists = schedule.for_layers(layers)
+    outs = schedule.outputs_for_layers(layers)
     try:
-        device.set_schedule([len(c) for c in lists], [int(c) for cs in lists for c in cs])
+        device.set_schedule([len(c) for c in lists], [int(c) for cs in lists for c in cs],
+                            [len(o) for o in outs], [int(o) for os in outs for o in os])
     except ScheduleError as exc:
         raise MedyateError(str(exc)) from None
     device.zero_grad()
-    results = device.train_samples(x.reshape(len(x), -1), y)
+    samples, encoding = device_samples(device, graph, x)
+    results = device.train_samples(samples, y, encoding)
     n = len(x)
     weight_grads = [device.read_weight_grad(l.index) / n for l in layers]
     bias_grads = [device.read_bias_grad(l.index) / n if l.train_bias else None for l in layers]
-    logits = device.evaluate(x.reshape(len(x), -1), y, return_logits=True).logits
+    logits = device.evaluate(samples, y, return_logits=True, encoding=encoding).logits
     out = {"loss": np.float32(np.mean(results.losses)), "logits": np.asarray(logits, np.float32)}
     out.update(onnx_grads_from_ir(graph, layers, weight_grads, bias_grads))
     return out

@@ -55,12 +55,19 @@ class ReferenceDevice:
     def __exit__(self, *exc_info: object) -> None:
         return None
 
-    def set_schedule(self, counts: Sequence[int], channels: Sequence[int]) -> None:
-        lists, at = {}, 0
-        for layer, count in zip(self.layers, counts):
-            lists[layer.onnx_weight] = [int(c) for c in channels[at:at + count]]
-            at += count
-        self.executor.set_schedule(Schedule(lists))
+    def set_schedule(self, counts: Sequence[int], channels: Sequence[int],
+                     out_counts: Sequence[int] | None = None,
+                     out_channels: Sequence[int] = ()) -> None:
+        """As Device.set_schedule: input channels, optionally output-channel slots."""
+        def by_weight(cs: Sequence[int], flat: Sequence[int]) -> dict[str, list[int]]:
+            lists, at = {}, 0
+            for layer, count in zip(self.layers, cs):
+                if count:
+                    lists[layer.onnx_weight] = [int(c) for c in flat[at:at + count]]
+                at += count
+            return lists
+        self.executor.set_schedule(Schedule(by_weight(counts, channels), output_channels=(
+            by_weight(out_counts, out_channels) if out_counts is not None else {})))
         self._updates = 0
 
     def train_batch(self, x: np.ndarray, y: np.ndarray, lr: float) -> SampleResults:

@@ -22,21 +22,22 @@ import numpy as np
 from medyate import PROJECT_ROOT
 from medyate.codegen.errors import MedyateError
 from medyate.host_tools.selection.budget import parse_budget
+from medyate.host_tools.selection.default_method import DEFAULT_LAYER_METHOD
 
 #: policies whose norms come from a dense host pass each epoch (TraDy's D-Det RGN oracle,
 #: and the worst-pick control that inverts it)
 DENSE_ORACLE_POLICIES = {"det-rgn", "worst"}
 MEMORY_KEYS = ("arena_bytes", "arena_lower_bound_bytes", "channel_pool_bytes",
                "const_weight_bytes", "ram_weight_bytes", "bias_grad_bytes")
-# Policies the generated C cannot run: it schedules INPUT channels only.
-UNSUPPORTED = {"neq": "selects output-channel neurons; the generated C schedules input channels only"}
+# Policies the generated C cannot run (policy -> reason). None today: the C schedules
+# input channels and output-channel neurons (neq) alike.
+UNSUPPORTED: dict[str, str] = {}
 # A config policy entry "NAME@METHOD" (e.g. "trady@lara") runs policy NAME with layer
 # pre-selection METHOD instead of the config's "method", so one sweep can compare
 # TraDy's RGN layer choice with LaRa's under the same channel policy and seeds.
 METHOD_SEPARATOR = "@"
 #: `medyate train --batch` default: both commands train with one loop and one default.
 DEFAULT_BATCH = 8
-LAYER_METHODS = ("rgn", "lara")
 
 
 def split_policy(entry: str, default_method: str) -> tuple[str, str]:
@@ -85,7 +86,8 @@ def load_config(path: Path) -> dict[str, Any]:
     from medyate.codegen.formats.experiment import read_experiment_config
     config = read_experiment_config(path)     # types and required keys
     from medyate.host_tools.selection.policies import POLICIES
-    default_method = config.get("method", "rgn")
+    from medyate.host_tools.selection.layer_selection import LAYER_METHODS
+    default_method = config.get("method", DEFAULT_LAYER_METHOD)
     entries = [split_policy(p, default_method) for p in config["policies"]]
     unknown = [name for name, _ in entries if name not in POLICIES]
     if unknown:
@@ -285,7 +287,7 @@ def expand(config: dict[str, Any], rankings: dict[tuple[Task, int], Path], out: 
     build_root = str(out / "build")
     return [RunSpec(task, policy, budget, int(seed), int(config["epochs"]),
                     int(config.get("batch_size", DEFAULT_BATCH)), float(config.get("lr", 0.05)),
-                    config.get("method", "rgn"), str(rankings[(task, seed)]), build_root,
+                    config.get("method", DEFAULT_LAYER_METHOD), str(rankings[(task, seed)]), build_root,
                     str(config.get("target", "host")))
             for task in _tasks(config) for budget in config["budgets"]
             for policy in config["policies"] for seed in config["seeds"]]

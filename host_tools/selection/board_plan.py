@@ -60,7 +60,7 @@ def candidate_order(specs: Sequence[LayerSpec], stats: dict | None,
 
 def _breakdown(graph: Graph, document: dict[str, Any], pool: int, frozen: str) -> Breakdown:
     plan = Plan(document["budget_bytes"], document["layers"])
-    return predict(model_facts(graph, resolve_layers(graph, plan), pool), frozen=frozen)
+    return predict(model_facts(graph, resolve_layers(graph, plan), pool, frozen), frozen=frozen)
 
 
 def _fits(b: Breakdown, board: Board) -> bool:
@@ -177,7 +177,7 @@ def _shortfall_message(graph: Graph, order: Sequence[LayerSpec], board: Board,
 
 def _int8_frozen(graph: Graph, spec: LayerSpec) -> int:
     layers = resolve_layers(graph, Plan(0, [{"weight": spec.weight, "bias": False}]))
-    return predict(model_facts(graph, layers, 0), frozen="int8").regions["frozen_weights"]
+    return predict(model_facts(graph, layers, 0, "int8"), frozen="int8").regions["frozen_weights"]
 
 
 __all__ = ["BoardDoesNotFit", "BoardPlan", "frozen_weight_bytes", "plan_for_board"]

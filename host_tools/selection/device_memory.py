@@ -57,7 +57,8 @@ REGIONS: tuple[Region, ...] = (
     Region("trainable_weights", "sram", "trainable weights/biases (float, RAM)",
            (r"T\d+_\w*",)),
     Region("gradient_buffers", "sram", "bias gradients + schedule/slot/norm arrays",
-           (r"(bgrad|sched|slot|norms)_\d+", r"sched_count", r"(saved|slices)_ptr",
+           (r"(bgrad|sched|slot|norms|outs|out_slot)_\d+", r"sched_count", r"out_count",
+            r"(saved|slices|full|rows)_ptr",
             r"seen(\.\d+)?", r"norm_tmp(\.\d+)?", r"tucker\w*")),
     Region("app_buffers", "sram", "protocol frames + sample buffer",
            (r"scratch(\.\d+)?", r"logits", r"affine_(scale|offset)", r"schedule_staging",
@@ -139,6 +140,11 @@ class Calibration:
     code_per_step_bytes: float
     padding_per_layer_bytes: int = 8
     stack_bytes: int = DEFAULT_STACK_BYTES
+    #: code of an int8 backbone beyond the line in steps: the s8 kernels and entries
+    code_int8_bytes: int = 0
+    #: the line's base when no float conv runs (an int8 backbone under float gemm layers
+    #: links none of the float conv kernels, most of code_base); None: code_base_bytes
+    code_base_no_float_conv_bytes: int | None = None
     builds: tuple[dict[str, Any], ...] = ()
     #: code of one conv gradient kernel (input grad or weight grad) with its fast paths:
     #: linked only when the program calls it
@@ -169,19 +175,32 @@ class ModelFacts:
     input_c: int
     classes: int
     steps: int
+    #: output channels per layer (the output-channel slot arrays, NEq neurons)
+    out_channels: tuple[int, ...] = ()
+    #: bytes per element of the app's staged sample: 1 when the model takes int8 input
+    input_item_bytes: int = FLOAT_BYTES
+    #: the compiled graph has an int8 region (its kernels are linked)
+    int8: bool = False
+    #: a float conv runs (forward at least): the float conv kernels are linked
+    float_conv: bool = True
     #: conv gradient kernels the program calls (input grad, weight grad): 0..2
     kxk_grad_kinds: int = 0
 
 
-def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int) -> ModelFacts:
+def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int,
+                frozen: str = "fp32") -> ModelFacts:
     """Sizes of MODEL + plan layers with `pool_bytes` of channel pool, from the arena
-    planner and the IR exactly as codegen/emit_c.py lays them out."""
+    planner and the IR exactly as codegen/emit_c.py lays them out. The arena, the steps
+    and the sample buffer come from the graph codegen emits for `frozen` (int8: the
+    frozen prefix quantized, 1 byte per activation; its scales do not change a size)."""
     from medyate.codegen.memory_planner import plan_arena
+    from medyate.codegen.quantize import input_quantizer
     from medyate.codegen.training import build_program
 
-    program = build_program(graph, layers)
+    emitted = emitted_graph(graph, layers, frozen)
+    program = build_program(emitted, layers)
     arena = plan_arena(list(program.storages.values()), pool_bytes)
-    forward = build_program(graph, layers, forward_only=True)
+    forward = build_program(emitted, layers, forward_only=True)
     trained = {l.weight for l in layers} | {l.bias for l in layers if l.train_bias and l.bias}
     # Only the layers below the first trainable one can run quantized (int8 backbone):
     # from there on activations are float32 for the backward pass.
@@ -214,11 +233,35 @@ def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int) -> Mode
         input_elems=int(math.prod(in_shape)), input_c=int(in_shape[0]) if in_shape else 1,
         classes=int(graph.tensors[graph.output].size),
         steps=len(program.steps) + len(forward.steps),
+        out_channels=tuple(l.out_channels for l in layers),
+        input_item_bytes=1 if input_quantizer(emitted) is not None else FLOAT_BYTES,
+        int8=emitted.frozen == "int8", float_conv=any(n.op == "conv" for n in emitted.nodes),
         # mdy_conv2d_input_grad_f32 / _weight_grad_f32 link all their fast paths
         # (pointwise, KxK, depthwise) as soon as the program calls them at all
         kxk_grad_kinds=len({s.kind for s in program.steps
                             if s.kind in ("input_grad", "weight_grad") and s.node is not None
                             and s.node.op == "conv"}))
+
+
+_EMITTED: dict[tuple[int, str, tuple[str, ...]], tuple[Graph, Graph]] = {}
+
+
+def emitted_graph(graph: Graph, layers: list[TrainLayer], frozen: str) -> Graph:
+    """The graph codegen compiles for `frozen` (quantize.quantize_graph, layout only),
+    cached per graph and layers: a board plan predicts many candidate plans."""
+    if frozen == "fp32":
+        return graph
+    from medyate.codegen.quantize import quantize_graph
+
+    outputs = tuple(l.node.outputs[0] for l in layers)
+    key = (id(graph), frozen, outputs)
+    hit = _EMITTED.get(key)
+    if hit is None or hit[0] is not graph:
+        if len(_EMITTED) > 32:
+            _EMITTED.clear()
+        hit = (graph, quantize_graph(graph, outputs, None, layout_only=True))
+        _EMITTED[key] = hit
+    return hit[1]
 
 
 def _out_channels(graph: Graph, node: Any) -> int:
@@ -231,13 +274,16 @@ def formula_regions(facts: ModelFacts, frozen: str = "fp32") -> dict[str, int]:
     total_channels = max(sum(facts.in_channels), 1)
     max_in = max(facts.in_channels + (1,))
     layers_alloc = max(facts.layers, 1)
+    max_out = max(facts.out_channels + (1,))
     gradient = (FLOAT_BYTES * facts.bias_grad_elems
                 + sum(8 * c for c in facts.in_channels)      # sched u16 + slot i16 + norms f32
-                + 10 * layers_alloc                          # sched_count u16 + 2 pointers
-                + 5 * max_in)                                # seen u8 + norm_tmp f32
-    app = (FLOAT_BYTES * max(facts.input_elems, total_channels)   # sample / readback union
+                + sum(4 * c for c in facts.out_channels)     # outs u16 + out_slot i16
+                + 20 * layers_alloc                          # sched/out_count u16 + 4 pointers
+                + 4 * max_in + max(max_in, max_out))         # norm_tmp f32 + seen u8
+    app = (max(facts.input_item_bytes * facts.input_elems,        # sample / readback union
+               FLOAT_BYTES * total_channels)
            + FLOAT_BYTES * facts.classes + 8 * facts.input_c
-           + 2 * (facts.layers + total_channels))
+           + 2 * (2 * facts.layers + total_channels + sum(facts.out_channels)))
     frozen_bytes = sum(frozen_weight_bytes(e, o, b, frozen if below else "fp32")
                        for e, o, b, below in facts.frozen_layers)
     frozen_bytes += FLOAT_BYTES * (facts.other_const_elems + facts.gain_elems)
@@ -253,12 +299,17 @@ def predict(facts: ModelFacts, *, frozen: str = "fp32",
     """Predicted bytes per region: formulas + calibrated fixed parts (upper bounds)."""
     cal = calibration or Calibration.load()
     regions = formula_regions(facts, frozen)
-    regions["gradient_buffers"] += cal.padding_per_layer_bytes * 3 * max(facts.layers, 1)
+    # five per-layer arrays (sched, slot, norms, outs, out_slot), each padded
+    regions["gradient_buffers"] += cal.padding_per_layer_bytes * 5 * max(facts.layers, 1)
     regions["app_buffers"] += cal.app_fixed_bytes
     regions["runtime_static"] = cal.runtime_static_bytes
     regions["stack"] = cal.stack_bytes if stack_bytes is None else stack_bytes
-    regions["code"] = int(math.ceil(cal.code_base_bytes + cal.code_per_step_bytes * facts.steps
-                                    + cal.code_per_kxk_grad_bytes * facts.kxk_grad_kinds))
+    base = cal.code_base_bytes
+    if not facts.float_conv and cal.code_base_no_float_conv_bytes is not None:
+        base = cal.code_base_no_float_conv_bytes
+    regions["code"] = int(math.ceil(base + cal.code_per_step_bytes * facts.steps
+                                    + cal.code_per_kxk_grad_bytes * facts.kxk_grad_kinds
+                                    + (cal.code_int8_bytes if facts.int8 else 0)))
     return Breakdown(regions, "predicted", {"frozen": frozen, "steps": facts.steps})
 
 
@@ -269,7 +320,7 @@ def predict_plan(graph: Graph, plan: Plan, *, frozen: str = "fp32", pool_bytes: 
 
     layers = resolve_layers(graph, plan)
     pool = pool_bytes if pool_bytes is not None else pool_bytes_for(layers, plan.budget_bytes)
-    return predict(model_facts(graph, layers, pool), frozen=frozen, calibration=calibration)
+    return predict(model_facts(graph, layers, pool, frozen), frozen=frozen, calibration=calibration)
 
 
 # ------------------------------------------------------------------- linked image
@@ -389,42 +440,51 @@ def _fmt(value: int | None) -> str:
 
 
 # -------------------------------------------------------------------- calibration
-def calibrate(cases: Iterable[tuple[Path, Plan]], target: str = "qemu-mps2-an386",
+def calibrate(cases: Iterable[tuple[Path, Plan, str]], target: str = "qemu-mps2-an386",
               margin_bytes: int = 256) -> Calibration:
-    """Build firmware for each (model, plan), read the linked regions and fit the fixed
-    parts: runtime statics and app frames as their largest residual (+ margin), code as a
-    line in the number of generated steps shifted up to bound every build."""
+    """Build firmware for each (model, plan, frozen dtype), read the linked regions and
+    fit the fixed parts: runtime statics and app frames as their largest residual
+    (+ margin), code as a line in the number of generated steps plus a term per conv
+    gradient kernel called (fp32 builds) shifted up to bound every build, plus what int8
+    builds need beyond that line."""
     import tempfile
 
+    import numpy as np
+
     from medyate.codegen.frontend import load_graph
+    from medyate.codegen.quantize import apply_frozen
     from medyate.host_tools.device.device_model import build_device_model
 
     zero = Calibration(0, 0, 0, 0.0, 0)
     builds = []
-    for model, plan in cases:
+    for model, plan, frozen in cases:
         graph = load_graph(model)
+        shape = (8,) + tuple(graph.tensors[graph.input].shape)
+        calibration_x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+        emitted = apply_frozen(graph, plan, frozen, calibration_x)   # sizes: data-independent
         with tempfile.TemporaryDirectory():
-            built = build_device_model(target, model, plan, graph, allow_full_memory=True)
+            built = build_device_model(target, model, plan, emitted, allow_full_memory=True)
         linked = linked_breakdown(built.build.artifact)
         layers = resolve_layers(graph, plan)
-        facts = model_facts(graph, layers, built.memory["channel_pool_bytes"])
-        formula = predict(facts, calibration=zero).regions
+        facts = model_facts(graph, layers, built.memory["channel_pool_bytes"], frozen)
+        formula = predict(facts, frozen=frozen, calibration=zero).regions
         assert formula["arena"] == linked.regions["arena"], (model, formula["arena"], linked.regions["arena"])
         builds.append({
-            "model": model.name, "layers": len(layers), "steps": facts.steps,
+            "model": model.name, "frozen": frozen, "layers": len(layers), "steps": facts.steps,
+            "float_conv": facts.float_conv,
             "pool_bytes": facts.pool_bytes, "linked": linked.regions,
             "runtime_static_residual": linked.regions["runtime_static"],
             "app_residual": linked.regions["app_buffers"] - formula["app_buffers"],
             "gradient_residual": linked.regions["gradient_buffers"] - formula["gradient_buffers"],
             "code": linked.regions["code"], "kxk_grad_kinds": facts.kxk_grad_kinds,
         })
-    import numpy as np
-
-    steps = np.array([b["steps"] for b in builds], dtype=float)
-    kinds = np.array([b["kxk_grad_kinds"] for b in builds], dtype=float)
-    code = np.array([b["code"] for b in builds], dtype=float)
-    # code ~ base + slope * steps + per_kind * kinds (least squares), then the base
-    # shifted up so that every calibration build is bounded
+    fp32 = [b for b in builds if b["frozen"] == "fp32" and b["float_conv"]]
+    steps = np.array([b["steps"] for b in fp32], dtype=float)
+    kinds = np.array([b["kxk_grad_kinds"] for b in fp32], dtype=float)
+    code = np.array([b["code"] for b in fp32], dtype=float)
+    # code ~ base + slope * steps + per_kind * kinds (least squares: each conv gradient
+    # kernel the program calls links its fast paths), then the base shifted up so that
+    # every calibration build is bounded
     columns = [np.ones_like(steps)]
     if len(set(steps)) > 1:
         columns.append(steps)
@@ -433,16 +493,28 @@ def calibrate(cases: Iterable[tuple[Path, Plan]], target: str = "qemu-mps2-an386
     coef = np.linalg.lstsq(np.stack(columns, axis=1), code, rcond=None)[0]
     slope = max(float(coef[1]), 0.0) if len(set(steps)) > 1 else 0.0
     per_kind = max(float(coef[-1]), 0.0) if len(set(kinds)) > 1 else 0.0
+
+    def fitted(b: dict[str, Any]) -> float:
+        return slope * b["steps"] + per_kind * b["kxk_grad_kinds"]
+
     base = float(np.max(code - slope * steps - per_kind * kinds))
+    int8_extra = max([b["code"] - (base + fitted(b)) for b in builds
+                      if b["frozen"] == "int8" and b["float_conv"]] + [0.0])
+    # without a float conv: one base over those builds (int8 ones: their kernels included)
+    no_conv = [b["code"] - fitted(b) for b in builds if not b["float_conv"]]
     padding = max(0, max(b["gradient_residual"] for b in builds))
-    per_layer = int(math.ceil(padding / max(3 * min(b["layers"] for b in builds), 1))) + 4
+    per_layer = int(math.ceil(padding / max(5 * min(b["layers"] for b in builds), 1))) + 4
     return Calibration(
         runtime_static_bytes=max(b["runtime_static_residual"] for b in builds) + margin_bytes,
         app_fixed_bytes=max(b["app_residual"] for b in builds) + 16,
         code_base_bytes=int(math.ceil(base)) + 4 * margin_bytes,
         code_per_step_bytes=round(slope, 3), padding_per_layer_bytes=per_layer,
         code_per_kxk_grad_bytes=round(per_kind, 3),
-        stack_bytes=max(b["linked"]["stack"] for b in builds), builds=tuple(builds))
+        stack_bytes=max(b["linked"]["stack"] for b in builds),
+        code_int8_bytes=int(math.ceil(int8_extra)) + margin_bytes,
+        code_base_no_float_conv_bytes=(int(math.ceil(max(no_conv))) + 4 * margin_bytes
+                                       if no_conv else None),
+        builds=tuple(builds))
 
 
 def save_calibration(cal: Calibration, path: Path = CALIBRATION_FILE) -> None:
@@ -450,8 +522,9 @@ def save_calibration(cal: Calibration, path: Path = CALIBRATION_FILE) -> None:
     path.write_text(json.dumps(data, indent=1) + "\n")
 
 
-def _calibration_cases() -> list[tuple[Path, Plan]]:
-    """The shipped models, each with its deepest layers and with every layer."""
+def _calibration_cases() -> list[tuple[Path, Plan, str]]:
+    """The shipped models, each with its deepest layers and with every layer (fp32), and
+    with their deepest layers over an int8 backbone."""
     from medyate.codegen.frontend import load_graph
     from medyate.host_tools.device.firmware_build import REPO_ROOT
 
@@ -459,9 +532,12 @@ def _calibration_cases() -> list[tuple[Path, Plan]]:
     for name in ("cnn4_mnist", "mbv2_mnist"):
         model = REPO_ROOT / "models" / f"{name}.onnx"
         full = Plan.all_layers(load_graph(model), 32 * 1024)
-        cases.append((model, full))
-        cases.append((model, Plan(8 * 1024, full.layers[-2:])))
-        cases.append((model, Plan(16 * 1024, [dict(l, bias=False) for l in full.layers[-4:]])))
+        deepest = Plan(8 * 1024, full.layers[-2:])
+        cases.append((model, full, "fp32"))
+        cases.append((model, deepest, "fp32"))
+        cases.append((model, Plan(16 * 1024, [dict(l, bias=False) for l in full.layers[-4:]]), "fp32"))
+        cases.append((model, deepest, "int8"))
+        cases.append((model, Plan(16 * 1024, full.layers[-1:]), "int8"))
     return cases
 
 

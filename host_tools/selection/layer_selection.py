@@ -12,12 +12,17 @@ pass (``medyate rank``), optionally one per batch/task for LaRa.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
 import numpy as np
 
 from medyate.host_tools.selection.budget import InfeasibleBudget, cheapest_channel_bytes
+from medyate.host_tools.selection.default_method import DEFAULT_LAYER_METHOD
+from medyate.host_tools.selection.gain_selection import (DEFAULT_GAIN_POWER, DEFAULT_PROBE_EPOCHS,
+                                                        best_prefix)
 from medyate.host_tools.selection.policies import policy_class
 from medyate.host_tools.selection.policies.base import ChannelStats, LayerSpec, validate_stats
 
@@ -204,27 +209,75 @@ def _preselected(
     info["rgn_scores"] = rgn
     info["lara_ranks"] = lara
     # Spearman between the two orderings (RGN high = good, LaRa rank low = good).
-    info["spearman_rgn_lara"] = spearman(rgn, {key: -value for key, value in lara.items()})
-    by_weight = {layer.weight: layer for layer in trainable}
-    if context["method"] == "rgn":
-        chosen = top_k_by_fraction(rgn, context["fraction"])
-        info["fraction"] = context["fraction"]
-    elif context["method"] == "lara":
-        ordered = [by_weight[weight] for weight in lara]
-        rule = context["k_rule"]
-        if rule == "budget":
-            k = k_by_budget(ordered, budget_bytes, context["coverage"])
-            info["coverage"] = context["coverage"]
-        elif rule == "fixed":
-            k = min(int(context["k"]), len(ordered))
-        else:
-            raise ValueError(f"k_rule must be 'budget' or 'fixed', got {rule!r}")
-        info["k_rule"] = rule
-        chosen = [layer.weight for layer in ordered[:k]]
-    else:
-        raise ValueError(f"method must be 'rgn' or 'lara', got {context['method']!r}")
+    # None (valid JSON, unlike NaN) when undefined: a single candidate layer
+    rho = spearman(rgn, {key: -value for key, value in lara.items()})
+    info["spearman_rgn_lara"] = rho if math.isfinite(rho) else None
+    method = LAYER_METHODS.get(context["method"])
+    if method is None:
+        raise ValueError(f"method must be one of {list(LAYER_METHODS)}, got {context['method']!r}")
+    chosen = method(trainable, budget_bytes, batches, context, info)
     info["k"] = len(chosen)
+    by_weight = {layer.weight: layer for layer in trainable}
     return [by_weight[weight] for weight in chosen], info
+
+
+def _method_rgn(layers: list[LayerSpec], budget_bytes: int, batches: list[Mapping[str, Any]],
+                context: dict[str, Any], info: dict[str, Any]) -> list[str]:
+    """TraDy: the top layers covering ``fraction`` of the cumulative layer RGN."""
+    info["fraction"] = context["fraction"]
+    return top_k_by_fraction(info["rgn_scores"], context["fraction"])
+
+
+def _method_lara(layers: list[LayerSpec], budget_bytes: int, batches: list[Mapping[str, Any]],
+                 context: dict[str, Any], info: dict[str, Any]) -> list[str]:
+    """Our LaRa reading: LaRa order, K by ``k_rule``."""
+    by_weight = {layer.weight: layer for layer in layers}
+    ordered = [by_weight[weight] for weight in info["lara_ranks"]]
+    rule = context["k_rule"]
+    if rule == "budget":
+        k = k_by_budget(ordered, budget_bytes, context["coverage"])
+        info["coverage"] = context["coverage"]
+    elif rule == "fixed":
+        k = min(int(context["k"]), len(ordered))
+    else:
+        raise ValueError(f"k_rule must be 'budget' or 'fixed', got {rule!r}")
+    info["k_rule"] = rule
+    return [layer.weight for layer in ordered[:k]]
+
+
+def _method_gain(order_by: str):
+    """Expected gain under the budget (gain_selection.py): the best prefix of the
+    candidate order, ``"rgn"`` (layer RGN, best first) or ``"depth"`` (deepest first);
+    the gain of a drawn channel is g_c ** ``gain_power`` (1: captured gradient norm)."""
+    def method(layers: list[LayerSpec], budget_bytes: int, batches: list[Mapping[str, Any]],
+               context: dict[str, Any], info: dict[str, Any]) -> list[str]:
+        if order_by == "rgn":   # best layer RGN first; ties keep depth order (stable sort)
+            order = sorted(layers, key=lambda layer: -info["rgn_scores"][layer.weight])
+        else:
+            order = sorted(layers, key=lambda layer: -layer.depth)
+        stats = mean_stats(batches, layers)
+        options = {key: value for key, value in context["policy_options"].items()
+                   if key in context["policy_cls"].OPTIONS}
+        k, gains = best_prefix(order, budget_bytes, context["policy_cls"], context["seed"],
+                               stats, int(context["probe_epochs"]), options,
+                               float(context["gain_power"]))
+        info.update(candidate_order=[layer.weight for layer in order], order_by=order_by,
+                    expected_gain=gains, probe_epochs=int(context["probe_epochs"]),
+                    gain_power=float(context["gain_power"]))
+        return [layer.weight for layer in order[:k]]
+    method.__name__ = f"_method_gain_{order_by}"
+    return method
+
+
+#: Layer pre-selection methods (`--method`, the experiment config's "method" and
+#: POLICY@METHOD): each maps (layers that fit, budget, per-batch stats, make_plan's
+#: context, the selection record to extend) to the chosen weights.
+LAYER_METHODS: dict[str, Callable[..., list[str]]] = {
+    "rgn": _method_rgn,
+    "lara": _method_lara,
+    "gain": _method_gain("rgn"),
+    "gain-depth": _method_gain("depth"),
+}
 
 
 def _all(layers: list[LayerSpec], budget_bytes: int, context: dict[str, Any]):
@@ -265,13 +318,15 @@ def make_plan(
     policy: str = "medyate",
     stats: Mapping[str, Any] | None = None,
     batch_stats: Sequence[Mapping[str, Any]] | None = None,
-    method: str = "rgn",
+    method: str = DEFAULT_LAYER_METHOD,
     fraction: float = TRADY_FRACTION,
     k_rule: str = "budget",
     coverage: float = 0.05,
     k: int | None = None,
     lara_aggregation: str = "mean-rank",
     lara_density: str = "budget",
+    probe_epochs: int = DEFAULT_PROBE_EPOCHS,
+    gain_power: float = DEFAULT_GAIN_POWER,
     seed: int = 0,
     policy_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -303,6 +358,10 @@ def make_plan(
         "k": k,
         "lara": {"aggregation": lara_aggregation, "density": lara_density},
         "policy_options": policy_options,
+        "policy_cls": cls,
+        "seed": seed,
+        "probe_epochs": probe_epochs,
+        "gain_power": gain_power,
     }
     ordered = sorted(layers, key=lambda layer: layer.depth)
     chosen, selection = PLAN_LAYER_RULES[cls.PLAN_LAYERS](ordered, budget_bytes, context)
@@ -334,6 +393,7 @@ def make_plan(
             "cheapest_channel_bytes": min(layer.first_channel_bytes for layer in chosen),
             "epoch0_schedule_cost_bytes": first.cost_bytes,
             "epoch0_channels": first.channel_count(),
+            "epoch0_output_channels": sum(len(o) for o in first.output_channels.values()),
             "per_layer": [
                 {
                     "weight": layer.weight,

@@ -261,6 +261,9 @@ class Policy:
     # "all", "deepest", "with-bias" or "sparse-update".
     PLAN_LAYERS: ClassVar[str] = "preselected"
     OPTIONS: ClassVar[dict[str, Any]] = {}
+    #: True: the trainer calls observe_probe(epoch, outputs) with every planned layer's
+    #: neuron outputs on fixed probe images (NEq velocities; neq_probe.py)
+    NEEDS_NEURON_OUTPUTS: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -19,8 +19,10 @@ we fit the same byte budget as every other policy so the comparison is at equal 
 
 Velocity inputs: ``velocity`` (initial per-output-channel values, weight ->
 (out_channels,)), then each epoch either ``observe_outputs(epoch, delta_phi)`` from the
-host or an injected ``delta_fn(epoch) -> {weight: delta_phi}`` called by ``schedule``
-for epochs > 0. Without any, all velocities are equal and the neurons with fewest
+host, ``observe_probe(epoch, outputs)`` with the neurons' outputs on the probe images
+(a device run: host_tools/selection/neq_probe.py computes them from the weights the
+device reports after each epoch), or an injected ``delta_fn(epoch) -> {weight:
+delta_phi}`` called by ``schedule`` for epochs > 0. Without any, all velocities are equal and the neurons with fewest
 parameters win, ties broken by the seeded draw.
 """
 
@@ -43,6 +45,8 @@ class NEqVelocity(Policy):
     DYNAMIC = True  # dynamic as soon as velocities are fed (observe_outputs / delta_fn)
     PLAN_LAYERS = "all"
     OPTIONS: ClassVar[dict[str, Any]] = {"momentum": 0.5, "velocity": None, "delta_fn": None}
+    #: the trainer feeds observe_probe with the neurons' outputs on the probe images
+    NEEDS_NEURON_OUTPUTS: ClassVar[bool] = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,6 +63,9 @@ class NEqVelocity(Policy):
                 self.budget_bytes, cheapest, "one output channel with its layer's whole input"
             )
         self._observed_epochs: set[int] = set()
+        #: the previous probe outputs (weight -> (out_channels, samples)): pickled with
+        #: the policy, so a resumed run continues its velocities
+        self.last_outputs: dict[str, np.ndarray] | None = None
 
     def _checked(self, weight: str, values: Mapping[str, Any]) -> np.ndarray:
         if weight not in values:
@@ -75,6 +82,18 @@ class NEqVelocity(Policy):
         for weight in delta_phi:
             self.velocity[weight] = self._checked(weight, delta_phi) - momentum * self.velocity[weight]
         self._observed_epochs.add(epoch)
+
+    def observe_probe(self, epoch: int, outputs: Mapping[str, np.ndarray]) -> None:
+        """The neurons' outputs on the probe images with the weights trained up to
+        ``epoch`` (or the pretrained ones: ``epoch`` -1). From the second call on,
+        delta_phi = 1 - cos(now, before) drives the velocities of epoch + 1."""
+        from medyate.host_tools.selection.neq_probe import delta_phi
+
+        current = {weight: np.asarray(values, np.float64) for weight, values in outputs.items()}
+        if self.last_outputs is not None:
+            self.observe_outputs(epoch + 1, {weight: delta_phi(self.last_outputs[weight], values)
+                                             for weight, values in current.items()})
+        self.last_outputs = current
 
     def schedule(self, epoch: int) -> Schedule:
         rng = self.rng(epoch)

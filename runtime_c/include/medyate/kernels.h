@@ -154,6 +154,23 @@ void mdy_sgd_gemm_slices_f32(float *w, uint32_t in_f, uint32_t out_f,
 /* Dense SGD step: x[i] -= lr * gscale[i] * g[i] (bias). gscale may be NULL. */
 void mdy_sgd_dense_f32(float *x, const float *g, uint32_t n, float lr, const float *gscale);
 
+/* ------------------------------------------------------------------ output-channel rows
+ * NEq-style neurons: a scheduled output channel o trains its whole weight row W[o]
+ * ([I/g][KH][KW] for conv, [I] for gemm) from the layer's whole saved input. Rows are
+ * packed in list order: dw_rows[j] is the row of outs[j]. */
+
+/* dw_rows[j][ci][kh][kw] += dW[outs[j]][ci][kh][kw] of mdy_conv2d_f32 (any groups). */
+void mdy_conv2d_weight_grad_rows_f32(const float *in, const uint16_t *outs, uint32_t n_out,
+                                     const float *dout, const mdy_conv_params_t *p,
+                                     float *dw_rows);
+/* dw_rows[j * in_f + i] += dout[outs[j]] * in[i]. */
+void mdy_gemm_weight_grad_rows_f32(const float *in, uint32_t in_f, const uint16_t *outs,
+                                   uint32_t n_out, const float *dout, float *dw_rows);
+/* w[outs[j]][i] -= lr * gscale[outs[j]] * dw_rows[j][i] (row_len floats a row;
+ * gscale may be NULL). */
+void mdy_sgd_rows_f32(float *w, uint32_t row_len, const uint16_t *outs, uint32_t n_out,
+                      const float *dw_rows, float lr, const float *gscale);
+
 /* Scatter slices into a dense weight-gradient tensor (zeros elsewhere; OVERWRITES).
  * Used to read gradients back for checking (`medyate grad`). */
 void mdy_conv_slices_to_dense_f32(const float *dw_slices, const uint16_t *channels,

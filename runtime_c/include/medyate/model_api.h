@@ -55,12 +55,28 @@ const mdy_model_info_t *model_info(void);
  * Zeroes all gradient accumulators and channel-norm statistics. */
 int model_set_schedule(const uint16_t *counts, const uint16_t *channels);
 
+/* model_set_schedule plus output-channel slots (NEq-style neurons): out_counts[l] output
+ * channels of layer l, out_channels = those lists concatenated in layer order (both NULL:
+ * none). A scheduled output channel o trains its whole weight row W[o] (and reads back
+ * as that row); a layer with any output slot saves its whole input, so it needs
+ * 4 * (input elements + out_counts[l] * row elements) pool bytes on top of its input
+ * channels. A layer may have input-channel and output-channel slots at once. */
+int model_set_schedule_ex(const uint16_t *counts, const uint16_t *channels,
+                          const uint16_t *out_counts, const uint16_t *out_channels);
+
 /* Inference only: logits[num_classes]. */
 int model_forward(const float *input, float *logits);
 
 /* Forward + loss + sparse backward for one sample; ACCUMULATES gradients of the
  * scheduled channels and trained biases. loss and logits may be NULL. */
 int model_train_sample(const float *input, uint32_t label, float *loss, float *logits);
+
+/* Models whose int8 backbone starts at the input (model.h: MDY_MODEL_INPUT_S8 1) also
+ * take a sample quantized already, at 1 byte per element (the int8 input's scale and
+ * zero point), and quantize float values for the caller; others do not define these. */
+int model_forward_s8(const int8_t *input, float *logits);
+int model_train_sample_s8(const int8_t *input, uint32_t label, float *loss, float *logits);
+void model_quantize_input(const float *x, uint32_t count, int8_t *q);
 
 /* SGD step with the mean of the accumulated gradients over `batch` samples:
  * w -= lr * grad_sum / batch on exactly the scheduled slices and trained biases.
