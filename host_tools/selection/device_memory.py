@@ -19,6 +19,8 @@ model (`model.h` capacities). The parts no formula gives (code size, the app's f
 frames, runtime statics) are calibrated on real firmware builds: `calibrate()` links
 firmware for several models/plans, reads each region from the ELF symbol table
 (`linked_breakdown`) and stores the worst residuals in device_memory_calibration.json
+(code: a line in the number of generated steps plus a term per conv gradient kernel the
+program calls, since each links its strip-buffered fast paths, ~14 KB)
 (rerun: ``python -m medyate.host_tools.selection.device_memory``). The linked breakdown of the
 same ELF is what compile/train report beside the prediction.
 """
@@ -144,6 +146,9 @@ class Calibration:
     #: links none of the float conv kernels, most of code_base); None: code_base_bytes
     code_base_no_float_conv_bytes: int | None = None
     builds: tuple[dict[str, Any], ...] = ()
+    #: code of one conv gradient kernel (input grad or weight grad) with its fast paths:
+    #: linked only when the program calls it
+    code_per_kxk_grad_bytes: float = 0.0
 
     @staticmethod
     def load(path: Path = CALIBRATION_FILE) -> "Calibration":
@@ -178,6 +183,8 @@ class ModelFacts:
     int8: bool = False
     #: a float conv runs (forward at least): the float conv kernels are linked
     float_conv: bool = True
+    #: conv gradient kernels the program calls (input grad, weight grad): 0..2
+    kxk_grad_kinds: int = 0
 
 
 def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int,
@@ -228,7 +235,12 @@ def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int,
         steps=len(program.steps) + len(forward.steps),
         out_channels=tuple(l.out_channels for l in layers),
         input_item_bytes=1 if input_quantizer(emitted) is not None else FLOAT_BYTES,
-        int8=emitted.frozen == "int8", float_conv=any(n.op == "conv" for n in emitted.nodes))
+        int8=emitted.frozen == "int8", float_conv=any(n.op == "conv" for n in emitted.nodes),
+        # mdy_conv2d_input_grad_f32 / _weight_grad_f32 link all their fast paths
+        # (pointwise, KxK, depthwise) as soon as the program calls them at all
+        kxk_grad_kinds=len({s.kind for s in program.steps
+                            if s.kind in ("input_grad", "weight_grad") and s.node is not None
+                            and s.node.op == "conv"}))
 
 
 _EMITTED: dict[tuple[int, str, tuple[str, ...]], tuple[Graph, Graph]] = {}
@@ -296,6 +308,7 @@ def predict(facts: ModelFacts, *, frozen: str = "fp32",
     if not facts.float_conv and cal.code_base_no_float_conv_bytes is not None:
         base = cal.code_base_no_float_conv_bytes
     regions["code"] = int(math.ceil(base + cal.code_per_step_bytes * facts.steps
+                                    + cal.code_per_kxk_grad_bytes * facts.kxk_grad_kinds
                                     + (cal.code_int8_bytes if facts.int8 else 0)))
     return Breakdown(regions, "predicted", {"frozen": frozen, "steps": facts.steps})
 
@@ -431,8 +444,9 @@ def calibrate(cases: Iterable[tuple[Path, Plan, str]], target: str = "qemu-mps2-
               margin_bytes: int = 256) -> Calibration:
     """Build firmware for each (model, plan, frozen dtype), read the linked regions and
     fit the fixed parts: runtime statics and app frames as their largest residual
-    (+ margin), code as a line in the number of generated steps (fp32 builds) shifted up
-    to bound every build, plus what int8 builds need beyond that line."""
+    (+ margin), code as a line in the number of generated steps plus a term per conv
+    gradient kernel called (fp32 builds) shifted up to bound every build, plus what int8
+    builds need beyond that line."""
     import tempfile
 
     import numpy as np
@@ -462,18 +476,32 @@ def calibrate(cases: Iterable[tuple[Path, Plan, str]], target: str = "qemu-mps2-
             "runtime_static_residual": linked.regions["runtime_static"],
             "app_residual": linked.regions["app_buffers"] - formula["app_buffers"],
             "gradient_residual": linked.regions["gradient_buffers"] - formula["gradient_buffers"],
-            "code": linked.regions["code"],
+            "code": linked.regions["code"], "kxk_grad_kinds": facts.kxk_grad_kinds,
         })
     fp32 = [b for b in builds if b["frozen"] == "fp32" and b["float_conv"]]
     steps = np.array([b["steps"] for b in fp32], dtype=float)
+    kinds = np.array([b["kxk_grad_kinds"] for b in fp32], dtype=float)
     code = np.array([b["code"] for b in fp32], dtype=float)
-    slope = float(np.polyfit(steps, code, 1)[0]) if len(set(steps)) > 1 else 0.0
-    slope = max(slope, 0.0)
-    base = float(np.max(code - slope * steps))
-    int8_extra = max([b["code"] - (base + slope * b["steps"]) for b in builds
+    # code ~ base + slope * steps + per_kind * kinds (least squares: each conv gradient
+    # kernel the program calls links its fast paths), then the base shifted up so that
+    # every calibration build is bounded
+    columns = [np.ones_like(steps)]
+    if len(set(steps)) > 1:
+        columns.append(steps)
+    if len(set(kinds)) > 1:
+        columns.append(kinds)
+    coef = np.linalg.lstsq(np.stack(columns, axis=1), code, rcond=None)[0]
+    slope = max(float(coef[1]), 0.0) if len(set(steps)) > 1 else 0.0
+    per_kind = max(float(coef[-1]), 0.0) if len(set(kinds)) > 1 else 0.0
+
+    def fitted(b: dict[str, Any]) -> float:
+        return slope * b["steps"] + per_kind * b["kxk_grad_kinds"]
+
+    base = float(np.max(code - slope * steps - per_kind * kinds))
+    int8_extra = max([b["code"] - (base + fitted(b)) for b in builds
                       if b["frozen"] == "int8" and b["float_conv"]] + [0.0])
     # without a float conv: one base over those builds (int8 ones: their kernels included)
-    no_conv = [b["code"] - slope * b["steps"] for b in builds if not b["float_conv"]]
+    no_conv = [b["code"] - fitted(b) for b in builds if not b["float_conv"]]
     padding = max(0, max(b["gradient_residual"] for b in builds))
     per_layer = int(math.ceil(padding / max(5 * min(b["layers"] for b in builds), 1))) + 4
     return Calibration(
@@ -481,6 +509,7 @@ def calibrate(cases: Iterable[tuple[Path, Plan, str]], target: str = "qemu-mps2-
         app_fixed_bytes=max(b["app_residual"] for b in builds) + 16,
         code_base_bytes=int(math.ceil(base)) + 4 * margin_bytes,
         code_per_step_bytes=round(slope, 3), padding_per_layer_bytes=per_layer,
+        code_per_kxk_grad_bytes=round(per_kind, 3),
         stack_bytes=max(b["linked"]["stack"] for b in builds),
         code_int8_bytes=int(math.ceil(int8_extra)) + margin_bytes,
         code_base_no_float_conv_bytes=(int(math.ceil(max(no_conv))) + 4 * margin_bytes

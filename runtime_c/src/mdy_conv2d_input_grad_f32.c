@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "mdy_internal.h"
+#include "mdy_grad_internal.h"
 
 void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                const float *w, float *din)
@@ -20,7 +20,15 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
         mdy_conv_pointwise_input_grad_f32(dout, p, w, din);
         return;
     }
+    /* depthwise: the phase path (3x3, stride 2) first, then the flipped forward path
+     * (stride 1) */
+    if (mdy_conv_depthwise_phase_input_grad_f32(dout, p, w, din)) {
+        return;
+    }
     if (mdy_conv_depthwise_input_grad_f32(dout, p, w, din)) {
+        return;
+    }
+    if (mdy_conv_kxk_input_grad_f32(dout, p, w, din)) {
         return;
     }
     const int32_t in_h = p->in_h, in_w = p->in_w;

@@ -11,7 +11,7 @@
  *                                        * dout[o][oh][ow]   (out-of-range x = 0).
  * No scratch.
  */
-#include "mdy_internal.h"
+#include "mdy_grad_internal.h"
 
 void mdy_conv2d_weight_grad_f32(const float *saved, const uint16_t *channels,
                                 uint32_t n_sel, const float *dout,
@@ -19,6 +19,9 @@ void mdy_conv2d_weight_grad_f32(const float *saved, const uint16_t *channels,
 {
     if (mdy_is_pointwise(p)) {
         mdy_conv_pointwise_weight_grad_f32(saved, channels, n_sel, dout, p, dw_slices);
+        return;
+    }
+    if (mdy_conv_kxk_weight_grad_f32(saved, channels, n_sel, dout, p, dw_slices)) {
         return;
     }
     const int32_t in_h = p->in_h, in_w = p->in_w;

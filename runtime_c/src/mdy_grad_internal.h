@@ -1,0 +1,42 @@
+/*
+ * Private declarations of the gradient fast paths (src/paths/mdy_conv_*_grad_*.c).
+ * Kept apart from mdy_internal.h (the forward paths' header) so both can grow
+ * independently; everything here is internal, not part of the public ABI.
+ */
+#ifndef MEDYATE_GRAD_INTERNAL_H
+#define MEDYATE_GRAD_INTERNAL_H
+
+#include "mdy_internal.h"
+
+/* floor(a / b) for b > 0 (C division truncates towards zero). */
+MDY_ALWAYS_INLINE int32_t mdy_floor_div(int32_t a, int32_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* Most taps (k_h * k_w) the table-driven gradient paths take (9x9); larger windows
+ * run the generic per-tap loops. */
+#define MDY_GRAD_MAX_TAPS 81u
+
+/* Input gradient of any non-pointwise conv (any K, stride, dilation, padding,
+ * groups) by stride phases on a zero-padded strip of dout: same contract as
+ * mdy_conv2d_input_grad_f32. Returns 0 (nothing written) when the window has more
+ * than MDY_GRAD_MAX_TAPS taps or one strip row does not fit the strip buffer. */
+int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                const float *w, float *din);
+
+/* Weight gradient of any non-pointwise conv on a zero-padded strip of each saved
+ * plane: same contract as mdy_conv2d_weight_grad_f32. Returns 0 (nothing written)
+ * when the window has more than MDY_GRAD_MAX_TAPS taps or one output row's input rows
+ * do not fit the strip buffer. */
+int mdy_conv_kxk_weight_grad_f32(const float *saved, const uint16_t *channels,
+                                 uint32_t n_sel, const float *dout,
+                                 const mdy_conv_params_t *p, float *dw_slices);
+
+/* Depthwise 3x3 stride 1 or 2, 5x5/7x7 stride 2, "same" padding (K/2): the input gradient by stride
+ * phases with compile-time taps. Returns 0 (nothing written) when the shape does not
+ * qualify or one strip row does not fit the strip buffer. */
+int mdy_conv_depthwise_phase_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                            const float *w, float *din);
+
+#endif /* MEDYATE_GRAD_INTERNAL_H */
