@@ -132,302 +132,99 @@ static inline __attribute__((always_inline)) float *mdy_asm_dw3_rows(
  * 4K VFMA (7x7: 7 * 30 instructions for 196 MACs). y advances past the row's blocks.
  * Registers: s0-s3 sums, s4.. inputs, then the row's weights, s29 bias, s30 lo, s31 hi.
  */
+/* The parts every unrolled KxK block shares: sums start at the bias (s29), t walks the
+ * strip rows; at the end w and x step back/forward by their byte counts, the 4 sums are
+ * clamped to [s30, s31] and stored, and the loop runs n blocks. */
+#define MDY_ASM_DW_BLOCK_START \
+    "1:\n\t" \
+    "vmov.f32 s0, s29\n\t" \
+    "vmov.f32 s1, s29\n\t" \
+    "vmov.f32 s2, s29\n\t" \
+    "vmov.f32 s3, s29\n\t" \
+    "mov %[t], %[x]\n\t"
+#define MDY_ASM_DW_NEXT_ROW "add %[t], %[t], %[pw]\n\t"
+#define MDY_ASM_DW_BLOCK_END(W_BYTES, X_BYTES) \
+    "sub %[w], %[w], #" #W_BYTES "\n\t" \
+    "add %[x], %[x], #" #X_BYTES "\n\t" \
+    MDY_CLAMP_LO(0, 30) \
+    MDY_CLAMP_HI(0, 31) \
+    MDY_CLAMP_LO(1, 30) \
+    MDY_CLAMP_HI(1, 31) \
+    MDY_CLAMP_LO(2, 30) \
+    MDY_CLAMP_HI(2, 31) \
+    MDY_CLAMP_LO(3, 30) \
+    MDY_CLAMP_HI(3, 31) \
+    "vstmia %[y]!, {s0-s3}\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+#define MDY_ASM_DW5_S1_ROW(NEXT) \
+    "vldmia %[t], {s4-s11}\n\t" NEXT "vldmia %[w]!, {s12-s16}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11)
 #define MDY_ASM_DW5_S1 \
-    "1:\n\t" \
-    "vmov.f32 s0, s29\n\t" \
-    "vmov.f32 s1, s29\n\t" \
-    "vmov.f32 s2, s29\n\t" \
-    "vmov.f32 s3, s29\n\t" \
-    "mov %[t], %[x]\n\t" \
-    "vldmia %[t], {s4-s11}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s12-s16}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11) \
-    "vldmia %[t], {s4-s11}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s12-s16}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11) \
-    "vldmia %[t], {s4-s11}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s12-s16}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11) \
-    "vldmia %[t], {s4-s11}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s12-s16}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11) \
-    "vldmia %[t], {s4-s11}\n\t" \
-    "vldmia %[w]!, {s12-s16}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 12, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 13, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 14, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 15, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 16, 8, 9, 10, 11) \
-    "sub %[w], %[w], #100\n\t" \
-    "add %[x], %[x], #16\n\t" \
-    MDY_CLAMP_LO(0, 30) \
-    MDY_CLAMP_HI(0, 31) \
-    MDY_CLAMP_LO(1, 30) \
-    MDY_CLAMP_HI(1, 31) \
-    MDY_CLAMP_LO(2, 30) \
-    MDY_CLAMP_HI(2, 31) \
-    MDY_CLAMP_LO(3, 30) \
-    MDY_CLAMP_HI(3, 31) \
-    "vstmia %[y]!, {s0-s3}\n\t" \
-    "subs %[n], %[n], #1\n\t" \
-    "bne 1b\n\t"
+    MDY_ASM_DW_BLOCK_START \
+    MDY_ASM_DW5_S1_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW5_S1_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW5_S1_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW5_S1_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW5_S1_ROW() \
+    MDY_ASM_DW_BLOCK_END(100, 16)
+#define MDY_ASM_DW5_S2_ROW(NEXT) \
+    "vldmia %[t], {s4-s14}\n\t" NEXT "vldmia %[w]!, {s15-s19}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14)
 #define MDY_ASM_DW5_S2 \
-    "1:\n\t" \
-    "vmov.f32 s0, s29\n\t" \
-    "vmov.f32 s1, s29\n\t" \
-    "vmov.f32 s2, s29\n\t" \
-    "vmov.f32 s3, s29\n\t" \
-    "mov %[t], %[x]\n\t" \
-    "vldmia %[t], {s4-s14}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s15-s19}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14) \
-    "vldmia %[t], {s4-s14}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s15-s19}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14) \
-    "vldmia %[t], {s4-s14}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s15-s19}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14) \
-    "vldmia %[t], {s4-s14}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s15-s19}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14) \
-    "vldmia %[t], {s4-s14}\n\t" \
-    "vldmia %[w]!, {s15-s19}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 15, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 16, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 17, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 18, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 19, 8, 10, 12, 14) \
-    "sub %[w], %[w], #100\n\t" \
-    "add %[x], %[x], #32\n\t" \
-    MDY_CLAMP_LO(0, 30) \
-    MDY_CLAMP_HI(0, 31) \
-    MDY_CLAMP_LO(1, 30) \
-    MDY_CLAMP_HI(1, 31) \
-    MDY_CLAMP_LO(2, 30) \
-    MDY_CLAMP_HI(2, 31) \
-    MDY_CLAMP_LO(3, 30) \
-    MDY_CLAMP_HI(3, 31) \
-    "vstmia %[y]!, {s0-s3}\n\t" \
-    "subs %[n], %[n], #1\n\t" \
-    "bne 1b\n\t"
+    MDY_ASM_DW_BLOCK_START \
+    MDY_ASM_DW5_S2_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW5_S2_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW5_S2_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW5_S2_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW5_S2_ROW() \
+    MDY_ASM_DW_BLOCK_END(100, 32)
+#define MDY_ASM_DW7_S1_ROW(NEXT) \
+    "vldmia %[t], {s4-s13}\n\t" NEXT "vldmia %[w]!, {s14-s20}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
+    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
+    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
+    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13)
 #define MDY_ASM_DW7_S1 \
-    "1:\n\t" \
-    "vmov.f32 s0, s29\n\t" \
-    "vmov.f32 s1, s29\n\t" \
-    "vmov.f32 s2, s29\n\t" \
-    "vmov.f32 s3, s29\n\t" \
-    "mov %[t], %[x]\n\t" \
-    "vldmia %[t], {s4-s13}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s14-s20}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
-    "vldmia %[t], {s4-s13}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s14-s20}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
-    "vldmia %[t], {s4-s13}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s14-s20}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
-    "vldmia %[t], {s4-s13}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s14-s20}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
-    "vldmia %[t], {s4-s13}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s14-s20}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
-    "vldmia %[t], {s4-s13}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s14-s20}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
-    "vldmia %[t], {s4-s13}\n\t" \
-    "vldmia %[w]!, {s14-s20}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 14, 4, 5, 6, 7) \
-    MDY_FMA4(0, 1, 2, 3, 15, 5, 6, 7, 8) \
-    MDY_FMA4(0, 1, 2, 3, 16, 6, 7, 8, 9) \
-    MDY_FMA4(0, 1, 2, 3, 17, 7, 8, 9, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 8, 9, 10, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 9, 10, 11, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 10, 11, 12, 13) \
-    "sub %[w], %[w], #196\n\t" \
-    "add %[x], %[x], #16\n\t" \
-    MDY_CLAMP_LO(0, 30) \
-    MDY_CLAMP_HI(0, 31) \
-    MDY_CLAMP_LO(1, 30) \
-    MDY_CLAMP_HI(1, 31) \
-    MDY_CLAMP_LO(2, 30) \
-    MDY_CLAMP_HI(2, 31) \
-    MDY_CLAMP_LO(3, 30) \
-    MDY_CLAMP_HI(3, 31) \
-    "vstmia %[y]!, {s0-s3}\n\t" \
-    "subs %[n], %[n], #1\n\t" \
-    "bne 1b\n\t"
+    MDY_ASM_DW_BLOCK_START \
+    MDY_ASM_DW7_S1_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S1_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S1_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S1_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S1_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S1_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S1_ROW() \
+    MDY_ASM_DW_BLOCK_END(196, 16)
+#define MDY_ASM_DW7_S2_ROW(NEXT) \
+    "vldmia %[t], {s4-s16}\n\t" NEXT "vldmia %[w]!, {s17-s23}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
+    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
+    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
+    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
+    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
+    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
+    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16)
 #define MDY_ASM_DW7_S2 \
-    "1:\n\t" \
-    "vmov.f32 s0, s29\n\t" \
-    "vmov.f32 s1, s29\n\t" \
-    "vmov.f32 s2, s29\n\t" \
-    "vmov.f32 s3, s29\n\t" \
-    "mov %[t], %[x]\n\t" \
-    "vldmia %[t], {s4-s16}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s17-s23}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
-    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
-    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
-    "vldmia %[t], {s4-s16}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s17-s23}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
-    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
-    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
-    "vldmia %[t], {s4-s16}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s17-s23}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
-    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
-    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
-    "vldmia %[t], {s4-s16}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s17-s23}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
-    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
-    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
-    "vldmia %[t], {s4-s16}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s17-s23}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
-    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
-    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
-    "vldmia %[t], {s4-s16}\n\t" \
-    "add %[t], %[t], %[pw]\n\t" \
-    "vldmia %[w]!, {s17-s23}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
-    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
-    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
-    "vldmia %[t], {s4-s16}\n\t" \
-    "vldmia %[w]!, {s17-s23}\n\t" \
-    MDY_FMA4(0, 1, 2, 3, 17, 4, 6, 8, 10) \
-    MDY_FMA4(0, 1, 2, 3, 18, 5, 7, 9, 11) \
-    MDY_FMA4(0, 1, 2, 3, 19, 6, 8, 10, 12) \
-    MDY_FMA4(0, 1, 2, 3, 20, 7, 9, 11, 13) \
-    MDY_FMA4(0, 1, 2, 3, 21, 8, 10, 12, 14) \
-    MDY_FMA4(0, 1, 2, 3, 22, 9, 11, 13, 15) \
-    MDY_FMA4(0, 1, 2, 3, 23, 10, 12, 14, 16) \
-    "sub %[w], %[w], #196\n\t" \
-    "add %[x], %[x], #32\n\t" \
-    MDY_CLAMP_LO(0, 30) \
-    MDY_CLAMP_HI(0, 31) \
-    MDY_CLAMP_LO(1, 30) \
-    MDY_CLAMP_HI(1, 31) \
-    MDY_CLAMP_LO(2, 30) \
-    MDY_CLAMP_HI(2, 31) \
-    MDY_CLAMP_LO(3, 30) \
-    MDY_CLAMP_HI(3, 31) \
-    "vstmia %[y]!, {s0-s3}\n\t" \
-    "subs %[n], %[n], #1\n\t" \
-    "bne 1b\n\t"
+    MDY_ASM_DW_BLOCK_START \
+    MDY_ASM_DW7_S2_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S2_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S2_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S2_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S2_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S2_ROW(MDY_ASM_DW_NEXT_ROW) \
+    MDY_ASM_DW7_S2_ROW() \
+    MDY_ASM_DW_BLOCK_END(196, 32)
 
 #define MDY_ASM_DWK(BODY)                                                                   \
     __asm__ volatile("vldmia %[k], {s29-s31}\n\t" BODY                                    \
