@@ -51,6 +51,11 @@ def finished(setup: dict) -> Path:
     run = setup["tmp"] / "finished"
     result = CliRunner().invoke(main, ["train", *args(setup, run)])
     assert result.exit_code == 0, result.output
+    # the pictures it names are where the published run has them (they are drawn in the
+    # run's work folder, which is gone by now)
+    shown = next(line for line in result.output.splitlines() if line.startswith("pictures: "))
+    for picture in shown.removeprefix("pictures: ").split(", "):
+        assert Path(picture).parent == run and Path(picture).is_file(), shown
     return run
 
 

@@ -343,7 +343,7 @@ def _train_in_folder(run: RunFiles, folder: RunFolder, rundir: Path, model: Path
                       f"received in {line.seconds:.1f} s ({line.bytes_per_second / 1e3:.1f} kB/s "
                       f"both ways on average over the run, device compute included)")
     _replace_json(run.rundir / "summary.json", record)
-    _write_pictures(run.rundir, memory, summary, console, pictures)
+    _write_pictures(run.rundir, memory, summary, console, pictures, shown_dir=rundir)
     return summary, memory
 
 
@@ -401,7 +401,7 @@ def _compression_record(config: CompressionConfig, device: Device | ReferenceDev
 
 
 def _write_pictures(rundir: Path, memory: dict, summary: TrainSummary, console: Console,
-                    draw: bool) -> None:
+                    draw: bool, shown_dir: Path) -> None:
     """The predicted/linked/measured table when the run has the whole-device breakdown
     (device targets); with draw, RUNDIR/curves.png and (breakdown known) memory.png."""
     if "device_memory" in memory:
@@ -416,7 +416,9 @@ def _write_pictures(rundir: Path, memory: dict, summary: TrainSummary, console: 
                             summary.initial_test_accuracy)]
     if "device_memory" in memory:
         pictures.append(plot_memory(memory, rundir / "memory.png"))
-    console.print("pictures: " + ", ".join(str(p) for p in pictures))
+    # drawn in the run's work folder, shown where they will be once the run is published
+    console.print("pictures: " + ", ".join(str(shown_dir / p.name) for p in pictures),
+                  soft_wrap=True)  # a path broken over two lines cannot be copied
 
 
 def _safe_memory_report(device: Device):  # type: ignore[no-untyped-def]
