@@ -1,9 +1,9 @@
 /*
- * mdy_conv_tiny_{input,weight}_grad_f32 (internal paths of mdy_conv2d_input_grad_f32 /
- * mdy_conv2d_weight_grad_f32): the gradients of a convolution on tiny square maps
- * (N x N input, N <= 4; 3x3 stride 2 also N = 8), square K = 3/5/7 window, stride 1 or
- * 2, "same" padding K/2, no dilation: depthwise, and 3x3 with any groups when the
- * output is at most 2x2.
+ * mdy_conv_tiny_grad_f32: mdy_conv_tiny_{input,weight}_grad_f32, internal paths of
+ * mdy_conv2d_input_grad_f32 / mdy_conv2d_weight_grad_f32: the gradients of a convolution
+ * on tiny square maps (N x N input, N <= 4; 3x3 stride 2 also N = 8), square K = 3/5/7
+ * window, stride 1 or 2, "same" padding K/2, no dilation: depthwise, and 3x3 with any
+ * groups when the output is at most 2x2.
  *
  * At these sizes a channel pair holds 1..64 MACs, most on padding, and the strip paths'
  * per-channel copy and setup cost more than the arithmetic (10-39 instructions per MAC
