@@ -47,6 +47,30 @@ DEPTHWISE = [shape(c, c, h, w, k, s, k // 2, groups=c) for c, h, w, k, s in
 DEPTHWISE += [shape(3, 3, 7, 6, 3, 2, pads=(0, 1, 1, 0), groups=3),
               shape(3, 3, 6, 6, 3, 2, 0, groups=3), shape(2, 2, 4, 4, 3, 1, 2, groups=2)]
 
+# mdy_conv_tiny_{input,weight}_grad_f32: every compile-time instance (K, S, N)
+# with channel counts that are not multiples of 4, plus the tiny shapes that must NOT
+# take an instance (padding other than K/2 at the top/left, an output size that padding
+# does not give, a non-square map, an N with no instance) and one whose extra bottom /
+# right padding no output reads (it does take the instance).
+_TINY_INSTANCES = [(3, 1, n) for n in (1, 2, 3, 4)] + [(3, 2, n) for n in (1, 2, 3, 4, 8)]
+_TINY_INSTANCES += [(5, 1, n) for n in (1, 2, 3, 4)] + [(5, 2, n) for n in (2, 3, 4)]
+_TINY_INSTANCES += [(7, 1, n) for n in (1, 2, 3, 4)] + [(7, 2, n) for n in (2, 3, 4)]
+TINY_DW = [shape(c, c, n, n, k, s, k // 2, groups=c)
+           for i, (k, s, n) in enumerate(_TINY_INSTANCES) for c in [(5, 6, 7)[i % 3]]]
+TINY_DW += [shape(5, 5, 3, 3, 3, 1, pads=(1, 0, 1, 0), groups=5),   # out 2x2: no instance
+            shape(6, 6, 2, 2, 3, 1, pads=(1, 2, 1, 2), groups=6),   # out 3x3: no instance
+            shape(5, 5, 4, 4, 3, 2, pads=(1, 0, 1, 0), groups=5),   # instance, pad unread
+            shape(3, 3, 4, 4, 3, 1, pads=(0, 0, 0, 0), groups=3),
+            shape(3, 3, 2, 2, 3, 1, pads=(2, 2, 2, 2), groups=3),
+            shape(5, 5, 4, 3, 3, 1, 1, groups=5), shape(5, 5, 5, 5, 3, 1, 1, groups=5),
+            shape(7, 7, 1, 1, 5, 2, 2, groups=7), shape(3, 3, 6, 6, 7, 2, 3, groups=3)]
+# the same instances for 3x3 convs with several output channels per input channel
+# (output at most 2x2), with groups, and dense shapes that must fall through
+TINY_DW += [shape(6, 5, 4, 4, 3, 2, 1), shape(5, 7, 3, 3, 3, 2, 1), shape(7, 3, 2, 2, 3, 2, 1),
+            shape(6, 10, 2, 2, 3, 1, 1, groups=2), shape(6, 9, 4, 4, 3, 2, 1, groups=3),
+            shape(5, 6, 1, 1, 3, 1, 1, groups=1), shape(3, 5, 4, 4, 3, 1, 1),
+            shape(3, 5, 8, 8, 3, 2, 1), shape(3, 5, 2, 2, 5, 1, 2), shape(4, 6, 2, 2, 3, 1, 2)]
+
 
 def _id(s: ConvShape) -> str:
     return (f"c{s.in_c}o{s.out_c}g{s.groups}_{s.in_h}x{s.in_w}_k{s.k_h}x{s.k_w}s{s.stride_h}"
@@ -72,7 +96,7 @@ def _schedules(c: int) -> list[list[int]]:
     return [list(range(c)), part, [c - 1]]
 
 
-@pytest.mark.parametrize("s", SHAPES + DEPTHWISE, ids=_id)
+@pytest.mark.parametrize("s", SHAPES + DEPTHWISE + TINY_DW, ids=_id)
 def test_conv_gradients_match_torch(kernels: Kernels, s: ConvShape) -> None:
     rng = np.random.default_rng(s.in_c * 131 + s.in_w * 7 + s.k_h)
     x = rng.standard_normal((s.in_c, s.in_h, s.in_w)).astype(np.float32)

@@ -20,8 +20,12 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
         mdy_conv_pointwise_input_grad_f32(dout, p, w, din);
         return;
     }
-    /* depthwise: the phase path (3x3, stride 2) first, then the flipped forward path
-     * (stride 1) */
+    /* tiny maps first (compile-time instances), then for depthwise the phase path (3x3,
+     * stride 2), then the flipped forward
+     * path (stride 1) */
+    if (mdy_conv_tiny_input_grad_f32(dout, p, w, din)) {
+        return;
+    }
     if (mdy_conv_depthwise_phase_input_grad_f32(dout, p, w, din)) {
         return;
     }

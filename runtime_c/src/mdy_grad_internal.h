@@ -39,4 +39,15 @@ int mdy_conv_kxk_weight_grad_f32(const float *saved, const uint16_t *channels,
 int mdy_conv_depthwise_phase_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                             const float *w, float *din);
 
+/* Depthwise 3/5/7 (and 3x3 with any groups when the output is at most 2x2), stride 1 or
+ * 2, "same" padding (K/2) on tiny square maps (N <= 4; 3x3 stride 2 also N = 8):
+ * compile-time instances with no strip copy, padded taps
+ * emit no code. Same contracts as the public gradients; return 0 (nothing written)
+ * when no instance matches. */
+int mdy_conv_tiny_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                 const float *w, float *din);
+int mdy_conv_tiny_weight_grad_f32(const float *saved, const uint16_t *channels,
+                                  uint32_t n_sel, const float *dout,
+                                  const mdy_conv_params_t *p, float *dw_slices);
+
 #endif /* MEDYATE_GRAD_INTERNAL_H */
