@@ -36,7 +36,8 @@ from medyate.codegen.plan import Plan  # noqa: E402
 from medyate.host_tools.selection.board_plan import plan_for_board  # noqa: E402
 from medyate.host_tools.device.boards import get_board  # noqa: E402
 from medyate.host_tools.selection.budget import parse_budget  # noqa: E402
-from medyate.host_tools.selection.device_memory import Breakdown, linked_breakdown, predict_plan  # noqa: E402
+from medyate.host_tools.selection.device_memory import Breakdown, predict_plan  # noqa: E402
+from medyate.host_tools.selection.memory_report import linked_breakdown  # noqa: E402
 from medyate.host_tools.selection.ranking import all_layers, layer_specs  # noqa: E402
 
 STATE = ("arena", "trainable_weights", "gradient_buffers")

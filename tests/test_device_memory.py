@@ -18,7 +18,8 @@ from medyate import PROJECT_ROOT
 from medyate.codegen.frontend import load_graph
 from medyate.codegen.plan import Plan, resolve_layers
 from medyate.host_tools.selection.device_memory import (FLASH_REGIONS, SRAM_REGIONS, frozen_weight_bytes,
-                                              linked_breakdown, predict_plan)
+                                              predict_plan)
+from medyate.host_tools.selection.memory_report import linked_breakdown
 from medyate.host_tools.device.firmware_build import elf_section_sizes
 from zoo import exported
 

@@ -101,7 +101,7 @@ def load_all() -> None:
 @dataclass
 class CEmit:
     """How the C emitter lowers one IR op: Jinja2 one-liners rendered with the step
-    context of emit_c.py (x, x2, y, aux, dy, dx, w, b, p, n, c, hw, lo, hi, in_f, out_f,
+    context of emit_steps.py (x, x2, y, aux, dy, dx, w, b, p, n, c, hw, lo, hi, in_f, out_f,
     k0 = first constant input)."""
 
     forward: str

@@ -36,7 +36,7 @@ typedef struct {
     message_handler_t handler;
 } message_route_t;
 
-/* Table of request type -> handler (handlers.c). */
+/* Table of request type -> handler (handlers.c; the handlers: handlers*.c). */
 extern const message_route_t app_routes[];
 extern const uint32_t app_route_count;
 

@@ -77,7 +77,8 @@ def device_memory_entry(model: Path, plan: Plan, memory: dict, elf: Path | None,
     board_name (a --board option), else the plan's "board" entry, else the default."""
     from medyate.codegen.frontend import load_graph
     from medyate.host_tools.device.boards import get_board
-    from medyate.host_tools.selection.device_memory import linked_breakdown, memory_record, predict_plan
+    from medyate.host_tools.selection.device_memory import predict_plan
+    from medyate.host_tools.selection.memory_report import linked_breakdown, memory_record
 
     if compress is not None:
         return None
@@ -165,7 +166,7 @@ def run_compile(model: Path, plan_path: Path, target: str | None, outdir: Path, 
     table.add_row("arena / lower bound", f"{memory['arena_ratio']:.3f}")
     console.print(table)
     if device is not None:
-        from medyate.host_tools.selection.device_memory import print_breakdown
+        from medyate.host_tools.selection.memory_report import print_breakdown
         what = "predicted vs linked" if "linked" in device else "predicted (nothing linked)"
         print_breakdown(console, device, f"whole device: {what} ({device['board']['name']})")
     if profile is not None and "flash_bytes" in memory:

@@ -72,7 +72,7 @@ def board_plan_document(model: Path, board_name: str, *, budget: str | None = No
     """plan --board: the plan document (with "board" and "memory") and notes to print."""
     from medyate.host_tools.selection.board_plan import BoardDoesNotFit, plan_for_board
     from medyate.host_tools.device.boards import get_board
-    from medyate.host_tools.selection.device_memory import memory_record
+    from medyate.host_tools.selection.memory_report import memory_record
 
     board = get_board(board_name)
     if ranking is not None and data is not None:
@@ -157,7 +157,7 @@ def run_plan(model: Path, budget: str | None, output: Path, *, ranking: Path | N
 def _run_board_plan(model: Path, board: str, output: Path, **options: Any) -> None:
     from rich.console import Console
 
-    from medyate.host_tools.selection.device_memory import print_breakdown
+    from medyate.host_tools.selection.memory_report import print_breakdown
 
     document, notes = board_plan_document(
         model, board, ranking_output=output.with_name(output.stem + ".ranking.json"), **options)

@@ -405,7 +405,7 @@ def _write_pictures(rundir: Path, memory: dict, summary: TrainSummary, console: 
     """The predicted/linked/measured table when the run has the whole-device breakdown
     (device targets); with draw, RUNDIR/curves.png and (breakdown known) memory.png."""
     if "device_memory" in memory:
-        from medyate.host_tools.selection.device_memory import print_breakdown
+        from medyate.host_tools.selection.memory_report import print_breakdown
         print_breakdown(console, memory["device_memory"], "whole device: predicted (plan) vs "
                         "linked (ELF) vs measured (device stack high-water)")
     if not draw:

@@ -64,7 +64,7 @@ class HostModelDevice:
         self._offset = np.asarray(offset, np.float32)
 
     def _decode(self, x: np.ndarray, encoding: SampleEncoding) -> np.ndarray:
-        """The firmware's decode (firmware/app/handlers.c): a float32 product, then a
+        """The firmware's decode (firmware/app/sample_input.c): a float32 product, then a
         float32 sum, two roundings (ISO C, no contraction), which numpy's float32
         arithmetic repeats bit for bit. Normalising in float64 instead would differ in
         the last bit of some inputs, and every run would part from the device's."""

@@ -16,22 +16,22 @@ linked ELF) and `train` (prediction, linked ELF and the device's measured stack)
 Predicted regions come from the compiler's own numbers (arena planner, tensor sizes)
 plus formulas for the buffers whose sizes the generated C and the app derive from the
 model (`model.h` capacities). The parts no formula gives (code size, the app's fixed
-frames, runtime statics) are calibrated on real firmware builds: `calibrate()` links
-firmware for several models/plans, reads each region from the ELF symbol table
-(`linked_breakdown`) and stores the worst residuals in device_memory_calibration.json
-(code: a line in the number of generated steps plus a term per conv gradient kernel the
-program calls, since each links its strip-buffered fast paths, ~14 KB)
-(rerun: ``python -m medyate.host_tools.selection.device_memory``). The linked breakdown of the
-same ELF is what compile/train report beside the prediction.
+frames, runtime statics) are calibrated on real firmware builds: `calibrate()`
+(memory_calibration.py) links firmware for several models/plans, reads each region from
+the ELF symbol table (`linked_breakdown`, memory_report.py) and stores the worst residuals
+in device_memory_calibration.json (code: a line in the number of generated steps plus a
+term per conv gradient kernel the program calls, since each links its strip-buffered fast
+paths, ~14 KB) (rerun: ``python -m medyate.host_tools.selection.device_memory``, or
+``... .memory_calibration``). The linked breakdown of the same ELF is what compile/train
+report beside the prediction (memory_report.py: the rows and the table).
 """
 from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable
 
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import Plan, TrainLayer, resolve_layers
@@ -323,227 +323,21 @@ def predict_plan(graph: Graph, plan: Plan, *, frozen: str = "fp32", pool_bytes: 
     return predict(model_facts(graph, layers, pool, frozen), frozen=frozen, calibration=calibration)
 
 
-# ------------------------------------------------------------------- linked image
-def linked_breakdown(elf_path: Path) -> Breakdown:
-    """Bytes per region of a linked firmware ELF: each symbol goes to the region whose
-    pattern names it (RAM symbols to SRAM regions, read-only ones to flash regions);
-    the rest of .data+.bss is runtime_static, the rest of flash is code."""
-    from elftools.elf.elffile import ELFFile
-    from elftools.elf.sections import SymbolTableSection
-
-    from medyate.host_tools.device.firmware_build import elf_section_sizes
-
-    sizes = elf_section_sizes(elf_path)
-    regions = {region.name: 0 for region in REGIONS}
-    compiled = [(region, re.compile("|".join(f"(?:{p})" for p in region.symbols)))
-                for region in REGIONS if region.symbols]
-    with open(elf_path, "rb") as handle:
-        elf = ELFFile(handle)
-        sections = list(elf.iter_sections())
-        symtab = elf.get_section_by_name(".symtab")
-        assert isinstance(symtab, SymbolTableSection), "the firmware ELF has no symbol table"
-        for symbol in symtab.iter_symbols():
-            if symbol["st_info"]["type"] != "STT_OBJECT" or not symbol["st_size"]:
-                continue
-            index = symbol["st_shndx"]
-            if not isinstance(index, int):
-                continue
-            in_ram = bool(sections[index]["sh_flags"] & 0x1)    # SHF_WRITE
-            memory = "sram" if in_ram else "flash"
-            for region, pattern in compiled:
-                if region.memory == memory and pattern.fullmatch(symbol.name):
-                    regions[region.name] += int(symbol["st_size"])
-                    break
-    regions["stack"] = sizes.stack_bytes
-    regions["runtime_static"] = sizes.static_ram_bytes - sum(
-        regions[n] for n in SRAM_REGIONS if n not in ("runtime_static", "stack"))
-    regions["code"] = sizes.flash_bytes - sum(regions[n] for n in FLASH_REGIONS if n != "code")
-    return Breakdown(regions, "linked", {"elf": str(elf_path)})
+#: names that moved out of this module (memory_report.py: the linked image and the
+#: comparisons; memory_calibration.py: the fit), still importable from here
+_MOVED = {name: "memory_report" for name in ("linked_breakdown", "shortfalls", "comparison_rows",
+                                             "memory_record", "print_breakdown")}
+_MOVED.update({name: "memory_calibration" for name in ("calibrate", "save_calibration")})
 
 
-# -------------------------------------------------------------------- comparisons
-def shortfalls(breakdown: Breakdown, sram_limit: int, flash_limit: int) -> dict[str, int]:
-    """Bytes over each limit (only the regions of memory that overflow)."""
-    over = {"sram": breakdown.sram_bytes - sram_limit, "flash": breakdown.flash_bytes - flash_limit}
-    return {memory: excess for memory, excess in over.items() if excess > 0}
-
-
-def comparison_rows(predicted: Breakdown, linked: Breakdown | None,
-                    measured: Mapping[str, int | None] | None = None) -> list[dict[str, Any]]:
-    """One row per region: predicted, linked, (device-)measured where known."""
-    rows = []
-    for region in REGIONS:
-        row = {"region": region.name, "memory": region.memory, "what": region.what,
-               "predicted_bytes": predicted.regions[region.name],
-               "linked_bytes": linked.regions[region.name] if linked else None,
-               "measured_bytes": (measured or {}).get(region.name)}
-        rows.append(row)
-    return rows
-
-
-def memory_record(predicted: Breakdown, linked: Breakdown | None, board: Any | None,
-                  measured: Mapping[str, int | None] | None = None) -> dict[str, Any]:
-    """The "device_memory" entry of memory.json / plan.json."""
-    record: dict[str, Any] = {
-        "regions": comparison_rows(predicted, linked, measured),
-        "predicted": {"sram_bytes": predicted.sram_bytes, "flash_bytes": predicted.flash_bytes},
-        "frozen": predicted.details.get("frozen", "fp32"),
-    }
-    if linked is not None:
-        record["linked"] = {"sram_bytes": linked.sram_bytes, "flash_bytes": linked.flash_bytes}
-    if board is not None:
-        record["board"] = {"name": board.name, "sram_bytes": board.sram_bytes,
-                           "flash_bytes": board.flash_bytes}
-    return record
-
-
-def print_breakdown(console: Any, record: Mapping[str, Any], title: str) -> None:
-    """A rich table of memory_record(): regions x (predicted, linked, measured) + totals."""
-    from rich.table import Table
-
-    rows = record["regions"]
-    columns = [("predicted_bytes", "predicted")]
-    if any(r["linked_bytes"] is not None for r in rows):
-        columns.append(("linked_bytes", "linked (ELF)"))
-    if any(r["measured_bytes"] is not None for r in rows):
-        columns.append(("measured_bytes", "measured (device)"))
-    wide = getattr(console, "width", 120) >= 110
-    table = Table(title=title)
-    table.add_column("memory")
-    table.add_column("region", no_wrap=True)
-    if wide:
-        table.add_column("what")
-    for _, label in columns:
-        table.add_column(label, justify="right")
-    board = record.get("board")
-    for memory in ("sram", "flash"):
-        for row in (r for r in rows if r["memory"] == memory):
-            table.add_row(memory, row["region"], *([row["what"]] if wide else []),
-                          *[_fmt(row[key]) for key, _ in columns])
-        peak = (record.get("measured") or {}).get("sram_peak_bytes") if memory == "sram" else None
-        totals = [_fmt(peak if key == "measured_bytes" else
-                       sum(r[key] for r in rows if r["memory"] == memory)
-                       if all(r[key] is not None for r in rows if r["memory"] == memory) else None)
-                  for key, _ in columns]
-        table.add_row(memory, "total", *([""] if wide else []), *totals,
-                      end_section=not board, style="bold")
-        if board:
-            table.add_row(memory, f"limit: {board['name']}", *([""] if wide else []),
-                          *[_fmt(board[memory + "_bytes"])] * len(columns), end_section=True)
-    console.print(table)
-    if record.get("note"):
-        console.print(record["note"])
-
-
-def _fmt(value: int | None) -> str:
-    return "-" if value is None else f"{value:,}"
-
-
-# -------------------------------------------------------------------- calibration
-def calibrate(cases: Iterable[tuple[Path, Plan, str]], target: str = "qemu-mps2-an386",
-              margin_bytes: int = 256) -> Calibration:
-    """Build firmware for each (model, plan, frozen dtype), read the linked regions and
-    fit the fixed parts: runtime statics and app frames as their largest residual
-    (+ margin), code as a line in the number of generated steps plus a term per conv
-    gradient kernel called (fp32 builds) shifted up to bound every build, plus what int8
-    builds need beyond that line."""
-    import tempfile
-
-    import numpy as np
-
-    from medyate.codegen.frontend import load_graph
-    from medyate.codegen.quantize import apply_frozen
-    from medyate.host_tools.device.device_model import build_device_model
-
-    zero = Calibration(0, 0, 0, 0.0, 0)
-    builds = []
-    for model, plan, frozen in cases:
-        graph = load_graph(model)
-        shape = (8,) + tuple(graph.tensors[graph.input].shape)
-        calibration_x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
-        emitted = apply_frozen(graph, plan, frozen, calibration_x)   # sizes: data-independent
-        with tempfile.TemporaryDirectory():
-            built = build_device_model(target, model, plan, emitted, allow_full_memory=True)
-        linked = linked_breakdown(built.build.artifact)
-        layers = resolve_layers(graph, plan)
-        facts = model_facts(graph, layers, built.memory["channel_pool_bytes"], frozen)
-        formula = predict(facts, frozen=frozen, calibration=zero).regions
-        assert formula["arena"] == linked.regions["arena"], (model, formula["arena"], linked.regions["arena"])
-        builds.append({
-            "model": model.name, "frozen": frozen, "layers": len(layers), "steps": facts.steps,
-            "float_conv": facts.float_conv,
-            "pool_bytes": facts.pool_bytes, "linked": linked.regions,
-            "runtime_static_residual": linked.regions["runtime_static"],
-            "app_residual": linked.regions["app_buffers"] - formula["app_buffers"],
-            "gradient_residual": linked.regions["gradient_buffers"] - formula["gradient_buffers"],
-            "code": linked.regions["code"], "kxk_grad_kinds": facts.kxk_grad_kinds,
-        })
-    fp32 = [b for b in builds if b["frozen"] == "fp32" and b["float_conv"]]
-    steps = np.array([b["steps"] for b in fp32], dtype=float)
-    kinds = np.array([b["kxk_grad_kinds"] for b in fp32], dtype=float)
-    code = np.array([b["code"] for b in fp32], dtype=float)
-    # code ~ base + slope * steps + per_kind * kinds (least squares: each conv gradient
-    # kernel the program calls links its fast paths), then the base shifted up so that
-    # every calibration build is bounded
-    columns = [np.ones_like(steps)]
-    if len(set(steps)) > 1:
-        columns.append(steps)
-    if len(set(kinds)) > 1:
-        columns.append(kinds)
-    coef = np.linalg.lstsq(np.stack(columns, axis=1), code, rcond=None)[0]
-    slope = max(float(coef[1]), 0.0) if len(set(steps)) > 1 else 0.0
-    per_kind = max(float(coef[-1]), 0.0) if len(set(kinds)) > 1 else 0.0
-
-    def fitted(b: dict[str, Any]) -> float:
-        return slope * b["steps"] + per_kind * b["kxk_grad_kinds"]
-
-    base = float(np.max(code - slope * steps - per_kind * kinds))
-    int8_extra = max([b["code"] - (base + fitted(b)) for b in builds
-                      if b["frozen"] == "int8" and b["float_conv"]] + [0.0])
-    # without a float conv: one base over those builds (int8 ones: their kernels included)
-    no_conv = [b["code"] - fitted(b) for b in builds if not b["float_conv"]]
-    padding = max(0, max(b["gradient_residual"] for b in builds))
-    per_layer = int(math.ceil(padding / max(5 * min(b["layers"] for b in builds), 1))) + 4
-    return Calibration(
-        runtime_static_bytes=max(b["runtime_static_residual"] for b in builds) + margin_bytes,
-        app_fixed_bytes=max(b["app_residual"] for b in builds) + 16,
-        # 8 margins: the fit sees two shipped models; other models link other fast paths
-        # (a zoo MCUNet's int8 build linked 632 B more code than 4 margins covered)
-        code_base_bytes=int(math.ceil(base)) + 8 * margin_bytes,
-        code_per_step_bytes=round(slope, 3), padding_per_layer_bytes=per_layer,
-        code_per_kxk_grad_bytes=round(per_kind, 3),
-        stack_bytes=max(b["linked"]["stack"] for b in builds),
-        code_int8_bytes=int(math.ceil(int8_extra)) + margin_bytes,
-        code_base_no_float_conv_bytes=(int(math.ceil(max(no_conv))) + 8 * margin_bytes
-                                       if no_conv else None),
-        builds=tuple(builds))
-
-
-def save_calibration(cal: Calibration, path: Path = CALIBRATION_FILE) -> None:
-    data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in cal.__dict__.items()}
-    path.write_text(json.dumps(data, indent=1) + "\n")
-
-
-def _calibration_cases() -> list[tuple[Path, Plan, str]]:
-    """The shipped models, each with its deepest layers and with every layer (fp32), and
-    with their deepest layers over an int8 backbone."""
-    from medyate.codegen.frontend import load_graph
-    from medyate.host_tools.device.firmware_build import REPO_ROOT
-
-    cases = []
-    for name in ("cnn4_mnist", "mbv2_mnist"):
-        model = REPO_ROOT / "models" / f"{name}.onnx"
-        full = Plan.all_layers(load_graph(model), 32 * 1024)
-        deepest = Plan(8 * 1024, full.layers[-2:])
-        cases.append((model, full, "fp32"))
-        cases.append((model, deepest, "fp32"))
-        cases.append((model, Plan(16 * 1024, [dict(l, bias=False) for l in full.layers[-4:]]), "fp32"))
-        cases.append((model, deepest, "int8"))
-        cases.append((model, Plan(16 * 1024, full.layers[-1:]), "int8"))
-    return cases
+def __getattr__(name: str) -> Any:
+    """PEP 562: the moved names resolve lazily (the new modules import this one)."""
+    if name in _MOVED:
+        import importlib
+        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":       # python -m medyate.host_tools.selection.device_memory
-    calibration = calibrate(_calibration_cases())
-    save_calibration(calibration)
-    print(json.dumps({k: v for k, v in calibration.__dict__.items() if k != "builds"}, indent=1))
+    from medyate.host_tools.selection.memory_calibration import main
+    main()
