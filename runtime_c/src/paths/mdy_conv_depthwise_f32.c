@@ -9,11 +9,31 @@
  * block: 4 neighbouring output pixels (4 accumulators); each input value of the
  * block's rows is loaded once per block.
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer.
+ *
+ * 3x3 with the assembly: a row whose width is not a multiple of 4 (7x7, 14x14 stride 2)
+ * still runs whole 4-pixel blocks: the strip rows are padded to ceil(out_w / 4) blocks
+ * and the last block's extra outputs spill into the next output row(s), which are
+ * written (correctly) later in the same pass. Only where the spill would pass the end
+ * of the whole output (the last row or two of the last channel) does the row stop at
+ * its whole blocks and finish in C. One extra 4-pixel block costs less than the C
+ * remainder of 1-3 pixels (which reloads the window per pixel).
  */
 #include <string.h>
 
 #include "../mdy_internal.h"
 #include "mdy_fwd_asm_dw.h"
+
+/* Strip row length (floats) for out_w outputs: with the 3x3 assembly, room for whole
+ * 4-pixel blocks (see above); otherwise exactly the window's input columns. */
+static inline uint32_t dw_strip_pw(uint32_t out_w, int K, int S)
+{
+#ifdef MDY_HAVE_FWD_ASM
+    if (K == 3) {
+        out_w = (out_w + 3u) & ~3u;
+    }
+#endif
+    return (out_w - 1u) * (uint32_t)S + (uint32_t)K;
+}
 
 /* One window row kh: PB outputs += the K taps of strip row xr. */
 MDY_ALWAYS_INLINE void dw_row(float *acc, const float *MDY_RESTRICT xr,
@@ -83,6 +103,34 @@ MDY_ALWAYS_INLINE void dw_block(const float *const *x, uint32_t pw, const float 
     }
 }
 
+#ifdef MDY_HAVE_FWD_ASM
+/* The 3x3 assembly for rows rows of k[12] blocks from strip row x0 (row length pw);
+ * one out-of-line copy per stride and clamp kind, shared by both call sites. */
+static __attribute__((noinline)) void dw3_asm(const float *x0, uint32_t pw, uint32_t rows,
+                                              uint32_t skip, uint32_t yback, const float *k,
+                                              float *y, int S, int act)
+{
+    const float *x1 = x0 + pw, *x2 = x0 + 2u * pw;
+    if (S == 1) {
+        if (act == MDY_ACT_NONE) {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 1, MDY_ACT_NONE);
+        } else if (act == MDY_ACT_LO) {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 1, MDY_ACT_LO);
+        } else {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 1, MDY_ACT_BOTH);
+        }
+    } else {
+        if (act == MDY_ACT_NONE) {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 2, MDY_ACT_NONE);
+        } else if (act == MDY_ACT_LO) {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 2, MDY_ACT_LO);
+        } else {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 2, MDY_ACT_BOTH);
+        }
+    }
+}
+#endif
+
 MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                               const float *MDY_RESTRICT w, const float *bias,
                               float *MDY_RESTRICT out, float *MDY_RESTRICT buf,
@@ -90,12 +138,14 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
 {
     const int32_t in_h = p->in_h, in_w = p->in_w;
     const int32_t out_h = p->out_h, out_w = p->out_w;
-    const uint32_t pw = (uint32_t)((out_w - 1) * S + K);
+    const uint32_t pw = dw_strip_pw((uint32_t)out_w, K, S);
     const float lo = p->act_min, hi = p->act_max;
     const int32_t ih_first = -(int32_t)p->pad_top, iw0 = -(int32_t)p->pad_left;
     const size_t in_plane = (size_t)in_h * in_w;
 #ifdef MDY_HAVE_FWD_ASM
     const int act = mdy_act_kind(lo, hi);
+    /* the end of the whole output: a spilling block must not pass it */
+    const float *const out_end = out + (size_t)p->in_c * (uint32_t)out_h * (uint32_t)out_w;
 #endif
     for (uint32_t c = 0; c < p->in_c; ++c, w += K * K) {
         const float *plane = in + c * in_plane;
@@ -111,34 +161,32 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
         k3[9] = b;
         k3[10] = lo;
         k3[11] = hi;
-        {
-            const uint32_t nb = (uint32_t)out_w / 4u; /* as uint32 bits: the asm's count */
-            memcpy(&k3[12], &nb, sizeof nb);
-        }
+        /* k3[12]: the asm's block count as uint32 bits, set per call below */
 #endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
             mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
                                  (rows - 1u) * S + K, iw0, pw);
             float *y = out + (oh0 * (uint32_t)out_w);
+            uint32_t r0 = 0;
 #ifdef MDY_HAVE_FWD_ASM
-            if (K == 3 && out_w >= 4 && (out_w & 3) == 0) {
-                /* whole rows of whole blocks: the strip's rows in one assembly call */
-                const uint32_t skip = (S * pw - (uint32_t)out_w * S) * 4u;
-                if (act == MDY_ACT_NONE) {
-                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
-                                     MDY_ACT_NONE);
-                } else if (act == MDY_ACT_LO) {
-                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
-                                     MDY_ACT_LO);
-                } else {
-                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
-                                     MDY_ACT_BOTH);
+            if (K == 3) {
+                /* the strip's rows of whole blocks in one assembly call; each row's last
+                 * block may spill into the next row (see top), except past out_end: a
+                 * last row that would do so is left to the per-row code below */
+                const uint32_t w4 = ((uint32_t)out_w + 3u) & ~3u;
+                const uint32_t nb = w4 / 4u;
+                memcpy(&k3[12], &nb, sizeof nb);
+                r0 = (size_t)(out_end - (y + (rows - 1u) * (uint32_t)out_w)) < w4 ? rows - 1u
+                                                                                   : rows;
+                if (r0 > 0u) {
+                    dw3_asm(buf, pw, r0, (S * pw - w4 * S) * 4u, (w4 - (uint32_t)out_w) * 4u,
+                            k3, y, S, act);
+                    y += r0 * (uint32_t)out_w;
                 }
-                continue;
             }
 #endif
-            for (uint32_t r = 0; r < rows; ++r) {
+            for (uint32_t r = r0; r < rows; ++r) {
                 /* one pointer per window row (unused ones are dead code for 7x7) */
                 const float *x[7];
                 MDY_UNROLL
@@ -147,19 +195,20 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                 }
                 int32_t ow = 0;
 #ifdef MDY_HAVE_FWD_ASM
-                if (K == 3 && out_w >= 4) {
+                if (K == 3) {
+                    /* only the output's last row, when its spill would pass out_end:
+                     * its whole blocks here, the 1-3 pixel remainder in C below */
                     const uint32_t nb = (uint32_t)out_w / 4u;
-                    if (act == MDY_ACT_NONE) {
-                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_NONE);
-                    } else if (act == MDY_ACT_LO) {
-                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_LO);
-                    } else {
-                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_BOTH);
+                    memcpy(&k3[12], &nb, sizeof nb);
+                    const uint32_t done = nb * 4u;
+                    if (nb > 0u) {
+                        dw3_asm(x[0], pw, 1u, 0u, 0u, k3, y, S, act);
                     }
-                    ow = (int32_t)(nb * 4u);
+                    ow = (int32_t)done;
+                    y += done;
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
-                        x[kh] += nb * 4u * (uint32_t)S;
+                        x[kh] += done * (uint32_t)S;
                     }
                 } else if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 4) {
                     /* 5x5 / 7x7 with a two-sided clamp (the MobileNet-style ReLU6) */
@@ -224,7 +273,7 @@ int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const fl
     if ((p->in_h <= 4u || p->in_h == 8u) && mdy_conv_depthwise_tiny_f32(in, p, w, bias, out)) {
         return 1;
     }
-    const uint32_t pw = (uint32_t)((p->out_w - 1) * s + k);
+    const uint32_t pw = dw_strip_pw(p->out_w, k, s);
     if ((uint32_t)k * pw > MDY_CONV_STRIP_FLOATS) {
         return 0;
     }

@@ -88,19 +88,21 @@
                      "add %[x0], %[x0], %[skip]\n\t"                                       \
                      "add %[x1], %[x1], %[skip]\n\t"                                       \
                      "add %[x2], %[x2], %[skip]\n\t"                                       \
+                     "sub %[y], %[y], %[yback]\n\t"                                       \
                      "subs %[r], %[r], #1\n\t"                                             \
                      "bne 2b\n\t"                                                          \
                      : [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [y] "+r"(y),          \
                        [n] "=&r"(n), [r] "+r"(rows)                                       \
-                     : [k] "r"(k), [skip] "r"(skip_bytes)                                  \
+                     : [k] "r"(k), [skip] "r"(skip_bytes), [yback] "r"(yback_bytes)        \
                      : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
 
-/* rows >= 1 output rows of nb = k[12] (as uint32) >= 1 blocks each; the outputs of the
- * rows are contiguous (out_w == 4 nb); skip_bytes: from the end of one row's last block
- * to the next row's first (S strip rows down). */
+/* rows >= 1 output rows of nb = k[12] (as uint32) >= 1 blocks each; skip_bytes: from
+ * the end of one row's last block to the next row's first (S strip rows down);
+ * yback_bytes: 4 (4 nb - out_w), how far the last block ran past the output row (into
+ * the next row, which the next pass overwrites). */
 static inline __attribute__((always_inline)) float *mdy_asm_dw3_rows(
     const float *x0, const float *x1, const float *x2, uint32_t rows, uint32_t skip_bytes,
-    const float *k, float *y, const int S, const int ACT)
+    uint32_t yback_bytes, const float *k, float *y, const int S, const int ACT)
 {
     uint32_t n;
     if (S == 1) {
