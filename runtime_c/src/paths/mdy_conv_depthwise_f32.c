@@ -103,6 +103,38 @@ MDY_ALWAYS_INLINE void dw_block(const float *const *x, uint32_t pw, const float 
     }
 }
 
+/* rows x cols floats from src (row stride src_w) into dst (row stride pw): the plane
+ * part of a strip whose zero pads are already written. */
+static void dw_copy_inside(float *dst, const float *src, uint32_t src_w, uint32_t pw,
+                           uint32_t rows, uint32_t cols)
+{
+    for (uint32_t r = 0; r < rows; ++r, dst += pw, src += src_w) {
+#ifdef MDY_HAVE_FWD_ASM
+        /* 8 floats per vldm/vstm pair, then 4, then singles (as mdy_copy_padded_rows;
+         * GCC's loop is one vldr/vstr per float). s0-s7 are caller-saved. */
+        const float *s = src;
+        float *d = dst;
+        uint32_t n8 = cols >> 3, n4 = cols & 4u, n1 = cols & 3u;
+        __asm__ volatile("cmp %[n8], #0\n\tbeq 2f\n"
+                         "1:\tvldmia %[s]!, {s0-s7}\n\tvstmia %[d]!, {s0-s7}\n\t"
+                         "subs %[n8], %[n8], #1\n\tbne 1b\n"
+                         "2:\tcmp %[n4], #0\n\tbeq 3f\n\t"
+                         "vldmia %[s]!, {s0-s3}\n\tvstmia %[d]!, {s0-s3}\n"
+                         "3:\tcmp %[n1], #0\n\tbeq 5f\n"
+                         "4:\tvldmia %[s]!, {s0}\n\tvstmia %[d]!, {s0}\n\t"
+                         "subs %[n1], %[n1], #1\n\tbne 4b\n"
+                         "5:\n"
+                         : [d] "+r"(d), [s] "+r"(s), [n8] "+r"(n8), [n1] "+r"(n1)
+                         : [n4] "r"(n4)
+                         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+#else
+        for (uint32_t i = 0; i < cols; ++i) {
+            dst[i] = src[i];
+        }
+#endif
+    }
+}
+
 #ifdef MDY_HAVE_FWD_ASM
 /* The 3x3 assembly for rows rows of k[12] blocks from strip row x0 (row length pw);
  * one out-of-line copy per stride and clamp kind, shared by both call sites. */
@@ -147,6 +179,19 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
     /* the end of the whole output: a spilling block must not pass it */
     const float *const out_end = out + (size_t)p->in_c * (uint32_t)out_h * (uint32_t)out_w;
 #endif
+    /* One strip per channel (small maps): every channel's strip has the same zero pads,
+     * written by the first channel's full copy; later channels copy only the plane's
+     * values (the full copy costs about as much as the 3x3 arithmetic at 7x7). */
+    const int one_strip = strip >= (uint32_t)out_h;
+    const int32_t r_lo = ih_first < 0 ? -ih_first : 0;
+    const int32_t r_end = (out_h - 1) * S + K;
+    const int32_t r_hi = in_h - ih_first < r_end ? in_h - ih_first : r_end;
+    const int32_t c_lo = iw0 < 0 ? -iw0 : 0;
+    const int32_t c_hi = in_w - iw0 < (int32_t)pw ? in_w - iw0 : (int32_t)pw;
+    const uint32_t in_rows = r_hi > r_lo ? (uint32_t)(r_hi - r_lo) : 0u;
+    const uint32_t in_cols = c_hi > c_lo ? (uint32_t)(c_hi - c_lo) : 0u;
+    const uint32_t in_off = (uint32_t)r_lo * pw + (uint32_t)c_lo;
+    const size_t src_off = (size_t)(r_lo + ih_first) * (uint32_t)in_w + (uint32_t)(c_lo + iw0);
     for (uint32_t c = 0; c < p->in_c; ++c, w += K * K) {
         const float *plane = in + c * in_plane;
         const float b = bias ? bias[c] : 0.0f;
@@ -165,8 +210,13 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
 #endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
-            mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
-                                 (rows - 1u) * S + K, iw0, pw);
+            if (one_strip && c > 0u) {
+                /* same strip geometry as channel 0: its zero pads are still in place */
+                dw_copy_inside(buf + in_off, plane + src_off, (uint32_t)in_w, pw, in_rows, in_cols);
+            } else {
+                mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
+                                     (rows - 1u) * S + K, iw0, pw);
+            }
             float *y = out + (oh0 * (uint32_t)out_w);
             uint32_t r0 = 0;
 #ifdef MDY_HAVE_FWD_ASM
