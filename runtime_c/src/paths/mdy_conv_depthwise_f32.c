@@ -320,7 +320,8 @@ int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const fl
 {
     const int32_t k = p->k_h;
     const int32_t s = p->stride_h;
-    if ((p->in_h <= 4u || p->in_h == 8u) && mdy_conv_depthwise_tiny_f32(in, p, w, bias, out)) {
+    const int tiny = p->in_h <= 4u || p->in_h == 8u || (p->in_h == 7u && s == 2);
+    if (tiny && mdy_conv_depthwise_tiny_f32(in, p, w, bias, out)) {
         return 1;
     }
     const uint32_t pw = dw_strip_pw(p->out_w, k, s);
