@@ -136,28 +136,28 @@ static void dw_copy_inside(float *dst, const float *src, uint32_t src_w, uint32_
 }
 
 #ifdef MDY_HAVE_FWD_ASM
-/* The 3x3 assembly for rows rows of k[12] blocks from strip row x0 (row length pw);
+/* The 3x3 assembly for rows rows of k[3] blocks from strip row x0 (row length pw);
  * one out-of-line copy per stride and clamp kind, shared by both call sites. */
 static __attribute__((noinline)) void dw3_asm(const float *x0, uint32_t pw, uint32_t rows,
-                                              uint32_t skip, uint32_t yback, const float *k,
-                                              float *y, int S, int act)
+                                              uint32_t skip, uint32_t yback, const float *wt,
+                                              const float *k, float *y, int S, int act)
 {
     const float *x1 = x0 + pw, *x2 = x0 + 2u * pw;
     if (S == 1) {
         if (act == MDY_ACT_NONE) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 1, MDY_ACT_NONE);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_NONE);
         } else if (act == MDY_ACT_LO) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 1, MDY_ACT_LO);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_LO);
         } else {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 1, MDY_ACT_BOTH);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_BOTH);
         }
     } else {
         if (act == MDY_ACT_NONE) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 2, MDY_ACT_NONE);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_NONE);
         } else if (act == MDY_ACT_LO) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 2, MDY_ACT_LO);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_LO);
         } else {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, k, y, 2, MDY_ACT_BOTH);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_BOTH);
         }
     }
 }
@@ -192,21 +192,17 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
     const uint32_t in_cols = c_hi > c_lo ? (uint32_t)(c_hi - c_lo) : 0u;
     const uint32_t in_off = (uint32_t)r_lo * pw + (uint32_t)c_lo;
     const size_t src_off = (size_t)(r_lo + ih_first) * (uint32_t)in_w + (uint32_t)(c_lo + iw0);
+#ifdef MDY_HAVE_FWD_ASM
+    /* the assembly's bias, lo, hi and (3x3, as uint32 bits, set per call) block count */
+    float kb[4];
+    kb[1] = lo;
+    kb[2] = hi;
+#endif
     for (uint32_t c = 0; c < p->in_c; ++c, w += K * K) {
         const float *plane = in + c * in_plane;
         const float b = bias ? bias[c] : 0.0f;
 #ifdef MDY_HAVE_FWD_ASM
-        /* 3x3: the row's 4-pixel blocks in assembly; weights, bias, lo, hi */
-        float k3[13];
-        if (K == 3) {
-            for (int t = 0; t < 9; ++t) {
-                k3[t] = w[t];
-            }
-        }
-        k3[9] = b;
-        k3[10] = lo;
-        k3[11] = hi;
-        /* k3[12]: the asm's block count as uint32 bits, set per call below */
+        kb[0] = b;
 #endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
@@ -226,12 +222,12 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                  * last row that would do so is left to the per-row code below */
                 const uint32_t w4 = ((uint32_t)out_w + 3u) & ~3u;
                 const uint32_t nb = w4 / 4u;
-                memcpy(&k3[12], &nb, sizeof nb);
+                memcpy(&kb[3], &nb, sizeof nb);
                 r0 = (size_t)(out_end - (y + (rows - 1u) * (uint32_t)out_w)) < w4 ? rows - 1u
                                                                                    : rows;
                 if (r0 > 0u) {
                     dw3_asm(buf, pw, r0, (S * pw - w4 * S) * 4u, (w4 - (uint32_t)out_w) * 4u,
-                            k3, y, S, act);
+                            w, kb, y, S, act);
                     y += r0 * (uint32_t)out_w;
                 }
             }
@@ -249,10 +245,10 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     /* only the output's last row, when its spill would pass out_end:
                      * its whole blocks here, the 1-3 pixel remainder in C below */
                     const uint32_t nb = (uint32_t)out_w / 4u;
-                    memcpy(&k3[12], &nb, sizeof nb);
+                    memcpy(&kb[3], &nb, sizeof nb);
                     const uint32_t done = nb * 4u;
                     if (nb > 0u) {
-                        dw3_asm(x[0], pw, 1u, 0u, 0u, k3, y, S, act);
+                        dw3_asm(x[0], pw, 1u, 0u, 0u, w, kb, y, S, act);
                     }
                     ow = (int32_t)done;
                     y += done;
@@ -263,7 +259,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                 } else if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 4) {
                     /* 5x5 / 7x7 with a two-sided clamp (the MobileNet-style ReLU6) */
                     const uint32_t nb = (uint32_t)out_w / 4u;
-                    y = mdy_asm_dwk_row(x[0], pw * 4u, w, nb, &k3[9], y, K, S);
+                    y = mdy_asm_dwk_row(x[0], pw * 4u, w, nb, kb, y, K, S);
                     ow = (int32_t)(nb * 4u);
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
