@@ -23,6 +23,12 @@
 #include "../mdy_internal.h"
 #include "mdy_fwd_asm_dw.h"
 
+#ifdef MDY_HAVE_FWD_ASM
+#define DW_ASM3 1
+#else
+#define DW_ASM3 0
+#endif
+
 /* Strip row length (floats) for out_w outputs: with the 3x3 assembly, room for whole
  * 4-pixel blocks (see above); otherwise exactly the window's input columns. */
 static inline uint32_t dw_strip_pw(uint32_t out_w, int K, int S)
@@ -267,7 +273,8 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     }
                 }
 #endif
-                for (; ow + 4 <= out_w; ow += 4, y += 4) {
+                /* 3x3 with the assembly: fewer than 4 outputs are left (no C 4-block) */
+                for (; !(DW_ASM3 && K == 3) && ow + 4 <= out_w; ow += 4, y += 4) {
                     dw_block(x, pw, w, b, lo, hi, y, K, S, 4);
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
