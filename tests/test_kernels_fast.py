@@ -50,6 +50,11 @@ DEPTHWISE += [shape(3, 3, 6, 7, 3, 1, pads=(0, 2, 2, 0), groups=3),
 DEPTHWISE += [shape(c, c, n, n, k, s, k // 2, groups=c) for k in (3, 5, 7) for s in (1, 2)
               for n, c in ((1, 3), (2, 5), (3, 6), (4, 7))]
 DEPTHWISE += [shape(5, 5, 8, 8, 3, s, 1, groups=5) for s in (1, 2)]   # 3x3 instances at 8x8
+# 3x3 stride 2 from 7x7 (tiny instance); 7x7 / 5x5 at stride 1 and 7x7 at stride 2 with
+# 5x5 / 7x7 windows (strip path, odd widths, the pads kept from the first channel)
+DEPTHWISE += [shape(4, 4, 7, 7, 3, 2, 1, groups=4), shape(3, 3, 7, 7, 3, 1, 1, groups=3),
+              shape(3, 3, 5, 5, 3, 1, 1, groups=3), shape(3, 3, 7, 7, 5, 2, 2, groups=3),
+              shape(3, 3, 14, 14, 3, 2, 1, groups=3), shape(3, 3, 6, 6, 3, 1, 0, groups=3)]
 DEPTHWISE += [shape(3, 3, 4, 3, 3, 1, 1, groups=3), shape(5, 5, 4, 4, 3, 1, 0, groups=5),
               shape(2, 2, 3, 3, 5, 2, pads=(1, 1, 2, 2), groups=2)]
 ALL = POINTWISE + KXK + DEPTHWISE

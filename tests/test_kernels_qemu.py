@@ -61,6 +61,16 @@ def _cases() -> list[tuple[bench.Case, str]]:
                                    (28, 7, 1, "relu6"), (8, 3, 1, "relu6"), (8, 3, 2, "band")]:
         add(dict(size=size, in_c=3, out_c=3, k=k, stride=stride, pad=k // 2, groups=3),
             clamp=clamp)
+    # depthwise 3x3 output rows not a multiple of 4 wide (7x7, 5x5, 3x3 via pad 0, 14x14
+    # stride 2; widths 5, 6, 7 at both strides), every clamp kind: each row's last
+    # 4-pixel block spills into the next row, except at the very end of the output
+    # (in_c 1: every channel's last row is the output's last row)
+    for size, stride, pad, in_c in [(7, 1, 1, 3), (5, 1, 1, 2), (5, 1, 0, 3), (14, 2, 1, 3),
+                                    (6, 1, 1, 1), (7, 1, 1, 1), (9, 2, 1, 2), (11, 2, 1, 1),
+                                    (13, 2, 1, 3), (7, 2, 1, 1), (6, 1, 0, 2)]:
+        for clamp in CLAMPS:
+            add(dict(size=size, in_c=in_c, out_c=in_c, k=3, stride=stride, pad=pad,
+                     groups=in_c), clamp=clamp)
     # KxK: whole group buffered, channel groups through `out`, stride 2, 5x5
     for size, in_c, out_c, k, stride, pad in [(6, 3, 5, 3, 1, 1), (30, 16, 8, 3, 1, 1),
                                               (17, 13, 6, 3, 2, 1), (12, 7, 5, 5, 1, 2),

@@ -9,11 +9,37 @@
  * block: 4 neighbouring output pixels (4 accumulators); each input value of the
  * block's rows is loaded once per block.
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer.
+ *
+ * 3x3 with the assembly: a row whose width is not a multiple of 4 (7x7, 14x14 stride 2)
+ * still runs whole 4-pixel blocks: the strip rows are padded to ceil(out_w / 4) blocks
+ * and the last block's extra outputs spill into the next output row(s), which are
+ * written (correctly) later in the same pass. Only where the spill would pass the end
+ * of the whole output (the last row or two of the last channel) does the row stop at
+ * its whole blocks and finish in C. One extra 4-pixel block costs less than the C
+ * remainder of 1-3 pixels (which reloads the window per pixel).
  */
 #include <string.h>
 
 #include "../mdy_internal.h"
 #include "mdy_fwd_asm_dw.h"
+
+#ifdef MDY_HAVE_FWD_ASM
+#define DW_ASM3 1
+#else
+#define DW_ASM3 0
+#endif
+
+/* Strip row length (floats) for out_w outputs: with the 3x3 assembly, room for whole
+ * 4-pixel blocks (see above); otherwise exactly the window's input columns. */
+static inline uint32_t dw_strip_pw(uint32_t out_w, int K, int S)
+{
+#ifdef MDY_HAVE_FWD_ASM
+    if (K == 3) {
+        out_w = (out_w + 3u) & ~3u;
+    }
+#endif
+    return (out_w - 1u) * (uint32_t)S + (uint32_t)K;
+}
 
 /* One window row kh: PB outputs += the K taps of strip row xr. */
 MDY_ALWAYS_INLINE void dw_row(float *acc, const float *MDY_RESTRICT xr,
@@ -83,6 +109,66 @@ MDY_ALWAYS_INLINE void dw_block(const float *const *x, uint32_t pw, const float 
     }
 }
 
+/* rows x cols floats from src (row stride src_w) into dst (row stride pw): the plane
+ * part of a strip whose zero pads are already written. */
+static void dw_copy_inside(float *dst, const float *src, uint32_t src_w, uint32_t pw,
+                           uint32_t rows, uint32_t cols)
+{
+    for (uint32_t r = 0; r < rows; ++r, dst += pw, src += src_w) {
+#ifdef MDY_HAVE_FWD_ASM
+        /* 8 floats per vldm/vstm pair, then 4, then singles (as mdy_copy_padded_rows;
+         * GCC's loop is one vldr/vstr per float). s0-s7 are caller-saved. */
+        const float *s = src;
+        float *d = dst;
+        uint32_t n8 = cols >> 3, n4 = cols & 4u, n1 = cols & 3u;
+        __asm__ volatile("cmp %[n8], #0\n\tbeq 2f\n"
+                         "1:\tvldmia %[s]!, {s0-s7}\n\tvstmia %[d]!, {s0-s7}\n\t"
+                         "subs %[n8], %[n8], #1\n\tbne 1b\n"
+                         "2:\tcmp %[n4], #0\n\tbeq 3f\n\t"
+                         "vldmia %[s]!, {s0-s3}\n\tvstmia %[d]!, {s0-s3}\n"
+                         "3:\tcmp %[n1], #0\n\tbeq 5f\n"
+                         "4:\tvldmia %[s]!, {s0}\n\tvstmia %[d]!, {s0}\n\t"
+                         "subs %[n1], %[n1], #1\n\tbne 4b\n"
+                         "5:\n"
+                         : [d] "+r"(d), [s] "+r"(s), [n8] "+r"(n8), [n1] "+r"(n1)
+                         : [n4] "r"(n4)
+                         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+#else
+        for (uint32_t i = 0; i < cols; ++i) {
+            dst[i] = src[i];
+        }
+#endif
+    }
+}
+
+#ifdef MDY_HAVE_FWD_ASM
+/* The 3x3 assembly for rows rows of k[3] blocks from strip row x0 (row length pw);
+ * one out-of-line copy per stride and clamp kind, shared by both call sites. */
+static __attribute__((noinline)) void dw3_asm(const float *x0, uint32_t pw, uint32_t rows,
+                                              uint32_t skip, uint32_t yback, const float *wt,
+                                              const float *k, float *y, int S, int act)
+{
+    const float *x1 = x0 + pw, *x2 = x0 + 2u * pw;
+    if (S == 1) {
+        if (act == MDY_ACT_NONE) {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_NONE);
+        } else if (act == MDY_ACT_LO) {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_LO);
+        } else {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_BOTH);
+        }
+    } else {
+        if (act == MDY_ACT_NONE) {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_NONE);
+        } else if (act == MDY_ACT_LO) {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_LO);
+        } else {
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_BOTH);
+        }
+    }
+}
+#endif
+
 MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                               const float *MDY_RESTRICT w, const float *bias,
                               float *MDY_RESTRICT out, float *MDY_RESTRICT buf,
@@ -90,55 +176,69 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
 {
     const int32_t in_h = p->in_h, in_w = p->in_w;
     const int32_t out_h = p->out_h, out_w = p->out_w;
-    const uint32_t pw = (uint32_t)((out_w - 1) * S + K);
+    const uint32_t pw = dw_strip_pw((uint32_t)out_w, K, S);
     const float lo = p->act_min, hi = p->act_max;
     const int32_t ih_first = -(int32_t)p->pad_top, iw0 = -(int32_t)p->pad_left;
     const size_t in_plane = (size_t)in_h * in_w;
 #ifdef MDY_HAVE_FWD_ASM
     const int act = mdy_act_kind(lo, hi);
+    /* the end of the whole output: a spilling block must not pass it */
+    const float *const out_end = out + (size_t)p->in_c * (uint32_t)out_h * (uint32_t)out_w;
+#endif
+    /* One strip per channel (small maps): every channel's strip has the same zero pads,
+     * written by the first channel's full copy; later channels copy only the plane's
+     * values (the full copy costs about as much as the 3x3 arithmetic at 7x7). */
+    const int one_strip = strip >= (uint32_t)out_h;
+    const int32_t r_lo = ih_first < 0 ? -ih_first : 0;
+    const int32_t r_end = (out_h - 1) * S + K;
+    const int32_t r_hi = in_h - ih_first < r_end ? in_h - ih_first : r_end;
+    const int32_t c_lo = iw0 < 0 ? -iw0 : 0;
+    const int32_t c_hi = in_w - iw0 < (int32_t)pw ? in_w - iw0 : (int32_t)pw;
+    const uint32_t in_rows = r_hi > r_lo ? (uint32_t)(r_hi - r_lo) : 0u;
+    const uint32_t in_cols = c_hi > c_lo ? (uint32_t)(c_hi - c_lo) : 0u;
+    const uint32_t in_off = (uint32_t)r_lo * pw + (uint32_t)c_lo;
+    const size_t src_off = (size_t)(r_lo + ih_first) * (uint32_t)in_w + (uint32_t)(c_lo + iw0);
+#ifdef MDY_HAVE_FWD_ASM
+    /* the assembly's bias, lo, hi and (3x3, as uint32 bits, set per call) block count */
+    float kb[4];
+    kb[1] = lo;
+    kb[2] = hi;
 #endif
     for (uint32_t c = 0; c < p->in_c; ++c, w += K * K) {
         const float *plane = in + c * in_plane;
         const float b = bias ? bias[c] : 0.0f;
 #ifdef MDY_HAVE_FWD_ASM
-        /* 3x3: the row's 4-pixel blocks in assembly; weights, bias, lo, hi */
-        float k3[13];
-        if (K == 3) {
-            for (int t = 0; t < 9; ++t) {
-                k3[t] = w[t];
-            }
-        }
-        k3[9] = b;
-        k3[10] = lo;
-        k3[11] = hi;
-        {
-            const uint32_t nb = (uint32_t)out_w / 4u; /* as uint32 bits: the asm's count */
-            memcpy(&k3[12], &nb, sizeof nb);
-        }
+        kb[0] = b;
 #endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
-            mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
-                                 (rows - 1u) * S + K, iw0, pw);
+            if (one_strip && c > 0u) {
+                /* same strip geometry as channel 0: its zero pads are still in place */
+                dw_copy_inside(buf + in_off, plane + src_off, (uint32_t)in_w, pw, in_rows, in_cols);
+            } else {
+                mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
+                                     (rows - 1u) * S + K, iw0, pw);
+            }
             float *y = out + (oh0 * (uint32_t)out_w);
+            uint32_t r0 = 0;
 #ifdef MDY_HAVE_FWD_ASM
-            if (K == 3 && out_w >= 4 && (out_w & 3) == 0) {
-                /* whole rows of whole blocks: the strip's rows in one assembly call */
-                const uint32_t skip = (S * pw - (uint32_t)out_w * S) * 4u;
-                if (act == MDY_ACT_NONE) {
-                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
-                                     MDY_ACT_NONE);
-                } else if (act == MDY_ACT_LO) {
-                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
-                                     MDY_ACT_LO);
-                } else {
-                    mdy_asm_dw3_rows(buf, buf + pw, buf + 2u * pw, rows, skip, k3, y, S,
-                                     MDY_ACT_BOTH);
+            if (K == 3) {
+                /* the strip's rows of whole blocks in one assembly call; each row's last
+                 * block may spill into the next row (see top), except past out_end: a
+                 * last row that would do so is left to the per-row code below */
+                const uint32_t w4 = ((uint32_t)out_w + 3u) & ~3u;
+                const uint32_t nb = w4 / 4u;
+                memcpy(&kb[3], &nb, sizeof nb);
+                r0 = (size_t)(out_end - (y + (rows - 1u) * (uint32_t)out_w)) < w4 ? rows - 1u
+                                                                                   : rows;
+                if (r0 > 0u) {
+                    dw3_asm(buf, pw, r0, (S * pw - w4 * S) * 4u, (w4 - (uint32_t)out_w) * 4u,
+                            w, kb, y, S, act);
+                    y += r0 * (uint32_t)out_w;
                 }
-                continue;
             }
 #endif
-            for (uint32_t r = 0; r < rows; ++r) {
+            for (uint32_t r = r0; r < rows; ++r) {
                 /* one pointer per window row (unused ones are dead code for 7x7) */
                 const float *x[7];
                 MDY_UNROLL
@@ -147,24 +247,25 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                 }
                 int32_t ow = 0;
 #ifdef MDY_HAVE_FWD_ASM
-                if (K == 3 && out_w >= 4) {
+                if (K == 3) {
+                    /* only the output's last row, when its spill would pass out_end:
+                     * its whole blocks here, the 1-3 pixel remainder in C below */
                     const uint32_t nb = (uint32_t)out_w / 4u;
-                    if (act == MDY_ACT_NONE) {
-                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_NONE);
-                    } else if (act == MDY_ACT_LO) {
-                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_LO);
-                    } else {
-                        y = mdy_asm_dw3_rows(x[0], x[1], x[2], 1u, 0u, k3, y, S, MDY_ACT_BOTH);
+                    memcpy(&kb[3], &nb, sizeof nb);
+                    const uint32_t done = nb * 4u;
+                    if (nb > 0u) {
+                        dw3_asm(x[0], pw, 1u, 0u, 0u, w, kb, y, S, act);
                     }
-                    ow = (int32_t)(nb * 4u);
+                    ow = (int32_t)done;
+                    y += done;
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
-                        x[kh] += nb * 4u * (uint32_t)S;
+                        x[kh] += done * (uint32_t)S;
                     }
                 } else if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 4) {
                     /* 5x5 / 7x7 with a two-sided clamp (the MobileNet-style ReLU6) */
                     const uint32_t nb = (uint32_t)out_w / 4u;
-                    y = mdy_asm_dwk_row(x[0], pw * 4u, w, nb, &k3[9], y, K, S);
+                    y = mdy_asm_dwk_row(x[0], pw * 4u, w, nb, kb, y, K, S);
                     ow = (int32_t)(nb * 4u);
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
@@ -172,7 +273,8 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     }
                 }
 #endif
-                for (; ow + 4 <= out_w; ow += 4, y += 4) {
+                /* 3x3 with the assembly: fewer than 4 outputs are left (no C 4-block) */
+                for (; !(DW_ASM3 && K == 3) && ow + 4 <= out_w; ow += 4, y += 4) {
                     dw_block(x, pw, w, b, lo, hi, y, K, S, 4);
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
@@ -221,10 +323,11 @@ int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const fl
 {
     const int32_t k = p->k_h;
     const int32_t s = p->stride_h;
-    if ((p->in_h <= 4u || p->in_h == 8u) && mdy_conv_depthwise_tiny_f32(in, p, w, bias, out)) {
+    const int tiny = p->in_h <= 4u || p->in_h == 8u || (p->in_h == 7u && s == 2);
+    if (tiny && mdy_conv_depthwise_tiny_f32(in, p, w, bias, out)) {
         return 1;
     }
-    const uint32_t pw = (uint32_t)((p->out_w - 1) * s + k);
+    const uint32_t pw = dw_strip_pw(p->out_w, k, s);
     if ((uint32_t)k * pw > MDY_CONV_STRIP_FLOATS) {
         return 0;
     }

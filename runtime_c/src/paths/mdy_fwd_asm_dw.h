@@ -13,9 +13,9 @@
 /*
  * Depthwise 3x3 (mdy_conv_depthwise_f32 strip path), stride S = 1 or 2: blocks of 4
  * consecutive output pixels of whole output rows. x0..x2: the 3 strip rows of the
- * window at the first block; k: the channel's 9 weights, then bias, lo, hi, block count. The weights
- * stay in s16-s24 for the whole row; per block 3 vldm of (4 - 1) * S + 3 inputs, 36 VFMA,
- * the clamp (as mdy_clampf) and one vstm. y advances past the row's blocks.
+ * window at the first block; wt: the channel's 9 weights; k: bias, lo, hi, block count
+ * (as uint32 bits). The weights stay in s16-s24 for the whole call; per block 3 vldm of
+ * (4 - 1) * S + 3 inputs, 36 VFMA, the clamp (as mdy_clampf) and one vstm.
  * Registers: s0-s3 sums, s4-s12 inputs, s16-s24 weights, s25 bias, s26 lo, s27 hi.
  */
 #define MDY_ASM_DW3_S1 \
@@ -82,25 +82,30 @@
     "bne 1b\n\t"
 
 #define MDY_ASM_DW3(BODY, CLAMP)                                                            \
-    __asm__ volatile("vldmia %[k], {s16-s27}\n\t"                                          \
+    __asm__ volatile("vldmia %[wt], {s16-s24}\n\t"                                         \
+                     "vldmia %[k], {s25-s27}\n\t"                                          \
                      "2:\n\t"                                                              \
-                     "ldr %[n], [%[k], #48]\n\t" BODY CLAMP MDY_ASM_DW3_TAIL              \
+                     "ldr %[n], [%[k], #12]\n\t" BODY CLAMP MDY_ASM_DW3_TAIL              \
                      "add %[x0], %[x0], %[skip]\n\t"                                       \
                      "add %[x1], %[x1], %[skip]\n\t"                                       \
                      "add %[x2], %[x2], %[skip]\n\t"                                       \
+                     "sub %[y], %[y], %[yback]\n\t"                                       \
                      "subs %[r], %[r], #1\n\t"                                             \
                      "bne 2b\n\t"                                                          \
                      : [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [y] "+r"(y),          \
                        [n] "=&r"(n), [r] "+r"(rows)                                       \
-                     : [k] "r"(k), [skip] "r"(skip_bytes)                                  \
+                     : [wt] "r"(wt), [k] "r"(k), [skip] "r"(skip_bytes),                  \
+                       [yback] "r"(yback_bytes)                                            \
                      : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
 
-/* rows >= 1 output rows of nb = k[12] (as uint32) >= 1 blocks each; the outputs of the
- * rows are contiguous (out_w == 4 nb); skip_bytes: from the end of one row's last block
- * to the next row's first (S strip rows down). */
+/* rows >= 1 output rows of nb = k[3] (as uint32) >= 1 blocks each; skip_bytes: from
+ * the end of one row's last block to the next row's first (S strip rows down);
+ * yback_bytes: 4 (4 nb - out_w), how far the last block ran past the output row (into
+ * the next row, which the next pass overwrites). */
 static inline __attribute__((always_inline)) float *mdy_asm_dw3_rows(
     const float *x0, const float *x1, const float *x2, uint32_t rows, uint32_t skip_bytes,
-    const float *k, float *y, const int S, const int ACT)
+    uint32_t yback_bytes, const float *wt, const float *k, float *y, const int S,
+    const int ACT)
 {
     uint32_t n;
     if (S == 1) {
