@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
+from torch_ref import torch_conv_grads
 from kernel_lib import ConvShape, Kernels, dense_to_slices, kernels, ref_conv2d  # noqa: F401
 
 
@@ -85,22 +84,11 @@ def test_forward_fast_paths(kernels: Kernels, s: ConvShape, clamp: tuple[float, 
     np.testing.assert_allclose(got_nobias, ref_conv2d(x, s, w, None), rtol=1e-4, atol=1e-4)
 
 
-def _torch_grads(x: np.ndarray, s: ConvShape, w: np.ndarray, dout: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
-    xp = F.pad(xt[None], (s.pad_left, s.pad_right, s.pad_top, s.pad_bottom))
-    y = F.conv2d(xp, wt, None, stride=(s.stride_h, s.stride_w), dilation=(s.dil_h, s.dil_w),
-                 groups=s.groups)[0]
-    (y * torch.tensor(dout, dtype=torch.float64)).sum().backward()
-    assert xt.grad is not None and wt.grad is not None
-    return xt.grad.numpy(), wt.grad.numpy()
-
 
 @pytest.mark.parametrize("s", ALL, ids=_id)
 def test_gradient_fast_paths(kernels: Kernels, s: ConvShape) -> None:
     x, w, _, dout = _data(s, s.out_c * 17 + s.in_h)
-    dx, dw = _torch_grads(x, s, w, dout)
+    dx, dw = torch_conv_grads(x, s, w, dout)
     np.testing.assert_allclose(kernels.conv2d_input_grad(dout, s, w), dx, rtol=1e-4, atol=1e-4)
     # unsorted, non-contiguous subset of the input channels
     channels = list(range(s.in_c))[::-1][::2] if s.in_c > 1 else [0]

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
+from torch_ref import torch_conv_grads
 from kernel_lib import ConvShape, Kernels, dense_to_slices, kernels  # noqa: F401
 
 
@@ -77,17 +76,6 @@ def _id(s: ConvShape) -> str:
             f"p{s.pad_top}{s.pad_bottom}{s.pad_left}{s.pad_right}d{s.dil_h}")
 
 
-def _torch_grads(x: np.ndarray, s: ConvShape, w: np.ndarray, dout: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
-    xp = F.pad(xt[None], (s.pad_left, s.pad_right, s.pad_top, s.pad_bottom))
-    y = F.conv2d(xp, wt, None, stride=(s.stride_h, s.stride_w), dilation=(s.dil_h, s.dil_w),
-                 groups=s.groups)[0]
-    (y * torch.tensor(dout, dtype=torch.float64)).sum().backward()
-    assert xt.grad is not None and wt.grad is not None
-    return xt.grad.numpy(), wt.grad.numpy()
-
 
 def _schedules(c: int) -> list[list[int]]:
     """Every channel; a partial unsorted one; a single channel (the last)."""
@@ -102,7 +90,7 @@ def test_conv_gradients_match_torch(kernels: Kernels, s: ConvShape) -> None:
     x = rng.standard_normal((s.in_c, s.in_h, s.in_w)).astype(np.float32)
     w = rng.standard_normal(s.weight_shape).astype(np.float32)
     dout = rng.standard_normal((s.out_c, s.out_h, s.out_w)).astype(np.float32)
-    dx, dw = _torch_grads(x, s, w, dout)
+    dx, dw = torch_conv_grads(x, s, w, dout)
     np.testing.assert_allclose(kernels.conv2d_input_grad(dout, s, w), dx, rtol=1e-4, atol=1e-4)
     for channels in _schedules(s.in_c):
         saved = kernels.gather_planes(x, channels)
