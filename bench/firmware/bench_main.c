@@ -7,32 +7,13 @@
  */
 #include <stdint.h>
 
+#include "bench_uart.h"
 #include "board.h"
 #include "cases.h"
 #include "medyate/kernels.h"
 #ifdef BENCH_MODEL
 #include "model.h"
 #endif
-
-static void put_str(const char *s)
-{
-    while (*s) {
-        board_uart_putc((uint8_t)*s++);
-    }
-}
-
-static void put_u64(uint64_t v)
-{
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
-    } while (v);
-    while (n) {
-        board_uart_putc((uint8_t)buf[--n]);
-    }
-}
 
 static void report(uint32_t index, uint32_t reps, uint64_t instr)
 {
@@ -42,19 +23,6 @@ static void report(uint32_t index, uint32_t reps, uint64_t instr)
     put_u64(reps);
     put_str(" ");
     put_u64(instr);
-    put_str("\n");
-}
-
-void app_report_fault(uint32_t kind, uint32_t pc, uint32_t cfsr, uint32_t hfsr)
-{
-    put_str("FAULT ");
-    put_u64(kind);
-    put_str(" ");
-    put_u64(pc);
-    put_str(" ");
-    put_u64(cfsr);
-    put_str(" ");
-    put_u64(hfsr);
     put_str("\n");
 }
 
