@@ -152,3 +152,19 @@ def test_a_cluster_running_other_code_is_refused_in_one_line() -> None:
     check_cluster_code(code_version(), "10.0.0.5:6379")   # same code: accepted
     with pytest.raises(MedyateError, match=r"10\.0\.0\.5:6379 runs other medyate code .*install the same"):
         check_cluster_code("0" * 64, "10.0.0.5:6379")
+
+
+def test_an_unreachable_cluster_is_named_at_once(tmp_path: Path) -> None:
+    """ray.init retries an address nothing answers on forever; the sweep says so instead."""
+    import socket
+    import time
+
+    with socket.socket() as probe:      # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["experiment", str(tiny_config(tmp_path)), "--engine", "ray",
+                                       "--address", f"127.0.0.1:{port}", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output and time.monotonic() - started < 60

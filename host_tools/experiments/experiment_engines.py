@@ -123,6 +123,22 @@ def _run_in_worker(spec_fields: dict[str, Any], files: dict[str, bytes]) -> dict
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """A HOST:PORT that nothing answers on is named at once: ray.init would retry it
+    forever. Other address forms ("auto", "ray://...") are left to Ray."""
+    import socket
+
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or "/" in address or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise MedyateError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); "
+                           "start it with `ray start --head` or check --address") from None
+
+
 def _send_auth_token() -> None:
     """A client joining a cluster must present the cluster's token when it has one:
     Ray >= 2.5x enables token authentication on new clusters and saves the token to
@@ -165,6 +181,7 @@ class RayEngine:
                                    "ignore_reinit_error": True}
         try:
             if self.address:
+                _check_reachable(self.address)
                 _send_auth_token()
                 self.ray.init(address=self.address, **options)
             else:
