@@ -102,7 +102,7 @@ class RunFiles:
                      measured: MemoryReport | None, *, target: str, full_memory: bool,
                      device_memory: Mapping[str, Any] | None = None) -> dict:
         """Compile-time figures beside the device-measured ones (None where not measured).
-        device_memory (device_memory.memory_record: predicted and linked per region) gets
+        device_memory (memory_report.memory_record: predicted and linked per region) gets
         the device's measured stack high-water and peak SRAM added as "device_memory"."""
         record: dict[str, Any] = {
             "target": target,

@@ -323,21 +323,6 @@ def predict_plan(graph: Graph, plan: Plan, *, frozen: str = "fp32", pool_bytes: 
     return predict(model_facts(graph, layers, pool, frozen), frozen=frozen, calibration=calibration)
 
 
-#: names that moved out of this module (memory_report.py: the linked image and the
-#: comparisons; memory_calibration.py: the fit), still importable from here
-_MOVED = {name: "memory_report" for name in ("linked_breakdown", "shortfalls", "comparison_rows",
-                                             "memory_record", "print_breakdown")}
-_MOVED.update({name: "memory_calibration" for name in ("calibrate", "save_calibration")})
-
-
-def __getattr__(name: str) -> Any:
-    """PEP 562: the moved names resolve lazily (the new modules import this one)."""
-    if name in _MOVED:
-        import importlib
-        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 if __name__ == "__main__":       # python -m medyate.host_tools.selection.device_memory
     from medyate.host_tools.selection.memory_calibration import main
     main()
