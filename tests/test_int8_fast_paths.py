@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -81,8 +82,14 @@ def _requant(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarray, np.n
     return mult, shift
 
 
+def _rng(name: str, variant: int) -> np.random.Generator:
+    """The same data in every process: str hash() is salted per interpreter, so a seed
+    taken from it made a different (sometimes saturated) case on each CI run."""
+    return np.random.default_rng(zlib.crc32(name.encode()) + variant)
+
+
 def conv_case(name: str, s: ConvShape, variant: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    rng = np.random.default_rng(abs(hash(name)) % 2 ** 32 + variant)
+    rng = _rng(name, variant)
     in_zp, out_zp, lo, hi = REQUANTS[variant]
     x = rng.integers(-128, 128, (s.in_c, s.in_h, s.in_w)).astype(np.int8)
     w = rng.integers(-127, 128, s.weight_shape).astype(np.int8)
@@ -97,7 +104,7 @@ def conv_case(name: str, s: ConvShape, variant: int) -> tuple[dict[str, np.ndarr
 
 
 def gemm_case(name: str, in_f: int, out_f: int, variant: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    rng = np.random.default_rng(abs(hash(name)) % 2 ** 32 + variant)
+    rng = _rng(name, variant)
     in_zp, out_zp, lo, hi = REQUANTS[variant]
     x = rng.integers(-128, 128, in_f).astype(np.int8)
     w = rng.integers(-127, 128, (out_f, in_f)).astype(np.int8)
@@ -127,7 +134,10 @@ def _p(a: np.ndarray, t):  # type: ignore[no-untyped-def]
 def test_host_portable_paths_bit_exact(name: str, variant: int, shape: object) -> None:
     lib = load_kernels().lib
     data, want = _build(name, variant, shape)
-    assert len(np.unique(want)) >= min(8, want.size // 3), "saturated: the test could not see errors"
+    in_range = (want > REQUANTS[variant][2]) & (want < REQUANTS[variant][3])
+    # Variant 1 clamps at its zero point (a fused ReLU), so about half its outputs sit on
+    # the bound; a quarter strictly inside still lets the test see a wrong sum.
+    assert in_range.sum() >= want.size // 4, "saturated: the test could not see errors"
     in_zp, out_zp, lo, hi = REQUANTS[variant]
     q = Requant(in_zp, out_zp, lo, hi, _p(data["mult"], _i32p), _p(data["shift"], _i32p))
     got = np.full(want.shape, 99, np.int8)
