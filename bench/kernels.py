@@ -81,6 +81,10 @@ def kernel_cases(sizes: list[int]) -> list[Case]:
             ("dw3x3 48 s2 p1", dict(in_c=48, out_c=48, k=3, pad=1, stride=2, groups=48)),
             ("dw5x5 48 p2", dict(in_c=48, out_c=48, k=5, pad=2, groups=48)),
             ("dw7x7 48 p3", dict(in_c=48, out_c=48, k=7, pad=3, groups=48)),
+            ("dw5x5 48 s2 p2", dict(in_c=48, out_c=48, k=5, pad=2, stride=2, groups=48)),
+            ("dw7x7 48 s2 p3", dict(in_c=48, out_c=48, k=7, pad=3, stride=2, groups=48)),
+            ("stem3x3 3->16 s2 p1", dict(in_c=3, out_c=16, k=3, pad=1, stride=2)),
+            ("stem3x3 1->32 p1", dict(in_c=1, out_c=32, k=3, pad=1)),
         ]
         for label, kw in families:
             if (s + 2 * kw.get("pad", 0) - kw["k"]) // kw.get("stride", 1) + 1 < 1:
@@ -176,23 +180,43 @@ def measure_kernels(sizes: list[int], opt: str) -> list[tuple[Case, float]]:
     return out
 
 
+LIMIT = 4.0   # issue #10: no kernel above 4 instr/MAC at any map size down to 2x2
+WIDE = 14     # more sizes than this print as a per-row summary, not a column each
+
+
+def print_sweep_summary(families: dict[str, dict[int, float]]) -> None:
+    """One row per kernel: its worst instr/MAC over the swept sizes, where, and every
+    size above LIMIT."""
+    print("| kernel | worst | at | sizes above 4 |")
+    print("|---|---:|---|---|")
+    for name, vals in families.items():
+        size, worst = max(vals.items(), key=lambda kv: kv[1])
+        over = ", ".join(str(s) for s, v in vals.items() if v > LIMIT) or "none"
+        print(f"| {name} | {worst:.2f} | {size}x{size} | {over} |", flush=True)
+
+
 def print_kernel_table(rows: list[tuple[Case, float]], sizes: list[int]) -> None:
     families: dict[tuple[str, str], dict[int, float]] = {}
     for c, v in rows:
         families.setdefault((c.label, c.kind), {})[c.size] = v
-    head = "| layer | kernel | " + " | ".join(
-        f"{s}x{s}" for s in sizes) + " |"
-    print(head)
-    print("|" + "---|" * (2 + len(sizes)))
+    per_mac = {k: v for k, v in families.items() if not k[1].startswith("mask")}
+    if len(sizes) > WIDE:
+        print_sweep_summary({f"{label} {kind}": vals for (label, kind), vals in per_mac.items()})
+    else:
+        print("| layer | kernel | " + " | ".join(f"{s}x{s}" for s in sizes) + " |")
+        print("|" + "---|" * (2 + len(sizes)))
+        for (label, kind), vals in families.items():
+            if kind.startswith(("gemm", "mask")):
+                cells = [f"{vals[1]:.2f}"] + [""] * (len(sizes) - 1)
+            else:
+                cells = [f"{vals[s]:.2f}" if s in vals else "-" for s in sizes]
+            print(f"| {label} | {kind} | " + " | ".join(cells) + " |")
     for (label, kind), vals in families.items():
-        if kind.startswith(("gemm", "mask")):
-            cells = [f"{vals[1]:.2f}"] + [""] * (len(sizes) - 1)
-        else:
-            cells = [f"{vals[s]:.2f}" if s in vals else "-" for s in sizes]
-        print(f"| {label} | {kind} | " + " | ".join(cells) + " |")
-    worst = max(rows, key=lambda r: r[1] if not r[0].kind.startswith("mask") else 0)
-    print(f"\nworst kernel: {worst[0].label} {worst[0].kind} at {worst[0].size}x{worst[0].size}: "
-          f"{worst[1]:.2f} instr/MAC")
+        if kind.startswith("mask") and len(sizes) > WIDE:
+            print(f"{label} {kind}: {vals[1]:.2f} instr/element")
+    (label, kind), vals = max(per_mac.items(), key=lambda kv: max(kv[1].values()))
+    size, worst = max(vals.items(), key=lambda kv: kv[1])
+    print(f"\nworst kernel: {label} {kind} at {size}x{size}: {worst:.2f} instr/MAC")
 
 
 # ---------------------------------------------------------------------------- models
@@ -421,6 +445,13 @@ def print_model_header() -> None:
     print("|---|---:|---:|---:|---:|---:|", flush=True)
 
 
+def parse_sizes(text: str) -> list[int]:
+    """'all' = every map size from 32 down to 2; else a comma-separated list."""
+    if text.strip() == "all":
+        return list(range(32, 1, -1))
+    return [int(s) for s in text.split(",")]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kernels", action="store_true")
@@ -429,7 +460,9 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true",
                     help="per-layer forward breakdown of the models (--only filters)")
     ap.add_argument("--opt", default="-O2", help="optimisation flag (-O2, -O3, -Os)")
-    ap.add_argument("--sizes", default="32,16,8,4,2")
+    ap.add_argument("--sizes", default="32,16,8,4,2",
+                    help="comma-separated map sizes, or 'all' for every size 2..32 (the "
+                         "'no kernel above 4 at any size' check; its worst row is printed)")
     ap.add_argument("--int8", action="store_true",
                     help="the int8 kernel table instead (bench/kernels_s8.py)")
     args = ap.parse_args()
@@ -438,7 +471,7 @@ def main() -> int:
         import kernels_s8  # noqa: E402  (int8 cases: their own firmware mode and table)
         return kernels_s8.main([f"--opt={args.opt}", f"--sizes={args.sizes}"])
     both = not (args.kernels or args.models or args.profile)
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = parse_sizes(args.sizes)
     t0 = time.time()
     print(f"# QEMU mps2-an386 -icount shift=0: guest instructions (not cycles), {args.opt}\n")
     if args.kernels or both:
