@@ -19,6 +19,8 @@ per layer per round from the first layer: the backward runs to the first layer) 
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -433,6 +435,78 @@ def profile_model(name: str, onnx: Path, opt: str) -> None:
     print(flush=True)
 
 
+_STEP_STMT = re.compile(r"^(\s+)((?:if \([^{]*\) \{ )?(?:\w+ = )?(mdy_\w+|memcpy)\((.*))$")
+
+
+def instrument_train_body(src: str) -> tuple[str, list[str]]:
+    """model.c with every kernel call of train_body timed into bench_prof[i]; the labels."""
+    out, labels, inside = [], [], False
+    for line in src.splitlines():
+        if line.startswith("static int train_body("):
+            inside = True
+        elif inside and line.startswith("}"):
+            inside = False
+        m = _STEP_STMT.match(line) if inside else None
+        if m and m.group(2).endswith(";") or (m and m.group(2).endswith("}")):
+            labels.append(f"{m.group(3)}({m.group(4)[:70]}")
+            line = (f"{m.group(1)}{{ const uint64_t bench_t0 = board_timer_read(); "
+                    f"{m.group(2)} bench_prof[{len(labels) - 1}] += board_timer_read() - bench_t0; }}")
+        out.append(line)
+    head = ("#include <stdint.h>\nuint64_t board_timer_read(void);\n"
+            f"uint64_t bench_prof[{max(1, len(labels))}];\n")
+    return head + "\n".join(out) + "\n", labels
+
+
+def profile_step(name: str, onnx: Path, opt: str, budget: int = 32 * 1024) -> None:
+    """Per-statement instructions of one training step (model_train_sample) on the
+    "spread" plan: a copy of model.c with each kernel call of train_body timed."""
+    from medyate.codegen.compiler import compile_model
+    from medyate.codegen.emit_c import pool_bytes_for
+    from medyate.codegen.frontend import load_graph
+    from medyate.codegen.plan import Plan, resolve_layers
+
+    graph = load_graph(onnx)
+    plan = Plan.all_layers(graph, budget)
+    plan.layers = [dict(entry, bias=False) for entry in plan.layers]
+    layers = resolve_layers(graph, plan)
+    slug = "".join(ch if ch.isalnum() else "_" for ch in name)
+    work = BUILD_ROOT / f"stepprof_{slug}{opt}"
+    compile_model(onnx, plan, work / "model", graph=graph)
+    src, labels = instrument_train_body((work / "model" / "model.c").read_text())
+    (work / "model" / "model.c").write_text(src)
+    counts = _schedule(layers, pool_bytes_for(layers, budget), False)
+    chans = [c for n in counts for c in range(n)]
+    cases = work / "spread"
+    cases.mkdir(parents=True, exist_ok=True)
+    (cases / "cases.h").write_text(
+        "#include <stdint.h>\n"
+        f"static const uint16_t BENCH_SCHED_COUNTS[] = {{{', '.join(map(str, counts))}}};\n"
+        f"static const uint16_t BENCH_SCHED_CHANNELS[] = {{{', '.join(map(str, chans))}}};\n"
+        f"#define BENCH_REPS 2u\n#define BENCH_PROFILE_STEP {len(labels)}u\n")
+    shutil.rmtree(cases / "build", ignore_errors=True)
+    res = run_qemu(build(cases / "build", cases, work / "model", opt))
+    fwd = res[0][1] / res[0][0]
+    step = res[1][1] / res[1][0]
+    per = [res[100 + i][1] / res[100 + i][0] for i in range(len(labels))]
+    print(f"## {name}: training step (spread plan) {step:,.0f} instr = "
+          f"{step / fwd:.2f} x forward ({fwd:,.0f})\n")
+    print("| # | statement | instr | share of step |")
+    print("|---:|---|---:|---:|")
+    for i, (lab, v) in enumerate(zip(labels, per)):
+        if v >= 0.002 * step:
+            print(f"| {i} | `{lab}` | {v:,.0f} | {100 * v / step:.1f}% |")
+    print(f"| | other (calls under 0.2%, glue, timer) | {step - sum(v for v in per if v >= 0.002 * step):,.0f} | |")
+    by_fn: dict[str, float] = {}
+    for lab, v in zip(labels, per):
+        fn = lab.split("(")[0]
+        by_fn[fn] = by_fn.get(fn, 0.0) + v
+    print("\n| kernel | instr | share of step |")
+    print("|---|---:|---:|")
+    for fn, v in sorted(by_fn.items(), key=lambda kv: -kv[1]):
+        print(f"| {fn} | {v:,.0f} | {100 * v / step:.1f}% |")
+    print(flush=True)
+
+
 def print_model_row(name: str, r: dict[str, float]) -> None:
     print(f"| {name} | {r['macs']:,} | {r['fwd']:,.0f} | {r['fwd'] / r['macs']:.2f} | "
           f"{r['step_spread'] / r['fwd']:.2f} ({100 * r['trained_spread']:.1f}%) | "
@@ -459,6 +533,9 @@ def main() -> int:
     ap.add_argument("--only", help="models whose name contains this")
     ap.add_argument("--profile", action="store_true",
                     help="per-layer forward breakdown of the models (--only filters)")
+    ap.add_argument("--profile-step", action="store_true",
+                    help="per-kernel breakdown of the training step on the spread plan "
+                         "(--only filters)")
     ap.add_argument("--opt", default="-O2", help="optimisation flag (-O2, -O3, -Os)")
     ap.add_argument("--sizes", default="32,16,8,4,2",
                     help="comma-separated map sizes, or 'all' for every size 2..32 (the "
@@ -470,7 +547,7 @@ def main() -> int:
         sys.path.insert(0, str(REPO / "bench"))
         import kernels_s8  # noqa: E402  (int8 cases: their own firmware mode and table)
         return kernels_s8.main([f"--opt={args.opt}", f"--sizes={args.sizes}"])
-    both = not (args.kernels or args.models or args.profile)
+    both = not (args.kernels or args.models or args.profile or args.profile_step)
     sizes = parse_sizes(args.sizes)
     t0 = time.time()
     print(f"# QEMU mps2-an386 -icount shift=0: guest instructions (not cycles), {args.opt}\n")
@@ -481,6 +558,10 @@ def main() -> int:
         for name, onnx, ctor, shape in model_specs():
             if not args.only or args.only in name:
                 profile_model(name, model_onnx(name, onnx, ctor, shape), args.opt)
+    if args.profile_step:
+        for name, onnx, ctor, shape in model_specs():
+            if not args.only or args.only in name:
+                profile_step(name, model_onnx(name, onnx, ctor, shape), args.opt)
     if args.models or both:
         print_model_header()     # rows print as each model finishes
         measure_models(args.opt, args.only)

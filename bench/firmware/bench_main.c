@@ -13,6 +13,9 @@
 #include "medyate/kernels.h"
 #ifdef BENCH_MODEL
 #include "model.h"
+#ifdef BENCH_PROFILE_STEP
+extern uint64_t bench_prof[];
+#endif
 #endif
 
 static void report(uint32_t index, uint32_t reps, uint64_t instr)
@@ -167,6 +170,19 @@ int main(void)
         model_train_sample(input, 0u, &loss, logits);
     }
     report(1u, BENCH_REPS, board_timer_read() - t0);
+#ifdef BENCH_PROFILE_STEP
+    /* per-statement counts of the step's train_body (bench/kernels.py --profile-step
+     * instruments a copy of model.c): cleared after the warm-up, reported per step */
+    for (uint32_t i = 0; i < BENCH_PROFILE_STEP; ++i) {
+        bench_prof[i] = 0u;
+    }
+    for (uint32_t r = 0; r < BENCH_REPS; ++r) {
+        model_train_sample(input, 0u, &loss, logits);
+    }
+    for (uint32_t i = 0; i < BENCH_PROFILE_STEP; ++i) {
+        report(100u + i, BENCH_REPS, bench_prof[i]);
+    }
+#endif
     model_zero_grad();
     put_str("DONE\n");
     board_exit(0);
