@@ -32,6 +32,9 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     if (mdy_conv_depthwise_input_grad_f32(dout, p, w, din)) {
         return;
     }
+    if (mdy_conv_cols_input_grad_f32(dout, p, w, din)) {   /* < 4 input channels */
+        return;
+    }
     if (mdy_conv_kxk_input_grad_f32(dout, p, w, din)) {
         return;
     }

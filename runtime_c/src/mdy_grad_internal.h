@@ -25,6 +25,14 @@ MDY_ALWAYS_INLINE int32_t mdy_floor_div(int32_t a, int32_t b)
 int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                 const float *w, float *din);
 
+/* Input gradient of a non-depthwise conv with fewer than 4 input channels per group
+ * (the stems), or strided on at most 16 output pixels; any K, stride, dilation, padding:
+ * a GEMM of 4 pixels x 4 window taps over the output channels, then a scatter into din.
+ * Same contract as mdy_conv2d_input_grad_f32; returns 0 (nothing written) for other
+ * shapes, icpg * k_h * k_w outside [4, 160], or fewer than 4 output pixels. */
+int mdy_conv_cols_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                 const float *w, float *din);
+
 /* Weight gradient of any non-pointwise conv on a zero-padded strip of each saved
  * plane: same contract as mdy_conv2d_weight_grad_f32. Returns 0 (nothing written)
  * when the window has more than MDY_GRAD_MAX_TAPS taps or one output row's input rows
