@@ -125,3 +125,49 @@ def test_forward_kernels_on_the_m4f_equal_the_reference(tmp_path: Path) -> None:
         expected = _expected(c, clamp, a, b, d)
         np.testing.assert_allclose(outputs[i], expected, rtol=1e-4, atol=2e-4,
                                    err_msg=f"case {i}: {c} clamp {clamp}")
+
+
+def _igrad_cases() -> list[bench.Case]:
+    """The conv input-gradient assembly: the flipped forward 3x3 block (stride 1, >= 4
+    input channels: widths with 0-3 ragged pixels, a tail channel, 8-channel chunks, 1
+    output channel) and the 4-pixel x 4-tap GEMM of the stems and of strided convs on
+    small maps (odd, even and single output channel counts, padded-copy and direct
+    scatter, ragged pixel and tap blocks)."""
+    specs = [(16, 16, 16, 3, 1, 1), (14, 16, 16, 3, 1, 1), (13, 8, 9, 3, 1, 1),
+             (7, 5, 17, 3, 1, 1), (5, 16, 1, 3, 1, 1), (9, 6, 3, 3, 1, 0),
+             (32, 1, 32, 3, 1, 1), (28, 1, 16, 3, 1, 1), (5, 1, 32, 3, 1, 1),
+             (3, 1, 32, 3, 1, 1), (32, 3, 16, 3, 2, 1), (7, 3, 16, 3, 2, 1),
+             (6, 16, 32, 3, 2, 1), (9, 2, 3, 5, 1, 2), (6, 1, 1, 3, 1, 1),
+             (11, 3, 5, 3, 2, 0), (40, 3, 8, 3, 1, 1)]
+    return [bench.Case("check", "conv_igrad", size, in_c=in_c, out_c=out_c, k=k, stride=st,
+                       pad=pad) for size, in_c, out_c, k, st, pad in specs]
+
+
+def test_input_grad_kernels_on_the_m4f_equal_torch(tmp_path: Path) -> None:
+    from torch_ref import torch_conv_grads
+
+    cases = _igrad_cases()
+    header = bench.cases_header(cases)
+    (tmp_path / "cases.h").write_text("#define BENCH_CHECK 1\n" + header)
+    elf = bench.build(tmp_path / "build", tmp_path, None, "-O2")
+    text = bench.run_qemu_text(elf, timeout_s=300.0)
+    outputs = {}
+    for line in text.splitlines():
+        if line.startswith("O "):
+            _, idx, n, *words = line.split()
+            assert len(words) == int(n)
+            outputs[int(idx)] = np.array([int(v, 16) for v in words], np.uint32).view(np.float32)
+    assert sorted(outputs) == list(range(len(cases)))
+    elems = max(c.buffer_elems for c in cases) + 64
+    a, b = _fill(elems, 1), _fill(elems, 2)
+    for i, c in enumerate(cases):
+        s = ConvShape(in_c=c.in_c, out_c=c.out_c, in_h=c.size, in_w=c.size, k_h=c.k, k_w=c.k,
+                      stride_h=c.stride, stride_w=c.stride, pad_top=c.pad, pad_bottom=c.pad,
+                      pad_left=c.pad, pad_right=c.pad, dil_h=c.dil, dil_w=c.dil,
+                      groups=c.groups)
+        dout = a[:c.out_c * s.out_h * s.out_w].reshape(c.out_c, s.out_h, s.out_w)
+        w = b[:int(np.prod(s.weight_shape))].reshape(s.weight_shape)
+        x = np.zeros((c.in_c, c.size, c.size), np.float32)
+        dx, _ = torch_conv_grads(x, s, w, dout)
+        np.testing.assert_allclose(outputs[i], dx.ravel(), rtol=1e-4, atol=2e-4,
+                                   err_msg=f"case {i}: {c}")

@@ -13,13 +13,15 @@
  * x 4 window rows r (16 accumulators), over the output channels: per output channel one
  * load of 4 consecutive dout values and one of 4 consecutive weights w[o][r0..r0+3]
  * (the window's taps are contiguous in w[o][.]), 16 MACs (inline assembly on the
- * M4F/M7: 2 vldm + 2 pointer adds per 16 VFMA). Blocks run along output rows (4
- * pixels of one row; the ragged end of a row and of the window rows overlap the block
- * before and store only what it has not), on maps narrower than 4 along the flattened
- * plane. Each of the 16 sums is then added to its din position: by a table of offsets
- * when the 4 windows lie inside din, else with bounds checks. No scratch beyond 1 KiB
- * of stack. Returns 0 (nothing written) for other shapes, when icpg * k_h * k_w is not in
- * [4, IG_COLS_MAX_ROWS] or the map has fewer than 4 output pixels: the caller then runs
+ * M4F/M7: 2 vldm + 2 pointer adds per 16 VFMA). Blocks are 4 consecutive pixels of the
+ * flattened output plane; the ragged last block and the ragged last 4 window rows
+ * overlap the block before and store only what it has not. Each of the 16 sums is then
+ * added to its din position: by a table of offsets when the 4 windows lie inside, else
+ * with bounds checks. When the group's windows fit MDY_CONV_STRIP_FLOATS, the sums go
+ * into a zero-padded stack copy of din (no checks at all) whose interior is copied out.
+ * Stack: that buffer (2 KiB) and the offset table (1.25 KiB). Returns 0 (nothing
+ * written) for other shapes, when icpg * k_h * k_w is not in [4, IG_COLS_MAX_ROWS] or
+ * the map has fewer than 4 output pixels: the caller then runs
  * the gather paths.
  */
 #include <string.h>
