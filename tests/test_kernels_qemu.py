@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kernel_lib import ConvShape, ref_conv2d
+from kernel_lib import ConvShape, dense_to_slices, ref_conv2d
 from toolchain_marks import needs_qemu_and_arm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -139,11 +139,18 @@ def _igrad_cases() -> list[bench.Case]:
              (3, 1, 32, 3, 1, 1), (32, 3, 16, 3, 2, 1), (7, 3, 16, 3, 2, 1),
              (6, 16, 32, 3, 2, 1), (9, 2, 3, 5, 1, 2), (6, 1, 1, 3, 1, 1),
              (11, 3, 5, 3, 2, 0), (40, 3, 8, 3, 1, 1)]
-    return [bench.Case("check", "conv_igrad", size, in_c=in_c, out_c=out_c, k=k, stride=st,
-                       pad=pad) for size, in_c, out_c, k, st, pad in specs]
+    cases = [bench.Case("check", "conv_igrad", size, in_c=in_c, out_c=out_c, k=k, stride=st,
+                        pad=pad) for size, in_c, out_c, k, st, pad in specs]
+    # the weight gradient's 4-output x 3-tap block (3x3, column stride 1): odd and even
+    # widths, one and several strips, row stride 2 with column stride 1 is not a Case
+    wspecs = [(16, 3, 8, 1, 1), (13, 2, 4, 1, 1), (7, 1, 17, 1, 1), (40, 1, 4, 1, 1),
+              (5, 2, 6, 1, 0), (2, 3, 4, 1, 1), (9, 2, 8, 2, 1)]
+    cases += [bench.Case("check", "conv_wgrad", size, in_c=in_c, out_c=out_c, k=3, stride=st,
+                         pad=pad) for size, in_c, out_c, st, pad in wspecs]
+    return cases
 
 
-def test_input_grad_kernels_on_the_m4f_equal_torch(tmp_path: Path) -> None:
+def test_conv_gradient_kernels_on_the_m4f_equal_torch(tmp_path: Path) -> None:
     from torch_ref import torch_conv_grads
 
     cases = _igrad_cases()
@@ -159,7 +166,7 @@ def test_input_grad_kernels_on_the_m4f_equal_torch(tmp_path: Path) -> None:
             outputs[int(idx)] = np.array([int(v, 16) for v in words], np.uint32).view(np.float32)
     assert sorted(outputs) == list(range(len(cases)))
     elems = max(c.buffer_elems for c in cases) + 64
-    a, b = _fill(elems, 1), _fill(elems, 2)
+    a, b, d = _fill(elems, 1), _fill(elems, 2), _fill(elems, 3)
     for i, c in enumerate(cases):
         s = ConvShape(in_c=c.in_c, out_c=c.out_c, in_h=c.size, in_w=c.size, k_h=c.k, k_w=c.k,
                       stride_h=c.stride, stride_w=c.stride, pad_top=c.pad, pad_bottom=c.pad,
@@ -167,7 +174,12 @@ def test_input_grad_kernels_on_the_m4f_equal_torch(tmp_path: Path) -> None:
                       groups=c.groups)
         dout = a[:c.out_c * s.out_h * s.out_w].reshape(c.out_c, s.out_h, s.out_w)
         w = b[:int(np.prod(s.weight_shape))].reshape(s.weight_shape)
-        x = np.zeros((c.in_c, c.size, c.size), np.float32)
-        dx, _ = torch_conv_grads(x, s, w, dout)
-        np.testing.assert_allclose(outputs[i], dx.ravel(), rtol=1e-4, atol=2e-4,
+        x = d[:c.in_c * c.size * c.size].reshape(c.in_c, c.size, c.size)
+        dx, dw = torch_conv_grads(x, s, w, dout)
+        if c.kind == "conv_wgrad":   # slices of channels 0..in_c-1 onto fill(seed 4)
+            slices = dense_to_slices(dw, s, list(range(c.in_c))).ravel()
+            expected = _fill(slices.size, 4).astype(np.float64) + slices
+        else:
+            expected = dx.ravel()
+        np.testing.assert_allclose(outputs[i], expected, rtol=1e-4, atol=2e-4,
                                    err_msg=f"case {i}: {c}")

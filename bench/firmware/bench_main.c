@@ -79,7 +79,7 @@ static void run_case(const bench_case_t *c)
 }
 
 #ifdef BENCH_CHECK
-/* Check mode (tests/test_kernels_qemu.py): every forward (or conv input gradient) case
+/* Check mode (tests/test_kernels_qemu.py): every forward (or conv gradient) case
  * runs once on the fixed inputs and its output goes to the UART as hex words,
  * "O <case> <n> <w0> <w1> ...". */
 static void put_hex(uint32_t v)
@@ -96,6 +96,9 @@ static void check_cases(void)
         const uint32_t n = c->kind == BENCH_GEMM_FWD ? c->out_f
                            : c->kind == BENCH_CONV_IGRAD
                                ? (uint32_t)c->p.in_c * c->p.in_h * c->p.in_w
+                           : c->kind == BENCH_CONV_WGRAD   /* accumulated onto fill(4) */
+                               ? c->n_sel * (uint32_t)(c->p.out_c / c->p.groups) * c->p.k_h *
+                                     c->p.k_w
                                : (uint32_t)c->p.out_c * c->p.out_h * c->p.out_w;
         fill(buf_c, n, 4u); /* the kernels overwrite: stale values must not survive */
         run_case(c);
