@@ -3,9 +3,9 @@ channel counts, windows, strides, paddings and map sizes 1..20.
 
 mdy_conv2d_input_grad_f32 dispatches a non-depthwise, non-pointwise conv to:
 - mdy_conv_cols_input_grad_f32 when it has < 4 input channels per group (the stems) or
-  is strided on <= 16 output pixels: a 4-pixel x 4-tap GEMM + scatter, into a zero-padded
-  stack copy of din on small maps, straight into din (bounds-checked at the borders) on
-  large ones;
+  is strided with >= 8 outputs per group or on <= 16 output pixels: a 4-pixel x 4-tap
+  GEMM + scatter, into a zero-padded stack copy of din on small maps, straight into din
+  (bounds-checked at the borders) on large ones; window rows in chunks of 152;
 - the stride-1 3x3 branch of mdy_conv_kxk_input_grad_f32 (>= 4 input channels): the
   forward 3x3 block on flipped, transposed weights, 8 output channels per chunk, rows
   zero-padded to whole 4-pixel blocks (a ragged last block goes through a scratch);
@@ -87,6 +87,11 @@ EDGES = [
     shape(5, 8, 8, 8, 3, 3, 3, (1, 1, 1, 1)), shape(3, 8, 9, 9, 2, 3, 3, (0, 0, 0, 0)),
     shape(3, 4, 5, 5, 3, 3, 2, (3, 3, 3, 3)), shape(2, 70, 6, 6, 3, 3, 1, (1, 1, 1, 1)),
     shape(16, 9, 40, 33, 3, 3, 1, (1, 1, 1, 1)), shape(3, 5, 40, 21, 3, 3, 2, (1, 1, 1, 1)),
+    # strided with > 152 window rows (chunks of the offset table), and few outputs
+    shape(17, 8, 12, 11, 3, 3, 2, (1, 1, 1, 1)), shape(7, 9, 13, 13, 5, 5, 2, (2, 2, 2, 2)),
+    shape(32, 16, 10, 10, 3, 3, 2, (1, 1, 1, 1)), shape(16, 4, 12, 12, 3, 3, 2, (1, 1, 1, 1)),
+    shape(12, 8, 30, 30, 3, 3, 2, (0, 0, 0, 0)), shape(8, 8, 9, 14, 3, 3, 2, (1, 1, 1, 1),
+                                                       groups=2),
 ]
 SHAPES = CROSS + SWEEP + [s for s in EDGES if _valid(s)]
 

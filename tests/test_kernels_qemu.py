@@ -138,7 +138,8 @@ def _igrad_cases() -> list[bench.Case]:
              (32, 1, 32, 3, 1, 1), (28, 1, 16, 3, 1, 1), (5, 1, 32, 3, 1, 1),
              (3, 1, 32, 3, 1, 1), (32, 3, 16, 3, 2, 1), (7, 3, 16, 3, 2, 1),
              (6, 16, 32, 3, 2, 1), (9, 2, 3, 5, 1, 2), (6, 1, 1, 3, 1, 1),
-             (11, 3, 5, 3, 2, 0), (40, 3, 8, 3, 1, 1)]
+             (11, 3, 5, 3, 2, 0), (40, 3, 8, 3, 1, 1), (12, 17, 8, 3, 2, 1),
+             (13, 7, 9, 5, 2, 2), (20, 16, 32, 3, 2, 1)]
     cases = [bench.Case("check", "conv_igrad", size, in_c=in_c, out_c=out_c, k=k, stride=st,
                         pad=pad) for size, in_c, out_c, k, st, pad in specs]
     # the weight gradient's 4-output x 3-tap block (3x3, column stride 1): odd and even

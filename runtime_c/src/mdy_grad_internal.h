@@ -26,10 +26,11 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                 const float *w, float *din);
 
 /* Input gradient of a non-depthwise conv with fewer than 4 input channels per group
- * (the stems), or strided on at most 16 output pixels; any K, stride, dilation, padding:
- * a GEMM of 4 pixels x 4 window taps over the output channels, then a scatter into din.
- * Same contract as mdy_conv2d_input_grad_f32; returns 0 (nothing written) for other
- * shapes, icpg * k_h * k_w outside [4, 160], or fewer than 4 output pixels. */
+ * (the stems), or strided with >= 8 outputs per group or on <= 16 output pixels; any
+ * K, stride, dilation, padding: a GEMM of 4 pixels x 4 window taps over the output
+ * channels, then a scatter into din. Same contract as mdy_conv2d_input_grad_f32;
+ * returns 0 (nothing written) for other shapes, icpg * k_h * k_w < 4, or fewer than 4
+ * output pixels. */
 int mdy_conv_cols_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                  const float *w, float *din);
 

@@ -1,35 +1,36 @@
 /*
  * mdy_conv_cols_input_grad_f32 (internal path of mdy_conv2d_input_grad_f32): the input
- * gradient of a conv with few input channels per group (icpg < 4: the 1- and
- * 3-channel stems; not depthwise) or of a strided conv on a map of at most 16 output
- * pixels, any K, stride, dilation, padding and groups, as a GEMM followed by
- * a scatter (col2im):
+ * gradient of a non-depthwise conv with few input channels per group (icpg < 4: the 1-
+ * and 3-channel stems), or strided with 8 or more outputs per group or on at most 16
+ * output pixels; any K, stride, dilation, padding and groups; as a GEMM followed by a
+ * scatter (col2im):
  *
  *   cols[r][p] = sum_o w[o][r] * dout[o][p]     r = (c, kh, kw) in [0, icpg*k_h*k_w)
  *   din[c][oh*sh + kh*dh - pt][ow*sw + kw*dw - pl] += cols[r][oh*out_w + ow]
  *
- * The gather paths block over input channels, which such a layer does not have; here
- * the GEMM is blocked 4 output pixels (any 4 consecutive pixels of the flattened plane)
- * x 4 window rows r (16 accumulators), over the output channels: per output channel one
- * load of 4 consecutive dout values and one of 4 consecutive weights w[o][r0..r0+3]
- * (the window's taps are contiguous in w[o][.]), 16 MACs (inline assembly on the
- * M4F/M7: 2 vldm + 2 pointer adds per 16 VFMA). Blocks are 4 consecutive pixels of the
- * flattened output plane; the ragged last block and the ragged last 4 window rows
- * overlap the block before and store only what it has not. Each of the 16 sums is then
- * added to its din position: by a table of offsets when the 4 windows lie inside, else
- * with bounds checks. When the group's windows fit MDY_CONV_STRIP_FLOATS, the sums go
- * into a zero-padded stack copy of din (no checks at all) whose interior is copied out.
- * Stack: that buffer (2 KiB) and the offset table (1.25 KiB). Returns 0 (nothing
- * written) for other shapes, when icpg * k_h * k_w is not in [4, IG_COLS_MAX_ROWS] or
- * the map has fewer than 4 output pixels: the caller then runs
- * the gather paths.
+ * The gather paths block over input channels, which a stem does not have, and at a
+ * stride split the window into phases of 1-4 taps; here the GEMM is blocked 4 output
+ * pixels (4 consecutive pixels of the flattened plane) x 4 window rows r (16
+ * accumulators), over the output channels: per output channel one load of 4
+ * consecutive dout values and one of 4 consecutive weights w[o][r0..r0+3] (the
+ * window's taps are contiguous in w[o][.]), 16 MACs (inline assembly on the M4F/M7:
+ * 2 vldm + 2 pointer adds per 16 VFMA). The ragged last pixel block and the ragged last
+ * 4 window rows overlap the block before and store only what it has not. Each of the
+ * 16 sums is then added to its din position: by a table of offsets when the 4 windows
+ * lie inside, else with bounds checks. When the group's windows fit
+ * MDY_CONV_STRIP_FLOATS, the sums go into a zero-padded stack copy of din (no checks at
+ * all) whose interior is copied out. Window rows go in chunks of IG_COLS_CHUNK (the
+ * offset table: 1.25 KiB of stack besides the 2 KiB buffer). Returns 0 (nothing
+ * written) for other shapes, icpg * k_h * k_w < 4, or fewer than 4 output pixels: the
+ * caller then runs the gather paths.
  */
 #include <string.h>
 
 #include "../mdy_grad_internal.h"
 #include "mdy_fwd_asm.h"
 
-#define IG_COLS_MAX_ROWS 160u /* icpg * taps: the offset table */
+#define IG_COLS_TABLE 156u /* offset table entries: window rows per chunk + 4 */
+#define IG_COLS_CHUNK 152u /* window rows per chunk (a multiple of 4) */
 
 typedef struct {
     int32_t off; /* c * in_plane + dy * in_w + dx */
@@ -117,7 +118,8 @@ static __attribute__((noinline)) void cols_outer4x4(const float *d, uint32_t hd,
 }
 
 typedef struct {
-    const cols_row_t *rt;
+    const cols_row_t *rt;   /* entries for window rows [t_lo, ...) */
+    uint32_t t_lo;
     float *base;            /* din of the group, or the zero-padded buffer */
     int32_t h, w;           /* its rows and columns */
     int32_t span_h, span_w; /* (k - 1) * dil */
@@ -138,7 +140,7 @@ static void cols_scatter(const cols_scatter_t *s, const float acc[16], uint32_t 
     }
     if (inside) {
         for (uint32_t q = qs; q < 4u; ++q) {
-            const int32_t off = s->rt[r0 + q].off;
+            const int32_t off = s->rt[r0 + q - s->t_lo].off;
             for (uint32_t a = as; a < 4u; ++a) {
                 pa[a][off] += acc[a * 4u + q];
             }
@@ -146,7 +148,7 @@ static void cols_scatter(const cols_scatter_t *s, const float acc[16], uint32_t 
         return;
     }
     for (uint32_t q = qs; q < 4u; ++q) {
-        const cols_row_t *r = &s->rt[r0 + q];
+        const cols_row_t *r = &s->rt[r0 + q - s->t_lo];
         for (uint32_t a = as; a < 4u; ++a) {
             const int32_t ih = bh[a] + r->dy, iw = bw[a] + r->dx;
             if ((uint32_t)ih < (uint32_t)s->h && (uint32_t)iw < (uint32_t)s->w) {
@@ -165,11 +167,13 @@ int mdy_conv_cols_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     const uint32_t rows = icpg * taps;
     const int32_t in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
     const uint32_t out_plane = (uint32_t)(out_h * out_w);
-    /* few input channels (not depthwise: its own paths), or a strided conv on a map of
-     * at most 16 output pixels (the gather's phase rows are 1-2 pixels there) */
-    const int few = icpg < 4u || (p->stride_h > 1 && out_plane <= 16u);
+    /* few input channels (not depthwise: its own paths), or a strided conv with 8 or
+     * more outputs per group or on at most 16 output pixels (the gather's stride phases
+     * load each dout value for a few MACs) */
+    const int strided = p->stride_h > 1 || p->stride_w > 1;
+    const int few = icpg < 4u || (strided && (ocpg >= 8u || out_plane <= 16u));
     const int depthwise = icpg == 1u && p->groups > 1u;
-    if (!few || depthwise || rows < 4u || rows > IG_COLS_MAX_ROWS || out_plane < 4u) {
+    if (!few || depthwise || rows < 4u || out_plane < 4u) {
         return 0;
     }
     const int32_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
@@ -186,14 +190,7 @@ int mdy_conv_cols_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     s.w = padded ? pwid : in_w;
     const uint32_t plane = (uint32_t)(s.h * s.w);
     const int32_t oy = padded ? 0 : -pt, ox = padded ? 0 : -pl; /* window origin offsets */
-    cols_row_t rt[IG_COLS_MAX_ROWS];
-    for (uint32_t r = 0; r < rows; ++r) {
-        const uint32_t c = r / taps, t = r - c * taps;
-        const int32_t kh = (int32_t)t / kw_n, kw = (int32_t)t - kh * kw_n;
-        rt[r].dy = (int16_t)(kh * p->dil_h);
-        rt[r].dx = (int16_t)(kw * p->dil_w);
-        rt[r].off = (int32_t)(c * plane) + rt[r].dy * s.w + rt[r].dx;
-    }
+    cols_row_t rt[IG_COLS_TABLE];
     s.rt = rt;
     memset(din, 0, (size_t)p->in_c * in_plane * sizeof(float));
     const uint32_t n_blocks = (out_plane + 3u) / 4u;
@@ -207,31 +204,43 @@ int mdy_conv_cols_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
         } else {
             s.base = din_g;
         }
-        for (uint32_t blk = 0; blk < n_blocks; ++blk) {
-            uint32_t p0 = blk * 4u, as = 0;
-            if (p0 + 4u > out_plane) {   /* ragged end: overlap the block before */
-                as = p0 + 4u - out_plane;
-                p0 = out_plane - 4u;
+        for (uint32_t r_lo = 0; r_lo < rows; r_lo += IG_COLS_CHUNK) {
+            const uint32_t r_hi = rows - r_lo < IG_COLS_CHUNK ? rows : r_lo + IG_COLS_CHUNK;
+            s.t_lo = r_lo >= 4u ? r_lo - 4u : 0u;   /* + the overlapping last block's rows */
+            for (uint32_t r = s.t_lo; r < r_hi; ++r) {
+                cols_row_t *e = &rt[r - s.t_lo];
+                const uint32_t c = r / taps, t = r - c * taps;
+                const int32_t kh = (int32_t)t / kw_n, kw = (int32_t)t - kh * kw_n;
+                e->dy = (int16_t)(kh * p->dil_h);
+                e->dx = (int16_t)(kw * p->dil_w);
+                e->off = (int32_t)(c * plane) + e->dy * s.w + e->dx;
             }
-            int32_t bh[4], bw[4];
-            uint32_t oh = p0 / (uint32_t)out_w, ow = p0 - oh * (uint32_t)out_w;
-            for (uint32_t a = 0; a < 4u; ++a) {
-                bh[a] = (int32_t)oh * sh + oy;
-                bw[a] = (int32_t)ow * sw + ox;
-                if (++ow == (uint32_t)out_w) {
-                    ow = 0;
-                    ++oh;
+            for (uint32_t blk = 0; blk < n_blocks; ++blk) {
+                uint32_t p0 = blk * 4u, as = 0;
+                if (p0 + 4u > out_plane) {   /* ragged end: overlap the block before */
+                    as = p0 + 4u - out_plane;
+                    p0 = out_plane - 4u;
                 }
-            }
-            for (uint32_t r0 = 0; r0 < rows; r0 += 4u) {
-                uint32_t rb0 = r0, qs = 0;
-                if (r0 + 4u > rows) {   /* ragged window rows: overlap */
-                    qs = r0 + 4u - rows;
-                    rb0 = rows - 4u;
+                int32_t bh[4], bw[4];
+                uint32_t oh = p0 / (uint32_t)out_w, ow = p0 - oh * (uint32_t)out_w;
+                for (uint32_t a = 0; a < 4u; ++a) {
+                    bh[a] = (int32_t)oh * sh + oy;
+                    bw[a] = (int32_t)ow * sw + ox;
+                    if (++ow == (uint32_t)out_w) {
+                        ow = 0;
+                        ++oh;
+                    }
                 }
-                float acc[16];
-                cols_outer4x4(dout_g + p0, out_plane, w_g + rb0, rows, ocpg, acc);
-                cols_scatter(&s, acc, rb0, qs, as, bh, bw);
+                for (uint32_t r0 = r_lo; r0 < r_hi; r0 += 4u) {
+                    uint32_t rb0 = r0, qs = 0;
+                    if (r0 + 4u > rows) {   /* ragged window rows: overlap */
+                        qs = r0 + 4u - rows;
+                        rb0 = rows - 4u;
+                    }
+                    float acc[16];
+                    cols_outer4x4(dout_g + p0, out_plane, w_g + rb0, rows, ocpg, acc);
+                    cols_scatter(&s, acc, rb0, qs, as, bh, bw);
+                }
             }
         }
         if (padded) {   /* din rows/columns no window reaches stay 0 */
