@@ -125,33 +125,43 @@ typedef struct {
     int32_t span_h, span_w; /* (k - 1) * dil */
 } cols_scatter_t;
 
-/* Add rows [qs, 4) of pixels [as, 4) of acc (pixel a's window origin at row bh[a],
- * column bw[a] of s->base) to s->base: by the offset table alone when the 4 windows lie
- * inside, else with bounds checks. */
-static void cols_scatter(const cols_scatter_t *s, const float acc[16], uint32_t r0,
-                         uint32_t qs, uint32_t as, const int32_t bh[4], const int32_t bw[4])
+/* The 4 pixels' din pointers (window origin at row bh[a], column bw[a] of s->base) and
+ * whether all 4 windows lie inside. */
+MDY_ALWAYS_INLINE int cols_origins(const cols_scatter_t *s, uint32_t as, const int32_t bh[4],
+                                   const int32_t bw[4], float *pa[4])
 {
-    float *pa[4];
     int inside = 1;
-    for (uint32_t a = as; a < 4u; ++a) {
-        inside &= bh[a] >= 0 && bh[a] + s->span_h < s->h && bw[a] >= 0 &&
-                  bw[a] + s->span_w < s->w;
+    for (uint32_t a = 0; a < 4u; ++a) {
+        inside &= a < as || (bh[a] >= 0 && bh[a] + s->span_h < s->h && bw[a] >= 0 &&
+                             bw[a] + s->span_w < s->w);
         pa[a] = s->base + bh[a] * s->w + bw[a];
     }
-    if (inside) {
-        for (uint32_t q = qs; q < 4u; ++q) {
-            const int32_t off = s->rt[r0 + q - s->t_lo].off;
-            for (uint32_t a = as; a < 4u; ++a) {
-                pa[a][off] += acc[a * 4u + q];
+    return inside;
+}
+
+/* Add rows [qs, 4) of pixels [as, 4) of acc to din: by the offset table alone when
+ * `inside` (unrolled for a whole block), else with bounds checks. */
+static void cols_scatter(const cols_scatter_t *s, const float acc[16], uint32_t r0,
+                         uint32_t qs, uint32_t as, const int32_t bh[4], const int32_t bw[4],
+                         float *const pa[4], int inside)
+{
+    const cols_row_t *rt = s->rt + (r0 - s->t_lo);
+    if (inside && qs == 0u && as == 0u) {
+        MDY_UNROLL
+        for (int q = 0; q < 4; ++q) {
+            const int32_t off = rt[q].off;
+            MDY_UNROLL
+            for (int a = 0; a < 4; ++a) {
+                pa[a][off] += acc[a * 4 + q];
             }
         }
         return;
     }
     for (uint32_t q = qs; q < 4u; ++q) {
-        const cols_row_t *r = &s->rt[r0 + q - s->t_lo];
+        const cols_row_t *r = &rt[q];
         for (uint32_t a = as; a < 4u; ++a) {
             const int32_t ih = bh[a] + r->dy, iw = bw[a] + r->dx;
-            if ((uint32_t)ih < (uint32_t)s->h && (uint32_t)iw < (uint32_t)s->w) {
+            if (inside || ((uint32_t)ih < (uint32_t)s->h && (uint32_t)iw < (uint32_t)s->w)) {
                 pa[a][r->off] += acc[a * 4u + q];
             }
         }
@@ -231,6 +241,8 @@ int mdy_conv_cols_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                         ++oh;
                     }
                 }
+                float *pa[4];
+                const int inside = cols_origins(&s, as, bh, bw, pa);
                 for (uint32_t r0 = r_lo; r0 < r_hi; r0 += 4u) {
                     uint32_t rb0 = r0, qs = 0;
                     if (r0 + 4u > rows) {   /* ragged window rows: overlap */
@@ -239,7 +251,7 @@ int mdy_conv_cols_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                     }
                     float acc[16];
                     cols_outer4x4(dout_g + p0, out_plane, w_g + rb0, rows, ocpg, acc);
-                    cols_scatter(&s, acc, rb0, qs, as, bh, bw);
+                    cols_scatter(&s, acc, rb0, qs, as, bh, bw, pa, inside);
                 }
             }
         }
