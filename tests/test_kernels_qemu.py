@@ -133,7 +133,7 @@ def _igrad_cases() -> list[bench.Case]:
     output channel) and the 4-pixel x 4-tap GEMM of the stems and of strided convs on
     small maps (odd, even and single output channel counts, padded-copy and direct
     scatter, ragged pixel and tap blocks)."""
-    specs = [(16, 16, 16, 3, 1, 1), (14, 16, 16, 3, 1, 1), (13, 8, 9, 3, 1, 1),
+    specs = [(16, 16, 16, 3, 1, 1), (14, 16, 16, 3, 1, 1), (6, 5, 9, 3, 1, 1), (13, 8, 9, 3, 1, 1),
              (7, 5, 17, 3, 1, 1), (5, 16, 1, 3, 1, 1), (9, 6, 3, 3, 1, 0),
              (32, 1, 32, 3, 1, 1), (28, 1, 16, 3, 1, 1), (5, 1, 32, 3, 1, 1),
              (3, 1, 32, 3, 1, 1), (32, 3, 16, 3, 2, 1), (7, 3, 16, 3, 2, 1),
