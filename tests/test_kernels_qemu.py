@@ -142,10 +142,11 @@ def _igrad_cases() -> list[bench.Case]:
              (13, 7, 9, 5, 2, 2), (20, 16, 32, 3, 2, 1)]
     cases = [bench.Case("check", "conv_igrad", size, in_c=in_c, out_c=out_c, k=k, stride=st,
                         pad=pad) for size, in_c, out_c, k, st, pad in specs]
-    # the weight gradient's 4-output x 3-tap block (3x3, column stride 1): odd and even
-    # widths, one and several strips, row stride 2 with column stride 1 is not a Case
+    # the weight gradient's 4-output x 3-tap blocks (3x3, column stride 1 and 2): odd and
+    # even output widths, one and several strips
     wspecs = [(16, 3, 8, 1, 1), (13, 2, 4, 1, 1), (7, 1, 17, 1, 1), (40, 1, 4, 1, 1),
-              (5, 2, 6, 1, 0), (2, 3, 4, 1, 1), (9, 2, 8, 2, 1)]
+              (5, 2, 6, 1, 0), (2, 3, 4, 1, 1), (9, 2, 8, 2, 1), (14, 2, 8, 2, 1),
+              (17, 1, 4, 2, 1), (32, 3, 16, 2, 1)]
     cases += [bench.Case("check", "conv_wgrad", size, in_c=in_c, out_c=out_c, k=3, stride=st,
                          pad=pad) for size, in_c, out_c, st, pad in wspecs]
     return cases
