@@ -14,7 +14,8 @@ kernels report instructions per element). Model table: forward instr/MAC and
 training-step/forward for shipped and test models with a sparse plan (every Conv/Gemm
 trainable, biases frozen, 32 KiB channel pool) under two schedules: "spread" (one channel
 per layer per round from the first layer: the backward runs to the first layer) and
-"deep" (the pool filled from the last layer: the backward stops early).
+"deep" (the pool filled from the last layer: the backward stops early). --profile: the
+forward per layer; --profile-step: the training step per kernel call (spread plan).
 """
 from __future__ import annotations
 
