@@ -149,6 +149,10 @@ def _igrad_cases() -> list[bench.Case]:
               (17, 1, 4, 2, 1), (32, 3, 16, 2, 1)]
     cases += [bench.Case("check", "conv_wgrad", size, in_c=in_c, out_c=out_c, k=3, stride=st,
                          pad=pad) for size, in_c, out_c, st, pad in wspecs]
+    # dilation 2 at stride 1 (its own block), and at stride 2 (the C loops)
+    cases += [bench.Case("check", "conv_wgrad", size, in_c=in_c, out_c=out_c, k=3, stride=st,
+                         pad=pad, dil=2) for size, in_c, out_c, st, pad in
+              [(14, 3, 16, 1, 2), (9, 2, 4, 1, 1), (12, 2, 8, 2, 2)]]
     return cases
 
 
