@@ -126,27 +126,29 @@ typedef struct {
 } cols_scatter_t;
 
 /* The 4 pixels' din pointers (window origin at row bh[a], column bw[a] of s->base) and
- * whether all 4 windows lie inside. */
-MDY_ALWAYS_INLINE int cols_origins(const cols_scatter_t *s, uint32_t as, const int32_t bh[4],
-                                   const int32_t bw[4], float *pa[4])
+ * which windows lie inside (bit a); pixels below `as` count as inside. */
+MDY_ALWAYS_INLINE uint32_t cols_origins(const cols_scatter_t *s, uint32_t as,
+                                        const int32_t bh[4], const int32_t bw[4], float *pa[4])
 {
-    int inside = 1;
+    uint32_t inside = 0;
     for (uint32_t a = 0; a < 4u; ++a) {
-        inside &= a < as || (bh[a] >= 0 && bh[a] + s->span_h < s->h && bw[a] >= 0 &&
-                             bw[a] + s->span_w < s->w);
+        const int in = a < as || (bh[a] >= 0 && bh[a] + s->span_h < s->h && bw[a] >= 0 &&
+                                  bw[a] + s->span_w < s->w);
+        inside |= (uint32_t)in << a;
         pa[a] = s->base + bh[a] * s->w + bw[a];
     }
     return inside;
 }
 
-/* Add rows [qs, 4) of pixels [as, 4) of acc to din: by the offset table alone when
- * `inside` (unrolled for a whole block), else with bounds checks. */
+/* Add rows [qs, 4) of pixels [as, 4) of acc to din: by the offset table alone for the
+ * pixels whose window lies inside (unrolled for a whole block), else with bounds
+ * checks. */
 static void cols_scatter(const cols_scatter_t *s, const float acc[16], uint32_t r0,
                          uint32_t qs, uint32_t as, const int32_t bh[4], const int32_t bw[4],
-                         float *const pa[4], int inside)
+                         float *const pa[4], uint32_t inside)
 {
     const cols_row_t *rt = s->rt + (r0 - s->t_lo);
-    if (inside && qs == 0u && as == 0u) {
+    if (inside == 15u && qs == 0u && as == 0u) {
         MDY_UNROLL
         for (int q = 0; q < 4; ++q) {
             const int32_t off = rt[q].off;
@@ -157,11 +159,17 @@ static void cols_scatter(const cols_scatter_t *s, const float acc[16], uint32_t 
         }
         return;
     }
-    for (uint32_t q = qs; q < 4u; ++q) {
-        const cols_row_t *r = &rt[q];
-        for (uint32_t a = as; a < 4u; ++a) {
+    for (uint32_t a = as; a < 4u; ++a) {
+        if (inside & (1u << a)) {
+            for (uint32_t q = qs; q < 4u; ++q) {
+                pa[a][rt[q].off] += acc[a * 4u + q];
+            }
+            continue;
+        }
+        for (uint32_t q = qs; q < 4u; ++q) {
+            const cols_row_t *r = &rt[q];
             const int32_t ih = bh[a] + r->dy, iw = bw[a] + r->dx;
-            if (inside || ((uint32_t)ih < (uint32_t)s->h && (uint32_t)iw < (uint32_t)s->w)) {
+            if ((uint32_t)ih < (uint32_t)s->h && (uint32_t)iw < (uint32_t)s->w) {
                 pa[a][r->off] += acc[a * 4u + q];
             }
         }
@@ -242,7 +250,7 @@ int mdy_conv_cols_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                     }
                 }
                 float *pa[4];
-                const int inside = cols_origins(&s, as, bh, bw, pa);
+                const uint32_t inside = cols_origins(&s, as, bh, bw, pa);
                 for (uint32_t r0 = r_lo; r0 < r_hi; r0 += 4u) {
                     uint32_t rb0 = r0, qs = 0;
                     if (r0 + 4u > rows) {   /* ragged window rows: overlap */
