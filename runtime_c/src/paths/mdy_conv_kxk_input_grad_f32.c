@@ -285,7 +285,8 @@ MDY_ALWAYS_INLINE void ig_flip3_block(const float *x, uint32_t pw, uint32_t cs, 
 /* Rows [m0, m_hi) of 4 input channels (dst: din of the first channel, row 0): strip row
  * m - m0 of the chunk holds the window's first row. The strip rows are zero-padded to a
  * multiple of 4 pixels, so a ragged last block runs the same block into a 4 x 4 scratch
- * and copies its in_w % 4 real pixels back (2 ragged pixels: a 2-pixel block). */
+ * and copies its in_w % 4 real pixels back (2 ragged pixels: a 2-pixel block in place;
+ * 1: a 2-pixel block into the scratch). */
 static __attribute__((noinline)) void ig_flip3_rows(const float *buf, uint32_t pw,
                                                     uint32_t cs, uint32_t n_oc,
                                                     const float *wt, float *dst,
@@ -308,7 +309,11 @@ static __attribute__((noinline)) void ig_flip3_rows(const float *buf, uint32_t p
                     tmp[c * 4u + q] = q < rem ? y[c * in_plane + n4 + q] : 0.0f;
                 }
             }
-            ig_flip3_block(x + n4, pw, cs, n_oc, wt, tmp, 4u, 4);
+            if (rem == 1u) {   /* a 2-pixel block: one wasted pixel, not three */
+                ig_flip3_block(x + n4, pw, cs, n_oc, wt, tmp, 4u, 2);
+            } else {
+                ig_flip3_block(x + n4, pw, cs, n_oc, wt, tmp, 4u, 4);
+            }
             for (uint32_t c = 0; c < 4u; ++c) {
                 for (uint32_t q = 0; q < rem; ++q) {
                     y[c * in_plane + n4 + q] = tmp[c * 4u + q];
