@@ -26,6 +26,12 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     if (mdy_conv_tiny_input_grad_f32(dout, p, w, din)) {
         return;
     }
+    if (mdy_conv_depthwise_k3s2_input_grad_f32(dout, p, w, din)) {
+        return;
+    }
+    if (mdy_conv_depthwise_plane_input_grad_f32(dout, p, w, din)) {
+        return;
+    }
     if (mdy_conv_depthwise_phase_input_grad_f32(dout, p, w, din)) {
         return;
     }

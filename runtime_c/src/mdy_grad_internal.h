@@ -39,6 +39,19 @@ int mdy_conv_kxk_weight_grad_f32(const float *saved, const uint16_t *channels,
 int mdy_conv_depthwise_phase_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                             const float *w, float *din);
 
+/* Depthwise 3x3 stride 2, pad_top == pad_left == 1, out >= ceil(in / 2): 2x2 din blocks
+ * with fixed taps read straight from dout, any map size. Returns 0 (nothing written)
+ * when the shape does not qualify. */
+int mdy_conv_depthwise_k3s2_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                           const float *w, float *din);
+
+/* Depthwise 3/5/7, stride 1 (pad_top/pad_left <= K - 1) or 2 (padding K/2), on maps
+ * whose zero-padded dout plane fits the stack buffer at a fixed row stride of 16 floats:
+ * the plane is zeroed once per call, each channel copies only its interior, every tap is
+ * an immediate offset. Returns 0 (nothing written) when the shape does not qualify. */
+int mdy_conv_depthwise_plane_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                            const float *w, float *din);
+
 /* Depthwise 3/5/7 (and 3x3 with any groups when the output is at most 2x2), stride 1 or
  * 2, "same" padding (K/2) on tiny square maps (N <= 4; 3x3 stride 2 also N = 8):
  * compile-time instances with no strip copy, padded taps

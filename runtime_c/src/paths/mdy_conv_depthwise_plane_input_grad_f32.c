@@ -1,0 +1,182 @@
+/*
+ * mdy_conv_depthwise_plane_input_grad_f32 (internal path of mdy_conv2d_input_grad_f32):
+ * depthwise (groups == in_c == out_c), square 3/5/7 window, no dilation, stride 1 (any
+ * pad_top/pad_left <= K - 1) or stride 2 (pad_top == pad_left == K/2), on maps whose
+ * zero-padded dout plane fits the stack buffer at a fixed row stride of PW floats.
+ *
+ * The mid-size maps (5..20) are where the strip paths' per-strip copy with zero pads,
+ * per-row pointer setup and odd tails cost more than the arithmetic. Here the padded
+ * plane buffer is zeroed once per call and each channel only copies its dout plane into
+ * the interior (the borders stay zero for every channel). The row stride PW is a
+ * compile-time constant, so every tap of a block is one immediate-offset load from a
+ * single pointer. Each din row is computed on its own: blocks of 4 outputs, then a block
+ * of 2 and of 1 for the row's remainder (no row-crossing garbage, no bounds checks). For
+ * stride 2 a block is 2 dout columns (an even and an odd din column each) and the taps of
+ * the row's and each column's stride phase are fixed at compile time (no MACs on the
+ * zeros a scatter would insert). Every din pixel is stored once (no zeroing pass).
+ * Returns 0 (nothing written) when the shape does not qualify.
+ */
+#include <string.h>
+
+#include "../mdy_grad_internal.h"
+
+#define PW 16 /* row stride of the padded plane (floats) */
+
+#define FLOORDIV(a, b) ((a) >= 0 ? (a) / (b) : -((-(a) + (b) - 1) / (b)))
+#define MODP(a, b) ((((a) % (b)) + (b)) % (b))
+
+/* Tap offsets: din (row or column) index i = S * m + ph reads dout index m + e with
+ * e = (ph + POFF - k) / S for the taps k with (ph + POFF - k) % S == 0; POFF = K - 1 for
+ * stride 1 (the padding is in the plane's origin), K / 2 for stride 2. */
+#define POFF(K, S) ((S) == 1 ? (K) - 1 : (K) / 2)
+
+/* NOUT consecutive din outputs of a row of phase PH starting at a phase-0 column; x is
+ * the plane element of (dout row m + 0, dout column n + 0). */
+MDY_ALWAYS_INLINE void dpi_block(const float *MDY_RESTRICT x, const float *MDY_RESTRICT w,
+                                 float *MDY_RESTRICT d, const int K, const int S, const int PH,
+                                 const int NOUT)
+{
+    const int PO = POFF(K, S);
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    int first[4] = {1, 1, 1, 1};   /* the first product initialises acc: no zeroing */
+    MDY_UNROLL
+    for (int kh = 0; kh < K; ++kh) {
+        if (MODP(PH + PO - kh, S) != 0) {
+            continue;   /* compile-time: taps of the other row phase */
+        }
+        const int eh = FLOORDIV(PH + PO - kh, S);
+        MDY_UNROLL
+        for (int t = 0; t < NOUT; ++t) {
+            const int pw = t % S, c = t / S;
+            MDY_UNROLL
+            for (int kw = 0; kw < K; ++kw) {
+                if (MODP(pw + PO - kw, S) != 0) {
+                    continue;
+                }
+                const int ew = FLOORDIV(pw + PO - kw, S);
+                const float prod = w[kh * K + kw] * x[eh * PW + c + ew];
+                acc[t] = first[t] ? prod : acc[t] + prod;
+                first[t] = 0;
+            }
+        }
+    }
+    MDY_UNROLL
+    for (int t = 0; t < NOUT; ++t) {
+        d[t] = acc[t];
+    }
+}
+
+/* One din row of phase PH: blocks of 4 outputs, then 2, then 1. */
+MDY_ALWAYS_INLINE void dpi_row(const float *x, const float *MDY_RESTRICT w, float *d,
+                               int32_t in_w, const int K, const int S, const int PH)
+{
+    int32_t j = in_w;
+    for (; j >= 4; j -= 4, x += 4 / S, d += 4) {
+        dpi_block(x, w, d, K, S, PH, 4);
+    }
+    if (j >= 2) {
+        dpi_block(x, w, d, K, S, PH, 2);
+        x += 2 / S;
+        d += 2;
+        j -= 2;
+    }
+    if (j) {
+        dpi_block(x, w, d, K, S, PH, 1);
+    }
+}
+
+MDY_ALWAYS_INLINE void dpi_all(const float *dout, const mdy_conv_params_t *p, const float *w,
+                               float *din, float *plane, int32_t top, int32_t left,
+                               int32_t rows, int32_t cols, const int K, const int S)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w;
+    const int32_t out_h = p->out_h, out_w = p->out_w;
+    /* dout rows / columns that land inside the plane (the rest are never read) */
+    const int32_t ch = out_h < rows - top ? out_h : rows - top;
+    const int32_t cw = out_w < cols - left ? out_w : cols - left;
+    const size_t out_plane = (size_t)out_h * out_w;
+    float *const interior = plane + top * PW + left;
+    for (uint32_t c = 0; c < p->in_c; ++c, w += K * K, dout += out_plane) {
+        const float *src = dout;
+        float *dst = interior;
+        for (int32_t r = 0; r < ch; ++r, src += out_w, dst += PW) {
+            for (int32_t q = 0; q < cw; ++q) {
+                dst[q] = src[q];
+            }
+        }
+        if (S == 1) {
+            const float *x = plane;   /* the padding is in the plane's origin */
+            for (int32_t i = 0; i < in_h; ++i, x += PW, din += in_w) {
+                dpi_row(x, w, din, in_w, K, S, 0);
+            }
+        } else {
+            const float *x = interior;   /* dout (0, 0): the taps reach rows/columns -1 */
+            int32_t i = in_h;
+            for (; i >= 2; i -= 2, x += PW, din += 2 * in_w) {
+                dpi_row(x, w, din, in_w, K, S, 0);
+                dpi_row(x, w, din + in_w, in_w, K, S, 1);
+            }
+            if (i) {
+                dpi_row(x, w, din, in_w, K, S, 0);
+                din += in_w;
+            }
+        }
+    }
+}
+
+#define DPI_ALL(NAME, K, S)                                                                \
+    static __attribute__((noinline)) void NAME(                                             \
+        const float *dout, const mdy_conv_params_t *p, const float *w, float *din,          \
+        float *plane, int32_t top, int32_t left, int32_t rows, int32_t cols)                \
+    {                                                                                       \
+        dpi_all(dout, p, w, din, plane, top, left, rows, cols, K, S);                       \
+    }
+
+DPI_ALL(dpi_k3s1, 3, 1)
+DPI_ALL(dpi_k3s2, 3, 2)
+DPI_ALL(dpi_k5s1, 5, 1)
+DPI_ALL(dpi_k5s2, 5, 2)
+DPI_ALL(dpi_k7s1, 7, 1)
+DPI_ALL(dpi_k7s2, 7, 2)
+
+typedef void (*dpi_fn)(const float *, const mdy_conv_params_t *, const float *, float *,
+                       float *, int32_t, int32_t, int32_t, int32_t);
+
+int mdy_conv_depthwise_plane_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                            const float *w, float *din)
+{
+    const int32_t k = p->k_h, s = p->stride_h;
+    if (!(p->groups == p->in_c && p->in_c == p->out_c && k == p->k_w &&
+          (k == 3 || k == 5 || k == 7) && s == p->stride_w && (s == 1 || s == 2) &&
+          p->dil_h == 1u && p->dil_w == 1u)) {
+        return 0;
+    }
+    int32_t top, left, rows, cols;
+    if (s == 1) {
+        if (!(p->pad_top < k && p->pad_left < k)) {
+            return 0;
+        }
+        top = k - 1 - p->pad_top;
+        left = k - 1 - p->pad_left;
+        rows = p->in_h + k - 1;
+        cols = p->in_w + k - 1;
+    } else {
+        if (!(p->pad_top == k / 2 && p->pad_left == k / 2)) {
+            return 0;
+        }
+        /* dout offsets e of the phases' taps: [0, 1] (K = 3), [-1, 1] (5), [-1, 2] (7) */
+        const int32_t e_min = k == 3 ? 0 : -1, e_max = k == 7 ? 2 : 1;
+        top = left = -e_min;
+        rows = (p->in_h + 1) / 2 + e_max - e_min;
+        cols = (p->in_w + 1) / 2 + e_max - e_min;
+    }
+    if (cols > PW || (uint32_t)(rows * PW) > MDY_CONV_STRIP_FLOATS) {
+        return 0;
+    }
+    static const dpi_fn fns[3][2] = {{dpi_k3s1, dpi_k3s2}, {dpi_k5s1, dpi_k5s2},
+                                     {dpi_k7s1, dpi_k7s2}};
+    float plane[MDY_CONV_STRIP_FLOATS];
+    memset(plane, 0, (size_t)rows * PW * sizeof(float));
+    fns[(k - 3) / 2][s - 1](dout, p, w, din, plane, top, left, rows, cols);
+    return 1;
+}
