@@ -30,58 +30,69 @@
  * stride 1 (the padding is in the plane's origin), K / 2 for stride 2. */
 #define POFF(K, S) ((S) == 1 ? (K) - 1 : (K) / 2)
 
-/* NOUT consecutive din outputs of a row of phase PH starting at a phase-0 column; x is
- * the plane element of (dout row m + 0, dout column n + 0). */
+/* NOUT consecutive din outputs of NR rows (NR = 2: stride 1 only, rows i and i + 1) of
+ * phase PH starting at a phase-0 column; x is the plane element of (dout row m + 0, dout
+ * column n + 0), d[r] the first output of row r. */
 MDY_ALWAYS_INLINE void dpi_block(const float *MDY_RESTRICT x, const float *MDY_RESTRICT w,
-                                 float *MDY_RESTRICT d, const int K, const int S, const int PH,
-                                 const int NOUT)
+                                 float *const *d, const int K, const int S, const int PH,
+                                 const int NOUT, const int NR)
 {
     const int PO = POFF(K, S);
-    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    int first[4] = {1, 1, 1, 1};   /* the first product initialises acc: no zeroing */
+    float acc[2][4] = {{0.0f, 0.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 0.0f, 0.0f}};
+    int first[2][4] = {{1, 1, 1, 1}, {1, 1, 1, 1}};   /* the first product initialises acc */
     MDY_UNROLL
-    for (int kh = 0; kh < K; ++kh) {
-        if (MODP(PH + PO - kh, S) != 0) {
-            continue;   /* compile-time: taps of the other row phase */
-        }
-        const int eh = FLOORDIV(PH + PO - kh, S);
+    for (int r = 0; r < NR; ++r) {
         MDY_UNROLL
-        for (int t = 0; t < NOUT; ++t) {
-            const int pw = t % S, c = t / S;
+        for (int kh = 0; kh < K; ++kh) {
+            if (MODP(PH + PO - kh, S) != 0) {
+                continue;   /* compile-time: taps of the other row phase */
+            }
+            const int eh = FLOORDIV(PH + PO - kh, S) + r;
             MDY_UNROLL
-            for (int kw = 0; kw < K; ++kw) {
-                if (MODP(pw + PO - kw, S) != 0) {
-                    continue;
+            for (int t = 0; t < NOUT; ++t) {
+                const int pw = t % S, c = t / S;
+                MDY_UNROLL
+                for (int kw = 0; kw < K; ++kw) {
+                    if (MODP(pw + PO - kw, S) != 0) {
+                        continue;
+                    }
+                    const int ew = FLOORDIV(pw + PO - kw, S);
+                    const float prod = w[kh * K + kw] * x[eh * PW + c + ew];
+                    acc[r][t] = first[r][t] ? prod : acc[r][t] + prod;
+                    first[r][t] = 0;
                 }
-                const int ew = FLOORDIV(pw + PO - kw, S);
-                const float prod = w[kh * K + kw] * x[eh * PW + c + ew];
-                acc[t] = first[t] ? prod : acc[t] + prod;
-                first[t] = 0;
             }
         }
     }
     MDY_UNROLL
-    for (int t = 0; t < NOUT; ++t) {
-        d[t] = acc[t];
+    for (int r = 0; r < NR; ++r) {
+        MDY_UNROLL
+        for (int t = 0; t < NOUT; ++t) {
+            d[r][t] = acc[r][t];
+        }
     }
 }
 
-/* One din row of phase PH: blocks of 4 outputs, then 2, then 1. */
-MDY_ALWAYS_INLINE void dpi_row(const float *x, const float *MDY_RESTRICT w, float *d,
-                               int32_t in_w, const int K, const int S, const int PH)
+/* NR din rows of phase PH (d0: the first, d1: the second): blocks of 4 outputs, then 2,
+ * then 1. */
+MDY_ALWAYS_INLINE void dpi_row(const float *x, const float *MDY_RESTRICT w, float *d0,
+                               float *d1, int32_t in_w, const int K, const int S,
+                               const int PH, const int NR)
 {
+    float *d[2] = {d0, d1};
     int32_t j = in_w;
-    for (; j >= 4; j -= 4, x += 4 / S, d += 4) {
-        dpi_block(x, w, d, K, S, PH, 4);
+    for (; j >= 4; j -= 4, x += 4 / S, d[0] += 4, d[1] += 4) {
+        dpi_block(x, w, d, K, S, PH, 4, NR);
     }
     if (j >= 2) {
-        dpi_block(x, w, d, K, S, PH, 2);
+        dpi_block(x, w, d, K, S, PH, 2, NR);
         x += 2 / S;
-        d += 2;
+        d[0] += 2;
+        d[1] += 2;
         j -= 2;
     }
     if (j) {
-        dpi_block(x, w, d, K, S, PH, 1);
+        dpi_block(x, w, d, K, S, PH, 1, NR);
     }
 }
 
@@ -106,18 +117,24 @@ MDY_ALWAYS_INLINE void dpi_all(const float *dout, const mdy_conv_params_t *p, co
         }
         if (S == 1) {
             const float *x = plane;   /* the padding is in the plane's origin */
-            for (int32_t i = 0; i < in_h; ++i, x += PW, din += in_w) {
-                dpi_row(x, w, din, in_w, K, S, 0);
+            int32_t i = in_h;
+            if (K == 3) {   /* 2 rows per block: 9 weights + 8 sums fit the registers */
+                for (; i >= 2; i -= 2, x += 2 * PW, din += 2 * in_w) {
+                    dpi_row(x, w, din, din + in_w, in_w, K, S, 0, 2);
+                }
+            }
+            for (; i > 0; --i, x += PW, din += in_w) {
+                dpi_row(x, w, din, din, in_w, K, S, 0, 1);
             }
         } else {
             const float *x = interior;   /* dout (0, 0): the taps reach rows/columns -1 */
             int32_t i = in_h;
             for (; i >= 2; i -= 2, x += PW, din += 2 * in_w) {
-                dpi_row(x, w, din, in_w, K, S, 0);
-                dpi_row(x, w, din + in_w, in_w, K, S, 1);
+                dpi_row(x, w, din, din, in_w, K, S, 0, 1);
+                dpi_row(x, w, din + in_w, din, in_w, K, S, 1, 1);
             }
             if (i) {
-                dpi_row(x, w, din, in_w, K, S, 0);
+                dpi_row(x, w, din, din, in_w, K, S, 0, 1);
                 din += in_w;
             }
         }
