@@ -81,8 +81,11 @@ MDY_ALWAYS_INLINE void dpi_row(const float *x, const float *MDY_RESTRICT w, floa
 {
     float *d[2] = {d0, d1};
     int32_t j = in_w;
-    for (; j >= 4; j -= 4, x += 4 / S, d[0] += 4, d[1] += 4) {
-        dpi_block(x, w, d, K, S, PH, 4, NR);
+    /* 7x7 stride 2: 2 outputs per block already read a row of weights per dout value (4
+     * would take 1 KB more for 3% fewer instructions) */
+    const int NB = K >= 5 && S == 2 ? 2 : 4;
+    for (; j >= NB; j -= NB, x += NB / S, d[0] += NB, d[1] += NB) {
+        dpi_block(x, w, d, K, S, PH, NB, NR);
     }
     if (j >= 2) {
         dpi_block(x, w, d, K, S, PH, 2, NR);
