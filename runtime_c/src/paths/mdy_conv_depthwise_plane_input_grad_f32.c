@@ -9,11 +9,12 @@
  * plane buffer is zeroed once per call and each channel only copies its dout plane into
  * the interior (the borders stay zero for every channel). The row stride PW is a
  * compile-time constant, so every tap of a block is one immediate-offset load from a
- * single pointer. Each din row is computed on its own: blocks of 4 outputs, then a block
- * of 2 and of 1 for the row's remainder (no row-crossing garbage, no bounds checks). For
- * stride 2 a block is 2 dout columns (an even and an odd din column each) and the taps of
- * the row's and each column's stride phase are fixed at compile time (no MACs on the
- * zeros a scatter would insert). Every din pixel is stored once (no zeroing pass).
+ * single pointer. Blocks of 4 consecutive din outputs (3x3: of 2 rows; 5x5/7x7: of 2
+ * outputs, one row), then a block of 2 and of 1 for the row's remainder (no bounds
+ * checks, no row-crossing garbage). For stride 2 each din row is computed on its own, 2
+ * outputs being one dout column (an even and an odd din column), and the taps of the
+ * row's and each column's stride phase are fixed at compile time (no MACs on the zeros a
+ * scatter would insert). Every din pixel is stored once (no zeroing pass).
  * Returns 0 (nothing written) when the shape does not qualify.
  */
 #include <string.h>
@@ -73,7 +74,7 @@ MDY_ALWAYS_INLINE void dpi_block(const float *MDY_RESTRICT x, const float *MDY_R
     }
 }
 
-/* NR din rows of phase PH (d0: the first, d1: the second): blocks of 4 outputs, then 2,
+/* NR din rows of phase PH (d0: the first, d1: the second): blocks of NB outputs, then 2,
  * then 1. */
 MDY_ALWAYS_INLINE void dpi_row(const float *x, const float *MDY_RESTRICT w, float *d0,
                                float *d1, int32_t in_w, const int K, const int S,
@@ -81,9 +82,9 @@ MDY_ALWAYS_INLINE void dpi_row(const float *x, const float *MDY_RESTRICT w, floa
 {
     float *d[2] = {d0, d1};
     int32_t j = in_w;
-    /* 7x7 stride 2: 2 outputs per block already read a row of weights per dout value (4
-     * would take 1 KB more for 3% fewer instructions) */
-    const int NB = K >= 5 && S == 2 ? 2 : 4;
+    /* 5x5/7x7: 2 outputs per block (4 took 0.7-1.2 KB more per instance for 5-10% fewer
+     * instructions on wide maps, and more on 5x5 stride 2 at 6x6) */
+    const int NB = K >= 5 ? 2 : 4;
     for (; j >= NB; j -= NB, x += NB / S, d[0] += NB, d[1] += NB) {
         dpi_block(x, w, d, K, S, PH, NB, NR);
     }
@@ -155,6 +156,7 @@ MDY_ALWAYS_INLINE void dpi_all(const float *dout, const mdy_conv_params_t *p, co
 DPI_ALL(dpi_k3s1, 3, 1)
 DPI_ALL(dpi_k5s1, 5, 1)
 DPI_ALL(dpi_k5s2, 5, 2)
+DPI_ALL(dpi_k7s1, 7, 1)
 DPI_ALL(dpi_k7s2, 7, 2)
 
 typedef void (*dpi_fn)(const float *, const mdy_conv_params_t *, const float *, float *,
@@ -164,12 +166,10 @@ int mdy_conv_depthwise_plane_input_grad_f32(const float *dout, const mdy_conv_pa
                                             const float *w, float *din)
 {
     const int32_t k = p->k_h, s = p->stride_h;
-    /* 3x3 stride 2 runs mdy_conv_depthwise_k3s2_input_grad_f32 (no copy at all), 7x7
-     * stride 1 the flipped forward path (both under 3 instr/MAC there; 1-3.6 KB each
-     * here) */
+    /* 3x3 stride 2 runs mdy_conv_depthwise_k3s2_input_grad_f32 (no copy at all) */
     if (!(p->groups == p->in_c && p->in_c == p->out_c && k == p->k_w &&
           (k == 3 || k == 5 || k == 7) && s == p->stride_w && (s == 1 || s == 2) &&
-          !(k == 3 && s == 2) && !(k == 7 && s == 1) &&
+          !(k == 3 && s == 2) &&
           p->dil_h == 1u && p->dil_w == 1u)) {
         return 0;
     }
@@ -195,7 +195,7 @@ int mdy_conv_depthwise_plane_input_grad_f32(const float *dout, const mdy_conv_pa
     if (cols > PW || (uint32_t)(rows * PW) > MDY_CONV_STRIP_FLOATS) {
         return 0;
     }
-    static const dpi_fn fns[3][2] = {{dpi_k3s1, NULL}, {dpi_k5s1, dpi_k5s2}, {NULL, dpi_k7s2}};
+    static const dpi_fn fns[3][2] = {{dpi_k3s1, NULL}, {dpi_k5s1, dpi_k5s2}, {dpi_k7s1, dpi_k7s2}};
     float plane[MDY_CONV_STRIP_FLOATS];
     memset(plane, 0, (size_t)rows * PW * sizeof(float));
     fns[(k - 3) / 2][s - 1](dout, p, w, din, plane, top, left, rows, cols);
