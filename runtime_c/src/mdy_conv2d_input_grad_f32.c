@@ -20,9 +20,10 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
         mdy_conv_pointwise_input_grad_f32(dout, p, w, din);
         return;
     }
-    /* tiny maps first (compile-time instances), then for depthwise the phase path (3x3,
-     * stride 2), then the flipped forward
-     * path (stride 1) */
+    /* tiny maps first (compile-time instances), then for depthwise: 3x3 stride 2 from
+     * 2x2 dout blocks (any size), the padded plane (3/5/7 on maps up to ~14 wide at
+     * stride 1, ~28 at stride 2), the phase path (wider 3x3 stride 1, 5x5/7x7 stride 2),
+     * the flipped forward path (wider 5x5/7x7 stride 1) */
     if (mdy_conv_tiny_input_grad_f32(dout, p, w, din)) {
         return;
     }

@@ -33,7 +33,7 @@ int mdy_conv_kxk_weight_grad_f32(const float *saved, const uint16_t *channels,
                                  uint32_t n_sel, const float *dout,
                                  const mdy_conv_params_t *p, float *dw_slices);
 
-/* Depthwise 3x3 stride 1 or 2, 5x5/7x7 stride 2, "same" padding (K/2): the input gradient by stride
+/* Depthwise 3x3 stride 1, 5x5/7x7 stride 2, "same" padding (K/2): the input gradient by stride
  * phases with compile-time taps. Returns 0 (nothing written) when the shape does not
  * qualify or one strip row does not fit the strip buffer. */
 int mdy_conv_depthwise_phase_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
@@ -53,7 +53,8 @@ int mdy_conv_depthwise_plane_input_grad_f32(const float *dout, const mdy_conv_pa
                                             const float *w, float *din);
 
 /* Depthwise 3/5/7 (and 3x3 with any groups when the output is at most 2x2), stride 1 or
- * 2, "same" padding (K/2) on tiny square maps (N <= 4; 3x3 stride 2 also N = 8):
+ * 2, "same" padding (K/2) on tiny square maps (N <= 4; 3x3 stride 2 also N = 8, weight
+ * gradient only):
  * compile-time instances with no strip copy, padded taps
  * emit no code. Same contracts as the public gradients; return 0 (nothing written)
  * when no instance matches. */
