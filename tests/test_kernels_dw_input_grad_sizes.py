@@ -2,10 +2,10 @@
 against PyTorch autograd (float64).
 
 mdy_conv2d_input_grad_f32 sends depthwise 3/5/7 convs to several paths by shape:
-compile-time instances (maps <= 4, 3x3 stride 2 also 8x8), the 3x3 stride-2 2x2-block
-path (pad 1, any size), the padded-plane path (stride 1 with pad <= K - 1, stride 2 with
-pad K/2, while the padded dout plane fits 16 floats wide), and past those the strip paths
-or the generic loops. Each case here runs every map size of one window / stride /
+compile-time instances (maps <= 4), the 3x3 stride-2 2x2-block path (pad 1, any size),
+the padded-plane path (stride 1 with pad <= K - 1, stride 2 with pad K/2, while the padded
+dout plane fits 34 floats wide for 3x3 in strips of rows, 16 wide and whole for 5x5/7x7),
+and past those the strip paths or the generic loops. Each case here runs every map size of one window / stride /
 padding, square, odd and non-square (1 x n, n x 1 included), so every variant of every
 path (the last block row and column: even or odd din, dout row / column present or
 padding; remainders of 1, 2, 3 columns) is compared against torch. din is pre-filled
@@ -22,7 +22,10 @@ from kernel_lib import ConvShape, Kernels, kernels  # noqa: F401
 SQUARE = [(n, n) for n in range(1, 21)]
 ODD_SHAPES = [(5, 7), (7, 5), (6, 9), (9, 6), (13, 4), (3, 17), (20, 11), (11, 20), (1, 8),
               (8, 1), (2, 15), (15, 2), (14, 14), (10, 3)]
-LARGE = [(24, 24), (29, 31), (33, 18), (18, 40)]   # past the plane buffer: other paths
+# several plane strips (3x3 stride 1: 13 rows per strip, 32 wide; tall narrow maps for the
+# others' whole-plane limit), and past the plane width: the strip / flipped paths
+LARGE = [(24, 24), (29, 31), (33, 18), (32, 32), (27, 32), (45, 7), (64, 12), (18, 40),
+         (33, 33), (12, 33)]
 SIZES = SQUARE + ODD_SHAPES + LARGE
 
 

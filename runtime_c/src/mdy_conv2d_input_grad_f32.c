@@ -21,9 +21,9 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
         return;
     }
     /* tiny maps first (compile-time instances), then for depthwise: 3x3 stride 2 from
-     * 2x2 dout blocks (any size), the padded plane (3/5/7 on maps up to ~14 wide at
-     * stride 1, ~28 at stride 2), the phase path (wider 3x3 stride 1, 5x5/7x7 stride 2),
-     * the flipped forward path (wider 5x5/7x7 stride 1) */
+     * 2x2 dout blocks (any size), the padded plane (3x3 up to 32 wide, 5x5/7x7 up to
+     * 10-12 wide at stride 1, 26-28 at stride 2), the phase path (wider 3x3 stride 1,
+     * 5x5/7x7 stride 2), the flipped forward path (wider 5x5/7x7 stride 1) */
     if (mdy_conv_tiny_input_grad_f32(dout, p, w, din)) {
         return;
     }

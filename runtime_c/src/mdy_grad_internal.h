@@ -45,10 +45,11 @@ int mdy_conv_depthwise_phase_input_grad_f32(const float *dout, const mdy_conv_pa
 int mdy_conv_depthwise_k3s2_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                            const float *w, float *din);
 
-/* Depthwise 3/5/7, stride 1 (pad_top/pad_left <= K - 1) or 2 (padding K/2), on maps
- * whose zero-padded dout plane fits the stack buffer at a fixed row stride of 16 floats:
- * the plane is zeroed once per call, each channel copies only its interior, every tap is
- * an immediate offset. Returns 0 (nothing written) when the shape does not qualify. */
+/* Depthwise 3/5/7, stride 1 (pad_top/pad_left <= K - 1) or 2 (padding K/2; not 3x3), on
+ * maps whose zero-padded dout rows fit a fixed row stride (3x3: up to 32 wide, in strips
+ * of rows; 5x5/7x7: 16 floats, whole planes): the plane is zeroed once per call, each
+ * channel copies only its interior, every tap is an immediate offset. Returns 0 (nothing
+ * written) when the shape does not qualify. */
 int mdy_conv_depthwise_plane_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                             const float *w, float *din);
 
