@@ -100,26 +100,24 @@ MDY_ALWAYS_INLINE void dpi_row(const float *x, const float *MDY_RESTRICT w, floa
 }
 
 /* Plane rows [g0, g0 + n) (plane row g holds dout row g - top) into buf: the interior
- * columns of each row, zeros for rows outside dout when ZERO (several strips per
- * channel: an earlier strip may have left data there; one strip: they stay zero). */
+ * columns of each row, zeros for rows outside dout (with several strips per channel an
+ * earlier strip may have left data there). */
 static __attribute__((noinline)) void dpi_fill(float *buf, const float *dout, int32_t out_h,
                                                int32_t out_w, int32_t g0, int32_t n,
-                                               int32_t top, int32_t cw, int zero, int32_t PWC)
+                                               int32_t top, int32_t cw, int32_t PWC)
 {
     int32_t lo = top - g0, hi = out_h + top - g0;   /* rows [lo, hi) hold dout */
     lo = lo < 0 ? 0 : lo;
     hi = hi > n ? n : hi;
-    if (zero) {
-        for (int32_t r = 0; r < n; ++r) {
-            if (r == lo) {
-                r = hi > lo ? hi : lo;   /* skip the dout rows */
-                if (r >= n) {
-                    break;
-                }
+    for (int32_t r = 0; r < n; ++r) {
+        if (r == lo) {
+            r = hi > lo ? hi : lo;   /* skip the dout rows */
+            if (r >= n) {
+                break;
             }
-            for (int32_t q = 0; q < cw; ++q) {
-                buf[r * PWC + q] = 0.0f;
-            }
+        }
+        for (int32_t q = 0; q < cw; ++q) {
+            buf[r * PWC + q] = 0.0f;
         }
     }
     const float *src = dout + (g0 + lo - top) * out_w;
@@ -172,11 +170,22 @@ MDY_ALWAYS_INLINE void dpi_all(const float *dout, const mdy_conv_params_t *p, co
     const int32_t cw = out_w < cols - left ? out_w : cols - left;
     const size_t out_plane = (size_t)out_h * out_w;
     if (K == 3 && S == 1) {
-        const int zero = strip < in_h;   /* an earlier strip may have left data */
+        const int strips = strip < in_h;   /* an earlier strip may have left data */
+        const int32_t ch = out_h < in_h + K - 1 - top ? out_h : in_h + K - 1 - top;
         for (uint32_t c = 0; c < p->in_c; ++c, w += K * K, dout += out_plane) {
             for (int32_t u0 = 0; u0 < in_h; u0 += strip) {
                 const int32_t n = in_h - u0 > strip ? strip : in_h - u0;
-                dpi_fill(plane + left, dout, out_h, out_w, u0, n + K - 1, top, cw, zero, PWC);
+                if (strips) {
+                    dpi_fill(plane + left, dout, out_h, out_w, u0, n + K - 1, top, cw, PWC);
+                } else {   /* one strip: the rows outside dout stay zero */
+                    const float *src = dout;
+                    float *dst = plane + top * PWC + left;
+                    for (int32_t r = 0; r < ch; ++r, src += out_w, dst += PWC) {
+                        for (int32_t q = 0; q < cw; ++q) {
+                            dst[q] = src[q];
+                        }
+                    }
+                }
                 din = dpi_units(plane, w, din, n, 0, in_w, K, S, PWC);
             }
         }
