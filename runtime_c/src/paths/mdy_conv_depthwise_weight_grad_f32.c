@@ -21,8 +21,12 @@
  * window of the last ceil(K/S) dout values stays in FPU registers, so a step costs
  * 1 + S*H loads for H*K multiply-accumulates (H = window rows per pass, 3 at most
  * so that the H*K accumulators + the dout window fit the 32 FPU registers). The step
- * loop is unrolled by the window length so the window rotates without moves.
- * Strips of output rows bound the stack buffer to MDY_CONV_STRIP_FLOATS (2 KiB).
+ * loop is unrolled by the window length so the window rotates without moves. On the
+ * Cortex-M4F/M7 the passes (except 7x7 stride 1) are assembly (mdy_dwg_asm.h): one vldm
+ * per window row and 4 steps. Strips of output rows bound the stack buffer to
+ * MDY_CONV_STRIP_FLOATS (2 KiB); strips are the outer loop, so each strip's zeros are
+ * written once for all channels and a channel copies only its real rows. 3x3 stride 2
+ * on 5x5 / 6x6 maps runs compile-time instances instead.
  * Returns 0 (nothing written) when the shape does not qualify or one output row's
  * strip does not fit the buffer.
  */
@@ -31,8 +35,8 @@
 #include "../mdy_grad_internal.h"
 
 /* Window rows H from kh0 (xr[h]: the x strip at that row's phase and offset) of a K x K
- * window at stride S: n_steps (a multiple of DWG_UNIT) steps over the flattened dout
- * strip d, U at a time. */
+ * window at stride S: n_steps (a multiple of U) steps over the flattened dout strip
+ * d, U at a time. */
 MDY_ALWAYS_INLINE void dwg_pass(const float *const *xr, const float *MDY_RESTRICT d,
                                 uint32_t n_steps, float *MDY_RESTRICT dw, const int K,
                                 const int S, const int H)
@@ -98,123 +102,48 @@ typedef void (*dwg_fn)(const float *const *, const float *, uint32_t, float *);
     {                                                                                       \
         dwg_pass(xr, d, n_steps, dw, K, S, H);                                              \
     }
-DWG_PASS(3, 1, 3)
-DWG_PASS(5, 1, 3)
-DWG_PASS(5, 1, 2)
+
+/* The passes of each window: rows of the window per pass, and the steps a pass takes
+ * per iteration (the step count is rounded up to it). 7x7 stride 1 runs in C on every
+ * target (3 rows of 7 taps and a 7-value window fill the registers either way). */
+typedef struct {
+    uint8_t k, s, unit, n;   /* window, stride, steps per iteration, passes */
+    uint8_t rows[4];
+    dwg_fn f[4];
+} dwg_plan_t;
+
 DWG_PASS(7, 1, 3)
 DWG_PASS(7, 1, 1)
 #if defined(__GNUC__) && defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4)
-/* 3x3 stride 2 on the Cortex-M4F/M7: the C pass loads each x value alone (2 per window
- * row and step: 16 instructions per 9 MACs). Here one vldm takes 4 steps of a window
- * row (8 floats) and one the 4 dout values: 43 instructions per 36 MACs. */
-static __attribute__((noinline)) void dwg_k3s2h3(const float *const *xr, const float *d,
-                                                 uint32_t n_steps, float *dw)
-{
-    float a0 = dw[0], a1 = dw[1], a2 = dw[2], a3 = dw[3], a4 = dw[4], a5 = dw[5];
-    float a6 = dw[6], a7 = dw[7], a8 = dw[8];
-    const float *x0 = xr[0], *x1 = xr[1], *x2 = xr[2];
-    uint32_t n = n_steps / 4u;
-#define DWG_ROW(A, B, C)                                                                   \
-    "vfma.f32 %[" #A "], s5, s0\n\tvfma.f32 %[" #B "], s6, s0\n\t"                          \
-    "vfma.f32 %[" #C "], s5, s4\n\tvfma.f32 %[" #A "], s7, s1\n\t"                          \
-    "vfma.f32 %[" #B "], s8, s1\n\tvfma.f32 %[" #C "], s7, s0\n\t"                          \
-    "vfma.f32 %[" #A "], s9, s2\n\tvfma.f32 %[" #B "], s10, s2\n\t"                         \
-    "vfma.f32 %[" #C "], s9, s1\n\tvfma.f32 %[" #A "], s11, s3\n\t"                         \
-    "vfma.f32 %[" #B "], s12, s3\n\tvfma.f32 %[" #C "], s11, s2\n\t"
-    __asm__ volatile("vmov.f32 s4, %[z]\n"   /* D[-1] = 0 */
-                     "1:\tvldmia %[d]!, {s0-s3}\n\t"
-                     "vldmia %[x0]!, {s5-s12}\n\t" DWG_ROW(a0, a1, a2)
-                     "vldmia %[x1]!, {s5-s12}\n\t" DWG_ROW(a3, a4, a5)
-                     "vldmia %[x2]!, {s5-s12}\n\t" DWG_ROW(a6, a7, a8)
-                     "vmov.f32 s4, s3\n\tsubs %[n], %[n], #1\n\tbne 1b\n"
-                     : [a0] "+t"(a0), [a1] "+t"(a1), [a2] "+t"(a2), [a3] "+t"(a3),
-                       [a4] "+t"(a4), [a5] "+t"(a5), [a6] "+t"(a6), [a7] "+t"(a7),
-                       [a8] "+t"(a8), [d] "+r"(d), [x0] "+r"(x0), [x1] "+r"(x1),
-                       [x2] "+r"(x2), [n] "+r"(n)
-                     : [z] "t"(0.0f)
-                     : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10",
-                       "s11", "s12", "cc", "memory");
-#undef DWG_ROW
-    dw[0] = a0;
-    dw[1] = a1;
-    dw[2] = a2;
-    dw[3] = a3;
-    dw[4] = a4;
-    dw[5] = a5;
-    dw[6] = a6;
-    dw[7] = a7;
-    dw[8] = a8;
-}
-/* 5x5 stride 2, the same way: per 4 steps one vldm of dout (s0-s3 = D[n..n+3], with
- * D[n-1], D[n-2] kept in s4, s5) and one of 8 x floats per window row (s6-s13:
- * even/odd columns of the 4 steps), 20 MACs per window row; the accumulators live in
- * s14-s28 (one vldm/vstm each way). */
-#define DWG5_ROW(A0, A1, A2, A3, A4) \
-    "vfma.f32 " #A0 ", s6, s0\n\t" "vfma.f32 " #A1 ", s7, s0\n\t" \
-    "vfma.f32 " #A2 ", s6, s4\n\t" "vfma.f32 " #A3 ", s7, s4\n\t" \
-    "vfma.f32 " #A4 ", s6, s5\n\t" "vfma.f32 " #A0 ", s8, s1\n\t" \
-    "vfma.f32 " #A1 ", s9, s1\n\t" "vfma.f32 " #A2 ", s8, s0\n\t" \
-    "vfma.f32 " #A3 ", s9, s0\n\t" "vfma.f32 " #A4 ", s8, s4\n\t" \
-    "vfma.f32 " #A0 ", s10, s2\n\t" "vfma.f32 " #A1 ", s11, s2\n\t" \
-    "vfma.f32 " #A2 ", s10, s1\n\t" "vfma.f32 " #A3 ", s11, s1\n\t" \
-    "vfma.f32 " #A4 ", s10, s0\n\t" "vfma.f32 " #A0 ", s12, s3\n\t" \
-    "vfma.f32 " #A1 ", s13, s3\n\t" "vfma.f32 " #A2 ", s12, s2\n\t" \
-    "vfma.f32 " #A3 ", s13, s2\n\t" "vfma.f32 " #A4 ", s12, s1\n\t"
-#define DWG5_LOOP(ROWS)                                                                    \
-    "vmov.f32 s4, %[z]\n\tvmov.f32 s5, %[z]\n"                                              \
-    "1:\tvldmia %[d]!, {s0-s3}\n\t" ROWS                                                    \
-    "vmov.f32 s5, s2\n\tvmov.f32 s4, s3\n\tsubs %[n], %[n], #1\n\tbne 1b\n\t"
-#define DWG5_CLOBBER                                                                        \
-    "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", \
-        "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "cc", "memory"
-
-static __attribute__((noinline)) void dwg_k5s2h3(const float *const *xr, const float *d,
-                                                 uint32_t n_steps, float *dw)
-{
-    const float *x0 = xr[0], *x1 = xr[1], *x2 = xr[2];
-    uint32_t n = n_steps / 4u;
-    __asm__ volatile("vldmia %[w], {s14-s28}\n\t"
-                     DWG5_LOOP("vldmia %[x0]!, {s6-s13}\n\t" DWG5_ROW(s14, s15, s16, s17, s18)
-                               "vldmia %[x1]!, {s6-s13}\n\t" DWG5_ROW(s19, s20, s21, s22, s23)
-                               "vldmia %[x2]!, {s6-s13}\n\t" DWG5_ROW(s24, s25, s26, s27, s28))
-                     "vstmia %[w], {s14-s28}\n"
-                     : [d] "+r"(d), [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [n] "+r"(n)
-                     : [z] "t"(0.0f), [w] "r"(dw)
-                     : DWG5_CLOBBER, "s24", "s25", "s26", "s27", "s28");
-}
-
-static __attribute__((noinline)) void dwg_k5s2h2(const float *const *xr, const float *d,
-                                                 uint32_t n_steps, float *dw)
-{
-    const float *x0 = xr[0], *x1 = xr[1];
-    uint32_t n = n_steps / 4u;
-    __asm__ volatile("vldmia %[w], {s14-s23}\n\t"
-                     DWG5_LOOP("vldmia %[x0]!, {s6-s13}\n\t" DWG5_ROW(s14, s15, s16, s17, s18)
-                               "vldmia %[x1]!, {s6-s13}\n\t" DWG5_ROW(s19, s20, s21, s22, s23))
-                     "vstmia %[w], {s14-s23}\n"
-                     : [d] "+r"(d), [x0] "+r"(x0), [x1] "+r"(x1), [n] "+r"(n)
-                     : [z] "t"(0.0f), [w] "r"(dw)
-                     : DWG5_CLOBBER);
-}
-#undef DWG5_ROW
-#undef DWG5_LOOP
-#undef DWG5_CLOBBER
-#define DWG_UNIT_K3S2 4u
-#define DWG_UNIT_K5S2 4u
+/* Cortex-M4F/M7: one vldm per window row for 4 steps (the C loop loads each x value
+ * alone), see mdy_dwg_asm.h */
+#include "mdy_dwg_asm.h"
+static const dwg_plan_t DWG_PLANS[] = {
+    {3, 1, 4, 1, {3}, {dwg_k3s1h3}},
+    {5, 1, 4, 2, {3, 2}, {dwg_k5s1h3, dwg_k5s1h2}},
+    {7, 1, 7, 3, {3, 3, 1}, {dwg_k7s1h3, dwg_k7s1h3, dwg_k7s1h1}},
+    {3, 2, 4, 1, {3}, {dwg_k3s2h3}},
+    {5, 2, 4, 2, {3, 2}, {dwg_k5s2h3, dwg_k5s2h2}},
+    {7, 2, 4, 4, {2, 2, 2, 1}, {dwg_k7s2h2, dwg_k7s2h2, dwg_k7s2h2, dwg_k7s2h1}},
+};
 #else
+DWG_PASS(3, 1, 3)
+DWG_PASS(5, 1, 3)
+DWG_PASS(5, 1, 2)
 DWG_PASS(3, 2, 3)
 DWG_PASS(5, 2, 3)
 DWG_PASS(5, 2, 2)
-#define DWG_UNIT_K3S2 2u
-#define DWG_UNIT_K5S2 3u
-#endif
 DWG_PASS(7, 2, 3)
 DWG_PASS(7, 2, 1)
-
-/* The passes of one K x K window: window rows in blocks of 3 (the last 2 or 1). */
-typedef struct {
-    dwg_fn f3, tail;   /* 3 rows; the last K % 3 rows (NULL when K % 3 == 0) */
-} dwg_passes_t;
+static const dwg_plan_t DWG_PLANS[] = {
+    {3, 1, 3, 1, {3}, {dwg_k3s1h3}},
+    {5, 1, 5, 2, {3, 2}, {dwg_k5s1h3, dwg_k5s1h2}},
+    {7, 1, 7, 3, {3, 3, 1}, {dwg_k7s1h3, dwg_k7s1h3, dwg_k7s1h1}},
+    {3, 2, 2, 1, {3}, {dwg_k3s2h3}},
+    {5, 2, 3, 2, {3, 2}, {dwg_k5s2h3, dwg_k5s2h2}},
+    {7, 2, 4, 3, {3, 3, 1}, {dwg_k7s2h3, dwg_k7s2h3, dwg_k7s2h1}},
+};
+#endif
 
 /* rows [n_rows] of n floats (n > 0) from src (row stride src_step) to dst (row stride
  * dst_step): the real part of the strips; their zeros are written once per strip. */
@@ -249,8 +178,9 @@ MDY_ALWAYS_INLINE void dwg_copy_rows(float *dst, uint32_t dst_step, const float 
 }
 
 /* ---- small stride-2 maps: compile-time instances ----
- * On 5..7 pixel maps at stride 2 the strips' copies and the flattened pass's rounding
- * cost more than the MACs (4.4-5.6 instructions per MAC); as in mdy_conv_tiny_grad_f32
+ * 3x3 stride 2 on 5x5 / 6x6 maps (3x3 outputs, 81 MACs a channel): the strips' copies
+ * and the flattened pass's rounding cost more than the MACs (above 5 instructions per
+ * MAC on the M4F); as in mdy_conv_tiny_grad_f32
  * (which takes N <= 4), N, K and S are compile-time constants: the plane sits in
  * registers, every tap's valid output pixels are known, padded taps emit no code.
  * "Same" padding (K/2 at the top/left) on square maps only. */
@@ -338,20 +268,18 @@ int mdy_conv_depthwise_weight_grad_f32(const float *saved, const uint16_t *chann
         tiny(saved, channels, n_sel, dout, dw_slices);
         return 1;
     }
-    dwg_passes_t ps;
-    switch (K * 2u + S) {
-    case 7u: ps.f3 = dwg_k3s1h3; ps.tail = NULL; break;
-    case 11u: ps.f3 = dwg_k5s1h3; ps.tail = dwg_k5s1h2; break;
-    case 15u: ps.f3 = dwg_k7s1h3; ps.tail = dwg_k7s1h1; break;
-    case 8u: ps.f3 = dwg_k3s2h3; ps.tail = NULL; break;
-    case 12u: ps.f3 = dwg_k5s2h3; ps.tail = dwg_k5s2h2; break;
-    default: ps.f3 = dwg_k7s2h3; ps.tail = dwg_k7s2h1; break;
+    const dwg_plan_t *plan = NULL;
+    for (size_t i = 0; i < sizeof DWG_PLANS / sizeof DWG_PLANS[0]; ++i) {
+        if (DWG_PLANS[i].k == K && DWG_PLANS[i].s == S) {
+            plan = &DWG_PLANS[i];
+        }
+    }
+    if (plan == NULL) {
+        return 0;
     }
     const int32_t in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
     const int32_t pt = p->pad_top, pl = p->pad_left;
-    /* steps a pass takes at a time (its unroll): the window length, 4 for the 3x3
-     * stride-2 assembly */
-    const uint32_t U = S == 1u ? K : (K == 3u ? DWG_UNIT_K3S2 : K == 5u ? DWG_UNIT_K5S2 : 4u);
+    const uint32_t U = plan->unit;   /* steps a pass takes per iteration */
     const uint32_t umax = (K - 1u) / S;   /* last window row of phase 0 */
     /* columns: padded column c = S*ow + kw in [0, c_max]; input column c - pl */
     const int32_t c_max = (int32_t)S * (out_w - 1) + (int32_t)K - 1;
@@ -368,7 +296,9 @@ int mdy_conv_depthwise_weight_grad_f32(const float *saved, const uint16_t *chann
         const uint32_t n_steps = (R - 1u) * Wq + (uint32_t)out_w + umax;
         n_iter = (n_steps + U - 1u) / U;
         phase_len = (R + umax) * Wp;
-        const uint32_t reach = S * n_iter * U;   /* x floats a phase-0 pass reads past row 0 */
+        /* a pass reads S * steps floats from its first row: past the last phase, zeros
+         * (any read past those lands in the dout strip: finite, times zero dout) */
+        const uint32_t reach = S * n_iter * U;
         const uint32_t tail = reach > R * Wp ? reach - R * Wp : 0u;
         x_len = S * phase_len + tail;
         d_len = n_iter * U > R * Wq ? n_iter * U : R * Wq;
@@ -425,11 +355,8 @@ int mdy_conv_depthwise_weight_grad_f32(const float *saved, const uint16_t *chann
             }
             dwg_copy_rows(db, Wq, dy, (uint32_t)out_w, rows, (uint32_t)out_w);
             uint32_t kh = 0;
-            for (; kh + 3u <= K; kh += 3u) {
-                ps.f3(rowp + kh, db, it, slice + kh * K);
-            }
-            if (kh < K) {
-                ps.tail(rowp + kh, db, it, slice + kh * K);
+            for (uint32_t q = 0; q < plan->n; kh += plan->rows[q], ++q) {
+                plan->f[q](rowp + kh, db, it, slice + kh * K);
             }
         }
     }
