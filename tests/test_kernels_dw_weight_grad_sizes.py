@@ -7,7 +7,8 @@ here hit those edges: K = 3/5/7, stride 1/2, every map size 1..20 with "same" pa
 non-square and odd maps, no padding, asymmetric padding, padding wider than the window
 reaches, maps tall enough to need several strips, rows too wide for the strip buffer
 (fallback), dilation 2 (another path). Every case schedules all channels, a partial
-unsorted subset and a single channel, and accumulates into non-zero dw_slices.
+unsorted subset, a single channel and none, and accumulates into non-zero dw_slices.
+The last test runs the Cortex-M4F build (assembly passes, vldm copies) under QEMU.
 """
 from __future__ import annotations
 
@@ -55,6 +56,11 @@ OTHER = [dw(4, h, w, k, st, pads)
 OTHER += [dw(3, 40, 40, k, st, (k // 2,) * 4) for k in (3, 7) for st in (1, 2)]
 OTHER += [dw(2, 23, 61, 7, 1, (3,) * 4), dw(2, 9, 130, 5, 2, (2,) * 4),
           dw(2, 5, 300, 3, 1, (1,) * 4), dw(2, 4, 600, 7, 2, (3,) * 4)]
+# widths around the last that fit one output row per strip (2 KiB; the M4F's 4-step
+# passes round differently from the host's, hence pairs)
+OTHER += [dw(2, 9, w, k, st, (k // 2,) * 4) for k, st, ws in
+          [(3, 1, (126, 127)), (5, 1, (81, 82)), (7, 1, (59, 60)), (3, 2, (110, 111, 112)),
+           (5, 2, (74, 76, 77)), (7, 2, (55, 56))] for w in ws]
 OTHER += [dw(3, n, n, k, st, (k - 1,) * 4, dil=2) for k in (3, 5) for st in (1, 2)
           for n in (2, 5, 9)]
 CASES = [s for s in SAME + OTHER if _valid(s)]
@@ -99,13 +105,17 @@ def _fill(n: int, seed: int) -> np.ndarray:
 def _m4_cases() -> list[tuple[int, int, int, int, int]]:
     """(channels, size, k, stride, pad): every window and stride; tiny instances (3x3
     stride 2 on 5x5 / 6x6), odd sizes whose step counts are not multiples of the 4-step
-    assembly loop, maps needing several strips, no padding and padding K - 1."""
+    assembly loop, maps needing several strips, one-row strips, no padding and padding
+    K - 1."""
     cases = []
     for k in (3, 5, 7):
         for st in (1, 2):
             for size in (5, 6, 7, 9, 12, 17, 40):
                 cases.append((3 if size < 40 else 2, size, k, st, k // 2))
             cases += [(2, 8, k, st, 0), (3, 11, k, st, 0), (2, 6, k, st, k - 1)]
+    # the widest maps whose strips still fit (one output row per strip)
+    cases += [(1, 126, 3, 1, 1), (1, 81, 5, 1, 2), (1, 59, 7, 1, 3), (1, 110, 3, 2, 1),
+              (1, 75, 5, 2, 2), (1, 55, 7, 2, 3)]
     return [c for c in cases if (c[1] + 2 * c[4] - c[2]) // c[3] + 1 >= 1]
 
 
