@@ -104,7 +104,7 @@ def _fill(n: int, seed: int) -> np.ndarray:
 
 def _m4_cases() -> list[tuple[int, int, int, int, int]]:
     """(channels, size, k, stride, pad): every window and stride; tiny instances (3x3
-    stride 2 on 5x5 / 6x6), odd sizes whose step counts are not multiples of the 4-step
+    stride 2 on 5x5 to 7x7), odd sizes whose step counts are not multiples of the 4-step
     assembly loop, maps needing several strips, one-row strips, no padding and padding
     K - 1."""
     cases = []

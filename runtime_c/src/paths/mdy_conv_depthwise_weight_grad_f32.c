@@ -26,7 +26,7 @@
  * per window row and 4 steps. Strips of output rows bound the stack buffer to
  * MDY_CONV_STRIP_FLOATS (2 KiB); strips are the outer loop, so each strip's zeros are
  * written once for all channels and a channel copies only its real rows. 3x3 stride 2
- * on 5x5 / 6x6 maps runs compile-time instances instead.
+ * on 5x5 to 7x7 maps runs compile-time instances instead.
  * Returns 0 (nothing written) when the shape does not qualify or one output row's
  * strip does not fit the buffer.
  */
@@ -178,9 +178,9 @@ MDY_ALWAYS_INLINE void dwg_copy_rows(float *dst, uint32_t dst_step, const float 
 }
 
 /* ---- small stride-2 maps: compile-time instances ----
- * 3x3 stride 2 on 5x5 / 6x6 maps (3x3 outputs, 81 MACs a channel): the strips' copies
- * and the flattened pass's rounding cost more than the MACs (above 5 instructions per
- * MAC on the M4F); as in mdy_conv_tiny_grad_f32
+ * 3x3 stride 2 on 5x5 to 7x7 maps (3x3 or 4x4 outputs, 81 or 144 MACs a channel): the
+ * strips' copies and the flattened pass's rounding cost more than the MACs (3.7 to 5.6
+ * instructions per MAC on the M4F, 2.5 to 3.3 with these); as in mdy_conv_tiny_grad_f32
  * (which takes N <= 4), N, K and S are compile-time constants: the plane sits in
  * registers, every tap's valid output pixels are known, padded taps emit no code.
  * "Same" padding (K/2 at the top/left) on square maps only. */
@@ -237,6 +237,7 @@ typedef void (*dwg_tiny_fn)(const float *, const uint16_t *, uint32_t, const flo
     }
 DWG_TINY(3, 2, 5)
 DWG_TINY(3, 2, 6)
+DWG_TINY(3, 2, 7)
 
 /* The instance for a stride-2 "same"-padded square map, or NULL. */
 static dwg_tiny_fn dwg_tiny_instance(const mdy_conv_params_t *p)
@@ -249,6 +250,7 @@ static dwg_tiny_fn dwg_tiny_instance(const mdy_conv_params_t *p)
     switch (k * 16u + n) {
     case 3u * 16u + 5u: return dwg_tiny_k3s2n5;
     case 3u * 16u + 6u: return dwg_tiny_k3s2n6;
+    case 3u * 16u + 7u: return dwg_tiny_k3s2n7;
     default: return NULL;
     }
 }
