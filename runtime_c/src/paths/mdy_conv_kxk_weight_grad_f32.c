@@ -165,9 +165,10 @@ static __attribute__((noinline)) void wg_rows_o2(const wg_args_t *a, uint32_t ol
     }
 }
 
-/* One output channel (depthwise shapes the depthwise path does not take, grouped convs
- * with one output per group): 3 window rows per block. */
-static __attribute__((noinline)) void wg_rows_o1(const wg_args_t *a, uint32_t ol, int32_t kh_n)
+/* One output channel: 3 window rows per block (depthwise: the only output). 3x3
+ * windows at column stride 1 or 2 (the common depthwise layers) take pixel pairs that
+ * share their loads; the pair loop stays out of the other shapes to keep the code small. */
+MDY_ALWAYS_INLINE void wg_rows_1(const wg_args_t *a, uint32_t ol, int32_t kh_n)
 {
     int32_t kh = 0;
     for (; kh + 3 <= kh_n; kh += 3) {
@@ -175,6 +176,17 @@ static __attribute__((noinline)) void wg_rows_o1(const wg_args_t *a, uint32_t ol
     }
     for (; kh < kh_n; ++kh) {
         wg_cols(a, ol, kh, 1, 1, 0, 1);
+    }
+}
+
+static __attribute__((noinline)) void wg_rows_o1(const wg_args_t *a, uint32_t ol, int32_t kh_n)
+{
+    if (kh_n == 3 && a->kw_n == 3 && a->dw == 1 && a->sw == 1) {
+        wg_block(a, ol, 0, 0, 1, 3, 3, 1);
+    } else if (kh_n == 3 && a->kw_n == 3 && a->dw == 1 && a->sw == 2) {
+        wg_block(a, ol, 0, 0, 1, 3, 3, 2);
+    } else {
+        wg_rows_1(a, ol, kh_n);
     }
 }
 
