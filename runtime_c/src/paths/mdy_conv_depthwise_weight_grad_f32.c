@@ -177,6 +177,28 @@ MDY_ALWAYS_INLINE void dwg_copy_rows(float *dst, uint32_t dst_step, const float 
 #endif
 }
 
+/* n zero floats (newlib's memset stores 16 bytes per 7 instructions) */
+static void dwg_zero(float *dst, uint32_t n)
+{
+#if defined(__GNUC__) && defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4)
+    /* Cortex-M4F/M7: 8 floats per vstm */
+    uint32_t n8 = n >> 3, n1 = n & 7u;
+    __asm__ volatile("vmov.f32 s0, %[z]\n\tvmov.f32 s1, %[z]\n\tvmov.f32 s2, %[z]\n\t"
+                     "vmov.f32 s3, %[z]\n\tvmov.f32 s4, %[z]\n\tvmov.f32 s5, %[z]\n\t"
+                     "vmov.f32 s6, %[z]\n\tvmov.f32 s7, %[z]\n\t"
+                     "cmp %[n8], #0\n\tbeq 2f\n"
+                     "1:\tvstmia %[d]!, {s0-s7}\n\tsubs %[n8], %[n8], #1\n\tbne 1b\n"
+                     "2:\tcmp %[n1], #0\n\tbeq 4f\n"
+                     "3:\tvstmia %[d]!, {s0}\n\tsubs %[n1], %[n1], #1\n\tbne 3b\n"
+                     "4:\n"
+                     : [d] "+r"(dst), [n8] "+r"(n8), [n1] "+r"(n1)
+                     : [z] "t"(0.0f)
+                     : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+#else
+    memset(dst, 0, n * sizeof(float));
+#endif
+}
+
 /* ---- small stride-2 maps: compile-time instances ----
  * 3x3 stride 2 on 5x5 to 7x7 maps (3x3 or 4x4 outputs, 81 or 144 MACs a channel): the
  * strips' copies and the flattened pass's rounding cost more than the MACs (3.7 to 5.6
@@ -317,12 +339,12 @@ int mdy_conv_depthwise_weight_grad_f32(const float *saved, const uint16_t *chann
     const uint32_t KK = K * K;
     /* strips outer, channels inner: a strip's zeros (padding, garbage columns, tails)
      * are the same for every channel, so they are written once per strip */
+    uint32_t prev_rows = 0, prev_lo[2] = {0u, 0u}, prev_hi[2] = {0u, 0u};
     for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += R) {
         const uint32_t rows = (uint32_t)out_h - oh0 < R ? (uint32_t)out_h - oh0 : R;
         const uint32_t n_steps = (rows - 1u) * Wq + (uint32_t)out_w + umax;
         const uint32_t it = (n_steps + U - 1u) / U * U;   /* steps, rounded */
         const uint32_t plen = (rows + umax) * Wp;   /* floats of one phase */
-        memset(buf, 0, (x_len + d_len) * sizeof(float));
         /* x strip: phase a, row r = padded row S*(oh0 + r) + a = input row ih; the rows
          * inside the input are [r_lo[a], r_hi[a]) */
         uint32_t r_lo[2] = {0u, 0u}, r_hi[2] = {0u, 0u};
@@ -339,6 +361,18 @@ int mdy_conv_depthwise_weight_grad_f32(const float *saved, const uint16_t *chann
                 r_lo[a] = (uint32_t)lo;
                 r_hi[a] = (uint32_t)hi;
             }
+        }
+        /* zeros: unless the previous strip had the same layout and wrote real rows
+         * only where this one does too (the middle strips of a tall map) */
+        int fresh = oh0 == 0u || rows != prev_rows;
+        for (uint32_t a = 0; a < S; ++a) {
+            fresh |= r_lo[a] > prev_lo[a] || r_hi[a] < prev_hi[a];
+            prev_lo[a] = r_lo[a];
+            prev_hi[a] = r_hi[a];
+        }
+        prev_rows = rows;
+        if (fresh) {
+            dwg_zero(buf, x_len + d_len);
         }
         const float *rowp[7];   /* window row kh: its phase, offset u * Wp */
         for (uint32_t kh = 0; kh < K; ++kh) {
