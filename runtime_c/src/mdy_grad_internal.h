@@ -65,4 +65,12 @@ int mdy_conv_tiny_weight_grad_f32(const float *saved, const uint16_t *channels,
                                   uint32_t n_sel, const float *dout,
                                   const mdy_conv_params_t *p, float *dw_slices);
 
+/* Depthwise weight gradient, square 3/5/7 window, stride 1 or 2, no dilation, any
+ * padding: a 1D correlation over flattened zero-padded strips of x and dout. Same
+ * contract as mdy_conv2d_weight_grad_f32; returns 0 (nothing written) when the shape
+ * does not qualify or one output row's strip does not fit the strip buffer. */
+int mdy_conv_depthwise_weight_grad_f32(const float *saved, const uint16_t *channels,
+                                       uint32_t n_sel, const float *dout,
+                                       const mdy_conv_params_t *p, float *dw_slices);
+
 #endif /* MEDYATE_GRAD_INTERNAL_H */
