@@ -15,8 +15,9 @@
  * `subs` + `cmp` leave the carry set exactly when the element FAILS, and `adcs acc, acc`
  * shifts that carry into an accumulator; after 32 elements (4 `ldm` of 8 floats) one
  * `rbit` + `mvn` turns it into 32 mask bits and one `str` writes them: 3.3 instructions
- * per element instead of 7.5 for GCC's byte loop. The words are stored aligned (a few
- * leading bytes go through the byte loop), so an unaligned mask pointer is fine.
+ * per element instead of 7.5 for GCC's byte loop. The words are stored aligned: the
+ * bytes before the mask's first word boundary and after its last whole word (at most
+ * 3 + 3 bytes and a partial one) take the generic loop, so any mask pointer is fine.
  */
 #include <string.h>
 
@@ -41,24 +42,20 @@ MDY_ALWAYS_INLINE uint32_t float_bits(float v)
     return u;
 }
 
-/* On Thumb-2 only the few bytes around the assembly: one out-of-line copy. */
-#ifdef MDY_MASK_ASM
-#define MDY_BYTES_FN __attribute__((noinline)) static
-#else
-#define MDY_BYTES_FN static
-#endif
-
-/* C loop over whole bytes (every target; on Thumb-2 the unaligned head and the tail). */
-MDY_BYTES_FN void mask_bytes_c(const float *y, uint32_t nbytes, uint32_t first,
-                               uint32_t range, uint8_t *mask)
+/* Bytes i / 8 .. of the mask for elements i .. end - 1 (i a multiple of 8): float
+ * compares, any bounds. */
+static void mask_generic(const float *y, uint32_t i, uint32_t end, float lo, float hi,
+                         uint8_t *mask)
 {
-    for (uint32_t k = 0; k < nbytes; ++k, y += 8) {
+    while (i < end) {
         uint32_t bits = 0;
-        MDY_UNROLL
-        for (uint32_t b = 0; b < 8u; ++b) {
-            bits |= (uint32_t)(float_bits(y[b]) - first < range) << b;
+        const uint32_t byte = i >> 3;
+        for (uint32_t b = 0; b < 8u && i < end; ++b, ++i) {
+            if (y[i] > lo && y[i] < hi) {
+                bits |= 1u << b;
+            }
         }
-        mask[k] = (uint8_t)bits;
+        mask[byte] = (uint8_t)bits;
     }
 }
 
@@ -100,31 +97,26 @@ void mdy_clamp_mask_f32(const float *y, uint32_t n, float lo, float hi, uint8_t 
     if (lo >= 0.0f && hi > lo && float_bits(lo) < 0x80000000u) {
         const uint32_t first = float_bits(lo) + 1u;           /* smallest pattern > lo */
         const uint32_t range = float_bits(hi) - first;        /* patterns in (lo, hi) */
-        uint32_t nbytes = n >> 3, done = 0;
 #ifdef MDY_MASK_ASM
-        uint32_t head = (uint32_t)(-(uintptr_t)mask) & 3u;   /* bytes up to a word */
-        if (head > nbytes) {
-            head = nbytes;
-        }
-        mask_bytes_c(y, head, first, range, mask);
-        const uint32_t nwords = (nbytes - head) >> 2;
+        /* bytes up to a word boundary of mask in C, then whole words in assembly */
+        const uint32_t head = (uint32_t)(-(uintptr_t)mask) & 3u;
+        const uint32_t nwords = n >= 8u * head ? (n - 8u * head) >> 5 : 0u;
         if (nwords != 0u) {
             const uint32_t fr[2] = {first, range};
+            mask_generic(y, 0, 8u * head, lo, hi, mask);
             mask_words_asm(y + 8u * head, nwords, fr, mask + head);
+            i = 8u * head + 32u * nwords;
         }
-        done = head + 4u * nwords;
-#endif
-        mask_bytes_c(y + 8u * done, nbytes - done, first, range, mask + done);
-        i = 8u * nbytes;
-    }
-    while (i < n) {
-        uint32_t bits = 0;
-        const uint32_t byte = i >> 3;
-        for (uint32_t b = 0; b < 8u && i < n; ++b, ++i) {
-            if (y[i] > lo && y[i] < hi) {
-                bits |= 1u << b;
+#else
+        for (; i + 8u <= n; i += 8u) {
+            uint32_t bits = 0;
+            MDY_UNROLL
+            for (uint32_t b = 0; b < 8u; ++b) {
+                bits |= (uint32_t)(float_bits(y[i + b]) - first < range) << b;
             }
+            mask[i >> 3] = (uint8_t)bits;
         }
-        mask[byte] = (uint8_t)bits;
+#endif
     }
+    mask_generic(y, i, n, lo, hi, mask);
 }
