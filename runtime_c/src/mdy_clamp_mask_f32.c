@@ -5,13 +5,13 @@
  * last byte are 0. A ReLU output of exactly 0 (or ReLU6 output of exactly 6) therefore
  * blocks the gradient, the subgradient convention of PyTorch. No scratch.
  *
- * Fast path for +0 <= lo < hi (ReLU, ReLU6; not lo = -0.0): for such bounds, lo < y < hi holds exactly
- * when the IEEE bit pattern of y, read as an unsigned integer, lies strictly between
- * those of lo and hi (negative y and -0 have the sign bit set and fall above hi; NaN
- * patterns lie above +INF): one integer compare per element, a whole byte built in
- * registers and stored once (no per-bit read-modify-write of memory).
+ * Fast path for +0 <= lo < hi (ReLU, ReLU6; not lo = -0.0): for such bounds,
+ * lo < y < hi holds exactly when the IEEE bit pattern of y, read as an unsigned integer,
+ * lies strictly between those of lo and hi (negative y and -0 have the sign bit set and
+ * fall above hi; NaN patterns lie above +INF): one integer compare per element, a whole
+ * byte built in registers and stored once (no per-bit read-modify-write of memory).
  *
- * Thumb-2 (Cortex-M3/M4/M7/M33): the whole bytes run in assembly. Per element
+ * Thumb-2 (Cortex-M3/M4/M7/M33): whole mask words run in assembly. Per element
  * `subs` + `cmp` leave the carry set exactly when the element FAILS, and `adcs acc, acc`
  * shifts that carry into an accumulator; after 32 elements (4 `ldm` of 8 floats) one
  * `rbit` + `mvn` turns it into 32 mask bits and one `str` writes them: 3.3 instructions
@@ -23,7 +23,9 @@
 
 #include "mdy_internal.h"
 
-#if defined(__GNUC__) && defined(__thumb2__) && !defined(MDY_NO_ASM)
+/* little-endian only: the word loops read / write the mask bytes as one word */
+#if defined(__GNUC__) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
+    !defined(MDY_NO_ASM)
 #define MDY_MASK_ASM 1
 #if defined(__has_attribute)
 #if __has_attribute(noipa)

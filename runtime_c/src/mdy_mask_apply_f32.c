@@ -7,7 +7,7 @@
  * Thumb-2 (Cortex-M3/M4/M7/M33): whole aligned mask words (32 elements) run in
  * assembly: an all-ones word skips its 32 elements, an all-zero word stores 32 zeros
  * with 4 `stm`; any other word loads the elements 8 at a time (`ldm`), ANDs each with
- * its bit spread to 0 / 0xFFFFFFFF (`sbfx`) and stores them back (`stm`): 2.4
+ * its bit spread to 0 / 0xFFFFFFFF (`sbfx`) and stores them back (`stm`): 2.45
  * instructions per element instead of 4.2. A masked-off element becomes +0.0, a
  * passing one keeps its bits, as in the C loop. The elements before the mask's first
  * word boundary and after its last whole word run one by one in C, so any mask
@@ -15,7 +15,9 @@
  */
 #include "mdy_internal.h"
 
-#if defined(__GNUC__) && defined(__thumb2__) && !defined(MDY_NO_ASM)
+/* little-endian only: the word loops read / write the mask bytes as one word */
+#if defined(__GNUC__) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
+    !defined(MDY_NO_ASM)
 #define MDY_MASK_ASM 1
 #if defined(__has_attribute)
 #if __has_attribute(noipa)
