@@ -100,13 +100,13 @@ def test_gradient_fast_paths(kernels: Kernels, s: ConvShape) -> None:
 
 
 @pytest.mark.parametrize("bounds", [(0.0, np.inf), (0.0, 6.0), (0.5, 2.0), (-1.0, 1.0),
-                                    (-np.inf, np.inf)])
+                                    (-np.inf, np.inf), (-0.0, 6.0)])
 @pytest.mark.parametrize("n", [1, 7, 8, 9, 37, 64])
 def test_clamp_mask_and_apply_fast_paths(kernels: Kernels, bounds: tuple[float, float],
                                          n: int) -> None:
-    """The integer-compare mask (0 <= lo < hi) and the byte-test apply, on the values
+    """The integer-compare mask (+0 <= lo < hi) and the byte-test apply, on the values
     where a bit-pattern compare could go wrong: +-0, the bounds themselves, denormals,
-    +-INF and NaN."""
+    +-INF and NaN; lo = -0.0 (sign bit set) must not take the integer compare."""
     import ctypes
     lo, hi = bounds
     special = np.array([0.0, -0.0, lo, hi, 6.0, 1e-45, -1e-45, np.inf, -np.inf, np.nan,

@@ -79,9 +79,9 @@ static void run_case(const bench_case_t *c)
 }
 
 #ifdef BENCH_CHECK
-/* Check mode (tests/test_kernels_qemu.py): every forward (or conv gradient) case
- * runs once on the fixed inputs and its output goes to the UART as hex words,
- * "O <case> <n> <w0> <w1> ...". */
+/* Check mode (tests/test_kernels_qemu.py, and tests/test_kernels_dw_weight_grad_sizes.py
+ * for weight gradients): every case runs once on the fixed
+ * inputs and its output goes to the UART as hex words, "O <case> <n> <w0> <w1> ...". */
 static void put_hex(uint32_t v)
 {
     for (int sh = 28; sh >= 0; sh -= 4) {
@@ -93,14 +93,15 @@ static void check_cases(void)
 {
     for (uint32_t i = 0; i < BENCH_N_CASES; ++i) {
         const bench_case_t *c = &BENCH_CASES[i];
-        const uint32_t n = c->kind == BENCH_GEMM_FWD ? c->out_f
-                           : c->kind == BENCH_CONV_IGRAD
-                               ? (uint32_t)c->p.in_c * c->p.in_h * c->p.in_w
-                           : c->kind == BENCH_CONV_WGRAD   /* accumulated onto fill(4) */
-                               ? c->n_sel * (uint32_t)(c->p.out_c / c->p.groups) * c->p.k_h *
-                                     c->p.k_w
-                               : (uint32_t)c->p.out_c * c->p.out_h * c->p.out_w;
-        fill(buf_c, n, 4u); /* the kernels overwrite: stale values must not survive */
+        uint32_t n = c->kind == BENCH_GEMM_FWD
+                         ? c->out_f
+                         : (uint32_t)c->p.out_c * c->p.out_h * c->p.out_w;
+        if (c->kind == BENCH_CONV_WGRAD) { /* n_sel slices [out_c/groups][k_h][k_w] */
+            n = c->n_sel * (uint32_t)(c->p.out_c / c->p.groups) * c->p.k_h * c->p.k_w;
+        } else if (c->kind == BENCH_CONV_IGRAD) {
+            n = (uint32_t)c->p.in_c * c->p.in_h * c->p.in_w;
+        }
+        fill(buf_c, n, 4u); /* the kernels overwrite (wgrad: accumulates onto these) */
         run_case(c);
         put_str("O ");
         put_u64(i);

@@ -20,10 +20,17 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
         mdy_conv_pointwise_input_grad_f32(dout, p, w, din);
         return;
     }
-    /* tiny maps first (compile-time instances), then for depthwise the phase path (3x3,
-     * stride 2), then the flipped forward
-     * path (stride 1) */
+    /* tiny maps first (compile-time instances), then for depthwise: 3x3 stride 2 from
+     * 2x2 dout blocks (any size), the padded plane (3x3 up to 32 wide, 5x5/7x7 up to
+     * 10-12 wide at stride 1, 26-28 at stride 2), the phase path (wider 3x3 stride 1,
+     * 5x5/7x7 stride 2), the flipped forward path (wider 5x5/7x7 stride 1) */
     if (mdy_conv_tiny_input_grad_f32(dout, p, w, din)) {
+        return;
+    }
+    if (mdy_conv_depthwise_k3s2_input_grad_f32(dout, p, w, din)) {
+        return;
+    }
+    if (mdy_conv_depthwise_plane_input_grad_f32(dout, p, w, din)) {
         return;
     }
     if (mdy_conv_depthwise_phase_input_grad_f32(dout, p, w, din)) {
@@ -32,7 +39,7 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     if (mdy_conv_depthwise_input_grad_f32(dout, p, w, din)) {
         return;
     }
-    if (mdy_conv_cols_input_grad_f32(dout, p, w, din)) {   /* < 4 input channels */
+    if (mdy_conv_cols_input_grad_f32(dout, p, w, din)) {   /* stems; strided convs */
         return;
     }
     if (mdy_conv_kxk_input_grad_f32(dout, p, w, din)) {

@@ -24,6 +24,9 @@ void mdy_conv2d_weight_grad_f32(const float *saved, const uint16_t *channels,
     if (mdy_conv_tiny_weight_grad_f32(saved, channels, n_sel, dout, p, dw_slices)) {
         return;
     }
+    if (mdy_conv_depthwise_weight_grad_f32(saved, channels, n_sel, dout, p, dw_slices)) {
+        return;
+    }
     if (mdy_conv_kxk_weight_grad_f32(saved, channels, n_sel, dout, p, dw_slices)) {
         return;
     }

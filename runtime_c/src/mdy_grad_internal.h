@@ -42,14 +42,29 @@ int mdy_conv_kxk_weight_grad_f32(const float *saved, const uint16_t *channels,
                                  uint32_t n_sel, const float *dout,
                                  const mdy_conv_params_t *p, float *dw_slices);
 
-/* Depthwise 3x3 stride 1 or 2, 5x5/7x7 stride 2, "same" padding (K/2): the input gradient by stride
+/* Depthwise 3x3 stride 1, 5x5/7x7 stride 2, "same" padding (K/2): the input gradient by stride
  * phases with compile-time taps. Returns 0 (nothing written) when the shape does not
  * qualify or one strip row does not fit the strip buffer. */
 int mdy_conv_depthwise_phase_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                             const float *w, float *din);
 
+/* Depthwise 3x3 stride 2, pad_top == pad_left == 1, out >= ceil(in / 2): 2x2 din blocks
+ * with fixed taps read straight from dout, any map size. Returns 0 (nothing written)
+ * when the shape does not qualify. */
+int mdy_conv_depthwise_k3s2_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                           const float *w, float *din);
+
+/* Depthwise 3/5/7, stride 1 (pad_top/pad_left <= K - 1) or 2 (padding K/2; not 3x3), on
+ * maps whose zero-padded dout rows fit a fixed row stride (3x3: up to 32 wide, in strips
+ * of rows; 5x5/7x7: 16 floats, whole planes): the plane is zeroed once per call, each
+ * channel copies only its interior, every tap is an immediate offset. Returns 0 (nothing
+ * written) when the shape does not qualify. */
+int mdy_conv_depthwise_plane_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
+                                            const float *w, float *din);
+
 /* Depthwise 3/5/7 (and 3x3 with any groups when the output is at most 2x2), stride 1 or
- * 2, "same" padding (K/2) on tiny square maps (N <= 4; 3x3 stride 2 also N = 8):
+ * 2, "same" padding (K/2) on tiny square maps (N <= 4; 3x3 stride 2 also N = 8, weight
+ * gradient only):
  * compile-time instances with no strip copy, padded taps
  * emit no code. Same contracts as the public gradients; return 0 (nothing written)
  * when no instance matches. */
@@ -58,5 +73,13 @@ int mdy_conv_tiny_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
 int mdy_conv_tiny_weight_grad_f32(const float *saved, const uint16_t *channels,
                                   uint32_t n_sel, const float *dout,
                                   const mdy_conv_params_t *p, float *dw_slices);
+
+/* Depthwise weight gradient, square 3/5/7 window, stride 1 or 2, no dilation, any
+ * padding: a 1D correlation over flattened zero-padded strips of x and dout. Same
+ * contract as mdy_conv2d_weight_grad_f32; returns 0 (nothing written) when the shape
+ * does not qualify or one output row's strip does not fit the strip buffer. */
+int mdy_conv_depthwise_weight_grad_f32(const float *saved, const uint16_t *channels,
+                                       uint32_t n_sel, const float *dout,
+                                       const mdy_conv_params_t *p, float *dw_slices);
 
 #endif /* MEDYATE_GRAD_INTERNAL_H */

@@ -1,7 +1,8 @@
 /*
  * mdy_conv_depthwise_phase_input_grad_f32 (internal path of mdy_conv2d_input_grad_f32):
- * depthwise (groups == in_c == out_c), 3x3 stride 1 or 2, 5x5/7x7 stride 2, no
- * dilation, "same" padding pad_top == pad_left == K/2.
+ * depthwise (groups == in_c == out_c), 3x3 stride 1, 5x5/7x7 stride 2, no
+ * dilation, "same" padding pad_top == pad_left == K/2 (3x3 stride 2:
+ * mdy_conv_depthwise_k3s2_input_grad_f32, or the KxK path when its output is cropped).
  *
  * The input gradient as a gather over stride phases with everything known at compile
  * time: for each s x s block of din pixels (one per dout pixel), every din pixel of
@@ -127,7 +128,6 @@ MDY_ALWAYS_INLINE void dp_all(const float *dout, const mdy_conv_params_t *p,
     }
 
 DP_ALL(dp_k3s1, 3, 1)
-DP_ALL(dp_k3s2, 3, 2)
 DP_ALL(dp_k5s2, 5, 2)
 DP_ALL(dp_k7s2, 7, 2)
 
@@ -139,7 +139,7 @@ int mdy_conv_depthwise_phase_input_grad_f32(const float *dout, const mdy_conv_pa
 {
     const int32_t k = p->k_h, s = p->stride_h;
     if (!(p->groups == p->in_c && p->in_c == p->out_c && k == p->k_w &&
-          (k == 3 || k == 5 || k == 7) && s == p->stride_w && (s == 2 || (s == 1 && k == 3)) &&
+          (k == 3 || k == 5 || k == 7) && s == p->stride_w && (k == 3 ? s == 1 : s == 2) &&
           p->dil_h == 1u && p->dil_w == 1u && p->pad_top == k / 2 && p->pad_left == k / 2)) {
         return 0;
     }
@@ -157,7 +157,7 @@ int mdy_conv_depthwise_phase_input_grad_f32(const float *dout, const mdy_conv_pa
     }
     /* 5x5/7x7 stride 1 go to the flipped forward path (fewer instructions on wide
      * maps; 2-3 KB of code each here) */
-    const dp_fn fns[3][2] = {{dp_k3s1, dp_k3s2}, {NULL, dp_k5s2}, {NULL, dp_k7s2}};
+    const dp_fn fns[3][2] = {{dp_k3s1, NULL}, {NULL, dp_k5s2}, {NULL, dp_k7s2}};
     float buf[MDY_CONV_STRIP_FLOATS];
     fns[(k - 3) / 2][s - 1](dout, p, w, din, buf, strip, pw);
     return 1;
