@@ -126,6 +126,10 @@ void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const f
 /* Returns 0 without touching `out` when a row strip does not fit its stack buffer. */
 int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                      const float *bias, float *out);
+/* Dense conv with out_w < 4 and at most 16 output pixels as a GEMM over an im2col copy
+ * (stack buffer); returns 0 without touching `out` when the shape does not qualify. */
+int mdy_conv_im2col_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                        const float *bias, float *out);
 
 void mdy_conv_pointwise_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                        const float *w, float *din);

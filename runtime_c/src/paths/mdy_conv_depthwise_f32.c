@@ -29,17 +29,15 @@
 #define DW_ASM3 0
 #endif
 
-/* Strip row length (floats) for out_w outputs: with the 3x3 assembly, room for whole
- * 4-pixel blocks (see above); otherwise exactly the window's input columns. */
+/* Strip row length (floats) for out_w outputs: exactly the window's input columns. With
+ * the assembly, a row's last block of 4 may run past out_w (see top): its extra reads
+ * run into the next strip row, or past the last one into DW_SLACK floats kept free at
+ * the end of the buffer (zeroed); only its garbage outputs depend on them. */
 static inline uint32_t dw_strip_pw(uint32_t out_w, int K, int S)
 {
-#ifdef MDY_HAVE_FWD_ASM
-    if (K == 3) {
-        out_w = (out_w + 3u) & ~3u;
-    }
-#endif
     return (out_w - 1u) * (uint32_t)S + (uint32_t)K;
 }
+#define DW_SLACK 8u
 
 /* One window row kh: PB outputs += the K taps of strip row xr. */
 MDY_ALWAYS_INLINE void dw_row(float *acc, const float *MDY_RESTRICT xr,
@@ -142,6 +140,112 @@ static void dw_copy_inside(float *dst, const float *src, uint32_t src_w, uint32_
 }
 
 #ifdef MDY_HAVE_FWD_ASM
+/* rows >= 1 rows of one vldm/vstm pair each (the register list is the row) */
+#define DW_COPY_ROWS(LIST)                                                                  \
+    __asm__ volatile("1:\n\tvldmia %[s], {" LIST "}\n\tvstmia %[d], {" LIST "}\n\t"          \
+                     "add %[s], %[s], %[ss]\n\tadd %[d], %[d], %[ds]\n\t"                   \
+                     "subs %[n], %[n], #1\n\tbne 1b\n"                                     \
+                     : [d] "+r"(dst), [s] "+r"(src), [n] "+r"(rows)                         \
+                     : [ss] "r"(src_w * 4u), [ds] "r"(pw * 4u)                              \
+                     : MDY_ASM_CLOBBER_S0_15, "cc", "memory")
+#endif
+
+/* dw_copy_inside for any rows x cols: rows of up to 16 floats in one vldm/vstm pair per
+ * row with the assembly (6 instructions a row; the 8/4/1 ladder costs 20-30 on the
+ * short rows of small maps). */
+static void dw_copy_rect(float *dst, const float *src, uint32_t src_w, uint32_t pw,
+                         uint32_t rows, uint32_t cols)
+{
+    if (rows == 0u || cols == 0u) {
+        return;
+    }
+#ifdef MDY_HAVE_FWD_ASM
+    switch (cols) {
+    case 1u:
+        DW_COPY_ROWS("s0");
+        break;
+    case 2u:
+        DW_COPY_ROWS("s0-s1");
+        break;
+    case 3u:
+        DW_COPY_ROWS("s0-s2");
+        break;
+    case 4u:
+        DW_COPY_ROWS("s0-s3");
+        break;
+    case 5u:
+        DW_COPY_ROWS("s0-s4");
+        break;
+    case 6u:
+        DW_COPY_ROWS("s0-s5");
+        break;
+    case 7u:
+        DW_COPY_ROWS("s0-s6");
+        break;
+    case 8u:
+        DW_COPY_ROWS("s0-s7");
+        break;
+    case 9u:
+        DW_COPY_ROWS("s0-s8");
+        break;
+    case 10u:
+        DW_COPY_ROWS("s0-s9");
+        break;
+    case 11u:
+        DW_COPY_ROWS("s0-s10");
+        break;
+    case 12u:
+        DW_COPY_ROWS("s0-s11");
+        break;
+    case 13u:
+        DW_COPY_ROWS("s0-s12");
+        break;
+    case 14u:
+        DW_COPY_ROWS("s0-s13");
+        break;
+    case 15u:
+        DW_COPY_ROWS("s0-s14");
+        break;
+    case 16u:
+        DW_COPY_ROWS("s0-s15");
+        break;
+    default:
+        dw_copy_inside(dst, src, src_w, pw, rows, cols);
+        break;
+    }
+#else
+    dw_copy_inside(dst, src, src_w, pw, rows, cols);
+#endif
+}
+
+/* The strip of output rows [oh0, oh0 + rows) after the buffer's first full copy: the
+ * columns outside the plane are still zero (nothing writes them), so only the plane's
+ * columns [c_lo, c_lo + cols) of each strip row are written, zeros where the row is
+ * outside the plane (skipped when zero_rows is 0: one strip per channel, whose
+ * outside rows stay zero). */
+static void dw_fill(float *buf, const float *plane, int32_t in_h, int32_t in_w, int32_t ih0,
+                    uint32_t n_rows, uint32_t pw, uint32_t c_lo, int32_t iw0, uint32_t cols,
+                    int zero_rows)
+{
+    const uint32_t ra = ih0 < 0 ? (uint32_t)-ih0 : 0u;
+    uint32_t rb = in_h - ih0 < (int32_t)n_rows ? (uint32_t)(in_h - ih0) : n_rows;
+    rb = rb < ra ? ra : rb;
+    if (zero_rows) {
+        for (uint32_t r = 0; r < n_rows; ++r) {
+            if (r < ra || r >= rb) {
+                float *d = buf + r * pw + c_lo;
+                for (uint32_t i = 0; i < cols; ++i) {
+                    d[i] = 0.0f;
+                }
+            }
+        }
+    }
+    const float *src = plane + (size_t)(ih0 + (int32_t)ra) * (uint32_t)in_w +
+                       (uint32_t)((int32_t)c_lo + iw0);
+    dw_copy_rect(buf + ra * pw + c_lo, src, (uint32_t)in_w, pw, rb - ra, cols);
+}
+
+#ifdef MDY_HAVE_FWD_ASM
 /* The 3x3 assembly for rows rows of k[3] blocks from strip row x0 (row length pw);
  * one out-of-line copy per stride and clamp kind, shared by both call sites. */
 static __attribute__((noinline)) void dw3_asm(const float *x0, uint32_t pw, uint32_t rows,
@@ -189,20 +293,22 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
      * written by the first channel's full copy; later channels copy only the plane's
      * values (the full copy costs about as much as the 3x3 arithmetic at 7x7). */
     const int one_strip = strip >= (uint32_t)out_h;
-    const int32_t r_lo = ih_first < 0 ? -ih_first : 0;
-    const int32_t r_end = (out_h - 1) * S + K;
-    const int32_t r_hi = in_h - ih_first < r_end ? in_h - ih_first : r_end;
     const int32_t c_lo = iw0 < 0 ? -iw0 : 0;
     const int32_t c_hi = in_w - iw0 < (int32_t)pw ? in_w - iw0 : (int32_t)pw;
-    const uint32_t in_rows = r_hi > r_lo ? (uint32_t)(r_hi - r_lo) : 0u;
     const uint32_t in_cols = c_hi > c_lo ? (uint32_t)(c_hi - c_lo) : 0u;
-    const uint32_t in_off = (uint32_t)r_lo * pw + (uint32_t)c_lo;
-    const size_t src_off = (size_t)(r_lo + ih_first) * (uint32_t)in_w + (uint32_t)(c_lo + iw0);
 #ifdef MDY_HAVE_FWD_ASM
     /* the assembly's bias, lo, hi and (3x3, as uint32 bits, set per call) block count */
     float kb[4];
     kb[1] = lo;
     kb[2] = hi;
+    {
+        /* the slack a spilling block reads past the first (longest) strip's rows */
+        const uint32_t rows1 = strip < (uint32_t)out_h ? strip : (uint32_t)out_h;
+        float *slack = buf + ((rows1 - 1u) * (uint32_t)S + (uint32_t)K) * pw;
+        for (uint32_t i = 0; i < DW_SLACK; ++i) {
+            slack[i] = 0.0f;
+        }
+    }
 #endif
     for (uint32_t c = 0; c < p->in_c; ++c, w += K * K) {
         const float *plane = in + c * in_plane;
@@ -212,28 +318,52 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
 #endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
-            if (one_strip && c > 0u) {
-                /* same strip geometry as channel 0: its zero pads are still in place */
-                dw_copy_inside(buf + in_off, plane + src_off, (uint32_t)in_w, pw, in_rows, in_cols);
+            if (c == 0u && oh0 == 0u) {
+                /* the first strip: the whole strip, zero pads included */
+                mdy_copy_padded_rows(buf, plane, in_h, in_w, ih_first, (rows - 1u) * S + K, iw0,
+                                     pw);
             } else {
-                mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
-                                     (rows - 1u) * S + K, iw0, pw);
+                dw_fill(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
+                        (rows - 1u) * S + K, pw, (uint32_t)c_lo, iw0, in_cols, !one_strip);
             }
             float *y = out + (oh0 * (uint32_t)out_w);
             uint32_t r0 = 0;
 #ifdef MDY_HAVE_FWD_ASM
-            if (K == 3) {
-                /* the strip's rows of whole blocks in one assembly call; each row's last
-                 * block may spill into the next row (see top), except past out_end: a
-                 * last row that would do so is left to the per-row code below */
-                const uint32_t w4 = ((uint32_t)out_w + 3u) & ~3u;
-                const uint32_t nb = w4 / 4u;
+            if (K == 3 && (out_w >= 4 || (out_w & 3) == 3)) {
+                /* the strip's rows in one assembly call. A row whose width leaves 3
+                 * pixels runs one more block, which spills into the next row (see top),
+                 * except past out_end: a last row that would do so is left to the
+                 * per-row code below. 1 or 2 pixels left: the assembly does the whole
+                 * blocks and steps y over them, C does them below (a 1-pixel window
+                 * costs about half a spilled block) */
+                const uint32_t r4 = (uint32_t)out_w & 3u;
+                const int spill = r4 == 3u;
+                const uint32_t nb = (uint32_t)out_w / 4u + (spill ? 1u : 0u);
+                const uint32_t w4 = nb * 4u;
                 memcpy(&kb[3], &nb, sizeof nb);
-                r0 = (size_t)(out_end - (y + (rows - 1u) * (uint32_t)out_w)) < w4 ? rows - 1u
-                                                                                   : rows;
+                r0 = spill && (size_t)(out_end - (y + (rows - 1u) * (uint32_t)out_w)) < w4
+                         ? rows - 1u
+                         : rows;
                 if (r0 > 0u) {
+                    /* uint32 wrap-around: skip < 0 when pw < w4 S, yback < 0 when
+                     * w4 < out_w (the assembly adds them modulo 2^32) */
                     dw3_asm(buf, pw, r0, (S * pw - w4 * S) * 4u, (w4 - (uint32_t)out_w) * 4u,
                             w, kb, y, S, act);
+                    if (r4 != 0u && !spill) {
+                        for (uint32_t r = 0; r < r0; ++r) {
+                            const float *x[3];
+                            MDY_UNROLL
+                            for (int kh = 0; kh < 3; ++kh) {
+                                x[kh] = buf + (r * S + (uint32_t)kh) * pw + w4 * S;
+                            }
+                            float *yt = y + r * (uint32_t)out_w + w4;
+                            if (r4 == 2u) {
+                                dw_block(x, pw, w, b, lo, hi, yt, K, S, 2);
+                            } else {
+                                dw_block(x, pw, w, b, lo, hi, yt, K, S, 1);
+                            }
+                        }
+                    }
                     y += r0 * (uint32_t)out_w;
                 }
             }
@@ -262,14 +392,22 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     for (int kh = 0; kh < K; ++kh) {
                         x[kh] += done * (uint32_t)S;
                     }
-                } else if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 4) {
-                    /* 5x5 / 7x7 with a two-sided clamp (the MobileNet-style ReLU6) */
-                    const uint32_t nb = (uint32_t)out_w / 4u;
-                    y = mdy_asm_dwk_row(x[0], pw * 4u, w, nb, kb, y, K, S);
-                    ow = (int32_t)(nb * 4u);
+                } else if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 3) {
+                    /* 5x5 / 7x7 with a two-sided clamp (the MobileNet-style ReLU6); 3
+                     * pixels left: one more block, spilling into the next row (not past
+                     * out_end), which is written later */
+                    uint32_t nb = (uint32_t)out_w / 4u;
+                    if (((uint32_t)out_w & 3u) == 3u && (size_t)(out_end - y) >= nb * 4u + 4u) {
+                        ++nb;
+                    }
+                    const uint32_t done = nb * 4u < (uint32_t)out_w ? nb * 4u : (uint32_t)out_w;
+                    if (nb > 0u) {
+                        y = mdy_asm_dwk_row(x[0], pw * 4u, w, nb, kb, y, K, S) - (nb * 4u - done);
+                    }
+                    ow = (int32_t)done;
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
-                        x[kh] += nb * 4u * (uint32_t)S;
+                        x[kh] += done * (uint32_t)S;
                     }
                 }
 #endif
@@ -323,15 +461,16 @@ int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const fl
 {
     const int32_t k = p->k_h;
     const int32_t s = p->stride_h;
-    const int tiny = p->in_h <= 4u || p->in_h == 8u || (p->in_h == 7u && s == 2);
+    const int tiny = p->in_h <= 4u || p->in_h == 8u || (p->in_h == 7u && s == 2) ||
+                     (k == 3 && (p->in_h == 5u || (s == 2 && (p->in_h == 6u || p->in_h == 9u || p->in_h == 10u))));
     if (tiny && mdy_conv_depthwise_tiny_f32(in, p, w, bias, out)) {
         return 1;
     }
     const uint32_t pw = dw_strip_pw(p->out_w, k, s);
-    if ((uint32_t)k * pw > MDY_CONV_STRIP_FLOATS) {
+    if ((uint32_t)k * pw + DW_SLACK > MDY_CONV_STRIP_FLOATS) {
         return 0;
     }
-    uint32_t strip = (MDY_CONV_STRIP_FLOATS / pw - (uint32_t)k) / (uint32_t)s + 1u;
+    uint32_t strip = ((MDY_CONV_STRIP_FLOATS - DW_SLACK) / pw - (uint32_t)k) / (uint32_t)s + 1u;
     if (strip > p->out_h) {
         strip = p->out_h;
     }
