@@ -4,7 +4,7 @@ float64.
 
 The depthwise forward picks its path by map size (compile-time instances on some tiny
 maps, the strip path with whole 4-pixel blocks, blocks that spill into the next row,
-1-2 pixel C tails, strips sharing zero pads across channels and strips), the stems go
+1-2 pixel row tails, strips sharing zero pads across channels and strips), the stems go
 through an im2col GEMM when their output rows are narrower than 4 pixels. Every size
 and padding here must give the reference result, so no size-dependent branch can be
 less correct than the generic loop. The host build runs the C loops; the Cortex-M4F

@@ -72,9 +72,9 @@ def _cases() -> list[tuple[bench.Case, str]]:
             add(dict(size=size, in_c=in_c, out_c=in_c, k=3, stride=stride, pad=pad,
                      groups=in_c), clamp=clamp)
     # depthwise strip path on the widths the 3x3 assembly treats differently (1-2 pixels
-    # left: C tail after the blocks; 3 left: a spilling block), one and several strips per
-    # channel (the zero pads kept, rows outside the plane re-zeroed), 5x5 / 7x7 rows of 3
-    # pixels left (a spilling block), and the compile-time instances of 3x3 on 5/6/9/10
+    # left: the assembly's row tails; 3 left: a spilling block), one and several strips
+    # per channel (the zero pads kept, rows outside the plane re-zeroed), 5x5 / 7x7 rows
+    # of 3 pixels left (a spilling block), and the 3x3 stride-2 instances on 5x5 / 6x6
     for size, k, stride, in_c in [(5, 3, 1, 3), (6, 3, 1, 1), (9, 3, 1, 3), (10, 3, 1, 1),
                                   (21, 3, 1, 3), (22, 3, 1, 1), (23, 3, 1, 3),
                                   (5, 3, 2, 3), (6, 3, 2, 1), (9, 3, 2, 3), (10, 3, 2, 1),

@@ -249,25 +249,26 @@ static void dw_fill(float *buf, const float *plane, int32_t in_h, int32_t in_w, 
 /* The 3x3 assembly for rows rows of k[3] blocks from strip row x0 (row length pw);
  * one out-of-line copy per stride and clamp kind, shared by both call sites. */
 static __attribute__((noinline)) void dw3_asm(const float *x0, uint32_t pw, uint32_t rows,
-                                              uint32_t skip, uint32_t yback, const float *wt,
+                                              uint32_t skip, uint32_t yback, uint32_t tail,
+                                              const float *wt,
                                               const float *k, float *y, int S, int act)
 {
     const float *x1 = x0 + pw, *x2 = x0 + 2u * pw;
     if (S == 1) {
         if (act == MDY_ACT_NONE) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_NONE);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 1, MDY_ACT_NONE);
         } else if (act == MDY_ACT_LO) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_LO);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 1, MDY_ACT_LO);
         } else {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_BOTH);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 1, MDY_ACT_BOTH);
         }
     } else {
         if (act == MDY_ACT_NONE) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_NONE);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 2, MDY_ACT_NONE);
         } else if (act == MDY_ACT_LO) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_LO);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 2, MDY_ACT_LO);
         } else {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_BOTH);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 2, MDY_ACT_BOTH);
         }
     }
 }
@@ -301,7 +302,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
     float kb[4];
     kb[1] = lo;
     kb[2] = hi;
-    {
+    if (((uint32_t)out_w & 3u) == 3u && (K == 3 || act == MDY_ACT_BOTH)) {
         /* the slack a spilling block reads past the first (longest) strip's rows */
         const uint32_t rows1 = strip < (uint32_t)out_h ? strip : (uint32_t)out_h;
         float *slack = buf + ((rows1 - 1u) * (uint32_t)S + (uint32_t)K) * pw;
@@ -329,13 +330,11 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
             float *y = out + (oh0 * (uint32_t)out_w);
             uint32_t r0 = 0;
 #ifdef MDY_HAVE_FWD_ASM
-            if (K == 3 && (out_w >= 4 || (out_w & 3) == 3)) {
-                /* the strip's rows in one assembly call. A row whose width leaves 3
-                 * pixels runs one more block, which spills into the next row (see top),
-                 * except past out_end: a last row that would do so is left to the
-                 * per-row code below. 1 or 2 pixels left: the assembly does the whole
-                 * blocks and steps y over them, C does them below (a 1-pixel window
-                 * costs about half a spilled block) */
+            if (K == 3 && out_w >= 3) {
+                /* the strip's rows in one assembly call: per row the whole 4-pixel
+                 * blocks, then a 1- or 2-pixel tail; 3 pixels left: one more block,
+                 * which spills into the next row (see top), except past out_end: a last
+                 * row that would do so is left to the per-row code below */
                 const uint32_t r4 = (uint32_t)out_w & 3u;
                 const int spill = r4 == 3u;
                 const uint32_t nb = (uint32_t)out_w / 4u + (spill ? 1u : 0u);
@@ -345,25 +344,11 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                          ? rows - 1u
                          : rows;
                 if (r0 > 0u) {
-                    /* uint32 wrap-around: skip < 0 when pw < w4 S, yback < 0 when
-                     * w4 < out_w (the assembly adds them modulo 2^32) */
-                    dw3_asm(buf, pw, r0, (S * pw - w4 * S) * 4u, (w4 - (uint32_t)out_w) * 4u,
-                            w, kb, y, S, act);
-                    if (r4 != 0u && !spill) {
-                        for (uint32_t r = 0; r < r0; ++r) {
-                            const float *x[3];
-                            MDY_UNROLL
-                            for (int kh = 0; kh < 3; ++kh) {
-                                x[kh] = buf + (r * S + (uint32_t)kh) * pw + w4 * S;
-                            }
-                            float *yt = y + r * (uint32_t)out_w + w4;
-                            if (r4 == 2u) {
-                                dw_block(x, pw, w, b, lo, hi, yt, K, S, 2);
-                            } else {
-                                dw_block(x, pw, w, b, lo, hi, yt, K, S, 1);
-                            }
-                        }
-                    }
+                    /* skip wraps around (uint32) when pw < w4 S: the assembly adds it
+                     * modulo 2^32 */
+                    dw3_asm(buf, pw, r0, (S * pw - w4 * S) * 4u,
+                            spill ? (w4 - (uint32_t)out_w) * 4u : 0u, spill ? 0u : r4, w, kb, y,
+                            S, act);
                     y += r0 * (uint32_t)out_w;
                 }
             }
@@ -384,7 +369,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     memcpy(&kb[3], &nb, sizeof nb);
                     const uint32_t done = nb * 4u;
                     if (nb > 0u) {
-                        dw3_asm(x[0], pw, 1u, 0u, 0u, w, kb, y, S, act);
+                        dw3_asm(x[0], pw, 1u, 0u, 0u, 0u, w, kb, y, S, act);
                     }
                     ow = (int32_t)done;
                     y += done;
@@ -462,7 +447,7 @@ int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const fl
     const int32_t k = p->k_h;
     const int32_t s = p->stride_h;
     const int tiny = p->in_h <= 4u || p->in_h == 8u || (p->in_h == 7u && s == 2) ||
-                     (k == 3 && (p->in_h == 5u || (s == 2 && (p->in_h == 6u || p->in_h == 9u || p->in_h == 10u))));
+                     (k == 3 && s == 2 && (p->in_h == 5u || p->in_h == 6u));
     if (tiny && mdy_conv_depthwise_tiny_f32(in, p, w, bias, out)) {
         return 1;
     }

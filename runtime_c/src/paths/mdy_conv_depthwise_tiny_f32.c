@@ -21,7 +21,7 @@ MDY_ALWAYS_INLINE void dw_tiny(const float *MDY_RESTRICT in, const mdy_conv_para
     const float lo = p->act_min, hi = p->act_max;
     const uint32_t n_c = p->in_c;
     for (uint32_t c = 0; c < n_c; ++c, in += N * N, w += K * K, out += O * O) {
-        float xv[100];
+        float xv[64];
         MDY_UNROLL
         for (int i = 0; i < N * N; ++i) {
             xv[i] = in[i];
@@ -78,11 +78,8 @@ DW_TINY(3, 2, 4)
 DW_TINY(3, 1, 8)
 DW_TINY(3, 2, 8)
 DW_TINY(3, 2, 7)
-DW_TINY(3, 1, 5)
 DW_TINY(3, 2, 5)
 DW_TINY(3, 2, 6)
-DW_TINY(3, 2, 9)
-DW_TINY(3, 2, 10)
 DW_TINY(5, 1, 1)
 DW_TINY(5, 1, 2)
 DW_TINY(5, 1, 3)
@@ -107,9 +104,8 @@ static const dw_tiny_entry_t DW_TINY_TABLE[] = {
     {3, 1, 1, dw_tiny_k3s1n1}, {3, 1, 2, dw_tiny_k3s1n2}, {3, 1, 3, dw_tiny_k3s1n3},
     {3, 1, 4, dw_tiny_k3s1n4}, {3, 2, 1, dw_tiny_k3s2n1}, {3, 2, 2, dw_tiny_k3s2n2},
     {3, 2, 3, dw_tiny_k3s2n3}, {3, 2, 4, dw_tiny_k3s2n4}, {3, 1, 8, dw_tiny_k3s1n8},
-    {3, 2, 8, dw_tiny_k3s2n8}, {3, 2, 7, dw_tiny_k3s2n7}, {3, 1, 5, dw_tiny_k3s1n5},
-    {3, 2, 5, dw_tiny_k3s2n5}, {3, 2, 6, dw_tiny_k3s2n6},
-    {3, 2, 9, dw_tiny_k3s2n9}, {3, 2, 10, dw_tiny_k3s2n10}, {5, 1, 1, dw_tiny_k5s1n1},
+    {3, 2, 8, dw_tiny_k3s2n8}, {3, 2, 7, dw_tiny_k3s2n7}, {3, 2, 5, dw_tiny_k3s2n5},
+    {3, 2, 6, dw_tiny_k3s2n6}, {5, 1, 1, dw_tiny_k5s1n1},
     {5, 1, 2, dw_tiny_k5s1n2}, {5, 1, 3, dw_tiny_k5s1n3}, {5, 2, 1, dw_tiny_k5s2n1},
     {5, 2, 2, dw_tiny_k5s2n2}, {5, 2, 3, dw_tiny_k5s2n3}, {5, 2, 4, dw_tiny_k5s2n4},
     {7, 1, 1, dw_tiny_k7s1n1}, {7, 1, 2, dw_tiny_k7s1n2}, {7, 1, 3, dw_tiny_k7s1n3},

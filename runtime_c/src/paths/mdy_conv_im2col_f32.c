@@ -70,12 +70,23 @@ int mdy_conv_im2col_f32(const float *in, const mdy_conv_params_t *p, const float
     for (uint32_t i = 0; i < in_c; ++i) {
         const float *src_c = pad + i * rows * pw;
         for (uint32_t kh = 0; kh < k_h; ++kh) {
-            for (uint32_t kw = 0; kw < k_w; ++kw) {
-                const float *src = src_c + kh * tap_h + kw * tap_w;
+            const float *src = src_c + kh * tap_h;
+            if (n_pix == 4u) {
+                /* 2x2 outputs (the common case): the pixel offsets stay in registers */
+                const uint32_t o0 = pix_off[0], o1 = pix_off[1], o2 = pix_off[2], o3 = pix_off[3];
+                for (uint32_t kw = 0; kw < k_w; ++kw, src += tap_w, dst += 4) {
+                    const float a = src[o0], b = src[o1], c = src[o2], d = src[o3];
+                    dst[0] = a;
+                    dst[1] = b;
+                    dst[2] = c;
+                    dst[3] = d;
+                }
+                continue;
+            }
+            for (uint32_t kw = 0; kw < k_w; ++kw, src += tap_w, dst += n_pix) {
                 for (uint32_t n = 0; n < n_pix; ++n) {
                     dst[n] = src[pix_off[n]];
                 }
-                dst += n_pix;
             }
         }
     }

@@ -81,11 +81,42 @@
     "subs %[n], %[n], #1\n\t" \
     "bne 1b\n\t"
 
-#define MDY_ASM_DW3(BODY, CLAMP)                                                            \
+/* The 1- and 2-pixel row tails (after the row's whole blocks; x0..x2 stay at the
+ * tail's first input, y advances past it), sums in s0 (s1), inputs from s4, with the
+ * clamp text CL; summation order as the 4-pixel blocks. */
+#define MDY_ASM_DW3_T1(CL) \
+    "vmov.f32 s0, s25\n\t" \
+    "vldmia %[x0], {s4-s6}\n\t" \
+    "vldmia %[x1], {s7-s9}\n\t" \
+    "vldmia %[x2], {s10-s12}\n\t" \
+    MDY_FMA(0, 16, 4) MDY_FMA(0, 17, 5) MDY_FMA(0, 18, 6) \
+    MDY_FMA(0, 19, 7) MDY_FMA(0, 20, 8) MDY_FMA(0, 21, 9) \
+    MDY_FMA(0, 22, 10) MDY_FMA(0, 23, 11) MDY_FMA(0, 24, 12) \
+    CL "vstmia %[y]!, {s0}\n\t"
+#define MDY_ASM_DW3_T2_ROW_S1(X, W0, W1, W2) \
+    "vldmia %[" #X "], {s4-s7}\n\t" \
+    MDY_FMA(0, W0, 4) MDY_FMA(1, W0, 5) MDY_FMA(0, W1, 5) MDY_FMA(1, W1, 6) \
+    MDY_FMA(0, W2, 6) MDY_FMA(1, W2, 7)
+#define MDY_ASM_DW3_T2_ROW_S2(X, W0, W1, W2) \
+    "vldmia %[" #X "], {s4-s8}\n\t" \
+    MDY_FMA(0, W0, 4) MDY_FMA(1, W0, 6) MDY_FMA(0, W1, 5) MDY_FMA(1, W1, 7) \
+    MDY_FMA(0, W2, 6) MDY_FMA(1, W2, 8)
+#define MDY_ASM_DW3_T2(ROW, CL) \
+    "vmov.f32 s0, s25\n\t" \
+    "vmov.f32 s1, s25\n\t" \
+    ROW(x0, 16, 17, 18) ROW(x1, 19, 20, 21) ROW(x2, 22, 23, 24) \
+    CL "vstmia %[y]!, {s0-s1}\n\t"
+
+/* Per output row: nb = k[3] >= 1 blocks, then the tail of `tail` (0, 1, 2) pixels. */
+#define MDY_ASM_DW3(BODY, CLAMP, T1, T2)                                                    \
     __asm__ volatile("vldmia %[wt], {s16-s24}\n\t"                                         \
                      "vldmia %[k], {s25-s27}\n\t"                                          \
                      "2:\n\t"                                                              \
                      "ldr %[n], [%[k], #12]\n\t" BODY CLAMP MDY_ASM_DW3_TAIL              \
+                     "cmp %[t], #1\n\t"                                                    \
+                     "blo 7f\n\t"                                                          \
+                     "bne 6f\n\t" T1 "b 7f\n"                                              \
+                     "6:\n\t" T2 "7:\n\t"                                                  \
                      "add %[x0], %[x0], %[skip]\n\t"                                       \
                      "add %[x1], %[x1], %[skip]\n\t"                                       \
                      "add %[x2], %[x2], %[skip]\n\t"                                       \
@@ -95,34 +126,48 @@
                      : [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [y] "+r"(y),          \
                        [n] "=&r"(n), [r] "+r"(rows)                                       \
                      : [wt] "r"(wt), [k] "r"(k), [skip] "r"(skip_bytes),                  \
-                       [yback] "r"(yback_bytes)                                            \
+                       [yback] "r"(yback_bytes), [t] "r"(tail)                             \
                      : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
 
-/* rows >= 1 output rows of nb = k[3] (as uint32) >= 1 blocks each; skip_bytes: from
- * the end of one row's last block to the next row's first (S strip rows down);
- * yback_bytes: 4 (4 nb - out_w), how far the last block ran past the output row (into
- * the next row, which the next pass overwrites). */
+#define MDY_ASM_CL1_LO MDY_CLAMP_LO(0, 26)
+#define MDY_ASM_CL1_BOTH MDY_CLAMP_LO(0, 26) MDY_CLAMP_HI(0, 27)
+#define MDY_ASM_CL2_LO MDY_CLAMP_LO(0, 26) MDY_CLAMP_LO(1, 26)
+#define MDY_ASM_CL2_BOTH MDY_ASM_CL2_LO MDY_CLAMP_HI(0, 27) MDY_CLAMP_HI(1, 27)
+
+/* rows >= 1 output rows of nb = k[3] (as uint32) >= 1 blocks and a tail of `tail` (0, 1
+ * or 2) pixels each; skip_bytes: from the end of one row's last block to the next
+ * row's first (S strip rows down); yback_bytes: 4 (4 nb - out_w) with no tail, how far
+ * the last block ran past the output row (into the next row, which the next pass
+ * overwrites), 0 with a tail. */
 static inline __attribute__((always_inline)) float *mdy_asm_dw3_rows(
     const float *x0, const float *x1, const float *x2, uint32_t rows, uint32_t skip_bytes,
-    uint32_t yback_bytes, const float *wt, const float *k, float *y, const int S,
-    const int ACT)
+    uint32_t yback_bytes, uint32_t tail, const float *wt, const float *k, float *y,
+    const int S, const int ACT)
 {
     uint32_t n;
     if (S == 1) {
         if (ACT == 0) {
-            MDY_ASM_DW3(MDY_ASM_DW3_S1, "");
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, "", MDY_ASM_DW3_T1(""),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S1, ""));
         } else if (ACT == 1) {
-            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO);
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO, MDY_ASM_DW3_T1(MDY_ASM_CL1_LO),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S1, MDY_ASM_CL2_LO));
         } else {
-            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI);
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI,
+                        MDY_ASM_DW3_T1(MDY_ASM_CL1_BOTH),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S1, MDY_ASM_CL2_BOTH));
         }
     } else {
         if (ACT == 0) {
-            MDY_ASM_DW3(MDY_ASM_DW3_S2, "");
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, "", MDY_ASM_DW3_T1(""),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S2, ""));
         } else if (ACT == 1) {
-            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO);
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO, MDY_ASM_DW3_T1(MDY_ASM_CL1_LO),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S2, MDY_ASM_CL2_LO));
         } else {
-            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI);
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI,
+                        MDY_ASM_DW3_T1(MDY_ASM_CL1_BOTH),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S2, MDY_ASM_CL2_BOTH));
         }
     }
     (void)n;
