@@ -107,6 +107,59 @@ MDY_ALWAYS_INLINE void dw_block(const float *const *x, uint32_t pw, const float 
     }
 }
 
+/* The last n (1..3) pixels of a row from strip row x0: a 2-pixel and a 1-pixel block.
+ * One out-of-line copy per window and stride (the row code and the 5x5 / 7x7 tails
+ * share it). */
+MDY_ALWAYS_INLINE void dw_rest_k(const float *x0, uint32_t pw, const float *MDY_RESTRICT w,
+                                 float b, float lo, float hi, float *MDY_RESTRICT y,
+                                 uint32_t n, const int K, const int S)
+{
+    const float *x[7];
+    MDY_UNROLL
+    for (int kh = 0; kh < K; ++kh) {
+        x[kh] = x0 + (uint32_t)kh * pw;
+    }
+    if (n >= 2u) {
+        dw_block(x, pw, w, b, lo, hi, y, K, S, 2);
+        MDY_UNROLL
+        for (int kh = 0; kh < K; ++kh) {
+            x[kh] += 2 * S;
+        }
+        y += 2;
+        n -= 2u;
+    }
+    if (n > 0u) {
+        dw_block(x, pw, w, b, lo, hi, y, K, S, 1);
+    }
+}
+
+#define DW_REST(NAME, K, S)                                                               \
+    static __attribute__((noinline)) void NAME(const float *x0, uint32_t pw, const float *w, \
+                                               float b, float lo, float hi, float *y,        \
+                                               uint32_t n)                                   \
+    {                                                                                      \
+        dw_rest_k(x0, pw, w, b, lo, hi, y, n, K, S);                                       \
+    }
+
+DW_REST(dw_rest_k3s1, 3, 1)
+DW_REST(dw_rest_k3s2, 3, 2)
+DW_REST(dw_rest_k5s1, 5, 1)
+DW_REST(dw_rest_k5s2, 5, 2)
+DW_REST(dw_rest_k7s1, 7, 1)
+DW_REST(dw_rest_k7s2, 7, 2)
+
+MDY_ALWAYS_INLINE void dw_rest(const float *x0, uint32_t pw, const float *w, float b, float lo,
+                               float hi, float *y, uint32_t n, const int K, const int S)
+{
+    if (K == 3) {
+        (S == 1 ? dw_rest_k3s1 : dw_rest_k3s2)(x0, pw, w, b, lo, hi, y, n);
+    } else if (K == 5) {
+        (S == 1 ? dw_rest_k5s1 : dw_rest_k5s2)(x0, pw, w, b, lo, hi, y, n);
+    } else {
+        (S == 1 ? dw_rest_k7s1 : dw_rest_k7s2)(x0, pw, w, b, lo, hi, y, n);
+    }
+}
+
 /* rows x cols floats from src (row stride src_w) into dst (row stride pw): the plane
  * part of a strip whose zero pads are already written. */
 static void dw_copy_inside(float *dst, const float *src, uint32_t src_w, uint32_t pw,
@@ -274,6 +327,29 @@ static __attribute__((noinline)) void dw3_asm(const float *x0, uint32_t pw, uint
 }
 #endif
 
+#ifdef MDY_HAVE_FWD_ASM
+/* The 5x5 / 7x7 assembly (two-sided clamp) for rows rows of k[3] blocks; one copy per
+ * window and stride, shared by both call sites. */
+static __attribute__((noinline)) void dwk_asm(const float *x0, uint32_t pw, uint32_t rows,
+                                              uint32_t skip, uint32_t yback, const float *w,
+                                              const float *k, float *y, int K, int S)
+{
+    if (K == 5) {
+        if (S == 1) {
+            mdy_asm_dwk_rows(x0, pw * 4u, rows, skip, yback, w, k, y, 5, 1);
+        } else {
+            mdy_asm_dwk_rows(x0, pw * 4u, rows, skip, yback, w, k, y, 5, 2);
+        }
+    } else {
+        if (S == 1) {
+            mdy_asm_dwk_rows(x0, pw * 4u, rows, skip, yback, w, k, y, 7, 1);
+        } else {
+            mdy_asm_dwk_rows(x0, pw * 4u, rows, skip, yback, w, k, y, 7, 2);
+        }
+    }
+}
+#endif
+
 MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                               const float *MDY_RESTRICT w, const float *bias,
                               float *MDY_RESTRICT out, float *MDY_RESTRICT buf,
@@ -298,10 +374,11 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
     const int32_t c_hi = in_w - iw0 < (int32_t)pw ? in_w - iw0 : (int32_t)pw;
     const uint32_t in_cols = c_hi > c_lo ? (uint32_t)(c_hi - c_lo) : 0u;
 #ifdef MDY_HAVE_FWD_ASM
-    /* the assembly's bias, lo, hi and (3x3, as uint32 bits, set per call) block count */
-    float kb[4];
-    kb[1] = lo;
-    kb[2] = hi;
+    /* the assembly's 4 x bias (one vldm starts a block's sums), lo, hi and the block count
+     * (as uint32 bits, set per call) */
+    float kb[8];
+    kb[4] = lo;
+    kb[5] = hi;
     if (((uint32_t)out_w & 3u) == 3u && (K == 3 || act == MDY_ACT_BOTH)) {
         /* the slack a spilling block reads past the first (longest) strip's rows */
         const uint32_t rows1 = strip < (uint32_t)out_h ? strip : (uint32_t)out_h;
@@ -315,7 +392,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
         const float *plane = in + c * in_plane;
         const float b = bias ? bias[c] : 0.0f;
 #ifdef MDY_HAVE_FWD_ASM
-        kb[0] = b;
+        kb[0] = kb[1] = kb[2] = kb[3] = b;
 #endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
@@ -339,7 +416,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                 const int spill = r4 == 3u;
                 const uint32_t nb = (uint32_t)out_w / 4u + (spill ? 1u : 0u);
                 const uint32_t w4 = nb * 4u;
-                memcpy(&kb[3], &nb, sizeof nb);
+                memcpy(&kb[6], &nb, sizeof nb);
                 r0 = spill && (size_t)(out_end - (y + (rows - 1u) * (uint32_t)out_w)) < w4
                          ? rows - 1u
                          : rows;
@@ -349,6 +426,28 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     dw3_asm(buf, pw, r0, (S * pw - w4 * S) * 4u,
                             spill ? (w4 - (uint32_t)out_w) * 4u : 0u, spill ? 0u : r4, w, kb, y,
                             S, act);
+                    y += r0 * (uint32_t)out_w;
+                }
+            }
+            if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 3) {
+                /* 5x5 / 7x7 with a two-sided clamp (the MobileNet-style ReLU6): the
+                 * strip's rows of whole blocks in one assembly call (3 pixels left: a
+                 * spilling block, as 3x3; 1-2 left: C below), the last row as 3x3 */
+                const uint32_t r4 = (uint32_t)out_w & 3u;
+                const int spill = r4 == 3u;
+                const uint32_t nb = (uint32_t)out_w / 4u + (spill ? 1u : 0u);
+                const uint32_t w4 = nb * 4u;
+                memcpy(&kb[6], &nb, sizeof nb);
+                r0 = spill && (size_t)(out_end - (y + (rows - 1u) * (uint32_t)out_w)) < w4
+                         ? rows - 1u
+                         : rows;
+                if (r0 > 0u) {
+                    dwk_asm(buf, pw, r0, (S * pw - w4 * S) * 4u, (w4 - (uint32_t)out_w) * 4u, w,
+                            kb, y, K, S);
+                    for (uint32_t r = 0; r < r0 && !spill && r4 != 0u; ++r) {
+                        dw_rest(buf + r * S * pw + w4 * S, pw, w, b, lo, hi,
+                                y + r * (uint32_t)out_w + w4, r4, K, S);
+                    }
                     y += r0 * (uint32_t)out_w;
                 }
             }
@@ -366,7 +465,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     /* only the output's last row, when its spill would pass out_end:
                      * its whole blocks here, the 1-3 pixel remainder in C below */
                     const uint32_t nb = (uint32_t)out_w / 4u;
-                    memcpy(&kb[3], &nb, sizeof nb);
+                    memcpy(&kb[6], &nb, sizeof nb);
                     const uint32_t done = nb * 4u;
                     if (nb > 0u) {
                         dw3_asm(x[0], pw, 1u, 0u, 0u, 0u, w, kb, y, S, act);
@@ -377,22 +476,17 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     for (int kh = 0; kh < K; ++kh) {
                         x[kh] += done * (uint32_t)S;
                     }
-                } else if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 3) {
-                    /* 5x5 / 7x7 with a two-sided clamp (the MobileNet-style ReLU6); 3
-                     * pixels left: one more block, spilling into the next row (not past
-                     * out_end), which is written later */
-                    uint32_t nb = (uint32_t)out_w / 4u;
-                    if (((uint32_t)out_w & 3u) == 3u && (size_t)(out_end - y) >= nb * 4u + 4u) {
-                        ++nb;
-                    }
-                    const uint32_t done = nb * 4u < (uint32_t)out_w ? nb * 4u : (uint32_t)out_w;
-                    if (nb > 0u) {
-                        y = mdy_asm_dwk_row(x[0], pw * 4u, w, nb, kb, y, K, S) - (nb * 4u - done);
-                    }
-                    ow = (int32_t)done;
+                } else if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 4) {
+                    /* the output's last row, when a spilling block would pass out_end:
+                     * its whole blocks here, the rest in C below */
+                    const uint32_t nb = (uint32_t)out_w / 4u;
+                    memcpy(&kb[6], &nb, sizeof nb);
+                    dwk_asm(x[0], pw, 1u, 0u, 0u, w, kb, y, K, S);
+                    ow = (int32_t)(nb * 4u);
+                    y += nb * 4u;
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
-                        x[kh] += done * (uint32_t)S;
+                        x[kh] += nb * 4u * (uint32_t)S;
                     }
                 }
 #endif
@@ -404,18 +498,9 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                         x[kh] += 4 * S;
                     }
                 }
-                if (ow + 2 <= out_w) {
-                    dw_block(x, pw, w, b, lo, hi, y, K, S, 2);
-                    ow += 2;
-                    MDY_UNROLL
-                    for (int kh = 0; kh < K; ++kh) {
-                        x[kh] += 2 * S;
-                    }
-                    y += 2;
-                }
                 if (ow < out_w) {
-                    dw_block(x, pw, w, b, lo, hi, y, K, S, 1);
-                    ++y;
+                    dw_rest(x[0], pw, w, b, lo, hi, y, (uint32_t)(out_w - ow), K, S);
+                    y += out_w - ow;
                 }
             }
         }
