@@ -160,37 +160,19 @@ MDY_ALWAYS_INLINE void dw_rest(const float *x0, uint32_t pw, const float *w, flo
     }
 }
 
+#ifndef MDY_HAVE_FWD_ASM
 /* rows x cols floats from src (row stride src_w) into dst (row stride pw): the plane
  * part of a strip whose zero pads are already written. */
 static void dw_copy_inside(float *dst, const float *src, uint32_t src_w, uint32_t pw,
                            uint32_t rows, uint32_t cols)
 {
     for (uint32_t r = 0; r < rows; ++r, dst += pw, src += src_w) {
-#ifdef MDY_HAVE_FWD_ASM
-        /* 8 floats per vldm/vstm pair, then 4, then singles (as mdy_copy_padded_rows;
-         * GCC's loop is one vldr/vstr per float). s0-s7 are caller-saved. */
-        const float *s = src;
-        float *d = dst;
-        uint32_t n8 = cols >> 3, n4 = cols & 4u, n1 = cols & 3u;
-        __asm__ volatile("cmp %[n8], #0\n\tbeq 2f\n"
-                         "1:\tvldmia %[s]!, {s0-s7}\n\tvstmia %[d]!, {s0-s7}\n\t"
-                         "subs %[n8], %[n8], #1\n\tbne 1b\n"
-                         "2:\tcmp %[n4], #0\n\tbeq 3f\n\t"
-                         "vldmia %[s]!, {s0-s3}\n\tvstmia %[d]!, {s0-s3}\n"
-                         "3:\tcmp %[n1], #0\n\tbeq 5f\n"
-                         "4:\tvldmia %[s]!, {s0}\n\tvstmia %[d]!, {s0}\n\t"
-                         "subs %[n1], %[n1], #1\n\tbne 4b\n"
-                         "5:\n"
-                         : [d] "+r"(d), [s] "+r"(s), [n8] "+r"(n8), [n1] "+r"(n1)
-                         : [n4] "r"(n4)
-                         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
-#else
         for (uint32_t i = 0; i < cols; ++i) {
             dst[i] = src[i];
         }
-#endif
     }
 }
+#endif
 
 #ifdef MDY_HAVE_FWD_ASM
 /* rows >= 1 rows of one vldm/vstm pair each (the register list is the row) */
@@ -203,16 +185,11 @@ static void dw_copy_inside(float *dst, const float *src, uint32_t src_w, uint32_
                      : MDY_ASM_CLOBBER_S0_15, "cc", "memory")
 #endif
 
-/* dw_copy_inside for any rows x cols: rows of up to 16 floats in one vldm/vstm pair per
- * row with the assembly (6 instructions a row; the 8/4/1 ladder costs 20-30 on the
- * short rows of small maps). */
-static void dw_copy_rect(float *dst, const float *src, uint32_t src_w, uint32_t pw,
+#ifdef MDY_HAVE_FWD_ASM
+/* rows >= 1 rows of 1 <= cols <= 16 floats, one vldm/vstm pair per row */
+static void dw_copy_cols(float *dst, const float *src, uint32_t src_w, uint32_t pw,
                          uint32_t rows, uint32_t cols)
 {
-    if (rows == 0u || cols == 0u) {
-        return;
-    }
-#ifdef MDY_HAVE_FWD_ASM
     switch (cols) {
     case 1u:
         DW_COPY_ROWS("s0");
@@ -263,9 +240,26 @@ static void dw_copy_rect(float *dst, const float *src, uint32_t src_w, uint32_t 
         DW_COPY_ROWS("s0-s15");
         break;
     default:
-        dw_copy_inside(dst, src, src_w, pw, rows, cols);
         break;
     }
+}
+#endif
+
+/* rows x cols floats from src (row stride src_w) into dst (row stride pw): the plane
+ * part of a strip whose zero pads are already written. With the assembly: column bands of up to 16 floats,
+ * one vldm/vstm pair per row and band (6 instructions; the 8/4/1 ladder costs 20-30 per
+ * row on the short rows of small maps). */
+static void dw_copy_rect(float *dst, const float *src, uint32_t src_w, uint32_t pw,
+                         uint32_t rows, uint32_t cols)
+{
+    if (rows == 0u || cols == 0u) {
+        return;
+    }
+#ifdef MDY_HAVE_FWD_ASM
+    for (; cols > 16u; cols -= 16u, dst += 16, src += 16) {
+        dw_copy_cols(dst, src, src_w, pw, rows, 16u);
+    }
+    dw_copy_cols(dst, src, src_w, pw, rows, cols);
 #else
     dw_copy_inside(dst, src, src_w, pw, rows, cols);
 #endif
