@@ -44,16 +44,47 @@ int mdy_conv_im2col_f32(const float *in, const mdy_conv_params_t *p, const float
         return 0;
     }
     float col[MDY_CONV_STRIP_FLOATS];
+    if (n_pix == 1u) {
+        /* one output pixel (stride-2 stems on 2x2): col is the window; zeros, then only
+         * the taps inside the plane (a contiguous range of kw for every kh) */
+        const int32_t ih0 = -(int32_t)p->pad_top, iw0 = -(int32_t)p->pad_left;
+        const int32_t ih_n = p->in_h, iw_n = p->in_w, dh = p->dil_h, dwv = p->dil_w;
+        const int32_t k_h = p->k_h, k_w = p->k_w;
+        const uint32_t in_c = p->in_c;
+        const size_t plane_n = (size_t)p->in_h * p->in_w;
+        int32_t kw_lo = k_w, kw_hi = 0;
+        for (int32_t kw = 0; kw < k_w; ++kw) {
+            const int32_t iw = iw0 + kw * dwv;
+            if (iw >= 0 && iw < iw_n) {
+                kw_lo = kw < kw_lo ? kw : kw_lo;
+                kw_hi = kw + 1;
+            }
+        }
+        for (uint32_t t = 0; t < taps; ++t) {
+            ((volatile float *)col)[t] = 0.0f;   /* a few stores, not a memset call */
+        }
+        for (uint32_t i = 0; i < in_c; ++i) {
+            const float *plane = in + i * plane_n + iw0;
+            float *d = col + i * (uint32_t)(k_h * k_w);
+            for (int32_t kh = 0; kh < k_h; ++kh, d += k_w) {
+                const int32_t ih = ih0 + kh * dh;
+                if (ih < 0 || ih >= ih_n) {
+                    continue;
+                }
+                const float *src = plane + ih * iw_n;
+                for (int32_t kw = kw_lo; kw < kw_hi; ++kw) {
+                    d[kw] = src[kw * dwv];
+                }
+            }
+        }
+        col_gemm(col, p, taps, w, bias, out);
+        return 1;
+    }
     float *pad = col + taps * n_pix;
     const size_t in_plane = (size_t)p->in_h * p->in_w;
     for (uint32_t i = 0; i < p->in_c; ++i) {
         mdy_copy_padded_rows(pad + i * rows * pw, in + i * in_plane, p->in_h, p->in_w,
                              -(int32_t)p->pad_top, rows, -(int32_t)p->pad_left, pw);
-    }
-    if (n_pix == 1u && rows * pw == (uint32_t)p->k_h * p->k_w) {
-        /* one output pixel, no dilation: the padded windows are col already */
-        col_gemm(pad, p, taps, w, bias, out);
-        return 1;
     }
     /* locals: the stores through dst may alias *p for the compiler */
     const uint32_t out_h = p->out_h, out_w = p->out_w, in_c = p->in_c;
