@@ -382,6 +382,57 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
         }
     }
 #endif
+#ifdef MDY_HAVE_FWD_ASM
+    if (K == 3 && one_strip && out_w >= 3) {
+        /* 3x3, one strip per channel (maps up to ~20 wide): the general loop below with
+         * everything channel-invariant hoisted (its bookkeeping cost ~125 instructions
+         * a channel, half the arithmetic of a 5x5 map): per channel the plane's columns
+         * into the strip, the bias, one assembly call. Only the last channel's last row
+         * may not spill (out_end): whole blocks, then dw_rest. */
+        const uint32_t n_rows = (uint32_t)(out_h - 1) * (uint32_t)S + 3u;
+        const uint32_t ra = ih_first < 0 ? (uint32_t)-ih_first : 0u;
+        uint32_t rb = in_h - ih_first < (int32_t)n_rows ? (uint32_t)(in_h - ih_first) : n_rows;
+        rb = rb < ra ? ra : rb;
+        const size_t src_off =
+            (size_t)(ih_first + (int32_t)ra) * (uint32_t)in_w + (uint32_t)(c_lo + iw0);
+        float *const dst = buf + ra * pw + (uint32_t)c_lo;
+        const uint32_t r4 = (uint32_t)out_w & 3u;
+        const int spill = r4 == 3u;
+        const uint32_t nb = (uint32_t)out_w / 4u + (spill ? 1u : 0u);
+        const uint32_t w4 = nb * 4u;
+        const uint32_t skip = (S * pw - w4 * S) * 4u;
+        const uint32_t yback = spill ? (w4 - (uint32_t)out_w) * 4u : 0u;
+        const uint32_t tail = spill ? 0u : r4;
+        const uint32_t out_plane = (uint32_t)out_h * (uint32_t)out_w;
+        memcpy(&kb[6], &nb, sizeof nb);
+        mdy_copy_padded_rows(buf, in, in_h, in_w, ih_first, n_rows, iw0, pw);
+        for (uint32_t c = 0; c < p->in_c; ++c, w += 9, out += out_plane) {
+            const float b = bias ? bias[c] : 0.0f;
+            kb[0] = kb[1] = kb[2] = kb[3] = b;
+            if (c > 0u) {
+                dw_copy_rect(dst, in + c * in_plane + src_off, (uint32_t)in_w, pw, rb - ra,
+                             in_cols);
+            }
+            const uint32_t rows = spill && c + 1u == p->in_c ? (uint32_t)out_h - 1u
+                                                             : (uint32_t)out_h;
+            if (rows > 0u) {
+                dw3_asm(buf, pw, rows, skip, yback, tail, w, kb, out, S, act);
+            }
+            if (rows < (uint32_t)out_h) {
+                const float *x0 = buf + rows * S * pw;
+                float *y = out + rows * (uint32_t)out_w;
+                const uint32_t nb1 = (uint32_t)out_w / 4u;
+                if (nb1 > 0u) {
+                    memcpy(&kb[6], &nb1, sizeof nb1);
+                    dw3_asm(x0, pw, 1u, 0u, 0u, 0u, w, kb, y, S, act);
+                }
+                dw_rest(x0 + nb1 * 4u * S, pw, w, b, lo, hi, y + nb1 * 4u,
+                        (uint32_t)out_w - nb1 * 4u, 3, S);
+            }
+        }
+        return;
+    }
+#endif
     for (uint32_t c = 0; c < p->in_c; ++c, w += K * K) {
         const float *plane = in + c * in_plane;
         const float b = bias ? bias[c] : 0.0f;
