@@ -149,8 +149,9 @@ int mdy_conv_depthwise_input_grad_f32(const float *dout, const mdy_conv_params_t
                                       const float *w, float *din);
 int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                            const float *bias, float *out);
-/* Depthwise on N x N maps with N <= 4 (3x3: also 8) and same padding (called by the above first);
- * returns 0 (nothing written) when no compile-time instance matches the shape. */
+/* Depthwise on N x N maps with N <= 4 (3x3: also 8, stride 2: 5..7) and same padding
+ * (called by the above first); returns 0 (nothing written) when no compile-time
+ * instance matches the shape. */
 int mdy_conv_depthwise_tiny_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                                 const float *bias, float *out);
 
