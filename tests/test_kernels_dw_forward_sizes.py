@@ -100,3 +100,16 @@ def test_stem_forward_dilated_and_5x5(kernels: Kernels, h: int, w: int) -> None:
     _check(kernels, _shape(3, 6, h, w, 3, 1, (2, 2, 2, 2), groups=1, dil=2), seed=h * w)
     _check(kernels, _shape(1, 9, h, w, 5, 2, (2, 2, 2, 2), groups=1), seed=h + 31 * w)
     _check(kernels, _shape(2, 4, h, w, 3, 1, (1, 1, 1, 1), groups=2), seed=h + 7 * w)
+
+
+@pytest.mark.parametrize("k,stride,h,w,pad", [
+    (3, 1, 40, 40, "same"), (3, 2, 33, 35, "asym2"), (3, 1, 37, 30, "none"),
+    (5, 1, 30, 31, "asym"), (5, 2, 45, 41, "same"), (7, 1, 29, 27, "same"),
+    (7, 2, 47, 50, "asym2"), (3, 2, 26, 26, "same")])
+def test_depthwise_forward_several_strips(kernels: Kernels, k: int, stride: int, h: int,
+                                          w: int, pad: str) -> None:
+    """Maps whose padded rows do not all fit the 2 KiB strip: several strips per
+    channel, later strips copy only the plane's columns and re-zero the rows outside."""
+    for c in (1, 3):
+        assert _check(kernels, _shape(c, c, h, w, k, stride, _pads(pad, k), groups=c),
+                      seed=h * w + k + c)
