@@ -160,6 +160,10 @@ int mdy_conv_depthwise_tiny_f32(const float *in, const mdy_conv_params_t *p, con
 void mdy_copy_padded_rows(float *buf, const float *plane, int32_t in_h, int32_t in_w,
                           int32_t ih0, uint32_t rows, int32_t iw0, uint32_t pw);
 
+/* rows x cols floats from src (row stride src_w) into dst (row stride pw). */
+void mdy_copy_rect(float *dst, const float *src, uint32_t src_w, uint32_t pw, uint32_t rows,
+                   uint32_t cols);
+
 /* Stack buffer (floats) of the strip-buffered conv paths: 2 KiB. */
 #define MDY_CONV_STRIP_FLOATS 512u
 

@@ -10,13 +10,19 @@
  * block's rows is loaded once per block.
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer.
  *
- * 3x3 with the assembly: a row whose width is not a multiple of 4 (7x7, 14x14 stride 2)
- * still runs whole 4-pixel blocks: the strip rows are padded to ceil(out_w / 4) blocks
- * and the last block's extra outputs spill into the next output row(s), which are
+ * The first strip copy writes the zero pads; later channels and strips copy only the
+ * plane's columns (the pad columns stay zero), so small maps cost one row copy per
+ * input row and channel.
+ *
+ * With the assembly (3x3, 5x5, 7x7; all clamp kinds) a strip's rows are one call. A
+ * row whose width leaves 3 pixels after its 4-pixel blocks (7x7, 14x14 stride 2) runs
+ * one more block: its extra reads run into the next strip row (or the zeroed slack
+ * after the last), and its extra outputs spill into the next output row(s), which are
  * written (correctly) later in the same pass. Only where the spill would pass the end
- * of the whole output (the last row or two of the last channel) does the row stop at
- * its whole blocks and finish in C. One extra 4-pixel block costs less than the C
- * remainder of 1-3 pixels (which reloads the window per pixel).
+ * of the whole output (the last row of the last channel) does the row stop at its
+ * whole blocks and finish in C. 1 or 2 pixels left: a 1- or 2-pixel tail inside the
+ * 3x3 assembly, C after the 5x5 / 7x7 rows. 3x3 on maps of one strip per channel runs
+ * a channel loop with everything channel-invariant hoisted.
  */
 #include <string.h>
 
@@ -160,111 +166,6 @@ MDY_ALWAYS_INLINE void dw_rest(const float *x0, uint32_t pw, const float *w, flo
     }
 }
 
-#ifndef MDY_HAVE_FWD_ASM
-/* rows x cols floats from src (row stride src_w) into dst (row stride pw): the plane
- * part of a strip whose zero pads are already written. */
-static void dw_copy_inside(float *dst, const float *src, uint32_t src_w, uint32_t pw,
-                           uint32_t rows, uint32_t cols)
-{
-    for (uint32_t r = 0; r < rows; ++r, dst += pw, src += src_w) {
-        for (uint32_t i = 0; i < cols; ++i) {
-            dst[i] = src[i];
-        }
-    }
-}
-#endif
-
-#ifdef MDY_HAVE_FWD_ASM
-/* rows >= 1 rows of one vldm/vstm pair each (the register list is the row) */
-#define DW_COPY_ROWS(LIST)                                                                  \
-    __asm__ volatile("1:\n\tvldmia %[s], {" LIST "}\n\tvstmia %[d], {" LIST "}\n\t"          \
-                     "add %[s], %[s], %[ss]\n\tadd %[d], %[d], %[ds]\n\t"                   \
-                     "subs %[n], %[n], #1\n\tbne 1b\n"                                     \
-                     : [d] "+r"(dst), [s] "+r"(src), [n] "+r"(rows)                         \
-                     : [ss] "r"(src_w * 4u), [ds] "r"(pw * 4u)                              \
-                     : MDY_ASM_CLOBBER_S0_15, "cc", "memory")
-#endif
-
-#ifdef MDY_HAVE_FWD_ASM
-/* rows >= 1 rows of 1 <= cols <= 16 floats, one vldm/vstm pair per row */
-static void dw_copy_cols(float *dst, const float *src, uint32_t src_w, uint32_t pw,
-                         uint32_t rows, uint32_t cols)
-{
-    switch (cols) {
-    case 1u:
-        DW_COPY_ROWS("s0");
-        break;
-    case 2u:
-        DW_COPY_ROWS("s0-s1");
-        break;
-    case 3u:
-        DW_COPY_ROWS("s0-s2");
-        break;
-    case 4u:
-        DW_COPY_ROWS("s0-s3");
-        break;
-    case 5u:
-        DW_COPY_ROWS("s0-s4");
-        break;
-    case 6u:
-        DW_COPY_ROWS("s0-s5");
-        break;
-    case 7u:
-        DW_COPY_ROWS("s0-s6");
-        break;
-    case 8u:
-        DW_COPY_ROWS("s0-s7");
-        break;
-    case 9u:
-        DW_COPY_ROWS("s0-s8");
-        break;
-    case 10u:
-        DW_COPY_ROWS("s0-s9");
-        break;
-    case 11u:
-        DW_COPY_ROWS("s0-s10");
-        break;
-    case 12u:
-        DW_COPY_ROWS("s0-s11");
-        break;
-    case 13u:
-        DW_COPY_ROWS("s0-s12");
-        break;
-    case 14u:
-        DW_COPY_ROWS("s0-s13");
-        break;
-    case 15u:
-        DW_COPY_ROWS("s0-s14");
-        break;
-    case 16u:
-        DW_COPY_ROWS("s0-s15");
-        break;
-    default:
-        break;
-    }
-}
-#endif
-
-/* rows x cols floats from src (row stride src_w) into dst (row stride pw): the plane
- * part of a strip whose zero pads are already written. With the assembly: column bands of up to 16 floats,
- * one vldm/vstm pair per row and band (6 instructions; the 8/4/1 ladder costs 20-30 per
- * row on the short rows of small maps). */
-static void dw_copy_rect(float *dst, const float *src, uint32_t src_w, uint32_t pw,
-                         uint32_t rows, uint32_t cols)
-{
-    if (rows == 0u || cols == 0u) {
-        return;
-    }
-#ifdef MDY_HAVE_FWD_ASM
-    for (; cols > 16u; cols -= 16u, dst += 16, src += 16) {
-        dw_copy_cols(dst, src, src_w, pw, rows, 16u);
-    }
-    dw_copy_cols(dst, src, src_w, pw, rows, cols);
-#else
-    dw_copy_inside(dst, src, src_w, pw, rows, cols);
-#endif
-}
-
 /* The strip of output rows [oh0, oh0 + rows) after the buffer's first full copy: the
  * columns outside the plane are still zero (nothing writes them), so only the plane's
  * columns [c_lo, c_lo + cols) of each strip row are written, zeros where the row is
@@ -289,7 +190,7 @@ static void dw_fill(float *buf, const float *plane, int32_t in_h, int32_t in_w, 
     }
     const float *src = plane + (size_t)(ih0 + (int32_t)ra) * (uint32_t)in_w +
                        (uint32_t)((int32_t)c_lo + iw0);
-    dw_copy_rect(buf + ra * pw + c_lo, src, (uint32_t)in_w, pw, rb - ra, cols);
+    mdy_copy_rect(buf + ra * pw + c_lo, src, (uint32_t)in_w, pw, rb - ra, cols);
 }
 
 #ifdef MDY_HAVE_FWD_ASM
@@ -410,7 +311,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
             const float b = bias ? bias[c] : 0.0f;
             kb[0] = kb[1] = kb[2] = kb[3] = b;
             if (c > 0u) {
-                dw_copy_rect(dst, in + c * in_plane + src_off, (uint32_t)in_w, pw, rb - ra,
+                mdy_copy_rect(dst, in + c * in_plane + src_off, (uint32_t)in_w, pw, rb - ra,
                              in_cols);
             }
             const uint32_t rows = spill && c + 1u == p->in_c ? (uint32_t)out_h - 1u

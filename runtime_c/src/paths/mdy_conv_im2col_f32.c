@@ -1,10 +1,11 @@
 /*
  * mdy_conv_im2col_f32 (internal path of mdy_conv2d_f32): a dense (groups == 1) KxK
  * convolution whose output rows are narrower than the KxK path's 4-pixel block (out_w
- * < 4: the 1- and 3-channel stems on 2x2..4x4 maps) and whose output is at most 16
+ * < 4: the 1- and 3-channel stems on 2x2..6x6 maps) and whose output is at most 16
  * pixels. The KxK path runs such rows as 2- and 1-pixel C blocks; here the input is
  * unrolled once into col [in_c * k_h * k_w][out_h * out_w] (zeros for padded taps,
- * gathered from a zero-padded copy of each plane's window area) in a stack buffer of MDY_CONV_STRIP_FLOATS floats, and the layer is the pointwise GEMM
+ * gathered from a zero-padded copy of each plane's window area) in a stack buffer of
+ * MDY_CONV_STRIP_FLOATS floats, and the layer is the pointwise GEMM
  * out[o][p] = clamp(bias[o] + sum_t w[o][t] col[t][p]) over it: the ONNX weight
  * [O][I][KH][KW] is already the [O][T] matrix with t = (i KH + kh) KW + kw, so the
  * pointwise path's 4 x 4 register blocks (a GEMM on a 1x1 map) run unchanged.
@@ -38,8 +39,10 @@ int mdy_conv_im2col_f32(const float *in, const mdy_conv_params_t *p, const float
     }
     /* each channel's zero-padded window area (rows x pw) after col, then a gather with
      * one offset per tap and per pixel: no bounds checks per value */
-    const uint32_t rows = (uint32_t)(p->out_h - 1) * p->stride_h + (uint32_t)(p->k_h - 1) * p->dil_h + 1u;
-    const uint32_t pw = (uint32_t)(p->out_w - 1) * p->stride_w + (uint32_t)(p->k_w - 1) * p->dil_w + 1u;
+    const uint32_t rows =
+        (uint32_t)(p->out_h - 1) * p->stride_h + (uint32_t)(p->k_h - 1) * p->dil_h + 1u;
+    const uint32_t pw =
+        (uint32_t)(p->out_w - 1) * p->stride_w + (uint32_t)(p->k_w - 1) * p->dil_w + 1u;
     if (taps * n_pix + p->in_c * rows * pw > MDY_CONV_STRIP_FLOATS) {
         return 0;
     }
@@ -64,16 +67,15 @@ int mdy_conv_im2col_f32(const float *in, const mdy_conv_params_t *p, const float
             ((volatile float *)col)[t] = 0.0f;   /* a few stores, not a memset call */
         }
         for (uint32_t i = 0; i < in_c; ++i) {
-            const float *plane = in + i * plane_n + iw0;
+            const float *plane = in + i * plane_n;
             float *d = col + i * (uint32_t)(k_h * k_w);
             for (int32_t kh = 0; kh < k_h; ++kh, d += k_w) {
                 const int32_t ih = ih0 + kh * dh;
                 if (ih < 0 || ih >= ih_n) {
                     continue;
                 }
-                const float *src = plane + ih * iw_n;
                 for (int32_t kw = kw_lo; kw < kw_hi; ++kw) {
-                    d[kw] = src[kw * dwv];
+                    d[kw] = plane[ih * iw_n + iw0 + kw * dwv];
                 }
             }
         }
@@ -104,7 +106,8 @@ int mdy_conv_im2col_f32(const float *in, const mdy_conv_params_t *p, const float
             const float *src = src_c + kh * tap_h;
             if (n_pix == 4u) {
                 /* 2x2 outputs (the common case): the pixel offsets stay in registers */
-                const uint32_t o0 = pix_off[0], o1 = pix_off[1], o2 = pix_off[2], o3 = pix_off[3];
+                const uint32_t o0 = pix_off[0], o1 = pix_off[1];
+                const uint32_t o2 = pix_off[2], o3 = pix_off[3];
                 for (uint32_t kw = 0; kw < k_w; ++kw, src += tap_w, dst += 4) {
                     const float a = src[o0], b = src[o1], c = src[o2], d = src[o3];
                     dst[0] = a;
