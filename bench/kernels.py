@@ -94,7 +94,7 @@ def kernel_cases(sizes: list[int]) -> list[Case]:
                 continue
             for kind in ("conv_fwd", "conv_igrad", "conv_wgrad"):
                 cases.append(Case(label, kind, s, **kw))
-    for i, o in ((256, 64), (64, 10)):
+    for i, o in ((256, 64), (64, 10), (448, 10), (32, 2), (10, 10), (256, 2), (1280, 2), (128, 3), (100, 7)):
         for kind in ("gemm_fwd", "gemm_igrad", "gemm_wgrad"):
             cases.append(Case(f"gemm {i}->{o}", kind, 1, in_c=i, out_c=o))
     for n in (4096,):

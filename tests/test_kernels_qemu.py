@@ -71,6 +71,27 @@ def _cases() -> list[tuple[bench.Case, str]]:
         for clamp in CLAMPS:
             add(dict(size=size, in_c=in_c, out_c=in_c, k=3, stride=stride, pad=pad,
                      groups=in_c), clamp=clamp)
+    # depthwise strip path on the widths the 3x3 assembly treats differently (1-2 pixels
+    # left: the assembly's row tails; 3 left: a spilling block), one and several strips
+    # per channel (the zero pads kept, rows outside the plane re-zeroed), 5x5 / 7x7 rows
+    # (assembly for every clamp kind: 3 pixels left a spilling block, 1-2 left C), and the
+    # 3x3 stride-2 instances on 5x5 / 6x6
+    for size, k, stride, in_c in [(5, 3, 1, 3), (6, 3, 1, 1), (9, 3, 1, 3), (10, 3, 1, 1),
+                                  (21, 3, 1, 3), (22, 3, 1, 1), (23, 3, 1, 3),
+                                  (5, 3, 2, 3), (6, 3, 2, 1), (9, 3, 2, 3), (10, 3, 2, 1),
+                                  (12, 3, 2, 3), (18, 3, 2, 1), (19, 3, 2, 3), (22, 3, 2, 1),
+                                  (26, 3, 2, 3), (29, 3, 2, 1), (5, 5, 2, 3), (6, 5, 2, 1),
+                                  (6, 7, 2, 3), (5, 7, 2, 1), (11, 5, 1, 3), (7, 7, 1, 1),
+                                  (14, 5, 2, 2), (9, 5, 1, 3), (10, 7, 1, 1), (10, 5, 2, 3),
+                                  (12, 7, 2, 1), (36, 5, 1, 1)]:
+        for clamp in CLAMPS:
+            add(dict(size=size, in_c=in_c, out_c=in_c, k=k, stride=stride, pad=k // 2,
+                     groups=in_c), clamp=clamp)
+    # stems on tiny maps (outputs narrower than 4: im2col + the pointwise / gemm blocks)
+    for size, in_c, out_c, stride in [(2, 3, 16, 2), (3, 3, 16, 2), (4, 3, 16, 2),
+                                      (6, 3, 16, 2), (2, 1, 32, 1), (3, 1, 32, 1),
+                                      (3, 3, 7, 1), (2, 1, 5, 1)]:
+        add(dict(size=size, in_c=in_c, out_c=out_c, k=3, stride=stride, pad=1))
     # KxK: whole group buffered, channel groups through `out`, stride 2, 5x5
     for size, in_c, out_c, k, stride, pad in [(6, 3, 5, 3, 1, 1), (30, 16, 8, 3, 1, 1),
                                               (17, 13, 6, 3, 2, 1), (12, 7, 5, 5, 1, 2),

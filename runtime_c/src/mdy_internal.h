@@ -126,6 +126,10 @@ void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const f
 /* Returns 0 without touching `out` when a row strip does not fit its stack buffer. */
 int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                      const float *bias, float *out);
+/* Dense conv with out_w < 4 and at most 16 output pixels as a GEMM over an im2col copy
+ * (stack buffer); returns 0 without touching `out` when the shape does not qualify. */
+int mdy_conv_im2col_f32(const float *in, const mdy_conv_params_t *p, const float *w,
+                        const float *bias, float *out);
 
 void mdy_conv_pointwise_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                        const float *w, float *din);
@@ -145,8 +149,9 @@ int mdy_conv_depthwise_input_grad_f32(const float *dout, const mdy_conv_params_t
                                       const float *w, float *din);
 int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                            const float *bias, float *out);
-/* Depthwise on N x N maps with N <= 4 (3x3: also 8) and same padding (called by the above first);
- * returns 0 (nothing written) when no compile-time instance matches the shape. */
+/* Depthwise on N x N maps with N <= 4 (3x3: also 8, stride 2: 5..7) and same padding
+ * (called by the above first); returns 0 (nothing written) when no compile-time
+ * instance matches the shape. */
 int mdy_conv_depthwise_tiny_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                                 const float *bias, float *out);
 
@@ -154,6 +159,10 @@ int mdy_conv_depthwise_tiny_f32(const float *in, const mdy_conv_params_t *p, con
  * plane into buf [rows][pw] (positions outside the plane read 0). */
 void mdy_copy_padded_rows(float *buf, const float *plane, int32_t in_h, int32_t in_w,
                           int32_t ih0, uint32_t rows, int32_t iw0, uint32_t pw);
+
+/* rows x cols floats from src (row stride src_w) into dst (row stride pw). */
+void mdy_copy_rect(float *dst, const float *src, uint32_t src_w, uint32_t pw, uint32_t rows,
+                   uint32_t cols);
 
 /* Stack buffer (floats) of the strip-buffered conv paths: 2 KiB. */
 #define MDY_CONV_STRIP_FLOATS 512u

@@ -10,13 +10,19 @@
  * block's rows is loaded once per block.
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer.
  *
- * 3x3 with the assembly: a row whose width is not a multiple of 4 (7x7, 14x14 stride 2)
- * still runs whole 4-pixel blocks: the strip rows are padded to ceil(out_w / 4) blocks
- * and the last block's extra outputs spill into the next output row(s), which are
+ * The first strip copy writes the zero pads; later channels and strips copy only the
+ * plane's columns (the pad columns stay zero), so small maps cost one row copy per
+ * input row and channel.
+ *
+ * With the assembly (3x3, 5x5, 7x7; all clamp kinds) a strip's rows are one call. A
+ * row whose width leaves 3 pixels after its 4-pixel blocks (7x7, 14x14 stride 2) runs
+ * one more block: its extra reads run into the next strip row (or the zeroed slack
+ * after the last), and its extra outputs spill into the next output row(s), which are
  * written (correctly) later in the same pass. Only where the spill would pass the end
- * of the whole output (the last row or two of the last channel) does the row stop at
- * its whole blocks and finish in C. One extra 4-pixel block costs less than the C
- * remainder of 1-3 pixels (which reloads the window per pixel).
+ * of the whole output (the last row of the last channel) does the row stop at its
+ * whole blocks and finish in C. 1 or 2 pixels left: a 1- or 2-pixel tail inside the
+ * 3x3 assembly, C after the 5x5 / 7x7 rows. 3x3 on maps of one strip per channel runs
+ * a channel loop with everything channel-invariant hoisted.
  */
 #include <string.h>
 
@@ -29,17 +35,15 @@
 #define DW_ASM3 0
 #endif
 
-/* Strip row length (floats) for out_w outputs: with the 3x3 assembly, room for whole
- * 4-pixel blocks (see above); otherwise exactly the window's input columns. */
+/* Strip row length (floats) for out_w outputs: exactly the window's input columns. With
+ * the assembly, a row's last block of 4 may run past out_w (see top): its extra reads
+ * run into the next strip row, or past the last one into DW_SLACK floats kept free at
+ * the end of the buffer (zeroed); only its garbage outputs depend on them. */
 static inline uint32_t dw_strip_pw(uint32_t out_w, int K, int S)
 {
-#ifdef MDY_HAVE_FWD_ASM
-    if (K == 3) {
-        out_w = (out_w + 3u) & ~3u;
-    }
-#endif
     return (out_w - 1u) * (uint32_t)S + (uint32_t)K;
 }
+#define DW_SLACK 8u
 
 /* One window row kh: PB outputs += the K taps of strip row xr. */
 MDY_ALWAYS_INLINE void dw_row(float *acc, const float *MDY_RESTRICT xr,
@@ -109,61 +113,133 @@ MDY_ALWAYS_INLINE void dw_block(const float *const *x, uint32_t pw, const float 
     }
 }
 
-/* rows x cols floats from src (row stride src_w) into dst (row stride pw): the plane
- * part of a strip whose zero pads are already written. */
-static void dw_copy_inside(float *dst, const float *src, uint32_t src_w, uint32_t pw,
-                           uint32_t rows, uint32_t cols)
+/* The last n (1..3) pixels of a row from strip row x0: a 2-pixel and a 1-pixel block.
+ * One out-of-line copy per window and stride (the row code and the 5x5 / 7x7 tails
+ * share it). */
+MDY_ALWAYS_INLINE void dw_rest_k(const float *x0, uint32_t pw, const float *MDY_RESTRICT w,
+                                 float b, float lo, float hi, float *MDY_RESTRICT y,
+                                 uint32_t n, const int K, const int S)
 {
-    for (uint32_t r = 0; r < rows; ++r, dst += pw, src += src_w) {
-#ifdef MDY_HAVE_FWD_ASM
-        /* 8 floats per vldm/vstm pair, then 4, then singles (as mdy_copy_padded_rows;
-         * GCC's loop is one vldr/vstr per float). s0-s7 are caller-saved. */
-        const float *s = src;
-        float *d = dst;
-        uint32_t n8 = cols >> 3, n4 = cols & 4u, n1 = cols & 3u;
-        __asm__ volatile("cmp %[n8], #0\n\tbeq 2f\n"
-                         "1:\tvldmia %[s]!, {s0-s7}\n\tvstmia %[d]!, {s0-s7}\n\t"
-                         "subs %[n8], %[n8], #1\n\tbne 1b\n"
-                         "2:\tcmp %[n4], #0\n\tbeq 3f\n\t"
-                         "vldmia %[s]!, {s0-s3}\n\tvstmia %[d]!, {s0-s3}\n"
-                         "3:\tcmp %[n1], #0\n\tbeq 5f\n"
-                         "4:\tvldmia %[s]!, {s0}\n\tvstmia %[d]!, {s0}\n\t"
-                         "subs %[n1], %[n1], #1\n\tbne 4b\n"
-                         "5:\n"
-                         : [d] "+r"(d), [s] "+r"(s), [n8] "+r"(n8), [n1] "+r"(n1)
-                         : [n4] "r"(n4)
-                         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
-#else
-        for (uint32_t i = 0; i < cols; ++i) {
-            dst[i] = src[i];
+    const float *x[7];
+    MDY_UNROLL
+    for (int kh = 0; kh < K; ++kh) {
+        x[kh] = x0 + (uint32_t)kh * pw;
+    }
+    if (n >= 2u) {
+        dw_block(x, pw, w, b, lo, hi, y, K, S, 2);
+        MDY_UNROLL
+        for (int kh = 0; kh < K; ++kh) {
+            x[kh] += 2 * S;
         }
-#endif
+        y += 2;
+        n -= 2u;
+    }
+    if (n > 0u) {
+        dw_block(x, pw, w, b, lo, hi, y, K, S, 1);
     }
 }
 
+#define DW_REST(NAME, K, S)                                                               \
+    static __attribute__((noinline)) void NAME(const float *x0, uint32_t pw, const float *w, \
+                                               float b, float lo, float hi, float *y,        \
+                                               uint32_t n)                                   \
+    {                                                                                      \
+        dw_rest_k(x0, pw, w, b, lo, hi, y, n, K, S);                                       \
+    }
+
+DW_REST(dw_rest_k3s1, 3, 1)
+DW_REST(dw_rest_k3s2, 3, 2)
+DW_REST(dw_rest_k5s1, 5, 1)
+DW_REST(dw_rest_k5s2, 5, 2)
+DW_REST(dw_rest_k7s1, 7, 1)
+DW_REST(dw_rest_k7s2, 7, 2)
+
+MDY_ALWAYS_INLINE void dw_rest(const float *x0, uint32_t pw, const float *w, float b, float lo,
+                               float hi, float *y, uint32_t n, const int K, const int S)
+{
+    if (K == 3) {
+        (S == 1 ? dw_rest_k3s1 : dw_rest_k3s2)(x0, pw, w, b, lo, hi, y, n);
+    } else if (K == 5) {
+        (S == 1 ? dw_rest_k5s1 : dw_rest_k5s2)(x0, pw, w, b, lo, hi, y, n);
+    } else {
+        (S == 1 ? dw_rest_k7s1 : dw_rest_k7s2)(x0, pw, w, b, lo, hi, y, n);
+    }
+}
+
+/* The strip of output rows [oh0, oh0 + rows) after the buffer's first full copy: the
+ * columns outside the plane are still zero (nothing writes them), so only the plane's
+ * columns [c_lo, c_lo + cols) of each strip row are written, zeros where the row is
+ * outside the plane (skipped when zero_rows is 0: one strip per channel, whose
+ * outside rows stay zero). */
+static void dw_fill(float *buf, const float *plane, int32_t in_h, int32_t in_w, int32_t ih0,
+                    uint32_t n_rows, uint32_t pw, uint32_t c_lo, int32_t iw0, uint32_t cols,
+                    int zero_rows)
+{
+    const uint32_t ra = ih0 < 0 ? (uint32_t)-ih0 : 0u;
+    uint32_t rb = in_h - ih0 < (int32_t)n_rows ? (uint32_t)(in_h - ih0) : n_rows;
+    rb = rb < ra ? ra : rb;
+    if (zero_rows) {
+        for (uint32_t r = 0; r < n_rows; ++r) {
+            if (r < ra || r >= rb) {
+                float *d = buf + r * pw + c_lo;
+                for (uint32_t i = 0; i < cols; ++i) {
+                    d[i] = 0.0f;
+                }
+            }
+        }
+    }
+    const float *src = plane + (size_t)(ih0 + (int32_t)ra) * (uint32_t)in_w +
+                       (uint32_t)((int32_t)c_lo + iw0);
+    mdy_copy_rect(buf + ra * pw + c_lo, src, (uint32_t)in_w, pw, rb - ra, cols);
+}
+
 #ifdef MDY_HAVE_FWD_ASM
-/* The 3x3 assembly for rows rows of k[3] blocks from strip row x0 (row length pw);
+/* The 3x3 assembly for rows rows of k[6] blocks from strip row x0 (row length pw);
  * one out-of-line copy per stride and clamp kind, shared by both call sites. */
 static __attribute__((noinline)) void dw3_asm(const float *x0, uint32_t pw, uint32_t rows,
-                                              uint32_t skip, uint32_t yback, const float *wt,
+                                              uint32_t skip, uint32_t yback, uint32_t tail,
+                                              const float *wt,
                                               const float *k, float *y, int S, int act)
 {
     const float *x1 = x0 + pw, *x2 = x0 + 2u * pw;
     if (S == 1) {
         if (act == MDY_ACT_NONE) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_NONE);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 1, MDY_ACT_NONE);
         } else if (act == MDY_ACT_LO) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_LO);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 1, MDY_ACT_LO);
         } else {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 1, MDY_ACT_BOTH);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 1, MDY_ACT_BOTH);
         }
     } else {
         if (act == MDY_ACT_NONE) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_NONE);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 2, MDY_ACT_NONE);
         } else if (act == MDY_ACT_LO) {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_LO);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 2, MDY_ACT_LO);
         } else {
-            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, wt, k, y, 2, MDY_ACT_BOTH);
+            (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 2, MDY_ACT_BOTH);
+        }
+    }
+}
+#endif
+
+#ifdef MDY_HAVE_FWD_ASM
+/* The 5x5 / 7x7 assembly for rows rows of k[6] blocks; one copy per window and
+ * stride, shared by both call sites. */
+static __attribute__((noinline)) void dwk_asm(const float *x0, uint32_t pw, uint32_t rows,
+                                              uint32_t skip, uint32_t yback, const float *w,
+                                              const float *k, float *y, int K, int S)
+{
+    if (K == 5) {
+        if (S == 1) {
+            mdy_asm_dwk_rows(x0, pw * 4u, rows, skip, yback, w, k, y, 5, 1);
+        } else {
+            mdy_asm_dwk_rows(x0, pw * 4u, rows, skip, yback, w, k, y, 5, 2);
+        }
+    } else {
+        if (S == 1) {
+            mdy_asm_dwk_rows(x0, pw * 4u, rows, skip, yback, w, k, y, 7, 1);
+        } else {
+            mdy_asm_dwk_rows(x0, pw * 4u, rows, skip, yback, w, k, y, 7, 2);
         }
     }
 }
@@ -189,51 +265,137 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
      * written by the first channel's full copy; later channels copy only the plane's
      * values (the full copy costs about as much as the 3x3 arithmetic at 7x7). */
     const int one_strip = strip >= (uint32_t)out_h;
-    const int32_t r_lo = ih_first < 0 ? -ih_first : 0;
-    const int32_t r_end = (out_h - 1) * S + K;
-    const int32_t r_hi = in_h - ih_first < r_end ? in_h - ih_first : r_end;
     const int32_t c_lo = iw0 < 0 ? -iw0 : 0;
     const int32_t c_hi = in_w - iw0 < (int32_t)pw ? in_w - iw0 : (int32_t)pw;
-    const uint32_t in_rows = r_hi > r_lo ? (uint32_t)(r_hi - r_lo) : 0u;
     const uint32_t in_cols = c_hi > c_lo ? (uint32_t)(c_hi - c_lo) : 0u;
-    const uint32_t in_off = (uint32_t)r_lo * pw + (uint32_t)c_lo;
-    const size_t src_off = (size_t)(r_lo + ih_first) * (uint32_t)in_w + (uint32_t)(c_lo + iw0);
 #ifdef MDY_HAVE_FWD_ASM
-    /* the assembly's bias, lo, hi and (3x3, as uint32 bits, set per call) block count */
-    float kb[4];
-    kb[1] = lo;
-    kb[2] = hi;
+    /* the assembly's 4 x bias (one vldm starts a block's sums), lo, hi and the block count
+     * (as uint32 bits, set per call) */
+    float kb[8];
+    kb[4] = lo;
+    kb[5] = hi;
+    if (((uint32_t)out_w & 3u) == 3u) {
+        /* the slack a spilling block reads past the first (longest) strip's rows */
+        const uint32_t rows1 = strip < (uint32_t)out_h ? strip : (uint32_t)out_h;
+        float *slack = buf + ((rows1 - 1u) * (uint32_t)S + (uint32_t)K) * pw;
+        for (uint32_t i = 0; i < DW_SLACK; ++i) {
+            slack[i] = 0.0f;
+        }
+    }
+#endif
+#ifdef MDY_HAVE_FWD_ASM
+    if (K == 3 && one_strip && out_w >= 3) {
+        /* 3x3, one strip per channel (maps up to ~20 wide): the general loop below with
+         * everything channel-invariant hoisted (its bookkeeping cost ~125 instructions
+         * a channel, half the arithmetic of a 5x5 map): per channel the plane's columns
+         * into the strip, the bias, one assembly call. Only the last channel's last row
+         * may not spill (out_end): whole blocks, then dw_rest. */
+        const uint32_t n_rows = (uint32_t)(out_h - 1) * (uint32_t)S + 3u;
+        const uint32_t ra = ih_first < 0 ? (uint32_t)-ih_first : 0u;
+        uint32_t rb = in_h - ih_first < (int32_t)n_rows ? (uint32_t)(in_h - ih_first) : n_rows;
+        rb = rb < ra ? ra : rb;
+        const size_t src_off =
+            (size_t)(ih_first + (int32_t)ra) * (uint32_t)in_w + (uint32_t)(c_lo + iw0);
+        float *const dst = buf + ra * pw + (uint32_t)c_lo;
+        const uint32_t r4 = (uint32_t)out_w & 3u;
+        const int spill = r4 == 3u;
+        const uint32_t nb = (uint32_t)out_w / 4u + (spill ? 1u : 0u);
+        const uint32_t w4 = nb * 4u;
+        const uint32_t skip = (S * pw - w4 * S) * 4u;
+        const uint32_t yback = spill ? (w4 - (uint32_t)out_w) * 4u : 0u;
+        const uint32_t tail = spill ? 0u : r4;
+        const uint32_t out_plane = (uint32_t)out_h * (uint32_t)out_w;
+        memcpy(&kb[6], &nb, sizeof nb);
+        mdy_copy_padded_rows(buf, in, in_h, in_w, ih_first, n_rows, iw0, pw);
+        for (uint32_t c = 0; c < p->in_c; ++c, w += 9, out += out_plane) {
+            const float b = bias ? bias[c] : 0.0f;
+            kb[0] = kb[1] = kb[2] = kb[3] = b;
+            if (c > 0u) {
+                mdy_copy_rect(dst, in + c * in_plane + src_off, (uint32_t)in_w, pw, rb - ra,
+                             in_cols);
+            }
+            const uint32_t rows = spill && c + 1u == p->in_c ? (uint32_t)out_h - 1u
+                                                             : (uint32_t)out_h;
+            if (rows > 0u) {
+                dw3_asm(buf, pw, rows, skip, yback, tail, w, kb, out, S, act);
+            }
+            if (rows < (uint32_t)out_h) {
+                const float *x0 = buf + rows * S * pw;
+                float *y = out + rows * (uint32_t)out_w;
+                const uint32_t nb1 = (uint32_t)out_w / 4u;
+                if (nb1 > 0u) {
+                    memcpy(&kb[6], &nb1, sizeof nb1);
+                    dw3_asm(x0, pw, 1u, 0u, 0u, 0u, w, kb, y, S, act);
+                }
+                dw_rest(x0 + nb1 * 4u * S, pw, w, b, lo, hi, y + nb1 * 4u,
+                        (uint32_t)out_w - nb1 * 4u, 3, S);
+            }
+        }
+        return;
+    }
 #endif
     for (uint32_t c = 0; c < p->in_c; ++c, w += K * K) {
         const float *plane = in + c * in_plane;
         const float b = bias ? bias[c] : 0.0f;
 #ifdef MDY_HAVE_FWD_ASM
-        kb[0] = b;
+        kb[0] = kb[1] = kb[2] = kb[3] = b;
 #endif
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
             const uint32_t rows = (uint32_t)out_h - oh0 < strip ? (uint32_t)out_h - oh0 : strip;
-            if (one_strip && c > 0u) {
-                /* same strip geometry as channel 0: its zero pads are still in place */
-                dw_copy_inside(buf + in_off, plane + src_off, (uint32_t)in_w, pw, in_rows, in_cols);
+            if (c == 0u && oh0 == 0u) {
+                /* the first strip: the whole strip, zero pads included */
+                mdy_copy_padded_rows(buf, plane, in_h, in_w, ih_first, (rows - 1u) * S + K, iw0,
+                                     pw);
             } else {
-                mdy_copy_padded_rows(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
-                                     (rows - 1u) * S + K, iw0, pw);
+                dw_fill(buf, plane, in_h, in_w, (int32_t)(oh0 * S) + ih_first,
+                        (rows - 1u) * S + K, pw, (uint32_t)c_lo, iw0, in_cols, !one_strip);
             }
             float *y = out + (oh0 * (uint32_t)out_w);
             uint32_t r0 = 0;
 #ifdef MDY_HAVE_FWD_ASM
-            if (K == 3) {
-                /* the strip's rows of whole blocks in one assembly call; each row's last
-                 * block may spill into the next row (see top), except past out_end: a
-                 * last row that would do so is left to the per-row code below */
-                const uint32_t w4 = ((uint32_t)out_w + 3u) & ~3u;
-                const uint32_t nb = w4 / 4u;
-                memcpy(&kb[3], &nb, sizeof nb);
-                r0 = (size_t)(out_end - (y + (rows - 1u) * (uint32_t)out_w)) < w4 ? rows - 1u
-                                                                                   : rows;
+            if (K == 3 && out_w >= 3) {
+                /* the strip's rows in one assembly call: per row the whole 4-pixel
+                 * blocks, then a 1- or 2-pixel tail; 3 pixels left: one more block,
+                 * which spills into the next row (see top), except past out_end: a last
+                 * row that would do so is left to the per-row code below */
+                const uint32_t r4 = (uint32_t)out_w & 3u;
+                const int spill = r4 == 3u;
+                const uint32_t nb = (uint32_t)out_w / 4u + (spill ? 1u : 0u);
+                const uint32_t w4 = nb * 4u;
+                memcpy(&kb[6], &nb, sizeof nb);
+                r0 = spill && (size_t)(out_end - (y + (rows - 1u) * (uint32_t)out_w)) < w4
+                         ? rows - 1u
+                         : rows;
                 if (r0 > 0u) {
-                    dw3_asm(buf, pw, r0, (S * pw - w4 * S) * 4u, (w4 - (uint32_t)out_w) * 4u,
-                            w, kb, y, S, act);
+                    /* skip wraps around (uint32) when pw < w4 S: the assembly adds it
+                     * modulo 2^32 */
+                    dw3_asm(buf, pw, r0, (S * pw - w4 * S) * 4u,
+                            spill ? (w4 - (uint32_t)out_w) * 4u : 0u, spill ? 0u : r4, w, kb, y,
+                            S, act);
+                    y += r0 * (uint32_t)out_w;
+                }
+            }
+            if (K >= 5 && out_w >= 3) {
+                /* 5x5 / 7x7: the strip's rows of whole blocks in one assembly call (3
+                 * pixels left: a spilling block, as 3x3; 1-2 left: C below), the last
+                 * row as 3x3. The assembly always clamps to [lo, hi]: with +-INF (no
+                 * clamp, ReLU) the compares change nothing (a NaN stays) and cost 32
+                 * instructions per 100 or 196 MACs */
+                const uint32_t r4 = (uint32_t)out_w & 3u;
+                const int spill = r4 == 3u;
+                const uint32_t nb = (uint32_t)out_w / 4u + (spill ? 1u : 0u);
+                const uint32_t w4 = nb * 4u;
+                memcpy(&kb[6], &nb, sizeof nb);
+                r0 = spill && (size_t)(out_end - (y + (rows - 1u) * (uint32_t)out_w)) < w4
+                         ? rows - 1u
+                         : rows;
+                if (r0 > 0u) {
+                    dwk_asm(buf, pw, r0, (S * pw - w4 * S) * 4u, (w4 - (uint32_t)out_w) * 4u, w,
+                            kb, y, K, S);
+                    for (uint32_t r = 0; r < r0 && !spill && r4 != 0u; ++r) {
+                        dw_rest(buf + r * S * pw + w4 * S, pw, w, b, lo, hi,
+                                y + r * (uint32_t)out_w + w4, r4, K, S);
+                    }
                     y += r0 * (uint32_t)out_w;
                 }
             }
@@ -251,10 +413,10 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     /* only the output's last row, when its spill would pass out_end:
                      * its whole blocks here, the 1-3 pixel remainder in C below */
                     const uint32_t nb = (uint32_t)out_w / 4u;
-                    memcpy(&kb[3], &nb, sizeof nb);
+                    memcpy(&kb[6], &nb, sizeof nb);
                     const uint32_t done = nb * 4u;
                     if (nb > 0u) {
-                        dw3_asm(x[0], pw, 1u, 0u, 0u, w, kb, y, S, act);
+                        dw3_asm(x[0], pw, 1u, 0u, 0u, 0u, w, kb, y, S, act);
                     }
                     ow = (int32_t)done;
                     y += done;
@@ -262,11 +424,14 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     for (int kh = 0; kh < K; ++kh) {
                         x[kh] += done * (uint32_t)S;
                     }
-                } else if (K >= 5 && act == MDY_ACT_BOTH && out_w >= 4) {
-                    /* 5x5 / 7x7 with a two-sided clamp (the MobileNet-style ReLU6) */
+                } else if (K >= 5 && out_w >= 4) {
+                    /* the output's last row, when a spilling block would pass out_end:
+                     * its whole blocks here, the rest in C below */
                     const uint32_t nb = (uint32_t)out_w / 4u;
-                    y = mdy_asm_dwk_row(x[0], pw * 4u, w, nb, kb, y, K, S);
+                    memcpy(&kb[6], &nb, sizeof nb);
+                    dwk_asm(x[0], pw, 1u, 0u, 0u, w, kb, y, K, S);
                     ow = (int32_t)(nb * 4u);
+                    y += nb * 4u;
                     MDY_UNROLL
                     for (int kh = 0; kh < K; ++kh) {
                         x[kh] += nb * 4u * (uint32_t)S;
@@ -281,18 +446,9 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                         x[kh] += 4 * S;
                     }
                 }
-                if (ow + 2 <= out_w) {
-                    dw_block(x, pw, w, b, lo, hi, y, K, S, 2);
-                    ow += 2;
-                    MDY_UNROLL
-                    for (int kh = 0; kh < K; ++kh) {
-                        x[kh] += 2 * S;
-                    }
-                    y += 2;
-                }
                 if (ow < out_w) {
-                    dw_block(x, pw, w, b, lo, hi, y, K, S, 1);
-                    ++y;
+                    dw_rest(x[0], pw, w, b, lo, hi, y, (uint32_t)(out_w - ow), K, S);
+                    y += out_w - ow;
                 }
             }
         }
@@ -323,15 +479,16 @@ int mdy_conv_depthwise_f32(const float *in, const mdy_conv_params_t *p, const fl
 {
     const int32_t k = p->k_h;
     const int32_t s = p->stride_h;
-    const int tiny = p->in_h <= 4u || p->in_h == 8u || (p->in_h == 7u && s == 2);
+    const int tiny = p->in_h <= 4u || p->in_h == 8u || (p->in_h == 7u && s == 2) ||
+                     (k == 3 && s == 2 && (p->in_h == 5u || p->in_h == 6u));
     if (tiny && mdy_conv_depthwise_tiny_f32(in, p, w, bias, out)) {
         return 1;
     }
     const uint32_t pw = dw_strip_pw(p->out_w, k, s);
-    if ((uint32_t)k * pw > MDY_CONV_STRIP_FLOATS) {
+    if ((uint32_t)k * pw + DW_SLACK > MDY_CONV_STRIP_FLOATS) {
         return 0;
     }
-    uint32_t strip = (MDY_CONV_STRIP_FLOATS / pw - (uint32_t)k) / (uint32_t)s + 1u;
+    uint32_t strip = ((MDY_CONV_STRIP_FLOATS - DW_SLACK) / pw - (uint32_t)k) / (uint32_t)s + 1u;
     if (strip > p->out_h) {
         strip = p->out_h;
     }

@@ -1,6 +1,6 @@
 /*
  * mdy_conv_depthwise_tiny_f32 (internal path of mdy_conv2d_f32): depthwise convolution
- * on tiny square maps (N x N input, N <= 4; 3x3 also N = 8, and N = 7 at stride 2),
+ * on tiny square maps (N x N input, N <= 4; 3x3 also N = 8, and N = 5, 6, 7 at stride 2),
  * square K = 3/5/7 window, stride 1 or 2, "same" padding K/2 on every side, no dilation.
  *
  * At these sizes most window taps fall on padding (a 3x3 window on a 2x2 map reads 16
@@ -66,7 +66,8 @@ typedef void (*dw_tiny_fn)(const float *, const mdy_conv_params_t *, const float
 /* The map sizes the small-resolution nets reach (MobileNetV2/MCUNet/ProxylessNAS at
  * 32..48 px end at 1x1..3x3; stride-2 layers read 2x2..4x4). Larger maps: strip path,
  * except 3x3 stride 2 from 7x7 (a 4x4 output: one 4-pixel block per row, where the
- * strip path's per-channel copy and call cost as much as the arithmetic). */
+ * strip path's per-channel copy and call cost as much as the arithmetic), and from 5x5 /
+ * 6x6 (3-pixel rows: one spilled block per row plus the copy, 5.1 instr/MAC). */
 DW_TINY(3, 1, 1)
 DW_TINY(3, 1, 2)
 DW_TINY(3, 1, 3)
@@ -78,6 +79,8 @@ DW_TINY(3, 2, 4)
 DW_TINY(3, 1, 8)
 DW_TINY(3, 2, 8)
 DW_TINY(3, 2, 7)
+DW_TINY(3, 2, 5)
+DW_TINY(3, 2, 6)
 DW_TINY(5, 1, 1)
 DW_TINY(5, 1, 2)
 DW_TINY(5, 1, 3)
@@ -102,7 +105,8 @@ static const dw_tiny_entry_t DW_TINY_TABLE[] = {
     {3, 1, 1, dw_tiny_k3s1n1}, {3, 1, 2, dw_tiny_k3s1n2}, {3, 1, 3, dw_tiny_k3s1n3},
     {3, 1, 4, dw_tiny_k3s1n4}, {3, 2, 1, dw_tiny_k3s2n1}, {3, 2, 2, dw_tiny_k3s2n2},
     {3, 2, 3, dw_tiny_k3s2n3}, {3, 2, 4, dw_tiny_k3s2n4}, {3, 1, 8, dw_tiny_k3s1n8},
-    {3, 2, 8, dw_tiny_k3s2n8}, {3, 2, 7, dw_tiny_k3s2n7}, {5, 1, 1, dw_tiny_k5s1n1},
+    {3, 2, 8, dw_tiny_k3s2n8}, {3, 2, 7, dw_tiny_k3s2n7}, {3, 2, 5, dw_tiny_k3s2n5},
+    {3, 2, 6, dw_tiny_k3s2n6}, {5, 1, 1, dw_tiny_k5s1n1},
     {5, 1, 2, dw_tiny_k5s1n2}, {5, 1, 3, dw_tiny_k5s1n3}, {5, 2, 1, dw_tiny_k5s2n1},
     {5, 2, 2, dw_tiny_k5s2n2}, {5, 2, 3, dw_tiny_k5s2n3}, {5, 2, 4, dw_tiny_k5s2n4},
     {7, 1, 1, dw_tiny_k7s1n1}, {7, 1, 2, dw_tiny_k7s1n2}, {7, 1, 3, dw_tiny_k7s1n3},

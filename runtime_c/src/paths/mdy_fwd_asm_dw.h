@@ -13,17 +13,15 @@
 /*
  * Depthwise 3x3 (mdy_conv_depthwise_f32 strip path), stride S = 1 or 2: blocks of 4
  * consecutive output pixels of whole output rows. x0..x2: the 3 strip rows of the
- * window at the first block; wt: the channel's 9 weights; k: bias, lo, hi, block count
- * (as uint32 bits). The weights stay in s16-s24 for the whole call; per block 3 vldm of
- * (4 - 1) * S + 3 inputs, 36 VFMA, the clamp (as mdy_clampf) and one vstm.
+ * window at the first block; wt: the channel's 9 weights; k: 4 copies of the bias (the
+ * block's sums start from one vldm), lo, hi, block count (as uint32 bits). The weights
+ * stay in s16-s24 for the whole call; per block 3 vldm of (4 - 1) * S + 3 inputs, 36
+ * VFMA, the clamp (as mdy_clampf) and one vstm.
  * Registers: s0-s3 sums, s4-s12 inputs, s16-s24 weights, s25 bias, s26 lo, s27 hi.
  */
 #define MDY_ASM_DW3_S1 \
     "1:\n\t" \
-    "vmov.f32 s0, s25\n\t" \
-    "vmov.f32 s1, s25\n\t" \
-    "vmov.f32 s2, s25\n\t" \
-    "vmov.f32 s3, s25\n\t" \
+    "vldmia %[k], {s0-s3}\n\t" \
     "vldmia %[x0], {s4-s9}\n\t" \
     "add %[x0], %[x0], #16\n\t" \
     MDY_FMA4(0, 1, 2, 3, 16, 4, 5, 6, 7) \
@@ -44,10 +42,7 @@
     "vfma.f32 s3, s24, s9\n\t"
 #define MDY_ASM_DW3_S2 \
     "1:\n\t" \
-    "vmov.f32 s0, s25\n\t" \
-    "vmov.f32 s1, s25\n\t" \
-    "vmov.f32 s2, s25\n\t" \
-    "vmov.f32 s3, s25\n\t" \
+    "vldmia %[k], {s0-s3}\n\t" \
     "vldmia %[x0], {s4-s12}\n\t" \
     "add %[x0], %[x0], #32\n\t" \
     MDY_FMA4(0, 1, 2, 3, 16, 4, 6, 8, 10) \
@@ -81,11 +76,44 @@
     "subs %[n], %[n], #1\n\t" \
     "bne 1b\n\t"
 
-#define MDY_ASM_DW3(BODY, CLAMP)                                                            \
+/* The 1- and 2-pixel row tails (after the row's whole blocks; x0..x2 stay at the
+ * tail's first input, y advances past it), sums in s0 (s1), inputs from s4, with the
+ * clamp text CL; summation order as the 4-pixel blocks. */
+#define MDY_ASM_DW3_T1(CL) \
+    "vmov.f32 s0, s25\n\t" \
+    "vldmia %[x0], {s4-s6}\n\t" \
+    "vldmia %[x1], {s7-s9}\n\t" \
+    "vldmia %[x2], {s10-s12}\n\t" \
+    MDY_FMA(0, 16, 4) MDY_FMA(0, 17, 5) MDY_FMA(0, 18, 6) \
+    MDY_FMA(0, 19, 7) MDY_FMA(0, 20, 8) MDY_FMA(0, 21, 9) \
+    MDY_FMA(0, 22, 10) MDY_FMA(0, 23, 11) MDY_FMA(0, 24, 12) \
+    CL "vstmia %[y]!, {s0}\n\t"
+#define MDY_ASM_DW3_T2_ROW_S1(X, W0, W1, W2) \
+    "vldmia %[" #X "], {s4-s7}\n\t" \
+    MDY_FMA(0, W0, 4) MDY_FMA(1, W0, 5) MDY_FMA(0, W1, 5) MDY_FMA(1, W1, 6) \
+    MDY_FMA(0, W2, 6) MDY_FMA(1, W2, 7)
+#define MDY_ASM_DW3_T2_ROW_S2(X, W0, W1, W2) \
+    "vldmia %[" #X "], {s4-s8}\n\t" \
+    MDY_FMA(0, W0, 4) MDY_FMA(1, W0, 6) MDY_FMA(0, W1, 5) MDY_FMA(1, W1, 7) \
+    MDY_FMA(0, W2, 6) MDY_FMA(1, W2, 8)
+#define MDY_ASM_DW3_T2(ROW, CL) \
+    "vmov.f32 s0, s25\n\t" \
+    "vmov.f32 s1, s25\n\t" \
+    ROW(x0, 16, 17, 18) ROW(x1, 19, 20, 21) ROW(x2, 22, 23, 24) \
+    CL "vstmia %[y]!, {s0-s1}\n\t"
+
+/* Per output row: nb = k[6] >= 1 blocks, then the tail of `tail` (0, 1, 2) pixels. */
+#define MDY_ASM_DW3(BODY, CLAMP, T1, T2)                                                    \
     __asm__ volatile("vldmia %[wt], {s16-s24}\n\t"                                         \
-                     "vldmia %[k], {s25-s27}\n\t"                                          \
+                     "vldr s25, [%[k]]\n\t"                                                \
+                     "vldr s26, [%[k], #16]\n\t"                                           \
+                     "vldr s27, [%[k], #20]\n\t"                                           \
                      "2:\n\t"                                                              \
-                     "ldr %[n], [%[k], #12]\n\t" BODY CLAMP MDY_ASM_DW3_TAIL              \
+                     "ldr %[n], [%[k], #24]\n\t" BODY CLAMP MDY_ASM_DW3_TAIL              \
+                     "cmp %[t], #1\n\t"                                                    \
+                     "blo 7f\n\t"                                                          \
+                     "bne 6f\n\t" T1 "b 7f\n"                                              \
+                     "6:\n\t" T2 "7:\n\t"                                                  \
                      "add %[x0], %[x0], %[skip]\n\t"                                       \
                      "add %[x1], %[x1], %[skip]\n\t"                                       \
                      "add %[x2], %[x2], %[skip]\n\t"                                       \
@@ -95,34 +123,48 @@
                      : [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [y] "+r"(y),          \
                        [n] "=&r"(n), [r] "+r"(rows)                                       \
                      : [wt] "r"(wt), [k] "r"(k), [skip] "r"(skip_bytes),                  \
-                       [yback] "r"(yback_bytes)                                            \
+                       [yback] "r"(yback_bytes), [t] "r"(tail)                             \
                      : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
 
-/* rows >= 1 output rows of nb = k[3] (as uint32) >= 1 blocks each; skip_bytes: from
- * the end of one row's last block to the next row's first (S strip rows down);
- * yback_bytes: 4 (4 nb - out_w), how far the last block ran past the output row (into
- * the next row, which the next pass overwrites). */
+#define MDY_ASM_CL1_LO MDY_CLAMP_LO(0, 26)
+#define MDY_ASM_CL1_BOTH MDY_CLAMP_LO(0, 26) MDY_CLAMP_HI(0, 27)
+#define MDY_ASM_CL2_LO MDY_CLAMP_LO(0, 26) MDY_CLAMP_LO(1, 26)
+#define MDY_ASM_CL2_BOTH MDY_ASM_CL2_LO MDY_CLAMP_HI(0, 27) MDY_CLAMP_HI(1, 27)
+
+/* rows >= 1 output rows of nb = k[6] (as uint32) >= 1 blocks and a tail of `tail` (0, 1
+ * or 2) pixels each; skip_bytes: from the end of one row's last block to the next
+ * row's first (S strip rows down); yback_bytes: 4 (4 nb - out_w) with no tail, how far
+ * the last block ran past the output row (into the next row, which the next pass
+ * overwrites), 0 with a tail. */
 static inline __attribute__((always_inline)) float *mdy_asm_dw3_rows(
     const float *x0, const float *x1, const float *x2, uint32_t rows, uint32_t skip_bytes,
-    uint32_t yback_bytes, const float *wt, const float *k, float *y, const int S,
-    const int ACT)
+    uint32_t yback_bytes, uint32_t tail, const float *wt, const float *k, float *y,
+    const int S, const int ACT)
 {
     uint32_t n;
     if (S == 1) {
         if (ACT == 0) {
-            MDY_ASM_DW3(MDY_ASM_DW3_S1, "");
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, "", MDY_ASM_DW3_T1(""),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S1, ""));
         } else if (ACT == 1) {
-            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO);
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO, MDY_ASM_DW3_T1(MDY_ASM_CL1_LO),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S1, MDY_ASM_CL2_LO));
         } else {
-            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI);
+            MDY_ASM_DW3(MDY_ASM_DW3_S1, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI,
+                        MDY_ASM_DW3_T1(MDY_ASM_CL1_BOTH),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S1, MDY_ASM_CL2_BOTH));
         }
     } else {
         if (ACT == 0) {
-            MDY_ASM_DW3(MDY_ASM_DW3_S2, "");
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, "", MDY_ASM_DW3_T1(""),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S2, ""));
         } else if (ACT == 1) {
-            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO);
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO, MDY_ASM_DW3_T1(MDY_ASM_CL1_LO),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S2, MDY_ASM_CL2_LO));
         } else {
-            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI);
+            MDY_ASM_DW3(MDY_ASM_DW3_S2, MDY_ASM_CLAMP4_LO MDY_ASM_CLAMP4_HI,
+                        MDY_ASM_DW3_T1(MDY_ASM_CL1_BOTH),
+                        MDY_ASM_DW3_T2(MDY_ASM_DW3_T2_ROW_S2, MDY_ASM_CL2_BOTH));
         }
     }
     (void)n;
@@ -130,22 +172,19 @@ static inline __attribute__((always_inline)) float *mdy_asm_dw3_rows(
 }
 
 /*
- * Depthwise 5x5 / 7x7 (strip path), stride S = 1 or 2, clamp [lo, hi]: n >= 1 blocks of
- * 4 output pixels of one output row. x: strip row of the window's first tap at the
- * first block, pw_bytes: strip row stride, w: the channel's K*K weights, k: bias, lo,
- * hi. Per window row: one vldm of (4 - 1) * S + K inputs, one vldm of the K weights,
+ * Depthwise 5x5 / 7x7 (strip path), stride S = 1 or 2, clamp [lo, hi]: rows of n >= 1
+ * blocks of 4 output pixels (n = k[6] as uint32). x: strip row of the window's first tap
+ * at the first block, pw_bytes: strip row stride, w: the channel's K*K weights, k: 4 x
+ * bias, lo, hi, n. Per window row: one vldm of (4 - 1) * S + K inputs, one vldm of the K weights,
  * 4K VFMA (7x7: 7 * 30 instructions for 196 MACs). y advances past the row's blocks.
- * Registers: s0-s3 sums, s4.. inputs, then the row's weights, s29 bias, s30 lo, s31 hi.
+ * Registers: s0-s3 sums, s4.. inputs, then the row's weights, s30 lo, s31 hi.
  */
-/* The parts every unrolled KxK block shares: sums start at the bias (s29), t walks the
- * strip rows; at the end w and x step back/forward by their byte counts, the 4 sums are
- * clamped to [s30, s31] and stored, and the loop runs n blocks. */
+/* The parts every unrolled KxK block shares: sums start at the bias (4 copies at k), t
+ * walks the strip rows; at the end w and x step back/forward by their byte counts, the 4
+ * sums are clamped to [s30, s31] and stored, and the loop runs n blocks. */
 #define MDY_ASM_DW_BLOCK_START \
     "1:\n\t" \
-    "vmov.f32 s0, s29\n\t" \
-    "vmov.f32 s1, s29\n\t" \
-    "vmov.f32 s2, s29\n\t" \
-    "vmov.f32 s3, s29\n\t" \
+    "vldmia %[k], {s0-s3}\n\t" \
     "mov %[t], %[x]\n\t"
 #define MDY_ASM_DW_NEXT_ROW "add %[t], %[t], %[pw]\n\t"
 #define MDY_ASM_DW_BLOCK_END(W_BYTES, X_BYTES) \
@@ -231,17 +270,30 @@ static inline __attribute__((always_inline)) float *mdy_asm_dw3_rows(
     MDY_ASM_DW7_S2_ROW() \
     MDY_ASM_DW_BLOCK_END(196, 32)
 
+/* rows >= 1 output rows of nb = k[6] (as uint32) >= 1 blocks: skip_bytes from the end
+ * of a row's last block to the next row's first, yback_bytes (modulo 2^32) from the end
+ * of a row's last block back to the next output row's start. */
 #define MDY_ASM_DWK(BODY)                                                                   \
-    __asm__ volatile("vldmia %[k], {s29-s31}\n\t" BODY                                    \
-                     : [x] "+r"(x), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n), [t] "=&r"(t)   \
-                     : [k] "r"(k), [pw] "r"(pw_bytes)                                      \
+    __asm__ volatile("vldr s30, [%[k], #16]\n\t"                                         \
+                     "vldr s31, [%[k], #20]\n\t"                                           \
+                     "2:\n\t"                                                              \
+                     "ldr %[n], [%[k], #24]\n\t" BODY                                      \
+                     "add %[x], %[x], %[skip]\n\t"                                         \
+                     "sub %[y], %[y], %[yback]\n\t"                                       \
+                     "subs %[r], %[r], #1\n\t"                                             \
+                     "bne 2b\n\t"                                                          \
+                     : [x] "+r"(x), [w] "+r"(w), [y] "+r"(y), [n] "=&r"(n), [t] "=&r"(t),  \
+                       [r] "+r"(rows)                                                      \
+                     : [k] "r"(k), [pw] "r"(pw_bytes), [skip] "r"(skip_bytes),            \
+                       [yback] "r"(yback_bytes)                                            \
                      : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
 
-static inline __attribute__((always_inline)) float *mdy_asm_dwk_row(
-    const float *x, uint32_t pw_bytes, const float *w, uint32_t n, const float *k, float *y,
-    const int K, const int S)
+static inline __attribute__((always_inline)) void mdy_asm_dwk_rows(
+    const float *x, uint32_t pw_bytes, uint32_t rows, uint32_t skip_bytes,
+    uint32_t yback_bytes, const float *w, const float *k, float *y, const int K, const int S)
 {
     const float *t;
+    uint32_t n;
     if (K == 5) {
         if (S == 1) {
             MDY_ASM_DWK(MDY_ASM_DW5_S1);
@@ -256,7 +308,7 @@ static inline __attribute__((always_inline)) float *mdy_asm_dwk_row(
         }
     }
     (void)t;
-    return y;
+    (void)n;
 }
 
 #endif /* MDY_HAVE_FWD_ASM */
