@@ -125,17 +125,19 @@ typedef struct {
     int32_t span_h, span_w; /* (k - 1) * dil */
 } cols_scatter_t;
 
-/* The 4 pixels' din pointers (window origin at row bh[a], column bw[a] of s->base) and
- * which windows lie inside (bit a); pixels below `as` count as inside. */
+/* The 4 pixels' window origins as offsets into s->base (row bh[a], column bw[a]; they
+ * may lie outside it, the taps added to them do not) and which windows lie inside
+ * (bit a); pixels below `as` count as inside. */
 MDY_ALWAYS_INLINE uint32_t cols_origins(const cols_scatter_t *s, uint32_t as,
-                                        const int32_t bh[4], const int32_t bw[4], float *pa[4])
+                                        const int32_t bh[4], const int32_t bw[4],
+                                        int32_t pa[4])
 {
     uint32_t inside = 0;
     for (uint32_t a = 0; a < 4u; ++a) {
         const int in = a < as || (bh[a] >= 0 && bh[a] + s->span_h < s->h && bw[a] >= 0 &&
                                   bw[a] + s->span_w < s->w);
         inside |= (uint32_t)in << a;
-        pa[a] = s->base + bh[a] * s->w + bw[a];
+        pa[a] = bh[a] * s->w + bw[a];
     }
     return inside;
 }
@@ -145,7 +147,7 @@ MDY_ALWAYS_INLINE uint32_t cols_origins(const cols_scatter_t *s, uint32_t as,
  * checks. */
 static void cols_scatter(const cols_scatter_t *s, const float acc[16], uint32_t r0,
                          uint32_t qs, uint32_t as, const int32_t bh[4], const int32_t bw[4],
-                         float *const pa[4], uint32_t inside)
+                         const int32_t pa[4], uint32_t inside)
 {
     const cols_row_t *rt = s->rt + (r0 - s->t_lo);
     if (inside == 15u && qs == 0u && as == 0u) {
@@ -154,7 +156,7 @@ static void cols_scatter(const cols_scatter_t *s, const float acc[16], uint32_t 
             const int32_t off = rt[q].off;
             MDY_UNROLL
             for (int a = 0; a < 4; ++a) {
-                pa[a][off] += acc[a * 4 + q];
+                s->base[pa[a] + off] += acc[a * 4 + q];
             }
         }
         return;
@@ -162,7 +164,7 @@ static void cols_scatter(const cols_scatter_t *s, const float acc[16], uint32_t 
     for (uint32_t a = as; a < 4u; ++a) {
         if (inside & (1u << a)) {
             for (uint32_t q = qs; q < 4u; ++q) {
-                pa[a][rt[q].off] += acc[a * 4u + q];
+                s->base[pa[a] + rt[q].off] += acc[a * 4u + q];
             }
             continue;
         }
@@ -170,7 +172,7 @@ static void cols_scatter(const cols_scatter_t *s, const float acc[16], uint32_t 
             const cols_row_t *r = &rt[q];
             const int32_t ih = bh[a] + r->dy, iw = bw[a] + r->dx;
             if ((uint32_t)ih < (uint32_t)s->h && (uint32_t)iw < (uint32_t)s->w) {
-                pa[a][r->off] += acc[a * 4u + q];
+                s->base[pa[a] + r->off] += acc[a * 4u + q];
             }
         }
     }
@@ -203,7 +205,7 @@ int mdy_conv_cols_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
      * window inside: no bounds checks), then copy its interior out. */
     const int32_t ph = (out_h - 1) * sh + s.span_h + 1, pwid = (out_w - 1) * sw + s.span_w + 1;
     float pbuf[MDY_CONV_STRIP_FLOATS];
-    const int padded = (uint32_t)(ph * pwid) * icpg <= MDY_CONV_STRIP_FLOATS;
+    const int padded = (uint64_t)ph * (uint64_t)pwid * icpg <= MDY_CONV_STRIP_FLOATS;
     s.h = padded ? ph : in_h;
     s.w = padded ? pwid : in_w;
     const uint32_t plane = (uint32_t)(s.h * s.w);
@@ -249,7 +251,7 @@ int mdy_conv_cols_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                         ++oh;
                     }
                 }
-                float *pa[4];
+                int32_t pa[4];
                 const uint32_t inside = cols_origins(&s, as, bh, bw, pa);
                 for (uint32_t r0 = r_lo; r0 < r_hi; r0 += 4u) {
                     uint32_t rb0 = r0, qs = 0;
