@@ -102,12 +102,13 @@ static __attribute__((noinline)) void cols_outer4x4(const float *d, uint32_t hd,
     for (int i = 0; i < 16; ++i) {
         s[i] = 0.0f;
     }
-    for (uint32_t o = 0; o < n; ++o, d += hd, w += hw) {
+    for (uint32_t o = 0; o < n; ++o) {
+        const float *dv = d + (size_t)o * hd, *wv = w + (size_t)o * hw;
         MDY_UNROLL
         for (int a = 0; a < 4; ++a) {
             MDY_UNROLL
             for (int q = 0; q < 4; ++q) {
-                s[a * 4 + q] += d[a] * w[q];
+                s[a * 4 + q] += dv[a] * wv[q];
             }
         }
     }

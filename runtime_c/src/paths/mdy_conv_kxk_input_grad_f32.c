@@ -251,13 +251,14 @@ MDY_ALWAYS_INLINE void ig_flip3_block(const float *x, uint32_t pw, uint32_t cs, 
             acc[c][q] = y[(uint32_t)c * in_plane + (uint32_t)q];
         }
     }
-    for (uint32_t oc = 0; oc < n_oc; ++oc, x += cs, wt += 9) {
+    for (uint32_t oc = 0; oc < n_oc; ++oc, wt += 9) {
+        const float *xo = x + (size_t)oc * cs;
         MDY_UNROLL
         for (int j = 0; j < 3; ++j) {
             float xv[6];
             MDY_UNROLL
             for (int i = 0; i < PB + 2; ++i) {
-                xv[i] = x[(uint32_t)j * pw + (uint32_t)i];
+                xv[i] = xo[(uint32_t)j * pw + (uint32_t)i];
             }
             MDY_UNROLL
             for (int c = 0; c < 4; ++c) {
