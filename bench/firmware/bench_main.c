@@ -96,6 +96,12 @@ static void check_cases(void)
         if (c->kind == BENCH_CONV_WGRAD) { /* n_sel slices [out_c/groups][k_h][k_w] */
             n = c->n_sel * (uint32_t)(c->p.out_c / c->p.groups) * c->p.k_h * c->p.k_w;
         }
+        if (c->kind == BENCH_GEMM_IGRAD) {
+            n = c->in_f;
+        }
+        if (c->kind == BENCH_GEMM_WGRAD) { /* n_sel slices [out_f] */
+            n = c->n_sel * c->out_f;
+        }
         fill(buf_c, n, 4u); /* the kernels overwrite (wgrad: accumulates onto these) */
         run_case(c);
         put_str("O ");
