@@ -107,6 +107,7 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_sx13(int32_t w) { return (int32_t)mdy_sxtb16_ro
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_ssub16(int32_t a, int32_t b) { return (int32_t)__ssub16(a, b); }
 #else
 MDY_ALWAYS_INLINE int32_t mdy_s8_ldw(const int8_t *p)
 {
@@ -136,7 +137,96 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_smlabt(int32_t a, int32_t b, int32_t acc)
 {
     return acc + mdy_s8_lo16(a) * mdy_s8_hi16(b);
 }
+MDY_ALWAYS_INLINE int32_t mdy_s8_ssub16(int32_t a, int32_t b)
+{
+    const uint32_t lo = (uint32_t)(mdy_s8_lo16(a) - mdy_s8_lo16(b)) & 0xFFFFu;
+    return (int32_t)(((uint32_t)(mdy_s8_hi16(a) - mdy_s8_hi16(b)) << 16) | lo);
+}
 #endif
+
+/* Four results of mdy_s8_rq (any int32) as int8 bytes v0 v1 v2 v3 of one word, clamped
+ * to [lo, hi] (lo4/hi4: the bounds repeated in each byte, mdy_s8_rep4): SSAT to int8,
+ * packed, then one byte-wise max and min (SSUB8 sets GE, SEL picks), 14 instructions
+ * for four outputs instead of 24. */
+MDY_ALWAYS_INLINE uint32_t mdy_s8_rep4(int32_t v)
+{
+    return ((uint32_t)v & 0xFFu) * 0x01010101u;
+}
+
+#ifdef MDY_S8_DSP
+MDY_ALWAYS_INLINE uint32_t mdy_s8_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v3,
+                                        uint32_t lo4, uint32_t hi4)
+{
+    const uint32_t p02 = ((uint32_t)__ssat(v0, 8) & 0xFFFFu) | ((uint32_t)__ssat(v2, 8) << 16);
+    const uint32_t p13 = ((uint32_t)__ssat(v1, 8) & 0xFFFFu) | ((uint32_t)__ssat(v3, 8) << 16);
+    uint32_t v = __uxtb16(p02) | (__uxtb16(p13) << 8), t;
+    __asm__("ssub8 %1, %0, %2\n\t"
+            "sel %0, %0, %2\n\t"
+            "ssub8 %1, %0, %3\n\t"
+            "sel %0, %3, %0"
+            : "+r"(v), "=&r"(t)
+            : "r"(lo4), "r"(hi4)
+            : "cc");
+    return v;
+}
+#else
+MDY_ALWAYS_INLINE uint32_t mdy_s8_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v3,
+                                        uint32_t lo4, uint32_t hi4)
+{
+    const int32_t lo = (int8_t)(lo4 & 0xFFu), hi = (int8_t)(hi4 & 0xFFu);
+    const int32_t v[4] = {v0, v1, v2, v3};
+    uint32_t r = 0;
+    for (int i = 0; i < 4; ++i) {
+        const int32_t c = v[i] < lo ? lo : (v[i] > hi ? hi : v[i]);
+        r |= ((uint32_t)c & 0xFFu) << (8 * i);
+    }
+    return r;
+}
+#endif
+
+/* Two results of mdy_s8_rq as int8 at y[0], y[1], clamped to [lo, hi] (lo2/hi2: the
+ * bounds in both halfwords, mdy_s8_rep2): SSAT, PKHBT, SSUB16/SEL max and min, one
+ * STRH (11 instructions for two outputs instead of 14). */
+MDY_ALWAYS_INLINE uint32_t mdy_s8_rep2(int32_t v)
+{
+    return ((uint32_t)v & 0xFFFFu) * 0x10001u;
+}
+
+#ifdef MDY_S8_DSP
+MDY_ALWAYS_INLINE void mdy_s8_st2(int8_t *y, int32_t v0, int32_t v1, uint32_t lo2, uint32_t hi2)
+{
+    uint32_t v = ((uint32_t)__ssat(v0, 8) & 0xFFFFu) | ((uint32_t)__ssat(v1, 8) << 16), t;
+    __asm__("ssub16 %1, %0, %2\n\t"
+            "sel %0, %0, %2\n\t"
+            "ssub16 %1, %0, %3\n\t"
+            "sel %0, %3, %0"
+            : "+r"(v), "=&r"(t)
+            : "r"(lo2), "r"(hi2)
+            : "cc");
+    v = __uxtb16(v);
+    const uint16_t h = (uint16_t)(v | (v >> 8));
+    memcpy(y, &h, 2); /* one STRH */
+}
+#else
+MDY_ALWAYS_INLINE void mdy_s8_st2(int8_t *y, int32_t v0, int32_t v1, uint32_t lo2, uint32_t hi2)
+{
+    const int32_t lo = (int16_t)(lo2 & 0xFFFFu), hi = (int16_t)(hi2 & 0xFFFFu);
+    y[0] = (int8_t)(v0 < lo ? lo : (v0 > hi ? hi : v0));
+    y[1] = (int8_t)(v1 < lo ? lo : (v1 > hi ? hi : v1));
+}
+#endif
+
+/* the word as four bytes at any address (one STR on the M4) */
+MDY_ALWAYS_INLINE void mdy_s8_st4(int8_t *y, uint32_t v)
+{
+#ifdef MDY_S8_DSP
+    memcpy(y, &v, 4);
+#else
+    for (int i = 0; i < 4; ++i) {
+        y[i] = (int8_t)(uint8_t)(v >> (8 * i));
+    }
+#endif
+}
 
 /* The halfword pair (lo, hi) as one word (little-endian halfword order, as SMLAD). */
 MDY_ALWAYS_INLINE int32_t mdy_pair(int32_t lo, int32_t hi)
@@ -218,6 +308,9 @@ int mdy_conv_s8_im2col(const int8_t *in, const mdy_conv_params_t *p, const mdy_s
 int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
                           const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
                           int8_t *out);
+int mdy_conv_s8_dw_tiny(const int8_t *in, const mdy_conv_params_t *p,
+                        const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
+                        int8_t *out);
 int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
                          const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
                          int8_t *out);

@@ -111,39 +111,68 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_dw_weights(const int8_t *w, int32_t K, int32_t 
     return acc;
 }
 
-/* `rows` output rows of one channel from the strip buf (rows pw bytes apart). */
+/* One channel's constants for its rows. */
+typedef struct {
+    int32_t wr[7 * MDY_S8_WROW];
+    int32_t acc0, mult, k, sh;
+    uint32_t lo2, hi2;
+} mdy_s8_dwch_t;
+
+/* `rows` output rows of one channel from the strip buf (input rows pw bytes apart,
+ * output row i at input row i * sh): two pixels per pass, requantized and clamped in
+ * pairs (mdy_s8_st2), then the odd last pixel. Instantiated per (K, S) below, each
+ * with its own register allocation. */
 MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh, int32_t rows,
-                                      int32_t out_w, const int32_t *wr, int32_t acc0,
-                                      const mdy_s8_rq_t *rq, int32_t lo, int32_t hi, int8_t *y,
+                                      int32_t out_w, int8_t *y, const mdy_s8_dwch_t *ch,
                                       int32_t K, int32_t S)
 {
-    const int32_t mult = rq->mult, k = rq->k, shr = rq->sh;
-    for (int32_t row = 0; row < rows; ++row, y += out_w) {
-        const int8_t *base = buf + row * sh * pw;
-        int32_t ow = 0;
-        for (; ow + 2 <= out_w; ow += 2) {
-            const int8_t *x = base + ow * S;
-            int32_t a0 = acc0, a1 = acc0;
+    int32_t wr[7 * MDY_S8_WROW];
+    MDY_UNROLL
+    for (int32_t i = 0; i < K * MDY_S8_WROW; ++i) {
+        wr[i] = ch->wr[i];
+    }
+    const int32_t npairs = out_w >> 1;
+    for (int32_t row = 0; row < rows; ++row, buf += sh * pw, y += out_w) {
+        const int8_t *x = buf;
+        int8_t *yo = y;
+        for (int32_t i = 0; i < npairs; ++i, x += 2 * S, yo += 2) {
+            int32_t a0 = ch->acc0, a1 = a0;
             MDY_UNROLL
             for (int32_t kh = 0; kh < K; ++kh) {
                 mdy_s8_dw_row(&a0, &a1, x + kh * pw, wr + kh * MDY_S8_WROW, K, S, 1);
             }
-            const int8_t y0 = mdy_s8_clamp(mdy_s8_rq_fast(a0, mult, k, shr), lo, hi);
-            const int8_t y1 = mdy_s8_clamp(mdy_s8_rq_fast(a1, mult, k, shr), lo, hi);
-            y[ow] = y0;
-            y[ow + 1] = y1;
+            mdy_s8_st2(yo, mdy_s8_rq_fast(a0, ch->mult, ch->k, ch->sh),
+                       mdy_s8_rq_fast(a1, ch->mult, ch->k, ch->sh), ch->lo2, ch->hi2);
         }
-        if (ow < out_w) {
-            const int8_t *x = base + ow * S;
-            int32_t a0 = acc0;
+        if (out_w & 1) {
+            int32_t a0 = ch->acc0;
             MDY_UNROLL
             for (int32_t kh = 0; kh < K; ++kh) {
                 mdy_s8_dw_row(&a0, &a0, x + kh * pw, wr + kh * MDY_S8_WROW, K, S, 0);
             }
-            y[ow] = mdy_s8_clamp(mdy_s8_rq_fast(a0, mult, k, shr), lo, hi);
+            *yo = mdy_s8_clamp(mdy_s8_rq_fast(a0, ch->mult, ch->k, ch->sh),
+                               (int16_t)(ch->lo2 & 0xFFFFu), (int16_t)(ch->hi2 & 0xFFFFu));
         }
     }
 }
+
+typedef void (*mdy_s8_dw_rows_fn)(const int8_t *buf, int32_t pw, int32_t sh, int32_t rows,
+                                  int32_t out_w, int8_t *y, const mdy_s8_dwch_t *ch);
+
+#define MDY_S8_ROWS_FN(K, S)                                                                 \
+    MDY_NOINLINE static void mdy_s8_dw_rows_##K##s##S(const int8_t *buf, int32_t pw,          \
+                                                      int32_t sh, int32_t rows, int32_t out_w, \
+                                                      int8_t *y, const mdy_s8_dwch_t *ch)      \
+    {                                                                                        \
+        mdy_s8_dw_rows(buf, pw, sh, rows, out_w, y, ch, K, S);                               \
+    }
+
+MDY_S8_ROWS_FN(3, 1)
+MDY_S8_ROWS_FN(3, 2)
+MDY_S8_ROWS_FN(5, 1)
+MDY_S8_ROWS_FN(5, 2)
+MDY_S8_ROWS_FN(7, 1)
+MDY_S8_ROWS_FN(7, 2)
 
 MDY_ALWAYS_INLINE void mdy_s8_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
@@ -207,16 +236,20 @@ MDY_NOINLINE static void mdy_s8_dw_channel_slow(const int8_t *plane, const mdy_c
     }
 }
 
+/* Every channel: its constants, then strip by strip the padded rows and the windows.
+ * K is a constant in the instances below. */
 MDY_ALWAYS_INLINE void mdy_s8_dw_strip_body(const int8_t *in, const mdy_conv_params_t *p,
                                             const mdy_s8_requant_t *q, const int8_t *w,
                                             const int32_t *bias, int8_t *out, int8_t *buf,
-                                            int32_t pw, int32_t strip, int rezero, int32_t K,
-                                            int32_t S)
+                                            int32_t pw, int32_t strip, int rezero,
+                                            mdy_s8_dw_rows_fn rows_fn, int32_t K)
 {
     const int32_t out_h = p->out_h, out_w = p->out_w, sh = p->stride_h;
-    const int32_t zp = q->in_zp, lo = q->act_min, hi = q->act_max;
+    const int32_t zp = q->in_zp;
     const size_t in_plane = (size_t)p->in_h * p->in_w, out_plane = (size_t)out_h * out_w;
-    int32_t wr[7 * MDY_S8_WROW];
+    mdy_s8_dwch_t ch;
+    ch.lo2 = mdy_s8_rep2(q->act_min);
+    ch.hi2 = mdy_s8_rep2(q->act_max);
     for (int32_t c = 0; c < p->out_c; ++c) {
         const int8_t *wc = w + (size_t)c * K * K;
         const int32_t b = bias ? bias[c] : 0;
@@ -226,37 +259,38 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_strip_body(const int8_t *in, const mdy_conv_par
             mdy_s8_dw_channel_slow(in + (size_t)c * in_plane, p, q, wc, b, &rq, yc);
             continue;
         }
-        const int32_t acc0 = mdy_s8_dw_weights(wc, K, zp, b, wr);
+        ch.acc0 = mdy_s8_dw_weights(wc, K, zp, b, ch.wr);
+        ch.mult = rq.mult;
+        ch.k = rq.k;
+        ch.sh = rq.sh;
         for (int32_t oh0 = 0; oh0 < out_h; oh0 += strip) {
             const int32_t rows = out_h - oh0 < strip ? out_h - oh0 : strip;
             mdy_s8_strip_fill(buf, pw, in + (size_t)c * in_plane, p->in_h, p->in_w,
                               oh0 * sh - p->pad_top, (rows - 1) * sh + K, p->pad_left, zp,
                               rezero);
-            mdy_s8_dw_rows(buf, pw, sh, rows, out_w, wr, acc0, &rq, lo, hi,
-                           yc + (size_t)oh0 * out_w, K, S);
+            rows_fn(buf, pw, sh, rows, out_w, yc + (size_t)oh0 * out_w, &ch);
         }
     }
 }
 
 typedef void (*mdy_s8_strip_fn)(const int8_t *in, const mdy_conv_params_t *p,
                                 const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
-                                int8_t *out, int8_t *buf, int32_t pw, int32_t strip, int rezero);
+                                int8_t *out, int8_t *buf, int32_t pw, int32_t strip, int rezero,
+                                mdy_s8_dw_rows_fn rows_fn);
 
-#define MDY_S8_STRIP_FN(name, K, S)                                                          \
-    MDY_NOINLINE static void name(const int8_t *in, const mdy_conv_params_t *p,              \
-                                  const mdy_s8_requant_t *q, const int8_t *w,                \
-                                  const int32_t *bias, int8_t *out, int8_t *buf, int32_t pw,  \
-                                  int32_t strip, int rezero)                                 \
+#define MDY_S8_STRIP_FN(K)                                                                   \
+    MDY_NOINLINE static void mdy_s8_strip_##K(const int8_t *in, const mdy_conv_params_t *p,   \
+                                              const mdy_s8_requant_t *q, const int8_t *w,    \
+                                              const int32_t *bias, int8_t *out, int8_t *buf, \
+                                              int32_t pw, int32_t strip, int rezero,         \
+                                              mdy_s8_dw_rows_fn rows_fn)                     \
     {                                                                                        \
-        mdy_s8_dw_strip_body(in, p, q, w, bias, out, buf, pw, strip, rezero, K, S);          \
+        mdy_s8_dw_strip_body(in, p, q, w, bias, out, buf, pw, strip, rezero, rows_fn, K);    \
     }
 
-MDY_S8_STRIP_FN(mdy_s8_strip_3s1, 3, 1)
-MDY_S8_STRIP_FN(mdy_s8_strip_3s2, 3, 2)
-MDY_S8_STRIP_FN(mdy_s8_strip_5s1, 5, 1)
-MDY_S8_STRIP_FN(mdy_s8_strip_5s2, 5, 2)
-MDY_S8_STRIP_FN(mdy_s8_strip_7s1, 7, 1)
-MDY_S8_STRIP_FN(mdy_s8_strip_7s2, 7, 2)
+MDY_S8_STRIP_FN(3)
+MDY_S8_STRIP_FN(5)
+MDY_S8_STRIP_FN(7)
 
 int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
                          const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
@@ -278,9 +312,11 @@ int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
     int8_t buf[MDY_S8_STRIP_BYTES];
     const int32_t strip_rows = ((strip < p->out_h ? strip : p->out_h) - 1) * sh + K;
     memset(buf, q->in_zp, (size_t)(strip_rows * pw));
-    static const mdy_s8_strip_fn fns[3][2] = {{mdy_s8_strip_3s1, mdy_s8_strip_3s2},
-                                              {mdy_s8_strip_5s1, mdy_s8_strip_5s2},
-                                              {mdy_s8_strip_7s1, mdy_s8_strip_7s2}};
-    fns[(K - 3) / 2][S - 1](in, p, q, w, bias, out, buf, pw, strip, strip < p->out_h);
+    static const mdy_s8_strip_fn fns[3] = {mdy_s8_strip_3, mdy_s8_strip_5, mdy_s8_strip_7};
+    static const mdy_s8_dw_rows_fn rows_fns[3][2] = {{mdy_s8_dw_rows_3s1, mdy_s8_dw_rows_3s2},
+                                                     {mdy_s8_dw_rows_5s1, mdy_s8_dw_rows_5s2},
+                                                     {mdy_s8_dw_rows_7s1, mdy_s8_dw_rows_7s2}};
+    fns[(K - 3) / 2](in, p, q, w, bias, out, buf, pw, strip, strip < p->out_h,
+                     rows_fns[(K - 3) / 2][S - 1]);
     return 1;
 }
