@@ -84,7 +84,11 @@ CONVS: dict[str, ConvShape] = {
     # mdy_conv_s8_dw_strip (int8 zp-padded strips): odd widths (the single last pixel),
     # stride_h != stride_w, asymmetric pads, several strips per channel for each K
     "dw3x3 9 p1 7x7 strip": S(9, 9, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
-    "dw3x3 7 s2 p1 5x5 strip": S(7, 7, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s2 p1 5x5 tiny": S(7, 7, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s2 p1 6x6 tiny": S(7, 7, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 5 s2 p1 7x7 tiny": S(5, 5, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, groups=5),
+    "dw3x3 9 s2 p(1,0) 8x8 tiny": S(9, 9, 8, 8, 3, 3, 2, 2, 1, 1, 0, 0, groups=9),
+    "dw3x3 7 s2 p1 9x9 strip": S(7, 7, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
     "dw3x3 7 s(2,1) p1 6x7 strip": S(7, 7, 6, 7, 3, 3, 2, 1, 1, 1, 1, 1, groups=7),
     "dw3x3 7 s(1,2) asym 5x8 strip": S(7, 7, 5, 8, 3, 3, 1, 2, 0, 2, 1, 0, groups=7),
     "dw5x5 7 s2 p2 6x6 strip": S(7, 7, 6, 6, 5, 5, 2, 2, 2, 2, 1, 1, groups=7),

@@ -1,6 +1,6 @@
 /*
  * mdy_conv_s8_dw_tiny: int8 depthwise convolution on tiny square maps (N x N input,
- * N <= 4), square K = 3/5/7 window, stride 1 or 2 on both axes, "same" padding K/2 on
+ * N <= 4; 3x3 at stride 2 up to N = 8), square K = 3/5/7 window, stride 1 or 2 on both axes, "same" padding K/2 on
  * every side, no dilation (the int8 twin of mdy_conv_depthwise_tiny_f32).
  *
  * At these sizes most window taps fall on padding (a 3x3 window at stride 2 on a 2x2
@@ -20,7 +20,7 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_tiny_acc(const int8_t *in, const int8_t *w, int
                                           const int S, const int N)
 {
     const int P = K / 2, O = (N - 1) / S + 1, NN = N * N;
-    int32_t xv[16];
+    int32_t xv[64]; /* N <= 8 */
     MDY_UNROLL
     for (int g = 0; g < NN / 4; ++g) {
         const int32_t v = mdy_s8_ldw(in + 4 * g);
@@ -97,11 +97,11 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_tiny(const int8_t *MDY_RESTRICT in, const mdy_c
         }
     }
     for (; c < n_c; ++c, in += N * N, w += K * K, out += OO) {
-        int32_t acc[16];
+        int32_t acc[64];
         mdy_s8_dw_tiny_acc(in, w, *bp, zp, zz, acc, K, S, N);
         bp += bstep;
         const mdy_s8_rq_t r = mdy_s8_rq_make(mult[c], shift[c], out_zp);
-        int32_t v[16];
+        int32_t v[64];
         MDY_UNROLL
         for (int i = 0; i < OO; ++i) {
             v[i] = mdy_s8_dw_tiny_rq(acc[i], &r);
@@ -135,6 +135,12 @@ MDY_S8_DW_TINY(3, 1, 4)
 MDY_S8_DW_TINY(3, 2, 2)
 MDY_S8_DW_TINY(3, 2, 3)
 MDY_S8_DW_TINY(3, 2, 4)
+/* 3x3 stride 2 from 5..8 (3x3 and 4x4 outputs, MobileNetV2's stride-2 layers at 48..64
+ * px inputs): a pair and a single per output row cost the strip path 7-10 instr/MAC */
+MDY_S8_DW_TINY(3, 2, 5)
+MDY_S8_DW_TINY(3, 2, 6)
+MDY_S8_DW_TINY(3, 2, 7)
+MDY_S8_DW_TINY(3, 2, 8)
 MDY_S8_DW_TINY(5, 1, 2)
 MDY_S8_DW_TINY(5, 1, 3)
 MDY_S8_DW_TINY(5, 2, 2)
@@ -154,6 +160,8 @@ static const mdy_s8_dw_tiny_entry_t MDY_S8_DW_TINY_TABLE[] = {
     {3, 1, 2, mdy_s8_dw_tiny_k3s1n2}, {3, 1, 3, mdy_s8_dw_tiny_k3s1n3},
     {3, 1, 4, mdy_s8_dw_tiny_k3s1n4}, {3, 2, 2, mdy_s8_dw_tiny_k3s2n2},
     {3, 2, 3, mdy_s8_dw_tiny_k3s2n3}, {3, 2, 4, mdy_s8_dw_tiny_k3s2n4},
+    {3, 2, 5, mdy_s8_dw_tiny_k3s2n5}, {3, 2, 6, mdy_s8_dw_tiny_k3s2n6},
+    {3, 2, 7, mdy_s8_dw_tiny_k3s2n7}, {3, 2, 8, mdy_s8_dw_tiny_k3s2n8},
     {5, 1, 2, mdy_s8_dw_tiny_k5s1n2}, {5, 1, 3, mdy_s8_dw_tiny_k5s1n3},
     {5, 2, 2, mdy_s8_dw_tiny_k5s2n2}, {5, 2, 3, mdy_s8_dw_tiny_k5s2n3},
     {5, 2, 4, mdy_s8_dw_tiny_k5s2n4}, {7, 1, 2, mdy_s8_dw_tiny_k7s1n2},
