@@ -98,6 +98,10 @@ CONVS: dict[str, ConvShape] = {
     "dw7x7 2 p3 strips 12x150": S(2, 2, 12, 150, 7, 7, 1, 1, 3, 3, 3, 3, groups=2),
     "dw5x5 2 s2 p2 strips 30x200": S(2, 2, 30, 200, 5, 5, 2, 2, 2, 2, 2, 2, groups=2),
     "dw3x3 7 p1 1x1 strip": S(7, 7, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
+    # 3x3 rows of 8+ pixels: four per pass, then a pair, then the single last pixel
+    "dw3x3 7 p1 9x11 quads": S(7, 7, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s2 p1 9x21 quads": S(7, 7, 9, 21, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s(1,2) asym 6x19 quads": S(7, 7, 6, 19, 3, 3, 1, 2, 0, 1, 2, 1, groups=7),
 }
 GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64, 1),
                                       "gemm 3->4": (3, 4), "gemm 600->5": (600, 5),

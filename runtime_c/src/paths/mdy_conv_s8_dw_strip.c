@@ -77,6 +77,31 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_row(int32_t *a0, int32_t *a1, const int8_t *x,
     }
 }
 
+/* 3x3 only: a[0..3] (windows at x, x + S, x + 2S, x + 3S) += one kernel row; four
+ * outputs share the word loads (stride 1: 2 loads, 4 SXTB16, 8 products per row; stride
+ * 2: 4 loads, 6 SXTB16, 8 products). */
+MDY_ALWAYS_INLINE void mdy_s8_dw3_row4(int32_t *a, const int8_t *x, int32_t p, int32_t s1,
+                                       int32_t S)
+{
+    const int32_t w0 = mdy_s8_ldw(x), w2 = mdy_s8_ldw(x + 2);
+    const int32_t A = mdy_s8_sx02(w0), B = mdy_s8_sx13(w0), C = mdy_s8_sx02(w2);
+    if (S == 1) {
+        const int32_t D = mdy_s8_sx13(w2);
+        a[0] = mdy_s8_smlabb(s1, B, mdy_s8_smlad(p, A, a[0]));
+        a[1] = mdy_s8_smlabt(s1, A, mdy_s8_smlad(p, B, a[1]));
+        a[2] = mdy_s8_smlabb(s1, D, mdy_s8_smlad(p, C, a[2]));
+        a[3] = mdy_s8_smlabt(s1, C, mdy_s8_smlad(p, D, a[3]));
+    } else {
+        const int32_t w4 = mdy_s8_ldw(x + 4);
+        const int32_t E = mdy_s8_sx02(w4), F = mdy_s8_sx13(w4);
+        const int32_t G = mdy_s8_sx02(mdy_s8_ldw(x + 6));
+        a[0] = mdy_s8_smlabb(s1, B, mdy_s8_smlad(p, A, a[0]));
+        a[1] = mdy_s8_smlabt(s1, B, mdy_s8_smlad(p, C, a[1]));
+        a[2] = mdy_s8_smlabb(s1, F, mdy_s8_smlad(p, E, a[2]));
+        a[3] = mdy_s8_smlabt(s1, F, mdy_s8_smlad(p, G, a[3]));
+    }
+}
+
 /* One channel's weight words (wr[kh * MDY_S8_WROW + j]) and bias - zp * sum(w). */
 MDY_ALWAYS_INLINE int32_t mdy_s8_dw_weights(const int8_t *w, int32_t K, int32_t zp, int32_t b,
                                             int32_t *wr)
@@ -115,7 +140,7 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_dw_weights(const int8_t *w, int32_t K, int32_t 
 typedef struct {
     int32_t wr[7 * MDY_S8_WROW];
     int32_t acc0, mult, k, sh;
-    uint32_t lo2, hi2;
+    uint32_t lo2, hi2, lo4, hi4;
 } mdy_s8_dwch_t;
 
 /* `rows` output rows of one channel from the strip buf (input rows pw bytes apart,
@@ -124,17 +149,28 @@ typedef struct {
  * with its own register allocation. */
 MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh, int32_t rows,
                                       int32_t out_w, int8_t *y, const mdy_s8_dwch_t *ch,
-                                      int32_t K, int32_t S)
+                                      int32_t K, int32_t S, int Q)
 {
     int32_t wr[7 * MDY_S8_WROW];
     MDY_UNROLL
     for (int32_t i = 0; i < K * MDY_S8_WROW; ++i) {
         wr[i] = ch->wr[i];
     }
-    const int32_t npairs = out_w >> 1;
+    const int32_t nquads = Q ? out_w >> 2 : 0;
+    const int32_t npairs = (out_w - 4 * nquads) >> 1;
     for (int32_t row = 0; row < rows; ++row, buf += sh * pw, y += out_w) {
         const int8_t *x = buf;
         int8_t *yo = y;
+        for (int32_t i = 0; i < nquads; ++i, x += 4 * S, yo += 4) {
+            int32_t a[4] = {ch->acc0, ch->acc0, ch->acc0, ch->acc0};
+            mdy_s8_dw3_row4(a, x, wr[0], wr[1], S);
+            mdy_s8_dw3_row4(a, x + pw, wr[MDY_S8_WROW], wr[MDY_S8_WROW + 1], S);
+            mdy_s8_dw3_row4(a, x + 2 * pw, wr[2 * MDY_S8_WROW], wr[2 * MDY_S8_WROW + 1], S);
+            const int32_t m = ch->mult, k = ch->k, shr = ch->sh;
+            const int32_t v0 = mdy_s8_rq_fast(a[0], m, k, shr), v1 = mdy_s8_rq_fast(a[1], m, k, shr);
+            const int32_t v2 = mdy_s8_rq_fast(a[2], m, k, shr), v3 = mdy_s8_rq_fast(a[3], m, k, shr);
+            mdy_s8_st4(yo, mdy_s8_pack4(v0, v1, v2, v3, ch->lo4, ch->hi4));
+        }
         for (int32_t i = 0; i < npairs; ++i, x += 2 * S, yo += 2) {
             int32_t a0 = ch->acc0, a1 = a0;
             MDY_UNROLL
@@ -159,21 +195,27 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh,
 typedef void (*mdy_s8_dw_rows_fn)(const int8_t *buf, int32_t pw, int32_t sh, int32_t rows,
                                   int32_t out_w, int8_t *y, const mdy_s8_dwch_t *ch);
 
-#define MDY_S8_ROWS_FN(K, S)                                                                 \
-    MDY_NOINLINE static void mdy_s8_dw_rows_##K##s##S(const int8_t *buf, int32_t pw,          \
-                                                      int32_t sh, int32_t rows, int32_t out_w, \
-                                                      int8_t *y, const mdy_s8_dwch_t *ch)      \
+#define MDY_S8_ROWS_FN(K, S, Q)                                                              \
+    MDY_NOINLINE static void mdy_s8_dw_rows_##K##s##S##q##Q(                                 \
+        const int8_t *buf, int32_t pw, int32_t sh, int32_t rows, int32_t out_w, int8_t *y,    \
+        const mdy_s8_dwch_t *ch)                                                             \
     {                                                                                        \
-        mdy_s8_dw_rows(buf, pw, sh, rows, out_w, y, ch, K, S);                               \
+        mdy_s8_dw_rows(buf, pw, sh, rows, out_w, y, ch, K, S, Q);                            \
     }
 
-MDY_S8_ROWS_FN(3, 1)
-MDY_S8_ROWS_FN(3, 2)
-MDY_S8_ROWS_FN(5, 1)
-MDY_S8_ROWS_FN(5, 2)
-MDY_S8_ROWS_FN(7, 1)
-MDY_S8_ROWS_FN(7, 2)
+/* q1: 3x3 rows of 8 and more pixels, four per pass (a separate instance: in one
+ * function with the pair loop, GCC's allocation made the pair loop slower) */
+MDY_S8_ROWS_FN(3, 1, 0)
+MDY_S8_ROWS_FN(3, 2, 0)
+MDY_S8_ROWS_FN(3, 1, 1)
+MDY_S8_ROWS_FN(3, 2, 1)
+MDY_S8_ROWS_FN(5, 1, 0)
+MDY_S8_ROWS_FN(5, 2, 0)
+MDY_S8_ROWS_FN(7, 1, 0)
+MDY_S8_ROWS_FN(7, 2, 0)
 
+/* n >= 0 bytes: words, then a halfword and a byte (unaligned accesses are single
+ * instructions on the M4) */
 MDY_ALWAYS_INLINE void mdy_s8_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
 #ifdef MDY_S8_DSP
@@ -181,8 +223,15 @@ MDY_ALWAYS_INLINE void mdy_s8_copy(int8_t *dst, const int8_t *src, int32_t n)
         const uint32_t v = mdy_ld32(src);
         memcpy(dst, &v, 4); /* one STR */
     }
-    for (; n > 0; --n) {
-        *dst++ = *src++;
+    if (n & 2) {
+        uint16_t h;
+        memcpy(&h, src, 2);
+        memcpy(dst, &h, 2);
+        dst += 2;
+        src += 2;
+    }
+    if (n & 1) {
+        *dst = *src;
     }
 #else
     if (n > 0) {
@@ -191,26 +240,49 @@ MDY_ALWAYS_INLINE void mdy_s8_copy(int8_t *dst, const int8_t *src, int32_t n)
 #endif
 }
 
+/* n bytes of zp by words (newlib-nano's memset stores byte by byte, 5 instructions a
+ * byte; the empty asm keeps GCC from turning this loop back into a memset call) */
+MDY_ALWAYS_INLINE void mdy_s8_set(int8_t *dst, int32_t zp, int32_t n)
+{
+    uint32_t v = ((uint32_t)zp & 0xFFu) * 0x01010101u;
+    for (; n >= 4; n -= 4, dst += 4) {
+#if defined(__GNUC__)
+        __asm__("" : "+r"(v));
+#endif
+        memcpy(dst, &v, 4);
+    }
+    if (n & 2) {
+        const uint16_t h = (uint16_t)v;
+        memcpy(dst, &h, 2);
+        dst += 2;
+    }
+    if (n & 1) {
+        *dst = (int8_t)zp;
+    }
+}
+
 /* Strip rows [ih0, ih0 + n) of one plane: the in-plane cells; rows outside the plane
  * are set to zp again only with rezero (several strips per channel), since nothing else
  * writes padding cells after the caller's initial fill. */
-static void mdy_s8_strip_fill(int8_t *buf, int32_t pw, const int8_t *plane, int32_t in_h,
-                              int32_t in_w, int32_t ih0, int32_t n, int32_t pad_left,
-                              int32_t zp, int rezero)
+MDY_ALWAYS_INLINE void mdy_s8_strip_fill(int8_t *buf, int32_t pw, const int8_t *plane,
+                                         int32_t in_h, int32_t in_w, int32_t ih0, int32_t n,
+                                         int32_t pad_left, int32_t zp, int rezero)
 {
-    const int32_t c0 = pad_left < 0 ? -pad_left : 0;        /* first input column copied */
-    const int32_t c1 = pad_left + in_w < pw ? in_w : pw - pad_left; /* end */
-    const int32_t d0 = pad_left + c0;
-    for (int32_t r = 0; r < n; ++r) {
-        int8_t *dst = buf + r * pw;
-        const int32_t ih = ih0 + r;
-        if (ih < 0 || ih >= in_h) {
-            if (rezero) {
-                memset(dst, zp, (size_t)pw);
+    /* columns: input [0, cols) to buffer [pad_left, pad_left + cols) */
+    const int32_t cols = pad_left + in_w < pw ? in_w : pw - pad_left;
+    const int32_t r0 = ih0 < 0 ? -ih0 : 0;                    /* first in-plane row */
+    const int32_t r1 = in_h - ih0 < n ? in_h - ih0 : n;       /* end of in-plane rows */
+    if (rezero) {
+        for (int32_t r = 0; r < n; ++r) {
+            if (r < r0 || r >= r1) {
+                mdy_s8_set(buf + r * pw, zp, pw);
             }
-            continue;
         }
-        mdy_s8_copy(dst + d0, plane + (size_t)ih * in_w + c0, c1 - c0);
+    }
+    int8_t *dst = buf + r0 * pw + pad_left;
+    const int8_t *src = plane + (ih0 + r0) * in_w;
+    for (int32_t r = r0; r < r1; ++r, dst += pw, src += in_w) {
+        mdy_s8_copy(dst, src, cols);
     }
 }
 
@@ -250,6 +322,8 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_strip_body(const int8_t *in, const mdy_conv_par
     mdy_s8_dwch_t ch;
     ch.lo2 = mdy_s8_rep2(q->act_min);
     ch.hi2 = mdy_s8_rep2(q->act_max);
+    ch.lo4 = mdy_s8_rep4(q->act_min);
+    ch.hi4 = mdy_s8_rep4(q->act_max);
     for (int32_t c = 0; c < p->out_c; ++c) {
         const int8_t *wc = w + (size_t)c * K * K;
         const int32_t b = bias ? bias[c] : 0;
@@ -311,12 +385,13 @@ int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
     const int32_t strip = (cap - K) / sh + 1; /* output rows per strip */
     int8_t buf[MDY_S8_STRIP_BYTES];
     const int32_t strip_rows = ((strip < p->out_h ? strip : p->out_h) - 1) * sh + K;
-    memset(buf, q->in_zp, (size_t)(strip_rows * pw));
+    mdy_s8_set(buf, q->in_zp, strip_rows * pw);
     static const mdy_s8_strip_fn fns[3] = {mdy_s8_strip_3, mdy_s8_strip_5, mdy_s8_strip_7};
-    static const mdy_s8_dw_rows_fn rows_fns[3][2] = {{mdy_s8_dw_rows_3s1, mdy_s8_dw_rows_3s2},
-                                                     {mdy_s8_dw_rows_5s1, mdy_s8_dw_rows_5s2},
-                                                     {mdy_s8_dw_rows_7s1, mdy_s8_dw_rows_7s2}};
+    static const mdy_s8_dw_rows_fn rows_fns[4][2] = {
+        {mdy_s8_dw_rows_3s1q0, mdy_s8_dw_rows_3s2q0}, {mdy_s8_dw_rows_5s1q0, mdy_s8_dw_rows_5s2q0},
+        {mdy_s8_dw_rows_7s1q0, mdy_s8_dw_rows_7s2q0}, {mdy_s8_dw_rows_3s1q1, mdy_s8_dw_rows_3s2q1}};
+    const int32_t kind = (K == 3 && p->out_w >= 8) ? 3 : (K - 3) / 2;
     fns[(K - 3) / 2](in, p, q, w, bias, out, buf, pw, strip, strip < p->out_h,
-                     rows_fns[(K - 3) / 2][S - 1]);
+                     rows_fns[kind][S - 1]);
     return 1;
 }
