@@ -67,6 +67,15 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_dw_tiny_rq(int32_t a, const mdy_s8_rq_t *r)
     return r->slow ? mdy_s8_rq(a, r) : mdy_s8_rq_fast(a, r->mult, r->k, r->sh);
 }
 
+/* A channel off mdy_s8_rq_fast's range: its n outputs out of line (rare). */
+MDY_NOINLINE static void mdy_s8_dw_tiny_slow(const int32_t *acc, int32_t n, const mdy_s8_rq_t *r,
+                                             int32_t lo, int32_t hi, int8_t *out)
+{
+    for (int32_t i = 0; i < n; ++i) {
+        out[i] = mdy_s8_finish(acc[i], r, lo, hi);
+    }
+}
+
 MDY_ALWAYS_INLINE void mdy_s8_dw_tiny(const int8_t *MDY_RESTRICT in, const mdy_conv_params_t *p,
                                       const mdy_s8_requant_t *q, const int8_t *MDY_RESTRICT w,
                                       const int32_t *bias, int8_t *MDY_RESTRICT out,
@@ -101,10 +110,14 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_tiny(const int8_t *MDY_RESTRICT in, const mdy_c
         mdy_s8_dw_tiny_acc(in, w, *bp, zp, zz, acc, K, S, N);
         bp += bstep;
         const mdy_s8_rq_t r = mdy_s8_rq_make(mult[c], shift[c], out_zp);
+        if (r.slow) {
+            mdy_s8_dw_tiny_slow(acc, OO, &r, lo, hi, out);
+            continue;
+        }
         int32_t v[64];
         MDY_UNROLL
         for (int i = 0; i < OO; ++i) {
-            v[i] = mdy_s8_dw_tiny_rq(acc[i], &r);
+            v[i] = mdy_s8_rq_fast(acc[i], r.mult, r.k, r.sh);
         }
         MDY_UNROLL
         for (int i = 0; i + 4 <= OO; i += 4) {
