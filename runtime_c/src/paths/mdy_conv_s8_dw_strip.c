@@ -140,7 +140,7 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_dw_weights(const int8_t *w, int32_t K, int32_t 
 typedef struct {
     int32_t wr[7 * MDY_S8_WROW];
     int32_t acc0, mult, k, sh;
-    uint32_t lo2, hi2, lo4, hi4;
+    uint32_t lo4, hi4;
 } mdy_s8_dwch_t;
 
 /* `rows` output rows of one channel from the strip buf (input rows pw bytes apart,
@@ -169,7 +169,8 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh,
             const int32_t m = ch->mult, k = ch->k, shr = ch->sh;
             const int32_t v0 = mdy_s8_rq_fast(a[0], m, k, shr), v1 = mdy_s8_rq_fast(a[1], m, k, shr);
             const int32_t v2 = mdy_s8_rq_fast(a[2], m, k, shr), v3 = mdy_s8_rq_fast(a[3], m, k, shr);
-            mdy_s8_st4(yo, mdy_s8_pack4(v0, v1, v2, v3, ch->lo4, ch->hi4));
+            mdy_s8_st4(yo, S == 1 ? mdy_s8_pack4(v0, v1, v2, v3, ch->lo4, ch->hi4)
+                                  : mdy_s8_pack4_pk(v0, v1, v2, v3, ch->lo4, ch->hi4));
         }
         for (int32_t i = 0; i < npairs; ++i, x += 2 * S, yo += 2) {
             int32_t a0 = ch->acc0, a1 = a0;
@@ -178,7 +179,7 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh,
                 mdy_s8_dw_row(&a0, &a1, x + kh * pw, wr + kh * MDY_S8_WROW, K, S, 1);
             }
             mdy_s8_st2(yo, mdy_s8_rq_fast(a0, ch->mult, ch->k, ch->sh),
-                       mdy_s8_rq_fast(a1, ch->mult, ch->k, ch->sh), ch->lo2, ch->hi2);
+                       mdy_s8_rq_fast(a1, ch->mult, ch->k, ch->sh), ch->lo4, ch->hi4);
         }
         if (out_w & 1) {
             int32_t a0 = ch->acc0;
@@ -187,7 +188,7 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh,
                 mdy_s8_dw_row(&a0, &a0, x + kh * pw, wr + kh * MDY_S8_WROW, K, S, 0);
             }
             *yo = mdy_s8_clamp(mdy_s8_rq_fast(a0, ch->mult, ch->k, ch->sh),
-                               (int16_t)(ch->lo2 & 0xFFFFu), (int16_t)(ch->hi2 & 0xFFFFu));
+                               (int8_t)(ch->lo4 & 0xFFu), (int8_t)(ch->hi4 & 0xFFu));
         }
     }
 }
@@ -320,8 +321,6 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_strip_body(const int8_t *in, const mdy_conv_par
     const int32_t zp = q->in_zp;
     const size_t in_plane = (size_t)p->in_h * p->in_w, out_plane = (size_t)out_h * out_w;
     mdy_s8_dwch_t ch;
-    ch.lo2 = mdy_s8_rep2(q->act_min);
-    ch.hi2 = mdy_s8_rep2(q->act_max);
     ch.lo4 = mdy_s8_rep4(q->act_min);
     ch.hi4 = mdy_s8_rep4(q->act_max);
     for (int32_t c = 0; c < p->out_c; ++c) {
