@@ -280,8 +280,9 @@ MDY_ALWAYS_INLINE mdy_s8_rq_t mdy_s8_rq_make(int32_t mult, int32_t shift, int32_
     r.mult = mult;
     r.shift = shift;
     r.zp = zp;
-    r.slow = mult < 0 || r2 > 21u;
-    r.k = r.slow ? 0 : (int32_t)((uint32_t)(2 * zp + 1) << r2);
+    /* one unsigned compare: a negative mult makes the left side all ones */
+    r.slow = (r2 | (uint32_t)(mult >> 31)) > 21u;
+    r.k = (int32_t)((uint32_t)(2 * zp + 1) << (r2 & 31u)); /* used only when fast */
     r.sh = (int32_t)r2 + 1;
     return r;
 }
@@ -295,9 +296,15 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_rq_fast(int32_t acc, int32_t mult, int32_t k, i
     return (int32_t)(x >> 32) >> sh;
 }
 
+#if defined(__GNUC__)
+#define MDY_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define MDY_UNLIKELY(x) (x)
+#endif
+
 MDY_ALWAYS_INLINE int32_t mdy_s8_rq(int32_t acc, const mdy_s8_rq_t *r)
 {
-    if (r->slow) {
+    if (MDY_UNLIKELY(r->slow)) {
         return mdy_requantize_s32(acc, r->mult, r->shift) + r->zp;
     }
     return mdy_s8_rq_fast(acc, r->mult, r->k, r->sh);

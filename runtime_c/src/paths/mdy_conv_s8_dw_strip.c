@@ -328,7 +328,7 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_strip_body(const int8_t *in, const mdy_conv_par
         const int32_t b = bias ? bias[c] : 0;
         const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[c], q->shift[c], q->out_zp);
         int8_t *yc = out + (size_t)c * out_plane;
-        if (rq.slow) {
+        if (MDY_UNLIKELY(rq.slow)) {
             mdy_s8_dw_channel_slow(in + (size_t)c * in_plane, p, q, wc, b, &rq, yc);
             continue;
         }
