@@ -1,6 +1,6 @@
 """Instruction counts of the int8 kernels (mdy_conv2d_s8, mdy_gemm_s8) under QEMU.
 
-    python bench/kernels_s8.py [--sizes 32,8,2] [--opt -O2] [--models [--only NAME]]
+    python bench/kernels_s8.py [--sizes 32,8,2 | --sizes all] [--opt -O2] [--models [--only NAME]]
     python bench/kernels.py --int8          (the kernel table)
 
 Same method as bench/kernels.py (mps2-an386, `-icount shift=0`, SysTick = 40 guest
@@ -186,10 +186,23 @@ def measure(sizes: list[int], opt: str) -> list[tuple[S8Case, float]]:
             for i, c in enumerate(cases)]
 
 
+def _float_bench():  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(REPO / "bench"))
+    import kernels as fk  # noqa: E402  (bench/kernels.py: parse_sizes, the sweep summary)
+    return fk
+
+
 def print_table(rows: list[tuple[S8Case, float]], sizes: list[int]) -> None:
     fams: dict[str, dict[int, float]] = {}
     for c, v in rows:
         fams.setdefault(c.label, {})[c.size] = v
+    fk = _float_bench()
+    if len(sizes) > fk.WIDE:      # --sizes all: each layer's worst size, every size above 4
+        fk.print_sweep_summary(fams)
+        label, vals = max(fams.items(), key=lambda kv: max(kv[1].values()))
+        size, worst = max(vals.items(), key=lambda kv: kv[1])
+        print(f"\nworst int8 layer: {label} at {size}x{size}: {worst:.2f} instr/MAC")
+        return
     print("| int8 layer | " + " | ".join(f"{s}x{s}" for s in sizes) + " |")
     print("|" + "---|" * (1 + len(sizes)))
     for label, vals in fams.items():
@@ -257,12 +270,14 @@ def int8_models(opt: str, only: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--opt", default="-O2")
-    ap.add_argument("--sizes", default="32,8,2")
+    ap.add_argument("--sizes", default="32,8,2",
+                    help="comma-separated map sizes, or 'all' for every size 2..32 (printed "
+                         "as each layer's worst size and the sizes above 4)")
     ap.add_argument("--models", action="store_true",
                     help="also the int8 forward of bench/kernels.py's models")
     ap.add_argument("--only", help="models whose name contains this")
     args = ap.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = _float_bench().parse_sizes(args.sizes)
     print(f"# int8 kernels, QEMU mps2-an386 -icount shift=0: instructions per MAC, {args.opt}\n")
     print_table(measure(sizes, args.opt), sizes)
     if args.models:

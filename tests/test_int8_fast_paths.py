@@ -62,6 +62,46 @@ CONVS: dict[str, ConvShape] = {
     "dw3x3 2 p1 strips 70x60": S(2, 2, 70, 60, 3, 3, 1, 1, 1, 1, 1, 1, groups=2),
     "dw3x3 2 s2 p1 strips 40x90": S(2, 2, 40, 90, 3, 3, 2, 2, 1, 1, 1, 1, groups=2),
     "dw3x3 dil2 3 p2 6x6 (im2col)": S(3, 3, 6, 6, 3, 3, 1, 1, 2, 2, 2, 2, dil_h=2, dil_w=2, groups=3),
+    # mdy_conv_s8_dw_tiny (N <= 4, same padding): every instance; one output per channel
+    # (stride 2 on 2x2) packs four channels per word, so 7 and 9 channels leave tails
+    "dw3x3 7 p1 2x2 tiny": S(7, 7, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
+    "dw3x3 9 p1 3x3 tiny": S(9, 9, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
+    "dw3x3 6 p1 4x4 tiny": S(6, 6, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, groups=6),
+    "dw3x3 7 s2 p1 2x2 tiny groups": S(7, 7, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 8 s2 p1 2x2 tiny groups": S(8, 8, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=8),
+    "dw3x3 6 s2 p1 3x3 tiny": S(6, 6, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1, groups=6),
+    "dw3x3 7 s2 p1 4x4 tiny": S(7, 7, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 5 s2 p(1,0) 4x4 tiny": S(5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, groups=5),
+    "dw5x5 7 p2 2x2 tiny": S(7, 7, 2, 2, 5, 5, 1, 1, 2, 2, 2, 2, groups=7),
+    "dw5x5 5 p2 3x3 tiny": S(5, 5, 3, 3, 5, 5, 1, 1, 2, 2, 2, 2, groups=5),
+    "dw5x5 9 s2 p2 2x2 tiny groups": S(9, 9, 2, 2, 5, 5, 2, 2, 2, 2, 2, 2, groups=9),
+    "dw5x5 4 s2 p2 3x3 tiny": S(4, 4, 3, 3, 5, 5, 2, 2, 2, 2, 2, 2, groups=4),
+    "dw5x5 7 s2 p2 4x4 tiny": S(7, 7, 4, 4, 5, 5, 2, 2, 2, 2, 1, 1, groups=7),
+    "dw7x7 7 p3 2x2 tiny": S(7, 7, 2, 2, 7, 7, 1, 1, 3, 3, 3, 3, groups=7),
+    "dw7x7 11 s2 p3 2x2 tiny groups": S(11, 11, 2, 2, 7, 7, 2, 2, 3, 3, 3, 3, groups=11),
+    "dw7x7 5 s2 p3 3x3 tiny": S(5, 5, 3, 3, 7, 7, 2, 2, 3, 3, 3, 3, groups=5),
+    "dw7x7 7 s2 p3 4x4 tiny": S(7, 7, 4, 4, 7, 7, 2, 2, 3, 3, 3, 3, groups=7),
+    # mdy_conv_s8_dw_strip (int8 zp-padded strips): odd widths (the single last pixel),
+    # stride_h != stride_w, asymmetric pads, several strips per channel for each K
+    "dw3x3 9 p1 7x7 strip": S(9, 9, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
+    "dw3x3 7 s2 p1 5x5 tiny": S(7, 7, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s2 p1 6x6 tiny": S(7, 7, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 5 s2 p1 7x7 tiny": S(5, 5, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, groups=5),
+    "dw3x3 9 s2 p(1,0) 8x8 tiny": S(9, 9, 8, 8, 3, 3, 2, 2, 1, 1, 0, 0, groups=9),
+    "dw3x3 7 s2 p1 9x9 strip": S(7, 7, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s(2,1) p1 6x7 strip": S(7, 7, 6, 7, 3, 3, 2, 1, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s(1,2) asym 5x8 strip": S(7, 7, 5, 8, 3, 3, 1, 2, 0, 2, 1, 0, groups=7),
+    "dw5x5 7 s2 p2 6x6 strip": S(7, 7, 6, 6, 5, 5, 2, 2, 2, 2, 1, 1, groups=7),
+    "dw5x5 7 asym 6x7 strip": S(7, 7, 6, 7, 5, 5, 1, 1, 0, 2, 2, 1, groups=7),
+    "dw7x7 7 p3 5x5 strip": S(7, 7, 5, 5, 7, 7, 1, 1, 3, 3, 3, 3, groups=7),
+    "dw7x7 9 s2 p3 9x9 strip": S(9, 9, 9, 9, 7, 7, 2, 2, 3, 3, 3, 3, groups=9),
+    "dw7x7 2 p3 strips 12x150": S(2, 2, 12, 150, 7, 7, 1, 1, 3, 3, 3, 3, groups=2),
+    "dw5x5 2 s2 p2 strips 30x200": S(2, 2, 30, 200, 5, 5, 2, 2, 2, 2, 2, 2, groups=2),
+    "dw3x3 7 p1 1x1 strip": S(7, 7, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
+    # 3x3 rows of 8+ pixels: four per pass, then a pair, then the single last pixel
+    "dw3x3 7 p1 9x11 quads": S(7, 7, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s2 p1 9x21 quads": S(7, 7, 9, 21, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s(1,2) asym 6x19 quads": S(7, 7, 6, 19, 3, 3, 1, 2, 0, 1, 2, 1, groups=7),
 }
 GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64, 1),
                                       "gemm 3->4": (3, 4), "gemm 600->5": (600, 5),
@@ -79,6 +119,14 @@ def _requant(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarray, np.n
     if n >= 3:      # channels off the fast case: a left shift, mult = INT32_MIN (= -1.0)
         mult[0], shift[0] = int(unit * 2 ** 30), 1
         mult[1], shift[1] = -2 ** 31, int(-np.ceil(np.log2(1.0 / unit)))
+    if n >= 7:      # the edges of mdy_s8_rq_fast's right shifts 2..23: 2 and 1, 0 off it
+        # (unnormalised multipliers keep the outputs unsaturated)
+        mult[2], shift[2] = int(unit * 2 ** 32), -1
+        mult[3], shift[3] = int(unit * 2 ** 33), -2
+        mult[6], shift[6] = int(unit * 2 ** 31), 0
+    if n >= 9:      # 23 and 24 (off it): outputs ~ the zero point
+        mult[4], shift[4] = 2 ** 31 - 1, -23
+        mult[5], shift[5] = 2 ** 31 - 1, -24
     return mult, shift
 
 

@@ -49,6 +49,13 @@ def _cases() -> list[tuple[bench.Case, str]]:
     # gemm: in_f below, at and around multiples of 8; out_f around multiples of 4
     for in_f, out_f in [(7, 4), (8, 4), (9, 5), (17, 3), (64, 10), (35, 8), (256, 6)]:
         add(dict(size=1, in_c=in_f, out_c=out_f), "gemm_fwd")
+    # gemm heads of 1-3 outputs and 1-3 rows left after blocks of 4 (mdy_gemm_asm.h);
+    # gradients: first block written, later ones added, 8-input runs + C tails, slice
+    # blocks of 8 and 4 (+ an odd slice), whole 1-3 output heads as one run + C tail
+    for in_f, out_f in [(32, 2), (33, 1), (16, 3), (10, 10), (8, 7), (64, 6), (256, 5),
+                        (7, 2), (24, 13), (9, 1), (5, 3), (1, 9)]:
+        for kind in ("gemm_fwd", "gemm_igrad", "gemm_wgrad"):
+            add(dict(size=1, in_c=in_f, out_c=out_f), kind)
     # depthwise: strip path (copy rows of 9..35 floats) and the tiny instances
     for size, k, stride in [(7, 3, 1), (16, 3, 2), (33, 3, 1), (12, 5, 2), (9, 7, 1),
                             (2, 3, 1), (3, 5, 2), (4, 7, 2), (1, 3, 1)]:
@@ -115,6 +122,12 @@ def _expected(c: bench.Case, clamp: str, a: np.ndarray, b: np.ndarray,
     if c.kind == "gemm_fwd":
         w = b[:c.in_c * c.out_c].reshape(c.out_c, c.in_c).astype(np.float64)
         y = w @ a[:c.in_c].astype(np.float64) + d[:c.out_c]
+    elif c.kind == "gemm_igrad":       # din = W^T dout (no clamp)
+        w = b[:c.in_c * c.out_c].reshape(c.out_c, c.in_c).astype(np.float64)
+        return w.T @ a[:c.out_c].astype(np.float64)
+    elif c.kind == "gemm_wgrad":       # slices [n_sel = in_f][out_f] accumulated onto fill 4
+        start = _fill(c.in_c * c.out_c, 4).astype(np.float64)
+        return start + np.outer(d[:c.in_c], a[:c.out_c]).ravel()
     else:
         s = ConvShape(in_c=c.in_c, out_c=c.out_c, in_h=c.size, in_w=c.size, k_h=c.k, k_w=c.k,
                       stride_h=c.stride, stride_w=c.stride, pad_top=c.pad, pad_bottom=c.pad,

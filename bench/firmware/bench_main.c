@@ -101,6 +101,12 @@ static void check_cases(void)
         } else if (c->kind == BENCH_CONV_IGRAD) {
             n = (uint32_t)c->p.in_c * c->p.in_h * c->p.in_w;
         }
+        if (c->kind == BENCH_GEMM_IGRAD) {
+            n = c->in_f;
+        }
+        if (c->kind == BENCH_GEMM_WGRAD) { /* n_sel slices [out_f] */
+            n = c->n_sel * c->out_f;
+        }
         fill(buf_c, n, 4u); /* the kernels overwrite (wgrad: accumulates onto these) */
         run_case(c);
         put_str("O ");

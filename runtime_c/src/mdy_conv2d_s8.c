@@ -10,7 +10,9 @@
  * of an output row live in `acc_row` on the stack (out_w <= MDY_S8_MAX_ROW).
  *
  * Dispatch (all paths bit-exact, int32 accumulation is exact in any order): depthwise
- * -> mdy_conv_s8_depthwise (padded int16 rows, SMLAD on weight pairs); otherwise the
+ * -> mdy_conv_s8_depthwise (square 3x3/5x5/7x7: compile-time tiny-map instances
+ * mdy_conv_s8_dw_tiny, else int8 zp-padded strips mdy_conv_s8_dw_strip; other windows:
+ * padded int16 rows, SMLAD on weight pairs); otherwise the
  * packed-column GEMM mdy_conv_s8_im2col (SMLAD, 2 channels x 2 pixels) when two columns
  * fit its stack buffer; the generic per-tap loop below for the rest.
  */

@@ -4,10 +4,11 @@
  *   out [out_f] overwritten (must not alias in). No scratch.
  * Four output rows per pass (4 accumulators): each input value is loaded once for four
  * MACs, so a MAC costs about one weight load and one VFMA; on FPU Thumb-2 targets the
- * loads are 8-float vldm (mdy_fwd_asm.h), about 1.3 instructions per MAC.
+ * loads are 8-float vldm (mdy_fwd_asm.h), about 1.3 instructions per MAC. The 1-3
+ * rows left over (and heads of 1-3 outputs) run as a pair and a single row block.
  */
 #include "mdy_internal.h"
-#include "paths/mdy_fwd_asm.h"
+#include "paths/mdy_gemm_asm.h"
 
 MDY_ALWAYS_INLINE void gemm_rows(const float *MDY_RESTRICT in, uint32_t in_f,
                                  const float *MDY_RESTRICT w, const float *bias,
@@ -23,9 +24,16 @@ MDY_ALWAYS_INLINE void gemm_rows(const float *MDY_RESTRICT in, uint32_t in_f,
     }
     uint32_t i = 0;
 #ifdef MDY_HAVE_FWD_ASM
-    if (OB == 4 && in_f >= 8u) {
-        /* 8 inputs x 4 rows per iteration, one vldm per row (mdy_fwd_asm.h) */
-        mdy_asm_gemv4x8(row[0], row[1], row[2], row[3], in, in_f / 8u, acc);
+    if (in_f >= 8u) {
+        /* 8 inputs x OB rows per iteration, one vldm per row (mdy_fwd_asm.h,
+         * mdy_gemm_asm.h) */
+        if (OB == 4) {
+            mdy_asm_gemv4x8(row[0], row[1], row[2], row[3], in, in_f / 8u, acc);
+        } else if (OB == 2) {
+            mdy_asm_gemv2x8(row[0], row[1], in, in_f / 8u, acc);
+        } else {
+            mdy_asm_gemv1x8(row[0], in, in_f / 8u, acc);
+        }
         i = in_f & ~7u;
     }
 #endif
@@ -62,7 +70,12 @@ void mdy_gemm_f32(const float *in, uint32_t in_f, uint32_t out_f, const float *w
     for (; o + 4u <= out_f; o += 4u) {
         gemm_rows(in, in_f, w, bias, act_min, act_max, out, o, 4);
     }
-    for (; o < out_f; ++o) {
+    /* 1-3 rows left (2-class heads, out_f % 4): a pair block reads x once for both */
+    if (o + 2u <= out_f) {
+        gemm_rows(in, in_f, w, bias, act_min, act_max, out, o, 2);
+        o += 2u;
+    }
+    if (o < out_f) {
         gemm_rows(in, in_f, w, bias, act_min, act_max, out, o, 1);
     }
 }

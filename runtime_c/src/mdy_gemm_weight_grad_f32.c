@@ -5,20 +5,36 @@
  *   dw_slices[j * out_f + o] += saved[j] * dout[o]. No scratch.
  * A rank-1 update: blocks of 8 outputs keep their dout values in FPU registers across
  * every slice, so each MAC costs its slice load, the FMA and the store (the floor of an
- * accumulating update), not a reload of dout too.
+ * accumulating update), not a reload of dout too. On FPU Thumb-2 targets a slice's
+ * block is one vldm + one vstm, and a 1-3 output head is updated as one contiguous run
+ * (mdy_gemm_asm.h).
  */
 #include "mdy_internal.h"
+#include "paths/mdy_gemm_asm.h"
 
 MDY_ALWAYS_INLINE void wg_outs(const float *MDY_RESTRICT saved, uint32_t n_sel,
                                const float *MDY_RESTRICT dout, uint32_t out_f,
                                float *MDY_RESTRICT dw, const int OB)
 {
+    uint32_t j = 0;
+#ifdef MDY_HAVE_FWD_ASM
+    /* one vldm/vstm per slice block (mdy_gemm_asm.h) */
+    if (OB == 8 && n_sel > 0u) {
+        mdy_asm_gemm_wgrad_cols8(saved, n_sel, dout, dw, out_f * (uint32_t)sizeof(float));
+        return;
+    }
+    if (OB == 4 && n_sel >= 2u) {
+        mdy_asm_gemm_wgrad_cols4x2(saved, n_sel / 2u, dout, dw, out_f * (uint32_t)sizeof(float));
+        j = n_sel & ~1u;
+        dw += (size_t)j * out_f;
+    }
+#endif
     float g[8];
     MDY_UNROLL
     for (int b = 0; b < OB; ++b) {
         g[b] = dout[b];
     }
-    for (uint32_t j = 0; j < n_sel; ++j, dw += out_f) {
+    for (; j < n_sel; ++j, dw += out_f) {
         const float x = saved[j];
         float v[8];
         MDY_UNROLL
@@ -75,6 +91,19 @@ void mdy_gemm_weight_grad_f32(const float *saved, uint32_t n_sel, const float *d
                               uint32_t out_f, float *dw_slices)
 {
     uint32_t o = 0;
+#ifdef MDY_HAVE_FWD_ASM
+    if (out_f >= 1u && out_f <= 3u) {
+        /* a 1-3 output head: dw_slices [n_sel][out_f] is one contiguous run */
+        const uint32_t per = out_f == 1u ? 8u : 4u;
+        const uint32_t blocks = n_sel / per, done = blocks * per;
+        if (blocks > 0u) {
+            mdy_asm_gemm_wgrad_flat(saved, blocks, dout, out_f, dw_slices);
+        }
+        saved += done;
+        n_sel -= done;
+        dw_slices += (size_t)done * out_f;
+    }
+#endif
     for (; o + 8u <= out_f; o += 8u) {
         wg_outs(saved, n_sel, dout + o, out_f, dw_slices + o, 8);
     }

@@ -97,60 +97,236 @@ MDY_ALWAYS_INLINE int32_t mdy_mac2(int32_t acc, int32_t pair, const int16_t *x)
 }
 #endif
 
+/* Halfword-pair helpers of the depthwise strips (mdy_conv_s8_dw_strip.c): int8 bytes
+ * b0..b3 of a word, SXTB16 = (b0, b2), SXTB16 ror 8 = (b1, b3); SMLAD and the
+ * single-product SMLAxy (x: which half of the first operand, y: of the second). */
+#ifdef MDY_S8_DSP
+MDY_ALWAYS_INLINE int32_t mdy_s8_ldw(const int8_t *p) { return (int32_t)mdy_ld32(p); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_sx02(int32_t w) { return (int32_t)__sxtb16((uint32_t)w); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_sx13(int32_t w) { return (int32_t)mdy_sxtb16_ror8((uint32_t)w); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_ssub16(int32_t a, int32_t b) { return (int32_t)__ssub16(a, b); }
+#else
+MDY_ALWAYS_INLINE int32_t mdy_s8_ldw(const int8_t *p)
+{
+    const uint8_t *u = (const uint8_t *)p;
+    return (int32_t)((uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24);
+}
+MDY_ALWAYS_INLINE int32_t mdy_s8_lo16(int32_t v) { return (int16_t)(uint16_t)((uint32_t)v & 0xFFFFu); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_hi16(int32_t v) { return (int16_t)(uint16_t)((uint32_t)v >> 16); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_byte(int32_t w, int i) { return (int8_t)(uint8_t)((uint32_t)w >> (8 * i)); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_sx02(int32_t w)
+{
+    return (int32_t)(((uint32_t)mdy_s8_byte(w, 2) << 16) | ((uint32_t)mdy_s8_byte(w, 0) & 0xFFFFu));
+}
+MDY_ALWAYS_INLINE int32_t mdy_s8_sx13(int32_t w)
+{
+    return (int32_t)(((uint32_t)mdy_s8_byte(w, 3) << 16) | ((uint32_t)mdy_s8_byte(w, 1) & 0xFFFFu));
+}
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlad(int32_t a, int32_t b, int32_t acc)
+{
+    return acc + mdy_s8_lo16(a) * mdy_s8_lo16(b) + mdy_s8_hi16(a) * mdy_s8_hi16(b);
+}
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlabb(int32_t a, int32_t b, int32_t acc)
+{
+    return acc + mdy_s8_lo16(a) * mdy_s8_lo16(b);
+}
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlabt(int32_t a, int32_t b, int32_t acc)
+{
+    return acc + mdy_s8_lo16(a) * mdy_s8_hi16(b);
+}
+MDY_ALWAYS_INLINE int32_t mdy_s8_ssub16(int32_t a, int32_t b)
+{
+    const uint32_t lo = (uint32_t)(mdy_s8_lo16(a) - mdy_s8_lo16(b)) & 0xFFFFu;
+    return (int32_t)(((uint32_t)(mdy_s8_hi16(a) - mdy_s8_hi16(b)) << 16) | lo);
+}
+#endif
+
+/* Four results of mdy_s8_rq (any int32) as int8 bytes v0 v1 v2 v3 of one word, clamped
+ * to [lo, hi] (lo4/hi4: the bounds repeated in each byte, mdy_s8_rep4): SSAT to int8,
+ * packed by BFI, then one byte-wise max and min (SSUB8 sets GE, SEL picks): 11
+ * instructions for four outputs instead of 24. */
+MDY_ALWAYS_INLINE uint32_t mdy_s8_rep4(int32_t v)
+{
+    return ((uint32_t)v & 0xFFu) * 0x01010101u;
+}
+
+#ifdef MDY_S8_DSP
+MDY_ALWAYS_INLINE uint32_t mdy_s8_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v3,
+                                        uint32_t lo4, uint32_t hi4)
+{
+    uint32_t v = (uint32_t)__ssat(v0, 8), t;
+    __asm__("bfi %0, %2, #8, #8\n\t"
+            "bfi %0, %3, #16, #8\n\t"
+            "bfi %0, %4, #24, #8\n\t"
+            "ssub8 %1, %0, %5\n\t"
+            "sel %0, %0, %5\n\t"
+            "ssub8 %1, %0, %6\n\t"
+            "sel %0, %6, %0"
+            : "+r"(v), "=&r"(t)
+            : "r"((uint32_t)__ssat(v1, 8)), "r"((uint32_t)__ssat(v2, 8)),
+              "r"((uint32_t)__ssat(v3, 8)), "r"(lo4), "r"(hi4)
+            : "cc");
+    return v;
+}
+
+/* The same by PKHBT/UXTB16 with fewer live registers (3x3 stride-2 quads, where the BFI
+ * form made GCC spill: 4.50 vs 4.30 instr/MAC at 32x32). */
+MDY_ALWAYS_INLINE uint32_t mdy_s8_pack4_pk(int32_t v0, int32_t v1, int32_t v2, int32_t v3,
+                                           uint32_t lo4, uint32_t hi4)
+{
+    const uint32_t p02 = ((uint32_t)__ssat(v0, 8) & 0xFFFFu) | ((uint32_t)__ssat(v2, 8) << 16);
+    const uint32_t p13 = ((uint32_t)__ssat(v1, 8) & 0xFFFFu) | ((uint32_t)__ssat(v3, 8) << 16);
+    uint32_t v = __uxtb16(p02) | (__uxtb16(p13) << 8), t;
+    __asm__("ssub8 %1, %0, %2\n\t"
+            "sel %0, %0, %2\n\t"
+            "ssub8 %1, %0, %3\n\t"
+            "sel %0, %3, %0"
+            : "+r"(v), "=&r"(t)
+            : "r"(lo4), "r"(hi4)
+            : "cc");
+    return v;
+}
+#else
+MDY_ALWAYS_INLINE uint32_t mdy_s8_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v3,
+                                        uint32_t lo4, uint32_t hi4)
+{
+    const int32_t lo = (int8_t)(lo4 & 0xFFu), hi = (int8_t)(hi4 & 0xFFu);
+    const int32_t v[4] = {v0, v1, v2, v3};
+    uint32_t r = 0;
+    for (int i = 0; i < 4; ++i) {
+        const int32_t c = v[i] < lo ? lo : (v[i] > hi ? hi : v[i]);
+        r |= ((uint32_t)c & 0xFFu) << (8 * i);
+    }
+    return r;
+}
+#endif
+
+/* Two results of mdy_s8_rq as int8 at y[0], y[1], clamped to [lo, hi] (lo4/hi4 as for
+ * mdy_s8_pack4): SSAT, BFI, SSUB8/SEL max and min, one STRH (8 instructions for two
+ * outputs instead of 14). */
+
+#ifdef MDY_S8_DSP
+MDY_ALWAYS_INLINE void mdy_s8_st2(int8_t *y, int32_t v0, int32_t v1, uint32_t lo4, uint32_t hi4)
+{
+    uint32_t v = (uint32_t)__ssat(v0, 8), t;
+    __asm__("bfi %0, %2, #8, #8\n\t"
+            "ssub8 %1, %0, %3\n\t"
+            "sel %0, %0, %3\n\t"
+            "ssub8 %1, %0, %4\n\t"
+            "sel %0, %4, %0"
+            : "+r"(v), "=&r"(t)
+            : "r"((uint32_t)__ssat(v1, 8)), "r"(lo4), "r"(hi4)
+            : "cc");
+    const uint16_t h = (uint16_t)v;
+    memcpy(y, &h, 2); /* one STRH */
+}
+#else
+MDY_ALWAYS_INLINE void mdy_s8_st2(int8_t *y, int32_t v0, int32_t v1, uint32_t lo4, uint32_t hi4)
+{
+    const int32_t lo = (int8_t)(lo4 & 0xFFu), hi = (int8_t)(hi4 & 0xFFu);
+    y[0] = (int8_t)(v0 < lo ? lo : (v0 > hi ? hi : v0));
+    y[1] = (int8_t)(v1 < lo ? lo : (v1 > hi ? hi : v1));
+}
+#endif
+
+#ifndef MDY_S8_DSP
+#define mdy_s8_pack4_pk mdy_s8_pack4
+#endif
+
+/* the word as four bytes at any address (one STR on the M4) */
+MDY_ALWAYS_INLINE void mdy_s8_st4(int8_t *y, uint32_t v)
+{
+#ifdef MDY_S8_DSP
+    memcpy(y, &v, 4);
+#else
+    for (int i = 0; i < 4; ++i) {
+        y[i] = (int8_t)(uint8_t)(v >> (8 * i));
+    }
+#endif
+}
+
 /* The halfword pair (lo, hi) as one word (little-endian halfword order, as SMLAD). */
 MDY_ALWAYS_INLINE int32_t mdy_pair(int32_t lo, int32_t hi)
 {
     return (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xFFFFu));
 }
 
-/* gemmlowp's MultiplyByQuantizedMultiplier, bit-exact with mdy_requantize_s32 but
- * inlined, with the per-channel work hoisted (mdy_s8_rq_make once per channel).
- * Fast case shift <= 0 and mult != INT32_MIN (every multiplier below 1.0, as
- * quantize_multiplier makes them): SaturatingRoundingDoublingHighMul(a, m) =
- * trunc((a*m + nudge) / 2^31), nudge = +-2^30, equals floor((a*m + 2^30) / 2^31) for
- * both signs (SMULL, add, shift), then gemmlowp's RoundingDivideByPOT. Other channels
- * call mdy_requantize_s32. */
+/* gemmlowp's MultiplyByQuantizedMultiplier plus the output zero point, bit-exact with
+ * mdy_requantize_s32(acc, mult, shift) + zp but inlined, the per-channel work hoisted
+ * into mdy_s8_rq_make. Fast case: mult >= 0 and right shift r = -shift in [2, 23]
+ * (every channel of a sane calibration; others call mdy_requantize_s32). Derivation:
+ * SaturatingRoundingDoublingHighMul(a, m) = trunc((a*m + nudge) / 2^31), nudge = +-2^30,
+ * equals H = floor((a*m + 2^30) / 2^31) for both signs; RoundingDivideByPOT(H, r) (half
+ * away from zero) = floor((H + 2^(r-1) - [H < 0]) / 2^r), and with m >= 0, [H < 0] may
+ * be taken as [a < 0] (a < 0 with H >= 0 gives H = 0, where both round to 0). Nested
+ * floors of integer shifts collapse, so with s = a >> 31 (0 or -1):
+ *   result + zp = floor((a*m + 2^30 + s*2^31 + (2*zp + 1) * 2^(30+r)) / 2^(31+r))
+ * = the high word of the 64-bit a*m + (k + s) * 2^32 + (0x40000000 | sign bit of a),
+ * shifted right by r - 1, k = (2*zp + 1) << (r - 2): one SMLAL and four ALU ops. No
+ * overflow: |a*m| < 2^62, |k| < 2^29 for r <= 23. */
 typedef struct {
-    int32_t mult, shift;
-    int32_t right, mask, half; /* RoundingDivideByPOT by `right`: mask, mask >> 1 */
-    int32_t slow;              /* 1: left shift or mult == INT32_MIN: the full routine */
+    int32_t mult, k, sh; /* fast case: k as above, sh = r - 1 */
+    int32_t shift, zp;   /* the slow case */
+    int32_t slow;        /* 1: mdy_requantize_s32 */
 } mdy_s8_rq_t;
 
-MDY_ALWAYS_INLINE mdy_s8_rq_t mdy_s8_rq_make(int32_t mult, int32_t shift)
+MDY_ALWAYS_INLINE mdy_s8_rq_t mdy_s8_rq_make(int32_t mult, int32_t shift, int32_t zp)
 {
     mdy_s8_rq_t r;
+    const uint32_t r2 = (uint32_t)(-2 - shift); /* r - 2; huge when r < 2 */
     r.mult = mult;
     r.shift = shift;
-    r.slow = shift > 0 || mult == INT32_MIN;
-    r.right = shift > 0 ? 0 : -shift;
-    r.mask = (int32_t)((1u << r.right) - 1u);
-    r.half = r.mask >> 1;
+    r.zp = zp;
+    /* one unsigned compare: a negative mult makes the left side all ones */
+    r.slow = (r2 | (uint32_t)(mult >> 31)) > 21u;
+    r.k = (int32_t)((uint32_t)(2 * zp + 1) << (r2 & 31u)); /* used only when fast */
+    r.sh = (int32_t)r2 + 1;
     return r;
 }
 
-MDY_ALWAYS_INLINE int32_t mdy_s8_rq(int32_t acc, const mdy_s8_rq_t *r)
+/* The fast case only (r->slow == 0). */
+MDY_ALWAYS_INLINE int32_t mdy_s8_rq_fast(int32_t acc, int32_t mult, int32_t k, int32_t sh)
 {
-    if (r->slow) {
-        return mdy_requantize_s32(acc, r->mult, r->shift);
-    }
-    const int32_t high = (int32_t)(((int64_t)acc * r->mult + ((int64_t)1 << 30)) >> 31);
-    const int32_t threshold = r->half + (int32_t)((uint32_t)high >> 31);
-    return (high >> r->right) + ((high & r->mask) > threshold ? 1 : 0);
+    const uint32_t lo = ((uint32_t)acc & 0x80000000u) | 0x40000000u;
+    const int32_t hi = k + (acc >> 31);
+    const int64_t x = (int64_t)(((uint64_t)(uint32_t)hi << 32) | lo) + (int64_t)acc * mult;
+    return (int32_t)(x >> 32) >> sh;
 }
 
+#if defined(__GNUC__)
+#define MDY_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define MDY_UNLIKELY(x) (x)
+#endif
+
+MDY_ALWAYS_INLINE int32_t mdy_s8_rq(int32_t acc, const mdy_s8_rq_t *r)
+{
+    if (MDY_UNLIKELY(r->slow)) {
+        return mdy_requantize_s32(acc, r->mult, r->shift) + r->zp;
+    }
+    return mdy_s8_rq_fast(acc, r->mult, r->k, r->sh);
+}
+
+/* requant (without zero point), as mdy_requantize_s32 */
 MDY_ALWAYS_INLINE int32_t mdy_s8_requant(int32_t acc, int32_t mult, int32_t shift)
 {
-    const mdy_s8_rq_t r = mdy_s8_rq_make(mult, shift);
+    const mdy_s8_rq_t r = mdy_s8_rq_make(mult, shift, 0);
     return mdy_s8_rq(acc, &r);
 }
 
-/* requant + output zero point + the activation clamp, as int8. */
-MDY_ALWAYS_INLINE int8_t mdy_s8_finish(int32_t acc, const mdy_s8_rq_t *r, int32_t out_zp,
-                                       int32_t lo, int32_t hi)
+MDY_ALWAYS_INLINE int8_t mdy_s8_clamp(int32_t v, int32_t lo, int32_t hi)
 {
-    int32_t v = mdy_s8_rq(acc, r) + out_zp;
     v = v < lo ? lo : (v > hi ? hi : v);
     return (int8_t)v;
+}
+
+/* requant + output zero point (in r) + the activation clamp, as int8. */
+MDY_ALWAYS_INLINE int8_t mdy_s8_finish(int32_t acc, const mdy_s8_rq_t *r, int32_t lo, int32_t hi)
+{
+    return mdy_s8_clamp(mdy_s8_rq(acc, r), lo, hi);
 }
 
 /* Fast paths of mdy_conv2d_s8; 0 = shape not handled, nothing written. */
@@ -159,6 +335,12 @@ int mdy_conv_s8_im2col(const int8_t *in, const mdy_conv_params_t *p, const mdy_s
 int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
                           const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
                           int8_t *out);
+int mdy_conv_s8_dw_tiny(const int8_t *in, const mdy_conv_params_t *p,
+                        const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
+                        int8_t *out);
+int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
+                         const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
+                         int8_t *out);
 
 /* Packed column block (mdy_s8_pack) of n_col (1 or 2) columns of k values each:
  * group g of four values of column j at blk + 8g + 4j (n_col 2) or blk + 4g (n_col 1),

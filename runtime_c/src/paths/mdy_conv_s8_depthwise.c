@@ -4,8 +4,10 @@
  * copied once into int16 (offset by the input zero point, padding as 0, one spare
  * column), so the window loop has no bounds checks at any map size down to 1x1; each
  * kernel row is ceil(kw/2) SMLADs of a weight pair (w[kw], w[kw+1]) with two adjacent
- * activations (one unaligned word load). 3x3/5x5/7x7 are unrolled with their weight
- * pairs in registers. Returns 0 (nothing written) for other shapes.
+ * activations (one unaligned word load). Square 3x3/5x5/7x7 kernels with stride_w 1
+ * or 2 go to mdy_conv_s8_dw_strip (int8 strips, zero point folded into the bias) first;
+ * this loop serves the other shapes. Returns 0 (nothing written) for shapes neither
+ * handles.
  */
 #include "../mdy_s8_internal.h"
 
@@ -21,7 +23,7 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int16_t *buf, uint32_t pw, const int
                                       const mdy_s8_rq_t *rq, const mdy_s8_requant_t *q,
                                       int8_t *y)
 {
-    const int32_t out_zp = q->out_zp, lo = q->act_min, hi = q->act_max;
+    const int32_t lo = q->act_min, hi = q->act_max;
     const mdy_s8_rq_t r = *rq;
     int32_t wr[MDY_S8_DW_MAX_K * MDY_S8_DW_MAX_PAIRS];
     MDY_UNROLL
@@ -43,8 +45,8 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int16_t *buf, uint32_t pw, const int
                     a1 = mdy_mac2(a1, wr[kh * pairs + j], x + sw + (size_t)kh * pw + 2 * j);
                 }
             }
-            const int8_t y0 = mdy_s8_finish(a0, &r, out_zp, lo, hi);
-            const int8_t y1 = mdy_s8_finish(a1, &r, out_zp, lo, hi);
+            const int8_t y0 = mdy_s8_finish(a0, &r, lo, hi);
+            const int8_t y1 = mdy_s8_finish(a1, &r, lo, hi);
             yr[ow] = y0;
             yr[ow + 1] = y1;
         }
@@ -58,7 +60,7 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int16_t *buf, uint32_t pw, const int
                     a0 = mdy_mac2(a0, wr[kh * pairs + j], x + (size_t)kh * pw + 2 * j);
                 }
             }
-            yr[ow] = mdy_s8_finish(a0, &r, out_zp, lo, hi);
+            yr[ow] = mdy_s8_finish(a0, &r, lo, hi);
         }
     }
 }
@@ -112,7 +114,7 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_body(const int8_t *in, const mdy_conv_params_t 
             }
         }
         const int32_t b = bias ? bias[c] : 0;
-        const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[c], q->shift[c]);
+        const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[c], q->shift[c], q->out_zp);
         for (int32_t oh0 = 0; oh0 < out_h; oh0 += strip) {
             const int32_t rows = out_h - oh0 < strip ? out_h - oh0 : strip;
             mdy_s8_dw_fill(buf, pw, in + (size_t)c * in_plane, p->in_h, p->in_w,
@@ -123,28 +125,6 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_body(const int8_t *in, const mdy_conv_params_t 
         }
     }
 }
-
-typedef void (*mdy_s8_dw_fn)(const int8_t *in, const mdy_conv_params_t *p,
-                             const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
-                             int8_t *out, int16_t *buf, uint32_t pw, int32_t strip, int rezero);
-
-/* One function per unrolled shape: each gets its own register allocation (inlined side
- * by side into one channel loop they spilled everything). */
-#define MDY_S8_DW_FN(name, K, SW)                                                            \
-    MDY_NOINLINE static void name(const int8_t *in, const mdy_conv_params_t *p,              \
-                                  const mdy_s8_requant_t *q, const int8_t *w,                \
-                                  const int32_t *bias, int8_t *out, int16_t *buf, uint32_t pw, \
-                                  int32_t strip, int rezero)                                 \
-    {                                                                                        \
-        mdy_s8_dw_body(in, p, q, w, bias, out, buf, pw, strip, rezero, K, K, SW);            \
-    }
-
-MDY_S8_DW_FN(mdy_s8_dw_3x3_s1, 3, 1)
-MDY_S8_DW_FN(mdy_s8_dw_3x3_s2, 3, 2)
-MDY_S8_DW_FN(mdy_s8_dw_5x5_s1, 5, 1)
-MDY_S8_DW_FN(mdy_s8_dw_5x5_s2, 5, 2)
-MDY_S8_DW_FN(mdy_s8_dw_7x7_s1, 7, 1)
-MDY_S8_DW_FN(mdy_s8_dw_7x7_s2, 7, 2)
 
 MDY_NOINLINE static void mdy_s8_dw_any(const int8_t *in, const mdy_conv_params_t *p,
                                        const mdy_s8_requant_t *q, const int8_t *w,
@@ -159,6 +139,10 @@ int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
                           const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
                           int8_t *out)
 {
+    if (mdy_conv_s8_dw_tiny(in, p, q, w, bias, out) ||
+        mdy_conv_s8_dw_strip(in, p, q, w, bias, out)) {
+        return 1;
+    }
     const int32_t k_h = p->k_h, k_w = p->k_w;
     if (p->dil_h != 1 || p->dil_w != 1 || k_h > MDY_S8_DW_MAX_K || k_w > MDY_S8_DW_MAX_K) {
         return 0;
@@ -177,12 +161,6 @@ int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
     /* the strip region only: a call on a 2x2 map must not pay for 2 KiB */
     const int32_t strip_rows = ((strip < out_h ? strip : out_h) - 1) * sh + k_h;
     memset(buf, 0, (size_t)strip_rows * pw * sizeof(int16_t));
-    static const mdy_s8_dw_fn unrolled[3][2] = {{mdy_s8_dw_3x3_s1, mdy_s8_dw_3x3_s2},
-                                                {mdy_s8_dw_5x5_s1, mdy_s8_dw_5x5_s2},
-                                                {mdy_s8_dw_7x7_s1, mdy_s8_dw_7x7_s2}};
-    const mdy_s8_dw_fn fn = (k_h == k_w && (k_h == 3 || k_h == 5 || k_h == 7) && sw <= 2)
-                                ? unrolled[(k_h - 3) / 2][sw - 1]
-                                : mdy_s8_dw_any;
-    fn(in, p, q, w, bias, out, buf, pw, strip, strip < out_h);
+    mdy_s8_dw_any(in, p, q, w, bias, out, buf, pw, strip, strip < out_h);
     return 1;
 }

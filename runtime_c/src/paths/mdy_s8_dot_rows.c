@@ -69,12 +69,12 @@ void mdy_s8_dot_rows(const int16_t *blk, uint32_t n_col, uint32_t k, const int8_
                 a10 += w1[i] * x0;
                 a11 += w1[i] * x1;
             }
-            const mdy_s8_rq_t r0 = mdy_s8_rq_make(mult[o], shift[o]);
-            const mdy_s8_rq_t r1 = mdy_s8_rq_make(mult[o + 1u], shift[o + 1u]);
-            const int8_t y00 = mdy_s8_finish(a00, &r0, out_zp, lo, hi);
-            const int8_t y01 = mdy_s8_finish(a01, &r0, out_zp, lo, hi);
-            const int8_t y10 = mdy_s8_finish(a10, &r1, out_zp, lo, hi);
-            const int8_t y11 = mdy_s8_finish(a11, &r1, out_zp, lo, hi);
+            const mdy_s8_rq_t r0 = mdy_s8_rq_make(mult[o], shift[o], out_zp);
+            const mdy_s8_rq_t r1 = mdy_s8_rq_make(mult[o + 1u], shift[o + 1u], out_zp);
+            const int8_t y00 = mdy_s8_finish(a00, &r0, lo, hi);
+            const int8_t y01 = mdy_s8_finish(a01, &r0, lo, hi);
+            const int8_t y10 = mdy_s8_finish(a10, &r1, lo, hi);
+            const int8_t y11 = mdy_s8_finish(a11, &r1, lo, hi);
             y[0] = y00;
             y[1] = y01;
             y[out_stride] = y10;
@@ -90,10 +90,10 @@ void mdy_s8_dot_rows(const int16_t *blk, uint32_t n_col, uint32_t k, const int8_
                 a00 += w0[i] * tail[i - k4];
                 a10 += w1[i] * tail[i - k4];
             }
-            const mdy_s8_rq_t r0 = mdy_s8_rq_make(mult[o], shift[o]);
-            const mdy_s8_rq_t r1 = mdy_s8_rq_make(mult[o + 1u], shift[o + 1u]);
-            const int8_t y00 = mdy_s8_finish(a00, &r0, out_zp, lo, hi);
-            const int8_t y10 = mdy_s8_finish(a10, &r1, out_zp, lo, hi);
+            const mdy_s8_rq_t r0 = mdy_s8_rq_make(mult[o], shift[o], out_zp);
+            const mdy_s8_rq_t r1 = mdy_s8_rq_make(mult[o + 1u], shift[o + 1u], out_zp);
+            const int8_t y00 = mdy_s8_finish(a00, &r0, lo, hi);
+            const int8_t y10 = mdy_s8_finish(a10, &r1, lo, hi);
             y[0] = y00;
             y[out_stride] = y10;
         }
@@ -101,10 +101,10 @@ void mdy_s8_dot_rows(const int16_t *blk, uint32_t n_col, uint32_t k, const int8_
     if (o < n_out) { /* odd channel count: the last row alone */
         const int8_t *MDY_RESTRICT w0 = w + (size_t)o * k;
         const int32_t b0 = bias ? bias[o] : 0;
-        const mdy_s8_rq_t r0 = mdy_s8_rq_make(mult[o], shift[o]);
+        const mdy_s8_rq_t r0 = mdy_s8_rq_make(mult[o], shift[o], out_zp);
         for (uint32_t j = 0; j < n_col; ++j) {
             const int32_t a = mdy_s8_dot1(b0, w0, blk + 4u * j, 4u * n_col, tail + j * kt, k4, k);
-            out[(size_t)o * out_stride + j] = mdy_s8_finish(a, &r0, out_zp, lo, hi);
+            out[(size_t)o * out_stride + j] = mdy_s8_finish(a, &r0, lo, hi);
         }
     }
 }
