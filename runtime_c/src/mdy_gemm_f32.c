@@ -24,18 +24,11 @@ MDY_ALWAYS_INLINE void gemm_rows(const float *MDY_RESTRICT in, uint32_t in_f,
     }
     uint32_t i = 0;
 #ifdef MDY_HAVE_FWD_ASM
-    if (in_f >= 8u) {
-        /* 8 inputs x OB rows per iteration, one vldm per row (mdy_fwd_asm.h,
-         * mdy_gemm_asm.h) */
-        if (OB == 4) {
-            mdy_asm_gemv4x8(row[0], row[1], row[2], row[3], in, in_f / 8u, acc);
-        } else if (OB == 2) {
-            mdy_asm_gemv2x8(row[0], row[1], in, in_f / 8u, acc);
-        } else {
-            mdy_asm_gemv1x8(row[0], in, in_f / 8u, acc);
-        }
-        i = in_f & ~7u;
-    }
+    /* 8 inputs x OB rows per iteration, one vldm per row, then the last in_f % 8
+     * inputs, all in one block (mdy_gemm_asm.h) */
+    mdy_asm_gemv_rows(row[0], OB > 1 ? row[1] : row[0], OB > 2 ? row[2] : row[0],
+                      OB > 3 ? row[3] : row[0], in, in_f / 8u, in_f % 8u, acc, OB);
+    i = in_f;
 #endif
     for (; i + 4u <= in_f; i += 4u) {
         float xv[4];

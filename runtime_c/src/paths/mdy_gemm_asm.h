@@ -22,53 +22,64 @@
         MDY_FMA(12, 20, g) MDY_FMA(13, 21, g) MDY_FMA(14, 22, g) MDY_FMA(15, 23, g)
 
 /*
- * acc[a] += sum_{i < 8 n8} w_a[i] * x[i] for the ROWS (1 or 2) rows w_a; n8 >= 1. Per 8
- * inputs: one vldm of x, one per row, 8 VFMA per row (even / odd inputs in two partial
- * sums, added at the end).
+ * acc[a] += sum_{i < 8 n8 + rem} w_a[i] * x[i] for ROWS (1, 2 or 4) rows w_a; n8 >= 0,
+ * rem < 8. Per 8 inputs: one vldm of x, one per row, 8 VFMA per row (even / odd inputs
+ * in two partial sums, added at the end); the rem last inputs one at a time in the same
+ * block (a C tail after the block made GCC spill its pointers around the asm).
  */
-static inline __attribute__((always_inline)) void mdy_asm_gemv2x8(
-    const float *w0, const float *w1, const float *x, uint32_t n8, float *acc)
-{
-    __asm__ volatile(
-        "vldmia %[acc], {s0-s1}\n\t"
-        "vmov s4, %[zero]\n\t"
-        "vmov.f32 s5, s4\n\t"
-        "1:\n\t"
-        "vldmia %[x]!, {s16-s23}\n\t"
-        "vldmia %[w0]!, {s24-s31}\n\t"
-        MDY_FMA(0, 16, 24) MDY_FMA(4, 17, 25) MDY_FMA(0, 18, 26) MDY_FMA(4, 19, 27)
-        MDY_FMA(0, 20, 28) MDY_FMA(4, 21, 29) MDY_FMA(0, 22, 30) MDY_FMA(4, 23, 31)
-        "vldmia %[w1]!, {s24-s31}\n\t"
-        MDY_FMA(1, 16, 24) MDY_FMA(5, 17, 25) MDY_FMA(1, 18, 26) MDY_FMA(5, 19, 27)
-        MDY_FMA(1, 20, 28) MDY_FMA(5, 21, 29) MDY_FMA(1, 22, 30) MDY_FMA(5, 23, 31)
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n\t"
-        "vadd.f32 s0, s0, s4\n\t"
-        "vadd.f32 s1, s1, s5\n\t"
-        "vstmia %[acc], {s0-s1}\n\t"
-        : [w0] "+r"(w0), [w1] "+r"(w1), [x] "+r"(x), [n] "+r"(n8)
-        : [acc] "r"(acc), [zero] "r"(0u)
-        : "s0", "s1", "s4", "s5", MDY_ASM_CLOBBER_S16_31, "cc", "memory");
-}
+#define MDY_GEMV_ROW8(a, odd, r)                                                           \
+    "vldmia %[w" #r "]!, {s24-s31}\n\t" MDY_FMA(a, 16, 24) MDY_FMA(odd, 17, 25)             \
+        MDY_FMA(a, 18, 26) MDY_FMA(odd, 19, 27) MDY_FMA(a, 20, 28) MDY_FMA(odd, 21, 29)    \
+            MDY_FMA(a, 22, 30) MDY_FMA(odd, 23, 31)
+#define MDY_GEMV_ASM(LOAD_ACC, ZERO, BODY8, ADDS, TAIL, STORE_ACC, ...)                   \
+    __asm__ volatile(LOAD_ACC "vmov s4, %[zero]\n\t" ZERO                                  \
+                     "cmp %[n], #0\n\t"                                                    \
+                     "beq 2f\n\t"                                                          \
+                     "1:\n\t"                                                              \
+                     "vldmia %[x]!, {s16-s23}\n\t" BODY8                                   \
+                     "subs %[n], %[n], #1\n\t"                                             \
+                     "bne 1b\n\t"                                                          \
+                     "2:\n\t" ADDS                                                         \
+                     "cmp %[r], #0\n\t"                                                    \
+                     "beq 4f\n\t"                                                          \
+                     "3:\n\t"                                                              \
+                     "vldmia %[x]!, {s16}\n\t" TAIL                                        \
+                     "subs %[r], %[r], #1\n\t"                                             \
+                     "bne 3b\n\t"                                                          \
+                     "4:\n\t" STORE_ACC                                                    \
+                     : [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3),         \
+                       [x] "+r"(x), [n] "+r"(n8), [r] "+r"(rem)                            \
+                     : [acc] "r"(acc), [zero] "r"(0u)                                      \
+                     : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s16", "s17", "s18", \
+                       "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27",      \
+                       "s28", "s29", "s30", "s31", "cc", "memory")
+#define MDY_GEMV_TAIL_ROW(a, r) "vldmia %[w" #r "]!, {s24}\n\t" MDY_FMA(a, 16, 24)
 
-static inline __attribute__((always_inline)) void mdy_asm_gemv1x8(
-    const float *w0, const float *x, uint32_t n8, float *acc)
+static inline __attribute__((always_inline)) void mdy_asm_gemv_rows(
+    const float *w0, const float *w1, const float *w2, const float *w3, const float *x,
+    uint32_t n8, uint32_t rem, float *acc, const int ROWS)
 {
-    __asm__ volatile(
-        "vldr s0, [%[acc]]\n\t"
-        "vmov s4, %[zero]\n\t"
-        "1:\n\t"
-        "vldmia %[x]!, {s16-s23}\n\t"
-        "vldmia %[w0]!, {s24-s31}\n\t"
-        MDY_FMA(0, 16, 24) MDY_FMA(4, 17, 25) MDY_FMA(0, 18, 26) MDY_FMA(4, 19, 27)
-        MDY_FMA(0, 20, 28) MDY_FMA(4, 21, 29) MDY_FMA(0, 22, 30) MDY_FMA(4, 23, 31)
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n\t"
-        "vadd.f32 s0, s0, s4\n\t"
-        "vstr s0, [%[acc]]\n\t"
-        : [w0] "+r"(w0), [x] "+r"(x), [n] "+r"(n8)
-        : [acc] "r"(acc), [zero] "r"(0u)
-        : "s0", "s4", MDY_ASM_CLOBBER_S16_31, "cc", "memory");
+    if (ROWS == 4) {
+        MDY_GEMV_ASM("vldmia %[acc], {s0-s3}\n\t",
+                     "vmov.f32 s5, s4\n\tvmov.f32 s6, s4\n\tvmov.f32 s7, s4\n\t",
+                     MDY_GEMV_ROW8(0, 4, 0) MDY_GEMV_ROW8(1, 5, 1) MDY_GEMV_ROW8(2, 6, 2)
+                     MDY_GEMV_ROW8(3, 7, 3),
+                     "vadd.f32 s0, s0, s4\n\tvadd.f32 s1, s1, s5\n\t"
+                     "vadd.f32 s2, s2, s6\n\tvadd.f32 s3, s3, s7\n\t",
+                     MDY_GEMV_TAIL_ROW(0, 0) MDY_GEMV_TAIL_ROW(1, 1) MDY_GEMV_TAIL_ROW(2, 2)
+                     MDY_GEMV_TAIL_ROW(3, 3),
+                     "vstmia %[acc], {s0-s3}\n\t");
+    } else if (ROWS == 2) {
+        MDY_GEMV_ASM("vldmia %[acc], {s0-s1}\n\t", "vmov.f32 s5, s4\n\t",
+                     MDY_GEMV_ROW8(0, 4, 0) MDY_GEMV_ROW8(1, 5, 1),
+                     "vadd.f32 s0, s0, s4\n\tvadd.f32 s1, s1, s5\n\t",
+                     MDY_GEMV_TAIL_ROW(0, 0) MDY_GEMV_TAIL_ROW(1, 1),
+                     "vstmia %[acc], {s0-s1}\n\t");
+    } else {
+        MDY_GEMV_ASM("vldr s0, [%[acc]]\n\t", "", MDY_GEMV_ROW8(0, 4, 0),
+                     "vadd.f32 s0, s0, s4\n\t", MDY_GEMV_TAIL_ROW(0, 0),
+                     "vstr s0, [%[acc]]\n\t");
+    }
 }
 
 /*
