@@ -88,6 +88,7 @@ def kernel_cases(sizes: list[int]) -> list[Case]:
             ("dw7x7 48 s2 p3", dict(in_c=48, out_c=48, k=7, pad=3, stride=2, groups=48)),
             ("stem3x3 3->16 s2 p1", dict(in_c=3, out_c=16, k=3, pad=1, stride=2)),
             ("stem3x3 1->32 p1", dict(in_c=1, out_c=32, k=3, pad=1)),
+            ("conv3x3 8->16 d2 p2", dict(in_c=8, out_c=16, k=3, pad=2, dil=2)),
         ]
         for label, kw in families:
             if (s + 2 * kw.get("pad", 0) - kw["k"]) // kw.get("stride", 1) + 1 < 1:

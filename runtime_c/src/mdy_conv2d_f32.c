@@ -146,42 +146,44 @@ static void conv_depthwise(const float *in, const mdy_conv_params_t *p, const fl
 static void conv_generic(const float *in, const mdy_conv_params_t *p, const float *w,
                          const float *bias, float *out)
 {
-    const int32_t in_h = p->in_h, in_w = p->in_w;
-    const int32_t out_h = p->out_h, out_w = p->out_w;
-    const int32_t kh_n = p->k_h, kw_n = p->k_w;
+    const int32_t in_w = p->in_w, out_w = p->out_w;
     const int32_t sh = p->stride_h, sw = p->stride_w;
     const uint32_t icpg = p->in_c / p->groups;
     const uint32_t ocpg = p->out_c / p->groups;
-    const size_t in_plane = (size_t)in_h * in_w;
-    const size_t out_plane_len = (size_t)out_h * out_w;
+    const uint32_t taps = (uint32_t)p->k_h * p->k_w;
+    const size_t in_plane = (size_t)p->in_h * in_w;
+    const size_t out_plane_len = (size_t)p->out_h * out_w;
     for (uint32_t o = 0; o < p->out_c; ++o) {
-        float *out_plane = out + o * out_plane_len;
         const float b = bias ? bias[o] : 0.0f;
         for (size_t i = 0; i < out_plane_len; ++i) {
-            out_plane[i] = b;
+            out[o * out_plane_len + i] = b;
         }
-        const uint32_t c0 = (o / ocpg) * icpg;
-        for (uint32_t il = 0; il < icpg; ++il) {
-            const float *plane = in + (c0 + il) * in_plane;
-            const float *wk = w + ((size_t)o * icpg + il) * kh_n * kw_n;
-            for (int32_t kh = 0; kh < kh_n; ++kh) {
-                for (int32_t kw = 0; kw < kw_n; ++kw) {
-                    mdy_conv_tap_t t;
-                    mdy_conv_tap(p, kh, kw, &t);
-                    const float wv = wk[kh * kw_n + kw];
-                    for (int32_t oh = t.oh_lo; oh < t.oh_hi; ++oh) {
-                        const float *x = plane + oh * sh * in_w + t.in_offset;
+    }
+    mdy_live_tap_t tab[MDY_LIVE_TAPS_MAX];
+    for (uint32_t k0 = 0; k0 < taps; k0 += MDY_LIVE_TAPS_MAX) {
+        const uint32_t n_live = mdy_conv_live_taps(p, k0, tab);
+        for (uint32_t o = 0; o < p->out_c; ++o) {
+            float *out_plane = out + o * out_plane_len;
+            const uint32_t c0 = (o / ocpg) * icpg;
+            for (uint32_t il = 0; il < icpg; ++il) {
+                const float *plane = in + (c0 + il) * in_plane;
+                const float *wk = w + ((size_t)o * icpg + il) * taps;
+                for (uint32_t j = 0; j < n_live; ++j) {
+                    const mdy_conv_tap_t *t = &tab[j].t;
+                    const float wv = wk[tab[j].k];
+                    for (int32_t oh = t->oh_lo; oh < t->oh_hi; ++oh) {
+                        const float *x = plane + oh * sh * in_w + t->in_offset;
                         float *y = out_plane + oh * out_w;
-                        for (int32_t ow = t.ow_lo; ow < t.ow_hi; ++ow) {
+                        for (int32_t ow = t->ow_lo; ow < t->ow_hi; ++ow) {
                             y[ow] += wv * x[ow * sw];
                         }
                     }
                 }
             }
         }
-        for (size_t i = 0; i < out_plane_len; ++i) {
-            out_plane[i] = mdy_clampf(out_plane[i], p->act_min, p->act_max);
-        }
+    }
+    for (size_t i = 0; i < (size_t)p->out_c * out_plane_len; ++i) {
+        out[i] = mdy_clampf(out[i], p->act_min, p->act_max);
     }
 }
 

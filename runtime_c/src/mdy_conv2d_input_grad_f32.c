@@ -45,30 +45,30 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     if (mdy_conv_kxk_input_grad_f32(dout, p, w, din)) {
         return;
     }
-    const int32_t in_h = p->in_h, in_w = p->in_w;
-    const int32_t out_h = p->out_h, out_w = p->out_w;
-    const int32_t kh_n = p->k_h, kw_n = p->k_w;
+    const int32_t in_w = p->in_w, out_w = p->out_w;
     const int32_t sh = p->stride_h, sw = p->stride_w;
     const uint32_t icpg = p->in_c / p->groups;
     const uint32_t ocpg = p->out_c / p->groups;
-    const size_t in_plane = (size_t)in_h * in_w;
-    const size_t out_plane = (size_t)out_h * out_w;
+    const uint32_t taps = (uint32_t)p->k_h * p->k_w;
+    const size_t in_plane = (size_t)p->in_h * in_w;
+    const size_t out_plane = (size_t)p->out_h * out_w;
     memset(din, 0, (size_t)p->in_c * in_plane * sizeof(float));
-    for (uint32_t o = 0; o < p->out_c; ++o) {
-        const float *dy = dout + o * out_plane;
-        const uint32_t c0 = (o / ocpg) * icpg;
-        for (uint32_t il = 0; il < icpg; ++il) {
-            float *dx = din + (c0 + il) * in_plane;
-            const float *wk = w + ((size_t)o * icpg + il) * kh_n * kw_n;
-            for (int32_t kh = 0; kh < kh_n; ++kh) {
-                for (int32_t kw = 0; kw < kw_n; ++kw) {
-                    mdy_conv_tap_t t;
-                    mdy_conv_tap(p, kh, kw, &t);
-                    const float wv = wk[kh * kw_n + kw];
-                    for (int32_t oh = t.oh_lo; oh < t.oh_hi; ++oh) {
-                        float *x = dx + oh * sh * in_w + t.in_offset;
+    mdy_live_tap_t tab[MDY_LIVE_TAPS_MAX];
+    for (uint32_t k0 = 0; k0 < taps; k0 += MDY_LIVE_TAPS_MAX) {
+        const uint32_t n_live = mdy_conv_live_taps(p, k0, tab);
+        for (uint32_t o = 0; o < p->out_c; ++o) {
+            const float *dy = dout + o * out_plane;
+            const uint32_t c0 = (o / ocpg) * icpg;
+            for (uint32_t il = 0; il < icpg; ++il) {
+                float *dx = din + (c0 + il) * in_plane;
+                const float *wk = w + ((size_t)o * icpg + il) * taps;
+                for (uint32_t j = 0; j < n_live; ++j) {
+                    const mdy_conv_tap_t *t = &tab[j].t;
+                    const float wv = wk[tab[j].k];
+                    for (int32_t oh = t->oh_lo; oh < t->oh_hi; ++oh) {
+                        float *x = dx + oh * sh * in_w + t->in_offset;
                         const float *g = dy + oh * out_w;
-                        for (int32_t ow = t.ow_lo; ow < t.ow_hi; ++ow) {
+                        for (int32_t ow = t->ow_lo; ow < t->ow_hi; ++ow) {
                             x[ow * sw] += wv * g[ow];
                         }
                     }

@@ -30,36 +30,35 @@ void mdy_conv2d_weight_grad_f32(const float *saved, const uint16_t *channels,
     if (mdy_conv_kxk_weight_grad_f32(saved, channels, n_sel, dout, p, dw_slices)) {
         return;
     }
-    const int32_t in_h = p->in_h, in_w = p->in_w;
-    const int32_t out_h = p->out_h, out_w = p->out_w;
-    const int32_t kh_n = p->k_h, kw_n = p->k_w;
+    const int32_t in_w = p->in_w, out_w = p->out_w;
     const int32_t sh = p->stride_h, sw = p->stride_w;
     const uint32_t icpg = p->in_c / p->groups;
     const uint32_t ocpg = p->out_c / p->groups;
-    const size_t in_plane = (size_t)in_h * in_w;
-    const size_t out_plane = (size_t)out_h * out_w;
-    const size_t taps = (size_t)kh_n * kw_n;
+    const size_t in_plane = (size_t)p->in_h * in_w;
+    const size_t out_plane = (size_t)p->out_h * out_w;
+    const uint32_t taps = (uint32_t)p->k_h * p->k_w;
     const size_t slice_len = ocpg * taps;
-    for (uint32_t j = 0; j < n_sel; ++j) {
-        const float *x = saved + j * in_plane;
-        const uint32_t o0 = (channels[j] / icpg) * ocpg;
-        float *slice = dw_slices + j * slice_len;
-        for (uint32_t ol = 0; ol < ocpg; ++ol) {
-            const float *dy = dout + (o0 + ol) * out_plane;
-            float *dw = slice + ol * taps;
-            for (int32_t kh = 0; kh < kh_n; ++kh) {
-                for (int32_t kw = 0; kw < kw_n; ++kw) {
-                    mdy_conv_tap_t t;
-                    mdy_conv_tap(p, kh, kw, &t);
+    mdy_live_tap_t tab[MDY_LIVE_TAPS_MAX];
+    for (uint32_t k0 = 0; k0 < taps; k0 += MDY_LIVE_TAPS_MAX) {
+        const uint32_t n_live = mdy_conv_live_taps(p, k0, tab);
+        for (uint32_t j = 0; j < n_sel; ++j) {
+            const float *x = saved + j * in_plane;
+            const uint32_t o0 = (channels[j] / icpg) * ocpg;
+            float *slice = dw_slices + j * slice_len;
+            for (uint32_t ol = 0; ol < ocpg; ++ol) {
+                const float *dy = dout + (o0 + ol) * out_plane;
+                float *dw = slice + ol * taps;
+                for (uint32_t q = 0; q < n_live; ++q) {
+                    const mdy_conv_tap_t *t = &tab[q].t;
                     float acc = 0.0f;
-                    for (int32_t oh = t.oh_lo; oh < t.oh_hi; ++oh) {
-                        const float *xr = x + oh * sh * in_w + t.in_offset;
+                    for (int32_t oh = t->oh_lo; oh < t->oh_hi; ++oh) {
+                        const float *xr = x + oh * sh * in_w + t->in_offset;
                         const float *g = dy + oh * out_w;
-                        for (int32_t ow = t.ow_lo; ow < t.ow_hi; ++ow) {
+                        for (int32_t ow = t->ow_lo; ow < t->ow_hi; ++ow) {
                             acc += xr[ow * sw] * g[ow];
                         }
                     }
-                    dw[kh * kw_n + kw] += acc;
+                    dw[tab[q].k] += acc;
                 }
             }
         }

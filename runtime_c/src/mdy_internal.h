@@ -119,6 +119,32 @@ MDY_ALWAYS_INLINE void mdy_conv_tap(const mdy_conv_params_t *p, int32_t kh, int3
     t->in_offset = off_h * (int32_t)p->in_w + off_w;
 }
 
+/* The taps k0 .. k0 + MDY_LIVE_TAPS_MAX - 1 (index kh * k_w + kw) that read the input for
+ * at least one output, with their ranges: the generic loops walk this table instead of
+ * recomputing every tap for every channel pair, and never visit a tap that only reads
+ * padding (most of a dilated window on a small map). Returns how many it wrote. */
+#define MDY_LIVE_TAPS_MAX 49u
+typedef struct {
+    mdy_conv_tap_t t;
+    uint32_t k;
+} mdy_live_tap_t;
+
+MDY_ALWAYS_INLINE uint32_t mdy_conv_live_taps(const mdy_conv_params_t *p, uint32_t k0,
+                                              mdy_live_tap_t *tab)
+{
+    const uint32_t taps = (uint32_t)p->k_h * p->k_w;
+    const uint32_t k1 = taps - k0 < MDY_LIVE_TAPS_MAX ? taps : k0 + MDY_LIVE_TAPS_MAX;
+    uint32_t n = 0;
+    for (uint32_t k = k0; k < k1; ++k) {
+        mdy_conv_tap(p, (int32_t)(k / p->k_w), (int32_t)(k % p->k_w), &tab[n].t);
+        if (tab[n].t.oh_lo < tab[n].t.oh_hi && tab[n].t.ow_lo < tab[n].t.ow_hi) {
+            tab[n].k = k;
+            ++n;
+        }
+    }
+    return n;
+}
+
 /* Paths of mdy_conv2d_f32 (one file each; same contract as mdy_conv2d_f32, each for
  * the shapes its dispatcher sends it). */
 void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
