@@ -33,6 +33,11 @@ KXK = [shape(c, o, h, w, k, s, p) for c, o, h, w, k, s, p in
 KXK += [shape(4, 6, 7, 7, 3, 1, 2, dil=2), shape(6, 6, 5, 5, 3, 1, 1, groups=2),
         shape(3, 4, 5, 6, 3, 1, pads=(0, 2, 1, 0)),
         shape(2, 3, 3, 600, 3, 1, 1)]          # too wide for the strip: generic path
+# dilated windows wider than the map (fewer than half the taps ever read it: the generic
+# loops over live taps), and one just under that line (the strip paths)
+KXK += [shape(8, 6, 2, 2, 3, 1, 2, dil=2), shape(3, 5, 1, 1, 3, 1, 2, dil=2),
+        shape(4, 4, 2, 3, 3, 1, 3, dil=3), shape(5, 3, 3, 3, 3, 1, 2, dil=2),
+        shape(2, 4, 2, 2, 5, 1, 4, dil=2, groups=2)]
 # KxK with more input channels than the strip buffer holds at once: partial sums of
 # channel groups go through `out` (only the last group clamps), 1 row per strip.
 KXK += [shape(c, o, h, w, k, s, p) for c, o, h, w, k, s, p in

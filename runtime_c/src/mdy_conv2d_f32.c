@@ -204,6 +204,8 @@ void mdy_conv2d_f32(const float *in, const mdy_conv_params_t *p, const float *w,
         if (!mdy_conv_depthwise_f32(in, p, w, bias, out)) {
             conv_depthwise(in, p, w, bias, out);
         }
+    } else if (mdy_conv_mostly_padding(p)) {
+        conv_generic(in, p, w, bias, out);
     } else if (!mdy_conv_im2col_f32(in, p, w, bias, out) &&
                !mdy_conv_kxk_f32(in, p, w, bias, out)) {
         conv_generic(in, p, w, bias, out);

@@ -39,11 +39,13 @@ void mdy_conv2d_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     if (mdy_conv_depthwise_input_grad_f32(dout, p, w, din)) {
         return;
     }
-    if (mdy_conv_cols_input_grad_f32(dout, p, w, din)) {   /* stems; strided convs */
-        return;
-    }
-    if (mdy_conv_kxk_input_grad_f32(dout, p, w, din)) {
-        return;
+    if (!mdy_conv_mostly_padding(p)) {       /* else: the live taps below */
+        if (mdy_conv_cols_input_grad_f32(dout, p, w, din)) {   /* stems; strided convs */
+            return;
+        }
+        if (mdy_conv_kxk_input_grad_f32(dout, p, w, din)) {
+            return;
+        }
     }
     const int32_t in_w = p->in_w, out_w = p->out_w;
     const int32_t sh = p->stride_h, sw = p->stride_w;

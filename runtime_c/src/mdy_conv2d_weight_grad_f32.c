@@ -27,7 +27,8 @@ void mdy_conv2d_weight_grad_f32(const float *saved, const uint16_t *channels,
     if (mdy_conv_depthwise_weight_grad_f32(saved, channels, n_sel, dout, p, dw_slices)) {
         return;
     }
-    if (mdy_conv_kxk_weight_grad_f32(saved, channels, n_sel, dout, p, dw_slices)) {
+    if (!mdy_conv_mostly_padding(p) &&      /* else: the live taps below */
+        mdy_conv_kxk_weight_grad_f32(saved, channels, n_sel, dout, p, dw_slices)) {
         return;
     }
     const int32_t in_w = p->in_w, out_w = p->out_w;

@@ -145,6 +145,25 @@ MDY_ALWAYS_INLINE uint32_t mdy_conv_live_taps(const mdy_conv_params_t *p, uint32
     return n;
 }
 
+/* True for a dilated window of which fewer than half of the taps ever read the input
+ * (a map smaller than the window's span): the generic loops, which visit live taps
+ * only, then beat the strip paths, which multiply the padding too. (Counting live
+ * (tap, pixel) pairs instead sent 3x3/4x4 maps to the generic loops too: slower there.) */
+MDY_ALWAYS_INLINE int mdy_conv_mostly_padding(const mdy_conv_params_t *p)
+{
+    if (p->dil_h == 1u && p->dil_w == 1u) {
+        return 0; /* undilated: the tiny/stem paths skip padded taps themselves */
+    }
+    const uint32_t taps = (uint32_t)p->k_h * p->k_w;
+    uint32_t live = 0;
+    for (uint32_t k = 0; k < taps; ++k) {
+        mdy_conv_tap_t t;
+        mdy_conv_tap(p, (int32_t)(k / p->k_w), (int32_t)(k % p->k_w), &t);
+        live += t.oh_lo < t.oh_hi && t.ow_lo < t.ow_hi;
+    }
+    return 2u * live < taps;
+}
+
 /* Paths of mdy_conv2d_f32 (one file each; same contract as mdy_conv2d_f32, each for
  * the shapes its dispatcher sends it). */
 void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
