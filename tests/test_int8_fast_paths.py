@@ -98,6 +98,13 @@ CONVS: dict[str, ConvShape] = {
     "dw7x7 2 p3 strips 12x150": S(2, 2, 12, 150, 7, 7, 1, 1, 3, 3, 3, 3, groups=2),
     "dw5x5 2 s2 p2 strips 30x200": S(2, 2, 30, 200, 5, 5, 2, 2, 2, 2, 2, 2, groups=2),
     "dw3x3 7 p1 1x1 strip": S(7, 7, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
+    # strip rows of 3..9 input bytes: the word copy with the overlapping last word
+    # (4 <= cols; cols 4, 5, 8, 9) and the byte copy below it (cols 3)
+    "dw3x3 5 p1 6x4 strip copy": S(5, 5, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, groups=5),
+    "dw3x3 5 s2 p1 7x5 strip copy": S(5, 5, 7, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=5),
+    "dw3x3 3 s2 p1 11x9 strip copy": S(3, 3, 11, 9, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
+    "dw5x5 3 s2 p2 10x8 strip copy": S(3, 3, 10, 8, 5, 5, 2, 2, 2, 2, 2, 2, groups=3),
+    "dw3x3 4 p1 5x3 strip copy": S(4, 4, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, groups=4),
     # 3x3 rows of 8+ pixels: four per pass, then a pair, then the single last pixel
     "dw3x3 7 p1 9x11 quads": S(7, 7, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
     "dw3x3 7 s2 p1 9x21 quads": S(7, 7, 9, 21, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),

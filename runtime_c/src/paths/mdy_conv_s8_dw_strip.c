@@ -282,6 +282,25 @@ MDY_ALWAYS_INLINE void mdy_s8_strip_fill(int8_t *buf, int32_t pw, const int8_t *
     }
     int8_t *dst = buf + r0 * pw + pad_left;
     const int8_t *src = plane + (ih0 + r0) * in_w;
+#ifdef MDY_S8_DSP
+    if (cols >= 4) {
+        /* (cols - 1) / 4 words, then the row's last four bytes as one more word that may
+         * overlap the previous one: no tail branches (27 -> 17 instructions for a row of
+         * 10 bytes) */
+        const int32_t nw = (cols - 1) >> 2;
+        for (int32_t r = r0; r < r1; ++r, dst += pw, src += in_w) {
+            const int8_t *s = src;
+            int8_t *d = dst;
+            for (int32_t i = 0; i < nw; ++i, s += 4, d += 4) {
+                const uint32_t v = mdy_ld32(s);
+                memcpy(d, &v, 4);
+            }
+            const uint32_t t = mdy_ld32(src + cols - 4);
+            memcpy(dst + cols - 4, &t, 4);
+        }
+        return;
+    }
+#endif
     for (int32_t r = r0; r < r1; ++r, dst += pw, src += in_w) {
         mdy_s8_copy(dst, src, cols);
     }
