@@ -107,6 +107,8 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_sx13(int32_t w) { return (int32_t)mdy_sxtb16_ro
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
 MDY_ALWAYS_INLINE int32_t mdy_s8_ssub16(int32_t a, int32_t b) { return (int32_t)__ssub16(a, b); }
 #else
 MDY_ALWAYS_INLINE int32_t mdy_s8_ldw(const int8_t *p)
@@ -136,6 +138,14 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_smlabb(int32_t a, int32_t b, int32_t acc)
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlabt(int32_t a, int32_t b, int32_t acc)
 {
     return acc + mdy_s8_lo16(a) * mdy_s8_hi16(b);
+}
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlatb(int32_t a, int32_t b, int32_t acc)
+{
+    return acc + mdy_s8_hi16(a) * mdy_s8_lo16(b);
+}
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlatt(int32_t a, int32_t b, int32_t acc)
+{
+    return acc + mdy_s8_hi16(a) * mdy_s8_hi16(b);
 }
 MDY_ALWAYS_INLINE int32_t mdy_s8_ssub16(int32_t a, int32_t b)
 {
