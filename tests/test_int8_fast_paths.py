@@ -46,6 +46,11 @@ CONVS: dict[str, ConvShape] = {
     "3x3 3->4 s2 p1 7x6": S(3, 4, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1),
     "3x3 6->5 asym pads 6x5": S(6, 5, 6, 5, 3, 3, 1, 1, 0, 2, 2, 0),
     "2x3 4->3 s(2,1) 5x6": S(4, 3, 5, 6, 2, 3, 2, 1, 1, 0, 0, 1),
+    # 3-wide windows (mdy_s8_gather3): every column case, rows off the map, dil_h 2
+    "3x3 3->2 p1 4x1 (middle tap only)": S(3, 2, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1),
+    "3x3 3->5 p(1,2) 3x2": S(3, 5, 3, 2, 3, 3, 1, 1, 1, 2, 1, 2),
+    "3x3 3->4 dil(2,1) p(2,1) 6x5": S(3, 4, 6, 5, 3, 3, 1, 1, 2, 1, 2, 1, dil_h=2),
+    "3x3 3->16 s2 p(0,0,1,1) 9x8 stem": S(3, 16, 9, 8, 3, 3, 2, 2, 0, 0, 1, 1),
     "3x3 dil2 grouped 6->4 g2": S(6, 4, 7, 7, 3, 3, 1, 1, 2, 2, 2, 2, dil_h=2, dil_w=2, groups=2),
     "dw3x3 5 p1 1x1": S(5, 5, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=5),
     "dw3x3 4 p1 2x2": S(4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, groups=4),
@@ -98,6 +103,13 @@ CONVS: dict[str, ConvShape] = {
     "dw7x7 2 p3 strips 12x150": S(2, 2, 12, 150, 7, 7, 1, 1, 3, 3, 3, 3, groups=2),
     "dw5x5 2 s2 p2 strips 30x200": S(2, 2, 30, 200, 5, 5, 2, 2, 2, 2, 2, 2, groups=2),
     "dw3x3 7 p1 1x1 strip": S(7, 7, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
+    # strip rows of 3..9 input bytes: the word copy with the overlapping last word
+    # (4 <= cols; cols 4, 5, 8, 9) and the byte copy below it (cols 3)
+    "dw3x3 5 p1 6x4 strip copy": S(5, 5, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, groups=5),
+    "dw3x3 5 s2 p1 7x5 strip copy": S(5, 5, 7, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=5),
+    "dw3x3 3 s2 p1 11x9 strip copy": S(3, 3, 11, 9, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
+    "dw5x5 3 s2 p2 10x8 strip copy": S(3, 3, 10, 8, 5, 5, 2, 2, 2, 2, 2, 2, groups=3),
+    "dw3x3 4 p1 5x3 strip copy": S(4, 4, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, groups=4),
     # 3x3 rows of 8+ pixels: four per pass, then a pair, then the single last pixel
     "dw3x3 7 p1 9x11 quads": S(7, 7, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
     "dw3x3 7 s2 p1 9x21 quads": S(7, 7, 9, 21, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),

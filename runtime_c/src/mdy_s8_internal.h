@@ -107,6 +107,8 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_sx13(int32_t w) { return (int32_t)mdy_sxtb16_ro
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
 MDY_ALWAYS_INLINE int32_t mdy_s8_ssub16(int32_t a, int32_t b) { return (int32_t)__ssub16(a, b); }
 #else
 MDY_ALWAYS_INLINE int32_t mdy_s8_ldw(const int8_t *p)
@@ -136,6 +138,14 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_smlabb(int32_t a, int32_t b, int32_t acc)
 MDY_ALWAYS_INLINE int32_t mdy_s8_smlabt(int32_t a, int32_t b, int32_t acc)
 {
     return acc + mdy_s8_lo16(a) * mdy_s8_hi16(b);
+}
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlatb(int32_t a, int32_t b, int32_t acc)
+{
+    return acc + mdy_s8_hi16(a) * mdy_s8_lo16(b);
+}
+MDY_ALWAYS_INLINE int32_t mdy_s8_smlatt(int32_t a, int32_t b, int32_t acc)
+{
+    return acc + mdy_s8_hi16(a) * mdy_s8_hi16(b);
 }
 MDY_ALWAYS_INLINE int32_t mdy_s8_ssub16(int32_t a, int32_t b)
 {
@@ -209,7 +219,8 @@ MDY_ALWAYS_INLINE uint32_t mdy_s8_pack4(int32_t v0, int32_t v1, int32_t v2, int3
  * outputs instead of 14). */
 
 #ifdef MDY_S8_DSP
-MDY_ALWAYS_INLINE void mdy_s8_st2(int8_t *y, int32_t v0, int32_t v1, uint32_t lo4, uint32_t hi4)
+/* the two clamped bytes in bits 0..15 */
+MDY_ALWAYS_INLINE uint32_t mdy_s8_clamp2(int32_t v0, int32_t v1, uint32_t lo4, uint32_t hi4)
 {
     uint32_t v = (uint32_t)__ssat(v0, 8), t;
     __asm__("bfi %0, %2, #8, #8\n\t"
@@ -220,17 +231,34 @@ MDY_ALWAYS_INLINE void mdy_s8_st2(int8_t *y, int32_t v0, int32_t v1, uint32_t lo
             : "+r"(v), "=&r"(t)
             : "r"((uint32_t)__ssat(v1, 8)), "r"(lo4), "r"(hi4)
             : "cc");
+    return v;
+}
+
+MDY_ALWAYS_INLINE void mdy_s8_st2h(int8_t *y, uint32_t v)
+{
     const uint16_t h = (uint16_t)v;
     memcpy(y, &h, 2); /* one STRH */
 }
 #else
-MDY_ALWAYS_INLINE void mdy_s8_st2(int8_t *y, int32_t v0, int32_t v1, uint32_t lo4, uint32_t hi4)
+MDY_ALWAYS_INLINE uint32_t mdy_s8_clamp2(int32_t v0, int32_t v1, uint32_t lo4, uint32_t hi4)
 {
     const int32_t lo = (int8_t)(lo4 & 0xFFu), hi = (int8_t)(hi4 & 0xFFu);
-    y[0] = (int8_t)(v0 < lo ? lo : (v0 > hi ? hi : v0));
-    y[1] = (int8_t)(v1 < lo ? lo : (v1 > hi ? hi : v1));
+    const int32_t c0 = v0 < lo ? lo : (v0 > hi ? hi : v0);
+    const int32_t c1 = v1 < lo ? lo : (v1 > hi ? hi : v1);
+    return ((uint32_t)c0 & 0xFFu) | (((uint32_t)c1 & 0xFFu) << 8);
+}
+
+MDY_ALWAYS_INLINE void mdy_s8_st2h(int8_t *y, uint32_t v)
+{
+    y[0] = (int8_t)(uint8_t)v;
+    y[1] = (int8_t)(uint8_t)(v >> 8);
 }
 #endif
+
+MDY_ALWAYS_INLINE void mdy_s8_st2(int8_t *y, int32_t v0, int32_t v1, uint32_t lo4, uint32_t hi4)
+{
+    mdy_s8_st2h(y, mdy_s8_clamp2(v0, v1, lo4, hi4));
+}
 
 #ifndef MDY_S8_DSP
 #define mdy_s8_pack4_pk mdy_s8_pack4

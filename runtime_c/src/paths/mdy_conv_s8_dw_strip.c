@@ -77,28 +77,62 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_row(int32_t *a0, int32_t *a1, const int8_t *x,
     }
 }
 
+/* 3x3 only: a0 (window at x), a1 (at x + S) += one kernel row, the middle tap in the
+ * low (top 0) or high (top 1) half of s. */
+MDY_ALWAYS_INLINE void mdy_s8_dw3_row2(int32_t *a0, int32_t *a1, const int8_t *x, int32_t p,
+                                       int32_t s, int32_t S, int top)
+{
+    const int32_t w0 = mdy_s8_ldw(x);
+    const int32_t A = mdy_s8_sx02(w0), B = mdy_s8_sx13(w0);
+    const int32_t X1 = S == 1 ? B : mdy_s8_sx02(mdy_s8_ldw(x + 2)); /* a1's (x0, x2) */
+    const int32_t M1 = S == 1 ? A : B; /* a1's middle tap in the high half */
+    *a0 = mdy_s8_smlad(p, A, *a0);
+    *a1 = mdy_s8_smlad(p, X1, *a1);
+    if (top) {
+        *a0 = mdy_s8_smlatb(s, B, *a0);
+        *a1 = mdy_s8_smlatt(s, M1, *a1);
+    } else {
+        *a0 = mdy_s8_smlabb(s, B, *a0);
+        *a1 = mdy_s8_smlabt(s, M1, *a1);
+    }
+}
+
 /* 3x3 only: a[0..3] (windows at x, x + S, x + 2S, x + 3S) += one kernel row; four
  * outputs share the word loads (stride 1: 2 loads, 4 SXTB16, 8 products per row; stride
  * 2: 4 loads, 6 SXTB16, 8 products). */
 MDY_ALWAYS_INLINE void mdy_s8_dw3_row4(int32_t *a, const int8_t *x, int32_t p, int32_t s1,
-                                       int32_t S)
+                                       int32_t S, int top)
 {
     const int32_t w0 = mdy_s8_ldw(x), w2 = mdy_s8_ldw(x + 2);
     const int32_t A = mdy_s8_sx02(w0), B = mdy_s8_sx13(w0), C = mdy_s8_sx02(w2);
+    int32_t m0, m1, m2, m3; /* the middle taps' words: lo, hi, lo, hi */
     if (S == 1) {
         const int32_t D = mdy_s8_sx13(w2);
-        a[0] = mdy_s8_smlabb(s1, B, mdy_s8_smlad(p, A, a[0]));
-        a[1] = mdy_s8_smlabt(s1, A, mdy_s8_smlad(p, B, a[1]));
-        a[2] = mdy_s8_smlabb(s1, D, mdy_s8_smlad(p, C, a[2]));
-        a[3] = mdy_s8_smlabt(s1, C, mdy_s8_smlad(p, D, a[3]));
+        a[0] = mdy_s8_smlad(p, A, a[0]);
+        a[1] = mdy_s8_smlad(p, B, a[1]);
+        a[2] = mdy_s8_smlad(p, C, a[2]);
+        a[3] = mdy_s8_smlad(p, D, a[3]);
+        m0 = B, m1 = A, m2 = D, m3 = C;
     } else {
         const int32_t w4 = mdy_s8_ldw(x + 4);
         const int32_t E = mdy_s8_sx02(w4), F = mdy_s8_sx13(w4);
         const int32_t G = mdy_s8_sx02(mdy_s8_ldw(x + 6));
-        a[0] = mdy_s8_smlabb(s1, B, mdy_s8_smlad(p, A, a[0]));
-        a[1] = mdy_s8_smlabt(s1, B, mdy_s8_smlad(p, C, a[1]));
-        a[2] = mdy_s8_smlabb(s1, F, mdy_s8_smlad(p, E, a[2]));
-        a[3] = mdy_s8_smlabt(s1, F, mdy_s8_smlad(p, G, a[3]));
+        a[0] = mdy_s8_smlad(p, A, a[0]);
+        a[1] = mdy_s8_smlad(p, C, a[1]);
+        a[2] = mdy_s8_smlad(p, E, a[2]);
+        a[3] = mdy_s8_smlad(p, G, a[3]);
+        m0 = B, m1 = B, m2 = F, m3 = F;
+    }
+    if (top) {
+        a[0] = mdy_s8_smlatb(s1, m0, a[0]);
+        a[1] = mdy_s8_smlatt(s1, m1, a[1]);
+        a[2] = mdy_s8_smlatb(s1, m2, a[2]);
+        a[3] = mdy_s8_smlatt(s1, m3, a[3]);
+    } else {
+        a[0] = mdy_s8_smlabb(s1, m0, a[0]);
+        a[1] = mdy_s8_smlabt(s1, m1, a[1]);
+        a[2] = mdy_s8_smlabb(s1, m2, a[2]);
+        a[3] = mdy_s8_smlabt(s1, m3, a[3]);
     }
 }
 
@@ -156,6 +190,9 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh,
     for (int32_t i = 0; i < K * MDY_S8_WROW; ++i) {
         wr[i] = ch->wr[i];
     }
+    /* 3x3 pairs: the middle taps of kernel rows 0 and 1 share a register (one fewer
+     * live weight word) */
+    const int32_t s01 = mdy_pair(wr[1], wr[MDY_S8_WROW + 1]);
     const int32_t nquads = Q ? out_w >> 2 : 0;
     const int32_t npairs = (out_w - 4 * nquads) >> 1;
     for (int32_t row = 0; row < rows; ++row, buf += sh * pw, y += out_w) {
@@ -163,9 +200,9 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh,
         int8_t *yo = y;
         for (int32_t i = 0; i < nquads; ++i, x += 4 * S, yo += 4) {
             int32_t a[4] = {ch->acc0, ch->acc0, ch->acc0, ch->acc0};
-            mdy_s8_dw3_row4(a, x, wr[0], wr[1], S);
-            mdy_s8_dw3_row4(a, x + pw, wr[MDY_S8_WROW], wr[MDY_S8_WROW + 1], S);
-            mdy_s8_dw3_row4(a, x + 2 * pw, wr[2 * MDY_S8_WROW], wr[2 * MDY_S8_WROW + 1], S);
+            mdy_s8_dw3_row4(a, x, wr[0], s01, S, 0);
+            mdy_s8_dw3_row4(a, x + pw, wr[MDY_S8_WROW], s01, S, 1);
+            mdy_s8_dw3_row4(a, x + 2 * pw, wr[2 * MDY_S8_WROW], wr[2 * MDY_S8_WROW + 1], S, 0);
             const int32_t m = ch->mult, k = ch->k, shr = ch->sh;
             const int32_t v0 = mdy_s8_rq_fast(a[0], m, k, shr), v1 = mdy_s8_rq_fast(a[1], m, k, shr);
             const int32_t v2 = mdy_s8_rq_fast(a[2], m, k, shr), v3 = mdy_s8_rq_fast(a[3], m, k, shr);
@@ -174,9 +211,16 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh,
         }
         for (int32_t i = 0; i < npairs; ++i, x += 2 * S, yo += 2) {
             int32_t a0 = ch->acc0, a1 = a0;
-            MDY_UNROLL
-            for (int32_t kh = 0; kh < K; ++kh) {
-                mdy_s8_dw_row(&a0, &a1, x + kh * pw, wr + kh * MDY_S8_WROW, K, S, 1);
+            if (K == 3) {
+                mdy_s8_dw3_row2(&a0, &a1, x, wr[0], s01, S, 0);
+                mdy_s8_dw3_row2(&a0, &a1, x + pw, wr[MDY_S8_WROW], s01, S, 1);
+                mdy_s8_dw3_row2(&a0, &a1, x + 2 * pw, wr[2 * MDY_S8_WROW],
+                                wr[2 * MDY_S8_WROW + 1], S, 0);
+            } else {
+                MDY_UNROLL
+                for (int32_t kh = 0; kh < K; ++kh) {
+                    mdy_s8_dw_row(&a0, &a1, x + kh * pw, wr + kh * MDY_S8_WROW, K, S, 1);
+                }
             }
             mdy_s8_st2(yo, mdy_s8_rq_fast(a0, ch->mult, ch->k, ch->sh),
                        mdy_s8_rq_fast(a1, ch->mult, ch->k, ch->sh), ch->lo4, ch->hi4);
@@ -282,6 +326,25 @@ MDY_ALWAYS_INLINE void mdy_s8_strip_fill(int8_t *buf, int32_t pw, const int8_t *
     }
     int8_t *dst = buf + r0 * pw + pad_left;
     const int8_t *src = plane + (ih0 + r0) * in_w;
+#ifdef MDY_S8_DSP
+    if (cols >= 4) {
+        /* (cols - 1) / 4 words, then the row's last four bytes as one more word that may
+         * overlap the previous one: no tail branches (27 -> 17 instructions for a row of
+         * 10 bytes) */
+        const int32_t nw = (cols - 1) >> 2;
+        for (int32_t r = r0; r < r1; ++r, dst += pw, src += in_w) {
+            const int8_t *s = src;
+            int8_t *d = dst;
+            for (int32_t i = 0; i < nw; ++i, s += 4, d += 4) {
+                const uint32_t v = mdy_ld32(s);
+                memcpy(d, &v, 4);
+            }
+            const uint32_t t = mdy_ld32(src + cols - 4);
+            memcpy(dst + cols - 4, &t, 4);
+        }
+        return;
+    }
+#endif
     for (int32_t r = r0; r < r1; ++r, dst += pw, src += in_w) {
         mdy_s8_copy(dst, src, cols);
     }

@@ -45,6 +45,7 @@ void mdy_s8_dot_rows(const int16_t *blk, uint32_t n_col, uint32_t k, const int8_
 {
     const uint32_t k4 = k & ~3u, kt = k - k4;
     const int32_t out_zp = q->out_zp, lo = q->act_min, hi = q->act_max;
+    const uint32_t lo4 = mdy_s8_rep4(lo), hi4 = mdy_s8_rep4(hi);
     const int16_t *tail = blk + n_col * k4;
     uint32_t o = 0;
     for (; o + 2u <= n_out; o += 2u) {
@@ -71,6 +72,17 @@ void mdy_s8_dot_rows(const int16_t *blk, uint32_t n_col, uint32_t k, const int8_
             }
             const mdy_s8_rq_t r0 = mdy_s8_rq_make(mult[o], shift[o], out_zp);
             const mdy_s8_rq_t r1 = mdy_s8_rq_make(mult[o + 1u], shift[o + 1u], out_zp);
+            if (!MDY_UNLIKELY(r0.slow | r1.slow)) {
+                /* both channels in mdy_s8_rq_fast's range: SSAT/SEL clamps, one STRH per
+                 * channel (was a compare-and-branch clamp and a STRB per output) */
+                const uint32_t v0 = mdy_s8_clamp2(mdy_s8_rq_fast(a00, r0.mult, r0.k, r0.sh),
+                                                  mdy_s8_rq_fast(a01, r0.mult, r0.k, r0.sh), lo4, hi4);
+                const uint32_t v1 = mdy_s8_clamp2(mdy_s8_rq_fast(a10, r1.mult, r1.k, r1.sh),
+                                                  mdy_s8_rq_fast(a11, r1.mult, r1.k, r1.sh), lo4, hi4);
+                mdy_s8_st2h(y, v0);
+                mdy_s8_st2h(y + out_stride, v1);
+                continue;
+            }
             const int8_t y00 = mdy_s8_finish(a00, &r0, lo, hi);
             const int8_t y01 = mdy_s8_finish(a01, &r0, lo, hi);
             const int8_t y10 = mdy_s8_finish(a10, &r1, lo, hi);
@@ -92,6 +104,13 @@ void mdy_s8_dot_rows(const int16_t *blk, uint32_t n_col, uint32_t k, const int8_
             }
             const mdy_s8_rq_t r0 = mdy_s8_rq_make(mult[o], shift[o], out_zp);
             const mdy_s8_rq_t r1 = mdy_s8_rq_make(mult[o + 1u], shift[o + 1u], out_zp);
+            if (!MDY_UNLIKELY(r0.slow | r1.slow)) {
+                const uint32_t v = mdy_s8_clamp2(mdy_s8_rq_fast(a00, r0.mult, r0.k, r0.sh),
+                                                 mdy_s8_rq_fast(a10, r1.mult, r1.k, r1.sh), lo4, hi4);
+                y[0] = (int8_t)(uint8_t)v;
+                y[out_stride] = (int8_t)(uint8_t)(v >> 8);
+                continue;
+            }
             const int8_t y00 = mdy_s8_finish(a00, &r0, lo, hi);
             const int8_t y10 = mdy_s8_finish(a10, &r1, lo, hi);
             y[0] = y00;
