@@ -259,6 +259,13 @@ MDY_S8_ROWS_FN(5, 2, 0)
 MDY_S8_ROWS_FN(7, 1, 0)
 MDY_S8_ROWS_FN(7, 2, 0)
 
+/* 3x3 stride_w 2 rows of at most 7 windows in Thumb-2 assembly (constant strip pitch) */
+#if defined(MDY_S8_DSP) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
+    !defined(MDY_NO_ASM)
+#define MDY_S8_DW3S2_ASM 1
+#include "mdy_s8_dw3s2_asm.h"
+#endif
+
 /* n >= 0 bytes: words, then a halfword and a byte (unaligned accesses are single
  * instructions on the M4) */
 MDY_ALWAYS_INLINE void mdy_s8_copy(int8_t *dst, const int8_t *src, int32_t n)
@@ -439,7 +446,14 @@ int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
     }
     /* the last window starts at (out_w - 1) * S; a row's word loads reach one byte past
      * the last window */
-    const int32_t pw = (p->out_w - 1) * S + K + 1;
+    int32_t pw = (p->out_w - 1) * S + K + 1;
+    mdy_s8_dw_rows_fn rows_fn = 0;
+#ifdef MDY_S8_DW3S2_ASM
+    if (K == 3 && S == 2 && p->out_w <= MDY_S8_DW3S2_MAXW) {
+        pw = MDY_S8_DW3S2_PW; /* the assembly's row offsets */
+        rows_fn = mdy_s8_dw3s2_rows_asm;
+    }
+#endif
     const int32_t cap = MDY_S8_STRIP_BYTES / pw; /* input rows per strip */
     if (cap < K) {
         return 0;
@@ -453,7 +467,9 @@ int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
         {mdy_s8_dw_rows_3s1q0, mdy_s8_dw_rows_3s2q0}, {mdy_s8_dw_rows_5s1q0, mdy_s8_dw_rows_5s2q0},
         {mdy_s8_dw_rows_7s1q0, mdy_s8_dw_rows_7s2q0}, {mdy_s8_dw_rows_3s1q1, mdy_s8_dw_rows_3s2q1}};
     const int32_t kind = (K == 3 && p->out_w >= 8) ? 3 : (K - 3) / 2;
-    fns[(K - 3) / 2](in, p, q, w, bias, out, buf, pw, strip, strip < p->out_h,
-                     rows_fns[kind][S - 1]);
+    if (!rows_fn) {
+        rows_fn = rows_fns[kind][S - 1];
+    }
+    fns[(K - 3) / 2](in, p, q, w, bias, out, buf, pw, strip, strip < p->out_h, rows_fn);
     return 1;
 }
