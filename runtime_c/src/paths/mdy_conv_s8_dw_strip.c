@@ -259,7 +259,7 @@ MDY_S8_ROWS_FN(5, 2, 0)
 MDY_S8_ROWS_FN(7, 1, 0)
 MDY_S8_ROWS_FN(7, 2, 0)
 
-/* 3x3 stride_w 2 rows of at most 7 windows in Thumb-2 assembly (constant strip pitch) */
+/* 3x3 stride_w 2 rows of at most 16 windows in Thumb-2 assembly (constant strip pitch) */
 #if defined(MDY_S8_DSP) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
     !defined(MDY_NO_ASM)
 #define MDY_S8_DW3S2_ASM 1

@@ -7,7 +7,7 @@
  * then mdy_s8_rq_fast (AND, ORR, ADD, SMLAL, ASR) and the clamp of mdy_s8_clamp2 (SSAT,
  * BFI, SSUB8/SEL, STRH); the odd last pixel the same with one output.
  *
- * The strip's row pitch is the constant MDY_S8_DW3S2_PW (rows of out_w <= 7 windows),
+ * The strip's row pitch is the constant MDY_S8_DW3S2_PW (rows of out_w <= 16 windows),
  * so the three kernel rows are immediate offsets and need no register: with the weights
  * (5), k, the pointers and the 4 temporaries in registers, acc0, mult, sh, lo4 and hi4
  * are loaded from the stack where used. GCC's allocation of the C version kept fewer
@@ -25,19 +25,19 @@
 #ifndef MDY_S8_DW3S2_ASM_H
 #define MDY_S8_DW3S2_ASM_H
 
-#define MDY_S8_DW3S2_PW 16    /* strip pitch: (out_w - 1) * 2 + 4 <= 16 */
-#define MDY_S8_DW3S2_MAXW 7
+#define MDY_S8_DW3S2_PW 36    /* strip pitch: (out_w - 1) * 2 + 4 <= 36 */
+#define MDY_S8_DW3S2_MAXW 16
 
 #include <stddef.h>
 
-/* the assembly reads mdy_s8_dwch_t at fixed offsets and the kernel rows at 16 and 32 */
+/* the assembly reads mdy_s8_dwch_t at fixed offsets and the kernel rows at 36 and 72 */
 typedef char mdy_s8_dw3s2_layout_ok[(offsetof(mdy_s8_dwch_t, acc0) == 112 &&
                                      offsetof(mdy_s8_dwch_t, mult) == 116 &&
                                      offsetof(mdy_s8_dwch_t, k) == 120 &&
                                      offsetof(mdy_s8_dwch_t, sh) == 124 &&
                                      offsetof(mdy_s8_dwch_t, lo4) == 128 &&
                                      offsetof(mdy_s8_dwch_t, hi4) == 132 && MDY_S8_WROW == 4 &&
-                                     MDY_S8_DW3S2_PW == 16)
+                                     MDY_S8_DW3S2_PW == 36)
                                         ? 1
                                         : -1];
 
@@ -89,7 +89,8 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void mdy_s8_dw3s2_r
             "str r4, [sp, #12]\n\t"           /* lo4 */
             "ldr r4, [r12, #132]\n\t"
             "str r4, [sp, #16]\n\t"           /* hi4 */
-            "lsl r2, r2, #4\n\t"              /* stride_h * MDY_S8_DW3S2_PW */
+            "movs r4, #36\n\t"
+            "mul r2, r2, r4\n\t"             /* stride_h * MDY_S8_DW3S2_PW */
             "str r2, [sp, #20]\n\t"
             "str r3, [sp, #24]\n\t"
             "str r0, [sp, #28]\n\t"
@@ -124,8 +125,8 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void mdy_s8_dw3s2_r
             "sxtb16 r12, r12, ror #8\n\t"
             "smlabb r10, r6, r12, r10\n\t"
             "smlabt r11, r6, r12, r11\n\t"
-            MDY_S8_DW3S2_ROW2("16", "18", "r4", "r6", "tb", "tt", "r10", "r11")
-            MDY_S8_DW3S2_ROW2("32", "34", "r5", "r7", "bb", "bt", "r10", "r11")
+            MDY_S8_DW3S2_ROW2("36", "38", "r4", "r6", "tb", "tt", "r10", "r11")
+            MDY_S8_DW3S2_ROW2("72", "74", "r5", "r7", "bb", "bt", "r10", "r11")
             "ldr r9, [sp, #4]\n\t"            /* mult */
             "and r12, r10, #0x80000000\n\t"
             "orr r12, r12, #0x40000000\n\t"
@@ -157,8 +158,8 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void mdy_s8_dw3s2_r
             "beq 4f\n\t"
             "ldr r9, [sp, #0]\n\t"
             MDY_S8_DW3S2_ROW1("0", "r3", "r6", "bb", "r9")
-            MDY_S8_DW3S2_ROW1("16", "r4", "r6", "tb", "r10")
-            MDY_S8_DW3S2_ROW1("32", "r5", "r7", "bb", "r10")
+            MDY_S8_DW3S2_ROW1("36", "r4", "r6", "tb", "r10")
+            MDY_S8_DW3S2_ROW1("72", "r5", "r7", "bb", "r10")
             "ldr r9, [sp, #4]\n\t"
             "and r12, r10, #0x80000000\n\t"
             "orr r12, r12, #0x40000000\n\t"
