@@ -12,13 +12,13 @@
  * (5), k, the pointers and the 4 temporaries in registers, acc0, mult, sh, lo4 and hi4
  * are loaded from the stack where used. GCC's allocation of the C version kept fewer
  * constants in registers (63 instructions per output pair here 53, the row overhead
- * 30 -> 16).
+ * 30 -> 13).
  *
  * Registers: r0 x, r1 y, r2 end of the row's pairs, r3 p0, r4 p1, r5 p2 (weight pairs
  * (w0, w2) of kernel rows 0..2), r6 s01 (middle taps of rows 0 and 1), r7 s2, r8 k,
  * r9 loaded constants, r10 a0, r11 a1, r12 and lr temporaries.
  * Stack after `push {r4-r11, lr}; sub sp, #40`: [0] acc0, [4] mult, [8] sh, [12] lo4,
- * [16] hi4, [20] row step (stride_h * pitch), [24] rows left, [28] row base,
+ * [16] hi4, [20] row step (stride_h * pitch) - 4 * pairs, [24] rows left, [28] unused,
  * [32] 4 * pairs, [36] out_w & 1; the caller's stack arguments at [76] out_w, [80] y,
  * [84] ch.
  */
@@ -89,15 +89,15 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void mdy_s8_dw3s2_r
             "str r4, [sp, #12]\n\t"           /* lo4 */
             "ldr r4, [r12, #132]\n\t"
             "str r4, [sp, #16]\n\t"           /* hi4 */
-            "movs r4, #36\n\t"
-            "mul r2, r2, r4\n\t"             /* stride_h * MDY_S8_DW3S2_PW */
-            "str r2, [sp, #20]\n\t"
             "str r3, [sp, #24]\n\t"
-            "str r0, [sp, #28]\n\t"
             "ldr r4, [sp, #76]\n\t"           /* out_w */
             "bic r5, r4, #1\n\t"
             "lsl r5, r5, #1\n\t"
             "str r5, [sp, #32]\n\t"           /* 4 * (out_w >> 1) */
+            "movs r3, #36\n\t"
+            "mul r2, r2, r3\n\t"             /* stride_h * MDY_S8_DW3S2_PW */
+            "sub r2, r2, r5\n\t"
+            "str r2, [sp, #20]\n\t"           /* minus the pairs' advance of x */
             "and r4, r4, #1\n\t"
             "str r4, [sp, #36]\n\t"
             "ldr r1, [sp, #80]\n\t"           /* y */
@@ -108,8 +108,7 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void mdy_s8_dw3s2_r
             "ldr r6, [r12, #4]\n\t"
             "ldr r9, [r12, #20]\n\t"
             "pkhbt r6, r6, r9, lsl #16\n\t"   /* (wr[1], wr[5]) */
-            "1:\n\t"                          /* row */
-            "ldr r0, [sp, #28]\n\t"
+            "1:\n\t"                          /* row: r0 its first window */
             "ldr r2, [sp, #32]\n\t"
             "add r2, r2, r0\n\t"
             "cmp r0, r2\n\t"
@@ -176,10 +175,8 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void mdy_s8_dw3s2_r
             "sel lr, r9, lr\n\t"
             "strb lr, [r1], #1\n\t"
             "4:\n\t"                          /* next row */
-            "ldr r9, [sp, #28]\n\t"
-            "ldr r12, [sp, #20]\n\t"
-            "add r9, r9, r12\n\t"
-            "str r9, [sp, #28]\n\t"
+            "ldr r9, [sp, #20]\n\t"
+            "add r0, r0, r9\n\t"
             "ldr r9, [sp, #24]\n\t"
             "subs r9, r9, #1\n\t"
             "str r9, [sp, #24]\n\t"
