@@ -237,6 +237,13 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh,
     }
 }
 
+/* 3x3 stride_w 2 rows of at most 16 windows in Thumb-2 assembly (constant strip pitch) */
+#if defined(MDY_S8_DSP) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
+    !defined(MDY_NO_ASM)
+#define MDY_S8_DW3S2_ASM 1
+#include "mdy_s8_dw3s2_asm.h"
+#endif
+
 typedef void (*mdy_s8_dw_rows_fn)(const int8_t *buf, int32_t pw, int32_t sh, int32_t rows,
                                   int32_t out_w, int8_t *y, const mdy_s8_dwch_t *ch);
 
@@ -251,20 +258,18 @@ typedef void (*mdy_s8_dw_rows_fn)(const int8_t *buf, int32_t pw, int32_t sh, int
 /* q1: 3x3 rows of 8 and more pixels, four per pass (a separate instance: in one
  * function with the pair loop, GCC's allocation made the pair loop slower) */
 MDY_S8_ROWS_FN(3, 1, 0)
+#ifdef MDY_S8_DW3S2_ASM
+/* 3x3 stride_w 2 rows of < 8 windows: always the assembly */
+#define mdy_s8_dw_rows_3s2q0 mdy_s8_dw3s2_rows_asm
+#else
 MDY_S8_ROWS_FN(3, 2, 0)
+#endif
 MDY_S8_ROWS_FN(3, 1, 1)
 MDY_S8_ROWS_FN(3, 2, 1)
 MDY_S8_ROWS_FN(5, 1, 0)
 MDY_S8_ROWS_FN(5, 2, 0)
 MDY_S8_ROWS_FN(7, 1, 0)
 MDY_S8_ROWS_FN(7, 2, 0)
-
-/* 3x3 stride_w 2 rows of at most 16 windows in Thumb-2 assembly (constant strip pitch) */
-#if defined(MDY_S8_DSP) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
-    !defined(MDY_NO_ASM)
-#define MDY_S8_DW3S2_ASM 1
-#include "mdy_s8_dw3s2_asm.h"
-#endif
 
 /* n >= 0 bytes: words, then a halfword and a byte (unaligned accesses are single
  * instructions on the M4) */

@@ -17,10 +17,10 @@
  * Registers: r0 x, r1 y, r2 end of the row's pairs, r3 p0, r4 p1, r5 p2 (weight pairs
  * (w0, w2) of kernel rows 0..2), r6 s01 (middle taps of rows 0 and 1), r7 s2, r8 k,
  * r9 loaded constants, r10 a0, r11 a1, r12 and lr temporaries.
- * Stack after `push {r4-r11, lr}; sub sp, #40`: [0] acc0, [4] mult, [8] sh, [12] lo4,
- * [16] hi4, [20] row step (stride_h * pitch) - 4 * pairs, [24] rows left, [28] unused,
- * [32] 4 * pairs, [36] out_w & 1; the caller's stack arguments at [76] out_w, [80] y,
- * [84] ch.
+ * Stack after `push {r4-r11, lr}; sub sp, #44` (8-byte aligned): [0] acc0, [4] mult,
+ * [8] sh, [12] lo4, [16] hi4, [20] row step (stride_h * pitch) - 4 * pairs, [24] rows
+ * left, [32] 4 * pairs, [36] out_w & 1; the caller's stack arguments at [80] out_w,
+ * [84] y, [88] ch.
  */
 #ifndef MDY_S8_DW3S2_ASM_H
 #define MDY_S8_DW3S2_ASM_H
@@ -76,8 +76,8 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void mdy_s8_dw3s2_r
     MDY_S8_IN int32_t out_w, MDY_S8_IN int8_t *y, MDY_S8_IN const mdy_s8_dwch_t *ch)
 {
     __asm__("push {r4-r11, lr}\n\t"
-            "sub sp, #40\n\t"
-            "ldr r12, [sp, #84]\n\t"          /* ch */
+            "sub sp, #44\n\t"
+            "ldr r12, [sp, #88]\n\t"          /* ch */
             "ldr r4, [r12, #112]\n\t"
             "str r4, [sp, #0]\n\t"            /* acc0 */
             "ldr r4, [r12, #116]\n\t"
@@ -90,7 +90,7 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void mdy_s8_dw3s2_r
             "ldr r4, [r12, #132]\n\t"
             "str r4, [sp, #16]\n\t"           /* hi4 */
             "str r3, [sp, #24]\n\t"
-            "ldr r4, [sp, #76]\n\t"           /* out_w */
+            "ldr r4, [sp, #80]\n\t"           /* out_w */
             "bic r5, r4, #1\n\t"
             "lsl r5, r5, #1\n\t"
             "str r5, [sp, #32]\n\t"           /* 4 * (out_w >> 1) */
@@ -100,7 +100,7 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void mdy_s8_dw3s2_r
             "str r2, [sp, #20]\n\t"           /* minus the pairs' advance of x */
             "and r4, r4, #1\n\t"
             "str r4, [sp, #36]\n\t"
-            "ldr r1, [sp, #80]\n\t"           /* y */
+            "ldr r1, [sp, #84]\n\t"           /* y */
             "ldr r3, [r12, #0]\n\t"           /* wr[0] */
             "ldr r4, [r12, #16]\n\t"          /* wr[4] */
             "ldr r5, [r12, #32]\n\t"          /* wr[8] */
@@ -181,7 +181,7 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void mdy_s8_dw3s2_r
             "subs r9, r9, #1\n\t"
             "str r9, [sp, #24]\n\t"
             "bne 1b\n\t"
-            "add sp, #40\n\t"
+            "add sp, #44\n\t"
             "pop {r4-r11, pc}\n\t");
 }
 
