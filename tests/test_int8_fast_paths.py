@@ -111,7 +111,7 @@ CONVS: dict[str, ConvShape] = {
     "dw5x5 3 s2 p2 10x8 strip copy": S(3, 3, 10, 8, 5, 5, 2, 2, 2, 2, 2, 2, groups=3),
     "dw3x3 4 p1 5x3 strip copy": S(4, 4, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, groups=4),
     # 3x3 rows of 8+ pixels: four per pass, then a pair, then the single last pixel
-    # 3x3 stride_w 2 rows of 1..16 windows (Thumb-2 assembly on the DSP build, constant
+    # 3x3 stride_w 2 rows of 1..60 windows (Thumb-2 assembly on the DSP build, constant
     # strip pitch): every width, odd/even input widths, TF/asymmetric pads, stride_h 1..3,
     # several strips per channel (rezero), an input wider than the windows reach
     "dw3x3 7 s2 p1 5x1 asm w1": S(7, 7, 5, 1, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
@@ -133,11 +133,17 @@ CONVS: dict[str, ConvShape] = {
     "dw3x3 7 s(1,2) p(1,0,1,1) 5x24 asm w12": S(7, 7, 5, 24, 3, 3, 1, 2, 1, 0, 1, 1, groups=7),
     "dw3x3 7 s2 p1 29x29 asm w15": S(7, 7, 29, 29, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
     "dw3x3 9 s2 p1 32x32 asm w16": S(9, 9, 32, 32, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
-    "dw3x3 7 s2 p1 33x33 (quads, w17)": S(7, 7, 33, 33, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s2 p1 33x33 asm w17": S(7, 7, 33, 33, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 9 s(1,2) p1 5x61 asm w31": S(9, 9, 5, 61, 3, 3, 1, 2, 1, 1, 1, 1, groups=9),
+    "dw3x3 7 s2 TF 9x64 asm w32": S(7, 7, 9, 64, 3, 3, 2, 2, 0, 0, 1, 1, groups=7),
+    "dw3x3 7 s(3,2) p(1,2,0,0) 20x100 asm w50 strips": S(7, 7, 20, 100, 3, 3, 3, 2, 1, 2, 0, 0, groups=7),
+    "dw3x3 7 s2 p1 9x119 asm w60": S(7, 7, 9, 119, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s2 p1 9x121 (quads, w61)": S(7, 7, 9, 121, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 2 s2 p(1,1,0,0) 30x126 (quads, w63) strips": S(2, 2, 30, 126, 3, 3, 2, 2, 1, 1, 0, 0, groups=2),
     "dw3x3 2 s2 p(1,1,0,0) 130x32 asm w16 strips": S(2, 2, 130, 32, 3, 3, 2, 2, 1, 1, 0, 0, groups=2),
     "dw3x3 7 p1 9x11 quads": S(7, 7, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
-    "dw3x3 7 s2 p1 9x21 quads": S(7, 7, 9, 21, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
-    "dw3x3 7 s(1,2) asym 6x19 quads": S(7, 7, 6, 19, 3, 3, 1, 2, 0, 1, 2, 1, groups=7),
+    "dw3x3 7 s2 p1 9x21 asm w11": S(7, 7, 9, 21, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
+    "dw3x3 7 s(1,2) asym 6x19 asm w10": S(7, 7, 6, 19, 3, 3, 1, 2, 0, 1, 2, 1, groups=7),
 }
 GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64, 1),
                                       "gemm 3->4": (3, 4), "gemm 600->5": (600, 5),

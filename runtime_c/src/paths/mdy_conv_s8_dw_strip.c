@@ -237,7 +237,7 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh,
     }
 }
 
-/* 3x3 stride_w 2 rows of at most 16 windows in Thumb-2 assembly (constant strip pitch) */
+/* 3x3 stride_w 2 rows of at most 60 windows in Thumb-2 assembly (constant strip pitch) */
 #if defined(MDY_S8_DSP) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
     !defined(MDY_NO_ASM)
 #define MDY_S8_DW3S2_ASM 1
@@ -454,9 +454,11 @@ int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
     int32_t pw = (p->out_w - 1) * S + K + 1;
     mdy_s8_dw_rows_fn rows_fn = 0;
 #ifdef MDY_S8_DW3S2_ASM
-    if (K == 3 && S == 2 && p->out_w <= MDY_S8_DW3S2_MAXW) {
-        pw = MDY_S8_DW3S2_PW; /* the assembly's row offsets */
-        rows_fn = mdy_s8_dw3s2_rows_asm;
+    if (K == 3 && S == 2 && p->out_w <= MDY_S8_DW3S2_MAXW_W) {
+        /* the assembly's row offsets */
+        const int narrow = p->out_w <= MDY_S8_DW3S2_MAXW;
+        pw = narrow ? MDY_S8_DW3S2_PW : MDY_S8_DW3S2_PW_W;
+        rows_fn = narrow ? mdy_s8_dw3s2_rows_asm : mdy_s8_dw3s2_rows_asm_w;
     }
 #endif
     const int32_t cap = MDY_S8_STRIP_BYTES / pw; /* input rows per strip */
