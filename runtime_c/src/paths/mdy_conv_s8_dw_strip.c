@@ -9,8 +9,9 @@
  * (w1, w3) (SXTB16 of the raw weights, no repacking) in SMLAD; the odd tap of a row
  * (w1 of 3, w4 of 5, w5 of 7) is one SMLABB/SMLABT. Two output pixels per pass share
  * the loads. Requantization: mdy_s8_rq_fast (one SMLAL). Channels off its fast case
- * (mdy_s8_rq_t.slow) take a direct per-pixel loop. Returns 0 (nothing written) for
- * shapes it does not handle.
+ * (mdy_s8_rq_t.slow) take a direct per-pixel loop. 3x3 stride_w 2 rows of up to 60
+ * windows run the Thumb-2 assembly of mdy_s8_dw3s2_asm.h on DSP builds (a strip of
+ * constant pitch). Returns 0 (nothing written) for shapes it does not handle.
  */
 #include "../mdy_s8_internal.h"
 
