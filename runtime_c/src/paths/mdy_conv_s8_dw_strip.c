@@ -9,8 +9,9 @@
  * (w1, w3) (SXTB16 of the raw weights, no repacking) in SMLAD; the odd tap of a row
  * (w1 of 3, w4 of 5, w5 of 7) is one SMLABB/SMLABT. Two output pixels per pass share
  * the loads. Requantization: mdy_s8_rq_fast (one SMLAL). Channels off its fast case
- * (mdy_s8_rq_t.slow) take a direct per-pixel loop. Returns 0 (nothing written) for
- * shapes it does not handle.
+ * (mdy_s8_rq_t.slow) take a direct per-pixel loop. 3x3 stride_w 2 rows of up to 60
+ * windows run the Thumb-2 assembly of mdy_s8_dw3s2_asm.h on DSP builds (a strip of
+ * constant pitch). Returns 0 (nothing written) for shapes it does not handle.
  */
 #include "../mdy_s8_internal.h"
 
@@ -237,6 +238,13 @@ MDY_ALWAYS_INLINE void mdy_s8_dw_rows(const int8_t *buf, int32_t pw, int32_t sh,
     }
 }
 
+/* 3x3 stride_w 2 rows of at most 60 windows in Thumb-2 assembly (constant strip pitch) */
+#if defined(MDY_S8_DSP) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
+    !defined(MDY_NO_ASM)
+#define MDY_S8_DW3S2_ASM 1
+#include "mdy_s8_dw3s2_asm.h"
+#endif
+
 typedef void (*mdy_s8_dw_rows_fn)(const int8_t *buf, int32_t pw, int32_t sh, int32_t rows,
                                   int32_t out_w, int8_t *y, const mdy_s8_dwch_t *ch);
 
@@ -251,7 +259,12 @@ typedef void (*mdy_s8_dw_rows_fn)(const int8_t *buf, int32_t pw, int32_t sh, int
 /* q1: 3x3 rows of 8 and more pixels, four per pass (a separate instance: in one
  * function with the pair loop, GCC's allocation made the pair loop slower) */
 MDY_S8_ROWS_FN(3, 1, 0)
+#ifdef MDY_S8_DW3S2_ASM
+/* 3x3 stride_w 2 rows of < 8 windows: always the assembly */
+#define mdy_s8_dw_rows_3s2q0 mdy_s8_dw3s2_rows_asm
+#else
 MDY_S8_ROWS_FN(3, 2, 0)
+#endif
 MDY_S8_ROWS_FN(3, 1, 1)
 MDY_S8_ROWS_FN(3, 2, 1)
 MDY_S8_ROWS_FN(5, 1, 0)
@@ -439,7 +452,16 @@ int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
     }
     /* the last window starts at (out_w - 1) * S; a row's word loads reach one byte past
      * the last window */
-    const int32_t pw = (p->out_w - 1) * S + K + 1;
+    int32_t pw = (p->out_w - 1) * S + K + 1;
+    mdy_s8_dw_rows_fn rows_fn = 0;
+#ifdef MDY_S8_DW3S2_ASM
+    if (K == 3 && S == 2 && p->out_w <= MDY_S8_DW3S2_MAXW_W) {
+        /* the assembly's row offsets */
+        const int narrow = p->out_w <= MDY_S8_DW3S2_MAXW;
+        pw = narrow ? MDY_S8_DW3S2_PW : MDY_S8_DW3S2_PW_W;
+        rows_fn = narrow ? mdy_s8_dw3s2_rows_asm : mdy_s8_dw3s2_rows_asm_w;
+    }
+#endif
     const int32_t cap = MDY_S8_STRIP_BYTES / pw; /* input rows per strip */
     if (cap < K) {
         return 0;
@@ -453,7 +475,9 @@ int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
         {mdy_s8_dw_rows_3s1q0, mdy_s8_dw_rows_3s2q0}, {mdy_s8_dw_rows_5s1q0, mdy_s8_dw_rows_5s2q0},
         {mdy_s8_dw_rows_7s1q0, mdy_s8_dw_rows_7s2q0}, {mdy_s8_dw_rows_3s1q1, mdy_s8_dw_rows_3s2q1}};
     const int32_t kind = (K == 3 && p->out_w >= 8) ? 3 : (K - 3) / 2;
-    fns[(K - 3) / 2](in, p, q, w, bias, out, buf, pw, strip, strip < p->out_h,
-                     rows_fns[kind][S - 1]);
+    if (!rows_fn) {
+        rows_fn = rows_fns[kind][S - 1];
+    }
+    fns[(K - 3) / 2](in, p, q, w, bias, out, buf, pw, strip, strip < p->out_h, rows_fn);
     return 1;
 }
