@@ -164,6 +164,36 @@ def run_qemu_text(elf: Path, timeout_s: float = 600.0) -> str:
     return text
 
 
+def fill_values(n: int, seed: int) -> "np.ndarray":
+    """bench_main.c fill(): the same LCG, the same float conversion (all exact), so a
+    check can rebuild the inputs the firmware ran on."""
+    import numpy as np
+
+    s = (seed * 2654435761 + 1) & 0xFFFFFFFF
+    out = np.empty(n, np.float32)
+    for i in range(n):
+        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
+        out[i] = np.float32(s >> 8) * np.float32(1.0 / 8388608.0) - np.float32(1.0)
+    return out
+
+
+def run_check(cases: list[Case], work: Path, timeout_s: float = 300.0) -> dict[int, "np.ndarray"]:
+    """The bench firmware in check mode (-O2): every case runs once on the fill()
+    inputs and prints its output as hex words; returns case index -> float32 output."""
+    import numpy as np
+
+    (work / "cases.h").write_text("#define BENCH_CHECK 1\n" + cases_header(cases))
+    text = run_qemu_text(build(work / "build", work, None, "-O2"), timeout_s=timeout_s)
+    outputs = {}
+    for line in text.splitlines():
+        if line.startswith("O "):
+            _, idx, n, *words = line.split()
+            assert len(words) == int(n), line[:80]
+            outputs[int(idx)] = np.array([int(v, 16) for v in words], np.uint32).view(np.float32)
+    assert sorted(outputs) == list(range(len(cases))), "the check firmware skipped cases"
+    return outputs
+
+
 def measure_kernels(sizes: list[int], opt: str) -> list[tuple[Case, float]]:
     cases = kernel_cases(sizes)
     cases_dir = BUILD_ROOT / f"kernels{opt}"

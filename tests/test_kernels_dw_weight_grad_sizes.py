@@ -92,16 +92,6 @@ def test_depthwise_weight_grad_matches_torch(kernels: Kernels, s: ConvShape) -> 
 # never runs. The bench firmware's check mode runs each case once: saved = its buffer d
 # (channels 0..in_c-1 in order), dout = buffer a, dw_slices start from fill(seed 4).
 
-def _fill(n: int, seed: int) -> np.ndarray:
-    """bench_main.c fill(): the same LCG, the same float conversion (all exact)."""
-    s = (seed * 2654435761 + 1) & 0xFFFFFFFF
-    out = np.empty(n, np.float32)
-    for i in range(n):
-        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
-        out[i] = np.float32(s >> 8) * np.float32(1.0 / 8388608.0) - np.float32(1.0)
-    return out
-
-
 def _m4_cases() -> list[tuple[int, int, int, int, int]]:
     """(channels, size, k, stride, pad): every window and stride; tiny instances (3x3
     stride 2 on 5x5 to 7x7), odd sizes whose step counts are not multiples of the 4-step
@@ -124,25 +114,15 @@ def _m4_cases() -> list[tuple[int, int, int, int, int]]:
 def test_depthwise_weight_grad_on_the_m4f_matches_torch(tmp_path) -> None:  # type: ignore[no-untyped-def]
     cases = [bench.Case("check", "conv_wgrad", size, in_c=c, out_c=c, k=k, stride=st, pad=pad,
                         groups=c) for c, size, k, st, pad in _m4_cases()]
-    header = bench.cases_header(cases)
-    (tmp_path / "cases.h").write_text("#define BENCH_CHECK 1\n" + header)
-    elf = bench.build(tmp_path / "build", tmp_path, None, "-O2")
-    text = bench.run_qemu_text(elf, timeout_s=300.0)
-    outputs = {}
-    for line in text.splitlines():
-        if line.startswith("O "):
-            _, idx, n, *words = line.split()
-            assert len(words) == int(n)
-            outputs[int(idx)] = np.array([int(v, 16) for v in words], np.uint32).view(np.float32)
-    assert sorted(outputs) == list(range(len(cases)))
+    outputs = bench.run_check(cases, tmp_path)
     elems = max(c.buffer_elems for c in cases) + 64
-    a, d = _fill(elems, 1), _fill(elems, 3)
+    a, d = bench.fill_values(elems, 1), bench.fill_values(elems, 3)
     for i, c in enumerate(cases):
         s = dw(c.in_c, c.size, c.size, c.k, c.stride, (c.pad,) * 4)
         x = d[:c.in_c * c.size ** 2].reshape(c.in_c, c.size, c.size)
         dout = a[:c.out_c * s.out_h * s.out_w].reshape(c.out_c, s.out_h, s.out_w)
         _, dw_ref = torch_conv_grads(x, s, np.zeros(s.weight_shape, np.float32), dout)
         n = c.in_c * c.k * c.k
-        expected = _fill(n, 4).astype(np.float64) + dw_ref.ravel()
+        expected = bench.fill_values(n, 4).astype(np.float64) + dw_ref.ravel()
         np.testing.assert_allclose(outputs[i], expected, rtol=1e-4, atol=2e-4,
                                    err_msg=f"case {i}: {c}")

@@ -107,16 +107,6 @@ def _cases() -> list[tuple[bench.Case, str]]:
     return cases
 
 
-def _fill(n: int, seed: int) -> np.ndarray:
-    """bench_main.c fill(): the same LCG, the same float conversion (all exact)."""
-    s = (seed * 2654435761 + 1) & 0xFFFFFFFF
-    out = np.empty(n, np.float32)
-    for i in range(n):
-        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
-        out[i] = np.float32(s >> 8) * np.float32(1.0 / 8388608.0) - np.float32(1.0)
-    return out
-
-
 def _expected(c: bench.Case, clamp: str, a: np.ndarray, b: np.ndarray,
               d: np.ndarray) -> np.ndarray:
     if c.kind == "gemm_fwd":
@@ -126,7 +116,7 @@ def _expected(c: bench.Case, clamp: str, a: np.ndarray, b: np.ndarray,
         w = b[:c.in_c * c.out_c].reshape(c.out_c, c.in_c).astype(np.float64)
         return w.T @ a[:c.out_c].astype(np.float64)
     elif c.kind == "gemm_wgrad":       # slices [n_sel = in_f][out_f] accumulated onto fill 4
-        start = _fill(c.in_c * c.out_c, 4).astype(np.float64)
+        start = bench.fill_values(c.in_c * c.out_c, 4).astype(np.float64)
         return start + np.outer(d[:c.in_c], a[:c.out_c]).ravel()
     else:
         s = ConvShape(in_c=c.in_c, out_c=c.out_c, in_h=c.size, in_w=c.size, k_h=c.k, k_w=c.k,
@@ -142,19 +132,9 @@ def _expected(c: bench.Case, clamp: str, a: np.ndarray, b: np.ndarray,
 
 def test_forward_kernels_on_the_m4f_equal_the_reference(tmp_path: Path) -> None:
     cases = _cases()
-    header = bench.cases_header([c for c, _ in cases])
-    (tmp_path / "cases.h").write_text("#define BENCH_CHECK 1\n" + header)
-    elf = bench.build(tmp_path / "build", tmp_path, None, "-O2")
-    text = bench.run_qemu_text(elf, timeout_s=300.0)
-    outputs = {}
-    for line in text.splitlines():
-        if line.startswith("O "):
-            _, idx, n, *words = line.split()
-            assert len(words) == int(n)
-            outputs[int(idx)] = np.array([int(v, 16) for v in words], np.uint32).view(np.float32)
-    assert sorted(outputs) == list(range(len(cases)))
+    outputs = bench.run_check([c for c, _ in cases], tmp_path)
     elems = max(c.buffer_elems for c, _ in cases) + 64
-    a, b, d = _fill(elems, 1), _fill(elems, 2), _fill(elems, 3)
+    a, b, d = bench.fill_values(elems, 1), bench.fill_values(elems, 2), bench.fill_values(elems, 3)
     for i, (c, clamp) in enumerate(cases):
         expected = _expected(c, clamp, a, b, d)
         np.testing.assert_allclose(outputs[i], expected, rtol=1e-4, atol=2e-4,
@@ -194,19 +174,9 @@ def test_conv_gradient_kernels_on_the_m4f_equal_torch(tmp_path: Path) -> None:
     from torch_ref import torch_conv_grads
 
     cases = _igrad_cases()
-    header = bench.cases_header(cases)
-    (tmp_path / "cases.h").write_text("#define BENCH_CHECK 1\n" + header)
-    elf = bench.build(tmp_path / "build", tmp_path, None, "-O2")
-    text = bench.run_qemu_text(elf, timeout_s=300.0)
-    outputs = {}
-    for line in text.splitlines():
-        if line.startswith("O "):
-            _, idx, n, *words = line.split()
-            assert len(words) == int(n)
-            outputs[int(idx)] = np.array([int(v, 16) for v in words], np.uint32).view(np.float32)
-    assert sorted(outputs) == list(range(len(cases)))
+    outputs = bench.run_check(cases, tmp_path)
     elems = max(c.buffer_elems for c in cases) + 64
-    a, b, d = _fill(elems, 1), _fill(elems, 2), _fill(elems, 3)
+    a, b, d = bench.fill_values(elems, 1), bench.fill_values(elems, 2), bench.fill_values(elems, 3)
     for i, c in enumerate(cases):
         s = ConvShape(in_c=c.in_c, out_c=c.out_c, in_h=c.size, in_w=c.size, k_h=c.k, k_w=c.k,
                       stride_h=c.stride, stride_w=c.stride, pad_top=c.pad, pad_bottom=c.pad,
@@ -218,7 +188,7 @@ def test_conv_gradient_kernels_on_the_m4f_equal_torch(tmp_path: Path) -> None:
         dx, dw = torch_conv_grads(x, s, w, dout)
         if c.kind == "conv_wgrad":   # slices of channels 0..in_c-1 onto fill(seed 4)
             slices = dense_to_slices(dw, s, list(range(c.in_c))).ravel()
-            expected = _fill(slices.size, 4).astype(np.float64) + slices
+            expected = bench.fill_values(slices.size, 4).astype(np.float64) + slices
         else:
             expected = dx.ravel()
         np.testing.assert_allclose(outputs[i], expected, rtol=1e-4, atol=2e-4,
