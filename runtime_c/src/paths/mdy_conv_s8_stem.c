@@ -21,6 +21,9 @@
  */
 #include "../mdy_s8_internal.h"
 
+/* GCC's pre-allocation scheduling hoisted loads and spilled in these loops (measured on
+ * the RGB stem: 2.41 instead of 2.14 instructions per MAC at 32x32, 3.91 instead of 3.67
+ * at 2x2) */
 #if defined(__GNUC__) && !defined(__clang__)
 #define STEM_NOSCHED __attribute__((optimize("no-schedule-insns")))
 #else
@@ -29,6 +32,8 @@
 
 /* output channels of the requantization table (1 KiB of stack) */
 #define MDY_S8_STEM_MAX_OC 64u
+/* halfwords of a packed column: k = 27 rounded up to 4 */
+#define MDY_S8_STEM_KP 28u
 
 /* one output channel: the fast case of mdy_s8_rq_make (sh >= 0), or sh = -1 with the
  * raw shift in k (mdy_requantize_s32) */
@@ -73,7 +78,7 @@ MDY_ALWAYS_INLINE void stem_gather(const int8_t *x, int32_t plane, int32_t in_w,
                                    const uint32_t icpg, int16_t *MDY_RESTRICT col)
 {
     const uint32_t k = icpg * 9u;
-#pragma GCC unroll 4
+#pragma GCC unroll 3
     for (uint32_t c = 0; c < icpg; ++c) {
 #pragma GCC unroll 3
         for (uint32_t kh = 0; kh < 3u; ++kh) {
@@ -89,7 +94,8 @@ MDY_ALWAYS_INLINE void stem_gather(const int8_t *x, int32_t plane, int32_t in_w,
 /* stem_pos of every tap of k = 9 and 27 (the window reaching over the border) */
 #define STEM_N(t, k) ((t) < ((k) & ~3u) ? (t) : (t) + 4u - (k) % 4u)
 #define STEM_SW(n) (((n) & ~3u) | (((n) & 1u) << 1) | (((n) >> 1) & 1u))
-#define STEM_P3(t, k) STEM_SW(STEM_N(t, k)), STEM_SW(STEM_N((t) + 1u, k)), STEM_SW(STEM_N((t) + 2u, k))
+#define STEM_P3(t, k)                                                                        \
+    STEM_SW(STEM_N(t, k)), STEM_SW(STEM_N((t) + 1u, k)), STEM_SW(STEM_N((t) + 2u, k))
 #define STEM_P9(t, k) STEM_P3(t, k), STEM_P3((t) + 3u, k), STEM_P3((t) + 6u, k)
 static const uint8_t stem_pos9[9] = {STEM_P9(0u, 9u)};
 static const uint8_t stem_pos27[27] = {STEM_P9(0u, 27u), STEM_P9(9u, 27u), STEM_P9(18u, 27u)};
@@ -105,7 +111,7 @@ MDY_ALWAYS_INLINE void stem_border(const int8_t *x, const stem_geom_t *gm, int32
     const int32_t r0 = ih0 < 0 ? -ih0 : 0, r1 = gm->in_h - ih0 < 3 ? gm->in_h - ih0 : 3;
     const int32_t j0 = iw0 < 0 ? -iw0 : 0, j1 = in_w - iw0 < 3 ? in_w - iw0 : 3;
     const uint32_t zero = 0;
-#pragma GCC unroll 18
+#pragma GCC unroll 14
     for (uint32_t i = 0; i < kp; i += 2u) {
         memcpy(col + i, &zero, sizeof zero); /* one STR */
     }
@@ -183,7 +189,7 @@ MDY_ALWAYS_INLINE void stem_last(const int8_t *x, const stem_geom_t *gm, const i
                                  int32_t iw0, int8_t *y, const uint32_t icpg)
 {
     const uint32_t k = icpg * 9u, kp = (k + 3u) & ~3u, ng = kp / 4u;
-    int16_t col[36];
+    int16_t col[MDY_S8_STEM_KP];
 #pragma GCC unroll 3
     for (uint32_t n = k & ~3u; n < (k & ~3u) + kp - k; ++n) {
         col[stem_pos(n, kp)] = 0;
@@ -207,7 +213,7 @@ MDY_ALWAYS_INLINE void stem_last(const int8_t *x, const stem_geom_t *gm, const i
             a2 = bias[o + 2u];
             a3 = bias[o + 3u];
         }
-#pragma GCC unroll 9
+#pragma GCC unroll 7
         for (uint32_t g = 0; g < ng; ++g) {
             if (g < 2u && g < g0) {
                 continue;
@@ -247,9 +253,9 @@ MDY_ALWAYS_INLINE void stem_run(const int8_t *x, const stem_geom_t *gm, const in
     const int32_t lo = gm->lo, hi = gm->hi, out_zp = gm->out_zp;
     const uint32_t lo4 = mdy_s8_rep4(lo), hi4 = mdy_s8_rep4(hi);
     const uint32_t n_out = gm->n_out, n_pix = gm->n_pix;
-    int16_t col[2u * 36u];
+    int16_t col[2u * MDY_S8_STEM_KP];
 #pragma GCC unroll 3
-    for (uint32_t n = k & ~3u; n < (k & ~3u) + kp - k; ++n) { /* the zeros before the last k % 4 taps */
+    for (uint32_t n = k & ~3u; n < (k & ~3u) + kp - k; ++n) { /* zeros before the last k % 4 taps */
         col[stem_pos(n, kp)] = 0;
         col[kp + stem_pos(n, kp)] = 0;
     }
@@ -272,7 +278,7 @@ MDY_ALWAYS_INLINE void stem_run(const int8_t *x, const stem_geom_t *gm, const in
         for (; o + 2u <= n_out; o += 2u, wo += 2u * k, r += 2, y += 2u * n_pix) {
             const int16_t *c = stem_opaque(col);
             int32_t a00 = r[0].bias, a01 = a00, a10 = r[1].bias, a11 = a10;
-#pragma GCC unroll 9
+#pragma GCC unroll 7
             for (uint32_t g = 0; g < ng; ++g) {
                 const uint32_t off = stem_woff(g, k);
                 const mdy_w4_t u = mdy_w4(wo + off), v = mdy_w4(wo + k + off);
@@ -289,7 +295,8 @@ MDY_ALWAYS_INLINE void stem_run(const int8_t *x, const stem_geom_t *gm, const in
                 continue;
             }
             mdy_s8_st2h(y, mdy_s8_clamp2(mdy_s8_rq_fast(a00, r[0].mult, r[0].k, r[0].sh),
-                                         mdy_s8_rq_fast(a01, r[0].mult, r[0].k, r[0].sh), lo4, hi4));
+                                         mdy_s8_rq_fast(a01, r[0].mult, r[0].k, r[0].sh), lo4,
+                                         hi4));
             mdy_s8_st2h(y + n_pix,
                         mdy_s8_clamp2(mdy_s8_rq_fast(a10, r[1].mult, r[1].k, r[1].sh),
                                       mdy_s8_rq_fast(a11, r[1].mult, r[1].k, r[1].sh), lo4, hi4));
