@@ -268,6 +268,27 @@ def test_host_portable_paths_bit_exact(name: str, variant: int, shape: object) -
     np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("name", ["stem 3->16 s2 p1 5x5", "stem 3->16 s2 p1 2x2",
+                                  "stem 1->9 s2 p1 4x4", "stem 3->13 s1 p1 3x3"])
+def test_host_stem_without_bias(name: str) -> None:
+    """bias = NULL (the stem path's table and its single-pixel loop read it apart)."""
+    lib = load_kernels().lib
+    s = CONVS[name]
+    data, _ = conv_case(name, s, 0)
+    in_zp, out_zp, lo, hi = REQUANTS[0]
+    node = Node("c", "qconv", ["x", "w", "b", "m", "s"], ["y"], {
+        "strides": (s.stride_h, s.stride_w), "dilations": (s.dil_h, s.dil_w),
+        "pads": (s.pad_top, s.pad_left, s.pad_bottom, s.pad_right), "group": s.groups,
+        "in_zp": in_zp, "out_zp": out_zp, "act_min": lo, "act_max": hi})
+    zero = np.zeros(s.out_c, np.int32)
+    want, _ = qint8.qconv_forward(node, [data["x"]], [data["w"], zero, data["mult"], data["shift"]])
+    q = Requant(in_zp, out_zp, lo, hi, _p(data["mult"], _i32p), _p(data["shift"], _i32p))
+    got = np.full(want.shape, 99, np.int8)
+    lib.mdy_conv2d_s8(_p(data["x"], _i8p), ctypes.byref(s.params()), ctypes.byref(q),
+                      _p(data["w"], _i8p), None, _p(got, _i8p))
+    np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.qemu
 @needs_qemu_and_arm
 def test_qemu_dsp_paths_bit_exact(tmp_path: Path) -> None:
