@@ -18,7 +18,9 @@
  * at small maps), so the inner loops carry no bounds checks at any map size. Inner
  * block: 4 input channels x 4 pixels of one phase row (16 accumulators in FPU
  * registers) over every tap of the phase and every output channel of the chunk; din is
- * read and written once per block and chunk. Returns 0 (nothing written) when the
+ * read and written once per block and chunk. Dilated windows: each phase row runs only
+ * the taps whose dout row exists (the rest read zero padding: most of the window on a
+ * map smaller than it). Returns 0 (nothing written) when the
  * window has more than MDY_GRAD_MAX_TAPS taps, the stride more than 64 phases, or one
  * strip row does not fit the buffer; the caller then runs the generic path.
  */
@@ -29,7 +31,8 @@
 
 typedef struct {
     int32_t x;  /* strip-buffer offset (floats) from the block's first pixel */
-    int32_t w;  /* weight offset kh * k_w + kw inside one [o][c] window */
+    int16_t w;  /* weight offset kh * k_w + kw inside one [o][c] window */
+    int16_t eh; /* dout row of phase row m: m + eh (clipping dilated windows) */
 } ig_tap_t;
 
 typedef struct {
@@ -373,6 +376,7 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
 
     /* tap table, grouped by phase (rh, rw): every tap falls in exactly one phase */
     ig_tap_t table[MDY_GRAD_MAX_TAPS];
+    int clip = dh > 1 || dw > 1;   /* dilated: skip the taps that read only padding */
     uint8_t ph_start[65];
     uint32_t nt = 0;
     for (int32_t rh = 0; rh < sh; ++rh) {
@@ -391,7 +395,9 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                         continue;
                     }
                     table[nt].x = (eh - e_min) * (int32_t)pw + (ew - f_min);
-                    table[nt].w = kh * kw_n + kw;
+                    table[nt].w = (int16_t)(kh * kw_n + kw);
+                    table[nt].eh = (int16_t)eh;
+                    clip = clip && eh >= INT16_MIN && eh <= INT16_MAX;
                     ++nt;
                 }
             }
@@ -410,6 +416,7 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     a.taps = taps;
     a.in_plane = in_plane;
     a.sw = sw;
+    ig_tap_t row_tab[MDY_GRAD_MAX_TAPS];
     const ig_row_fn row_fn = taps != 9u || sw > 2 ? ig_row_any
                              : sw == 1 ? ig_row_k9s1 : ig_row_k9s2;
     for (uint32_t g = 0; g < p->groups; ++g) {
@@ -463,14 +470,30 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                         if (ph_start[ph] == ph_start[ph + 1u] || n_pix == 0u) {
                             continue;   /* no tap reaches this phase: din stays 0 */
                         }
-                        a.t_begin = table + ph_start[ph];
-                        a.t_end = table + ph_start[ph + 1u];
+                        const ig_tap_t *ph_begin = table + ph_start[ph];
+                        const ig_tap_t *ph_end = table + ph_start[ph + 1u];
+                        a.t_begin = ph_begin;
+                        a.t_end = ph_end;
                         for (uint32_t m = m0; m < m0 + strip && m < m_end; ++m) {
+                            if (clip) {
+                                /* the phase's taps whose dout row m + eh exists */
+                                ig_tap_t *e = row_tab;
+                                for (const ig_tap_t *t = ph_begin; t < ph_end; ++t) {
+                                    const int32_t oh = (int32_t)m + t->eh;
+                                    if (oh >= 0 && oh < out_h) {
+                                        *e++ = *t;
+                                    }
+                                }
+                                a.t_begin = row_tab;
+                                a.t_end = e;
+                            }
                             float *dst = din + (size_t)g * icpg * in_plane +
                                          (uint32_t)(sh * (int32_t)m + rh) * (uint32_t)in_w +
                                          (uint32_t)rw;
                             const uint32_t xoff = (m - m0) * pw;
-                            row_fn(&a, xoff, dst, n_pix, icpg);
+                            if (a.t_begin < a.t_end) {
+                                row_fn(&a, xoff, dst, n_pix, icpg);
+                            }
                         }
                     }
                 }
