@@ -122,16 +122,16 @@ MDY_ALWAYS_INLINE void kxk_block(const kxk_args_t *a, uint32_t r0, int32_t ow, c
         return;
     }
 #endif
-    for (uint32_t c = 0; c < a->nc; ++c, xc += a->cs, wc += a->taps) {
-        const float *MDY_RESTRICT wo[4];
-        MDY_UNROLL
-        for (int o = 0; o < OB; ++o) {
-            wo[o] = wc + (size_t)o * a->w_stride;
-        }
-        MDY_UNROLL
-        for (int32_t kh = kh_lo; kh < kh_hi; ++kh) {
-            const float *MDY_RESTRICT xr = xc + (uint32_t)(kh * dh) * a->pw;
-            if (KH) {
+    if (KH) {
+        for (uint32_t c = 0; c < a->nc; ++c, xc += a->cs, wc += a->taps) {
+            const float *MDY_RESTRICT wo[4];
+            MDY_UNROLL
+            for (int o = 0; o < OB; ++o) {
+                wo[o] = wc + (size_t)o * a->w_stride;
+            }
+            MDY_UNROLL
+            for (int32_t kh = 0; kh < KH; ++kh) {
+                const float *MDY_RESTRICT xr = xc + (uint32_t)(kh * dh) * a->pw;
                 /* the row segment the block reads, loaded once for all KW taps */
                 float xv[(4 - 1) * 2 + 3];
                 MDY_UNROLL
@@ -149,16 +149,27 @@ MDY_ALWAYS_INLINE void kxk_block(const kxk_args_t *a, uint32_t r0, int32_t ow, c
                         }
                     }
                 }
-            } else {
-                for (int32_t kw = kw_lo; kw < kw_hi; ++kw) {
+            }
+        }
+    } else {
+        /* runtime window: the live taps outside, the buffered channels inside (a clipped
+         * window has few taps: the channel loop carries the work) */
+        const uint32_t cs = a->cs, taps = a->taps, ws = a->w_stride;
+        const uint32_t nc = a->nc;
+        for (int32_t kh = kh_lo; kh < kh_hi; ++kh) {
+            for (int32_t kw = kw_lo; kw < kw_hi; ++kw) {
+                const float *MDY_RESTRICT xr =
+                    xc + (uint32_t)(kh * dh) * a->pw + (uint32_t)(kw * dw);
+                const float *MDY_RESTRICT wr = wc + (uint32_t)(kh * kw_n + kw);
+                for (uint32_t c = 0; c < nc; ++c, xr += cs, wr += taps) {
                     float xv[4];
                     MDY_UNROLL
                     for (int q = 0; q < PB; ++q) {
-                        xv[q] = xr[kw * dw + q * sw];
+                        xv[q] = xr[q * sw];
                     }
                     MDY_UNROLL
                     for (int o = 0; o < OB; ++o) {
-                        const float wv = wo[o][kh * kw_n + kw];
+                        const float wv = wr[(uint32_t)o * ws];
                         MDY_UNROLL
                         for (int q = 0; q < PB; ++q) {
                             acc[o][q] += wv * xv[q];
