@@ -154,7 +154,8 @@ MDY_ALWAYS_INLINE void ig_row(ig_args_t a, uint32_t xoff, float *dst, uint32_t n
 
 /* Instantiations: 3x3 windows with stride 1 or 2 (immediate weight and din offsets:
  * the common case), and any window and stride at runtime (2 KB each: kept to three);
- * the taps-outside order (output channels inside) for dilated windows on small maps. */
+ * the taps-outside order (output channels inside) for dilated 3x3 stride 1 on small
+ * maps. */
 #define IG_ROW(NAME, KK, S, TO)                                                            \
     static __attribute__((noinline)) void NAME(const ig_args_t *a, uint32_t xoff, float *dst, \
                                                uint32_t n_pix, uint32_t icpg)              \
@@ -165,7 +166,6 @@ IG_ROW(ig_row_k9s1, 9, 1, 0)
 IG_ROW(ig_row_k9s2, 9, 2, 0)
 IG_ROW(ig_row_any, 0, 0, 0)
 IG_ROW(ig_row_k9s1_to, 9, 1, 1)
-IG_ROW(ig_row_any_to, 0, 0, 1)
 
 typedef void (*ig_row_fn)(const ig_args_t *, uint32_t, float *, uint32_t, uint32_t);
 
@@ -438,7 +438,6 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     a.in_plane = in_plane;
     a.sw = sw;
     ig_tap_t row_tab[MDY_GRAD_MAX_TAPS];
-    const ig_row_fn row_fn_to = taps == 9u && sw == 1 ? ig_row_k9s1_to : ig_row_any_to;
     const ig_row_fn row_fn = taps != 9u || sw > 2 ? ig_row_any
                              : sw == 1 ? ig_row_k9s1 : ig_row_k9s2;
     for (uint32_t g = 0; g < p->groups; ++g) {
@@ -517,8 +516,9 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                 /* dilated: output channels inside once they are at
                                  * least 4 or more than the row's taps (measured) */
                                 const uint32_t nt_row = (uint32_t)(a.t_end - a.t_begin);
-                                const int to = clip && (a.n_oc >= 4u || nt_row < a.n_oc);
-                                (to ? row_fn_to : row_fn)(&a, xoff, dst, n_pix, icpg);
+                                const int to = row_fn == ig_row_k9s1 && clip &&
+                                               (a.n_oc >= 4u || nt_row < a.n_oc);
+                                (to ? ig_row_k9s1_to : row_fn)(&a, xoff, dst, n_pix, icpg);
                             }
                         }
                     }
