@@ -56,6 +56,11 @@ KXK += [shape(8, 16, 14, 14, 3, 1, 2, dil=2), shape(8, 16, 28, 28, 3, 1, 2, dil=
         shape(6, 8, 3, 3, 3, 1, 2, dil=2, groups=2), shape(3, 4, 4, 5, 5, 1, 3, dil=2),
         shape(4, 4, 3, 3, 3, 1, 2, dil=2, groups=4), shape(3, 3, 2, 2, 3, 1, 2, dil=2, groups=3),
         shape(5, 5, 9, 9, 3, 1, 2, dil=2, groups=5)]
+# the input gradient's flipped forward block at dilation 2 (>= 4 input channels, maps of
+# 6+ columns): ragged widths, a tail channel, chunks of up to 8 output channels, groups
+KXK += [shape(c, o, h, w, 3, 1, p, dil=2) for c, o, h, w, p in
+        [(4, 3, 6, 6, 2), (5, 9, 7, 13, 2), (8, 12, 9, 10, 1), (9, 1, 6, 11, 0), (4, 20, 8, 7, 3)]]
+KXK += [shape(8, 8, 8, 9, 3, 1, 2, dil=2, groups=2)]
 DEPTHWISE = [shape(c, c, h, w, k, s, k // 2, groups=c) for c, h, w, k, s in
              [(5, 1, 1, 3, 1), (5, 2, 2, 3, 1), (5, 2, 2, 3, 2), (3, 3, 3, 3, 2), (6, 4, 4, 3, 1),
               (3, 7, 5, 3, 2), (4, 9, 11, 3, 1), (3, 2, 2, 5, 1), (3, 4, 4, 5, 2), (3, 7, 6, 5, 1),

@@ -177,11 +177,14 @@ def _igrad_cases() -> list[bench.Case]:
     cases += [bench.Case("check", "conv_wgrad", size, in_c=in_c, out_c=out_c, k=3, stride=st,
                          pad=pad, dil=2) for size, in_c, out_c, st, pad in
               [(14, 3, 16, 1, 2), (9, 2, 4, 1, 1), (12, 2, 8, 2, 2)]]
-    # dilated input gradients (the row-clipped tap table): maps smaller than the window
+    # dilated input gradients: the row-clipped tap table (maps smaller than the window,
+    # dilation 3, stride 2) and the flipped forward block at dilation 2 (widths with 0-3
+    # ragged pixels, a tail input channel, 8-channel chunks, pad 0/1/2)
     cases += [bench.Case("check", "conv_igrad", size, in_c=in_c, out_c=out_c, k=3, stride=st,
                          pad=pad, dil=dil) for size, in_c, out_c, st, pad, dil in
               [(3, 8, 16, 1, 2, 2), (4, 8, 16, 1, 2, 2), (14, 8, 16, 1, 2, 2), (5, 3, 5, 1, 3, 3),
-               (7, 5, 6, 2, 2, 2)]]
+               (7, 5, 6, 2, 2, 2), (13, 5, 9, 1, 2, 2), (7, 4, 3, 1, 1, 2), (6, 8, 8, 1, 2, 2),
+               (32, 8, 16, 1, 2, 2), (9, 4, 12, 1, 0, 2), (11, 9, 1, 1, 2, 2)]]
     return cases
 
 
