@@ -50,30 +50,11 @@ typedef struct {
     int32_t sw;
 } ig_args_t;
 
-/* acc[c][q] += wt[c * taps] * xt[q] for CB input channels, PB pixels */
-MDY_ALWAYS_INLINE void ig_fma(float acc[4][4], const float *xt, const float *wt, uint32_t taps,
-                              const int CB, const int PB)
-{
-    float xv[4];
-    MDY_UNROLL
-    for (int q = 0; q < PB; ++q) {
-        xv[q] = xt[q];
-    }
-    MDY_UNROLL
-    for (int c = 0; c < CB; ++c) {
-        const float wv = wt[(uint32_t)c * taps];
-        MDY_UNROLL
-        for (int q = 0; q < PB; ++q) {
-            acc[c][q] += wv * xv[q];
-        }
-    }
-}
-
 /* CB input channels x PB pixels of one phase row; xoff = the first pixel's strip
  * offset, dst = its din address. KK > 0: taps known at compile time (immediate weight
- * offsets between channels). TO: loop order (see below). */
+ * offsets between channels). */
 MDY_ALWAYS_INLINE void ig_block(const ig_args_t *a, uint32_t xoff, float *dst, const int CB,
-                                const int PB, const int KK, const int S, const int TO)
+                                const int PB, const int KK, const int S)
 {
     const uint32_t taps = KK ? (uint32_t)KK : a->taps;
     const int32_t sw = S ? S : a->sw;
@@ -87,21 +68,22 @@ MDY_ALWAYS_INLINE void ig_block(const ig_args_t *a, uint32_t xoff, float *dst, c
     }
     const float *xb = a->buf + xoff;
     const float *wb = a->w;
-    const uint32_t n_oc = a->n_oc, buf_plane = a->buf_plane, w_ostride = a->w_ostride;
-    /* TO: the taps outside, the output channels inside (a clipped tap row shorter than
-     * the chunk); else the other way round */
-    if (TO) {
+    for (uint32_t oc = 0; oc < a->n_oc; ++oc, xb += a->buf_plane, wb += a->w_ostride) {
         for (const ig_tap_t *t = a->t_begin; t < a->t_end; ++t) {
             const float *xt = xb + t->x;
             const float *wt = wb + t->w;
-            for (uint32_t oc = 0; oc < n_oc; ++oc, xt += buf_plane, wt += w_ostride) {
-                ig_fma(acc, xt, wt, taps, CB, PB);
+            float xv[4];
+            MDY_UNROLL
+            for (int q = 0; q < PB; ++q) {
+                xv[q] = xt[q];
             }
-        }
-    } else {
-        for (uint32_t oc = 0; oc < n_oc; ++oc, xb += buf_plane, wb += w_ostride) {
-            for (const ig_tap_t *t = a->t_begin; t < a->t_end; ++t) {
-                ig_fma(acc, xb + t->x, wb + t->w, taps, CB, PB);
+            MDY_UNROLL
+            for (int c = 0; c < CB; ++c) {
+                const float wv = wt[(uint32_t)c * taps];
+                MDY_UNROLL
+                for (int q = 0; q < PB; ++q) {
+                    acc[c][q] += wv * xv[q];
+                }
             }
         }
     }
@@ -116,58 +98,55 @@ MDY_ALWAYS_INLINE void ig_block(const ig_args_t *a, uint32_t xoff, float *dst, c
 
 /* One phase row (n_pix pixels) for CB input channels. */
 MDY_ALWAYS_INLINE void ig_pixels(const ig_args_t *a, uint32_t xoff, float *dst, uint32_t n_pix,
-                                 const int CB, const int KK, const int S, const int TO)
+                                 const int CB, const int KK, const int S)
 {
     const int32_t sw = S ? S : a->sw;
     uint32_t n = 0;
     for (; n + 4u <= n_pix; n += 4u) {
-        ig_block(a, xoff + n, dst + (int32_t)n * sw, CB, 4, KK, S, TO);
+        ig_block(a, xoff + n, dst + (int32_t)n * sw, CB, 4, KK, S);
     }
     if (n + 2u <= n_pix) {
-        ig_block(a, xoff + n, dst + (int32_t)n * sw, CB, 2, KK, S, TO);
+        ig_block(a, xoff + n, dst + (int32_t)n * sw, CB, 2, KK, S);
         n += 2u;
     }
     if (n < n_pix) {
-        ig_block(a, xoff + n, dst + (int32_t)n * sw, CB, 1, KK, S, TO);
+        ig_block(a, xoff + n, dst + (int32_t)n * sw, CB, 1, KK, S);
     }
 }
 
 /* One phase row, every input channel of the group: blocks of 4, 2, 1 channels. */
 MDY_ALWAYS_INLINE void ig_row(ig_args_t a, uint32_t xoff, float *dst, uint32_t n_pix,
-                              uint32_t icpg, const int KK, const int S, const int TO)
+                              uint32_t icpg, const int KK, const int S)
 {
     const float *w0 = a.w;
     const uint32_t taps = KK ? (uint32_t)KK : a.taps;
     uint32_t c = 0;
     for (; c + 4u <= icpg; c += 4u) {
         a.w = w0 + c * taps;
-        ig_pixels(&a, xoff, dst + (size_t)c * a.in_plane, n_pix, 4, KK, S, TO);
+        ig_pixels(&a, xoff, dst + (size_t)c * a.in_plane, n_pix, 4, KK, S);
     }
     if (c + 2u <= icpg) {
         a.w = w0 + c * taps;
-        ig_pixels(&a, xoff, dst + (size_t)c * a.in_plane, n_pix, 2, KK, S, TO);
+        ig_pixels(&a, xoff, dst + (size_t)c * a.in_plane, n_pix, 2, KK, S);
         c += 2u;
     }
     if (c < icpg) {
         a.w = w0 + c * taps;
-        ig_pixels(&a, xoff, dst + (size_t)c * a.in_plane, n_pix, 1, KK, S, TO);
+        ig_pixels(&a, xoff, dst + (size_t)c * a.in_plane, n_pix, 1, KK, S);
     }
 }
 
 /* Instantiations: 3x3 windows with stride 1 or 2 (immediate weight and din offsets:
- * the common case), and any window and stride at runtime (2 KB each: kept to three);
- * the taps-outside order (output channels inside) for dilated 3x3 stride 1 on small
- * maps. */
-#define IG_ROW(NAME, KK, S, TO)                                                            \
+ * the common case), and any window and stride at runtime (2 KB each: kept to three). */
+#define IG_ROW(NAME, KK, S)                                                                \
     static __attribute__((noinline)) void NAME(const ig_args_t *a, uint32_t xoff, float *dst, \
                                                uint32_t n_pix, uint32_t icpg)              \
     {                                                                                      \
-        ig_row(*a, xoff, dst, n_pix, icpg, KK, S, TO);                                     \
+        ig_row(*a, xoff, dst, n_pix, icpg, KK, S);                                         \
     }
-IG_ROW(ig_row_k9s1, 9, 1, 0)
-IG_ROW(ig_row_k9s2, 9, 2, 0)
-IG_ROW(ig_row_any, 0, 0, 0)
-IG_ROW(ig_row_k9s1_to, 9, 1, 1)
+IG_ROW(ig_row_k9s1, 9, 1)
+IG_ROW(ig_row_k9s2, 9, 2)
+IG_ROW(ig_row_any, 0, 0)
 
 typedef void (*ig_row_fn)(const ig_args_t *, uint32_t, float *, uint32_t, uint32_t);
 
@@ -342,12 +321,7 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                                          (uint32_t)rw;
                             const uint32_t xoff = (m - m0) * pw;
                             if (a.t_begin < a.t_end) {
-                                /* dilated: output channels inside once they are at
-                                 * least 4 or more than the row's taps (measured) */
-                                const uint32_t nt_row = (uint32_t)(a.t_end - a.t_begin);
-                                const int to = row_fn == ig_row_k9s1 && clip &&
-                                               (a.n_oc >= 4u || nt_row < a.n_oc);
-                                (to ? ig_row_k9s1_to : row_fn)(&a, xoff, dst, n_pix, icpg);
+                                row_fn(&a, xoff, dst, n_pix, icpg);
                             }
                         }
                     }
