@@ -33,8 +33,9 @@ KXK = [shape(c, o, h, w, k, s, p) for c, o, h, w, k, s, p in
 KXK += [shape(4, 6, 7, 7, 3, 1, 2, dil=2), shape(6, 6, 5, 5, 3, 1, 1, groups=2),
         shape(3, 4, 5, 6, 3, 1, pads=(0, 2, 1, 0)),
         shape(2, 3, 3, 600, 3, 1, 1)]          # too wide for the strip: generic path
-# dilated windows wider than the map (fewer than half the taps ever read it: the generic
-# loops over live taps), and one just under that line (the strip paths)
+# dilated windows wider than the map (fewer than half the taps ever read it: the KxK
+# runtime window clipped to the live taps forward, the generic loops over live taps for
+# the input gradient), and one just under that line (the strip paths)
 KXK += [shape(8, 6, 2, 2, 3, 1, 2, dil=2), shape(3, 5, 1, 1, 3, 1, 2, dil=2),
         shape(4, 4, 2, 3, 3, 1, 3, dil=3), shape(5, 3, 3, 3, 3, 1, 2, dil=2),
         shape(2, 4, 2, 2, 5, 1, 4, dil=2, groups=2)]
@@ -43,6 +44,23 @@ KXK += [shape(8, 6, 2, 2, 3, 1, 2, dil=2), shape(3, 5, 1, 1, 3, 1, 2, dil=2),
 KXK += [shape(c, o, h, w, k, s, p) for c, o, h, w, k, s, p in
         [(16, 8, 30, 30, 3, 1, 1), (13, 6, 17, 31, 3, 2, 1), (7, 5, 12, 40, 5, 1, 2),
          (11, 9, 9, 60, 3, 1, 0), (3, 16, 32, 32, 3, 2, 1)]]
+# Dilated 3x3 (the KxK path clips its runtime window to the taps that read the map,
+# stride 1 dilation 2 has its own 4 x 4 block; the input gradient skips the taps whose
+# dout row is padding): dilation 1/2/3, maps 1..7 and wider odd ones, stride 1/2, pads
+# 0..3, in_c 1..8 and out_c around the 4-channel block.
+KXK += [shape(1 + (n + d + p) % 8, 3 + (n * s + p) % 7, n, n, 3, s, p, dil=d)
+        for d in (1, 2, 3) for s in (1, 2) for p in range(4) for n in (1, 2, 3, 4, 5, 6, 7, 9, 13)
+        if (n + 2 * p - 2 * d - 1) // s + 1 >= 1]
+KXK += [shape(8, 16, 14, 14, 3, 1, 2, dil=2), shape(8, 16, 28, 28, 3, 1, 2, dil=2),
+        shape(5, 9, 11, 6, 3, 1, pads=(2, 1, 3, 0), dil=2),
+        shape(6, 8, 3, 3, 3, 1, 2, dil=2, groups=2), shape(3, 4, 4, 5, 5, 1, 3, dil=2),
+        shape(4, 4, 3, 3, 3, 1, 2, dil=2, groups=4), shape(3, 3, 2, 2, 3, 1, 2, dil=2, groups=3),
+        shape(5, 5, 9, 9, 3, 1, 2, dil=2, groups=5)]
+# the input gradient's flipped forward block at dilation 2 (>= 4 input channels, maps of
+# 6+ columns): ragged widths, a tail channel, chunks of up to 8 output channels, groups
+KXK += [shape(c, o, h, w, 3, 1, p, dil=2) for c, o, h, w, p in
+        [(4, 3, 6, 6, 2), (5, 9, 7, 13, 2), (8, 12, 9, 10, 1), (9, 1, 6, 11, 0), (4, 20, 8, 7, 3)]]
+KXK += [shape(8, 8, 8, 9, 3, 1, 2, dil=2, groups=2)]
 DEPTHWISE = [shape(c, c, h, w, k, s, k // 2, groups=c) for c, h, w, k, s in
              [(5, 1, 1, 3, 1), (5, 2, 2, 3, 1), (5, 2, 2, 3, 2), (3, 3, 3, 3, 2), (6, 4, 4, 3, 1),
               (3, 7, 5, 3, 2), (4, 9, 11, 3, 1), (3, 2, 2, 5, 1), (3, 4, 4, 5, 2), (3, 7, 6, 5, 1),

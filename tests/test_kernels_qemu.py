@@ -104,6 +104,16 @@ def _cases() -> list[tuple[bench.Case, str]]:
                                               (17, 13, 6, 3, 2, 1), (12, 7, 5, 5, 1, 2),
                                               (2, 4, 8, 3, 1, 1)]:
         add(dict(size=size, in_c=in_c, out_c=out_c, k=k, stride=stride, pad=pad))
+    # 3x3 dilation 2 at stride 1: the 4 x 4 assembly block (every clamp kind; output
+    # widths with 0-3 ragged pixels on the clipped runtime window; channel groups through
+    # `out` at 14x14 / 28x28; out_c not a multiple of 4), and maps smaller than the window
+    # (2x2, 3x3: only the live taps)
+    for size, in_c, out_c, pad in [(14, 8, 16, 2), (28, 8, 16, 2), (7, 3, 5, 2), (5, 8, 8, 2),
+                                   (6, 5, 9, 1), (9, 2, 4, 0), (4, 8, 16, 2), (3, 8, 16, 2),
+                                   (2, 8, 16, 2), (3, 1, 4, 3), (32, 8, 16, 2)]:
+        for clamp in CLAMPS:
+            add(dict(size=size, in_c=in_c, out_c=out_c, k=3, stride=1, pad=pad, dil=2),
+                clamp=clamp)
     return cases
 
 
@@ -167,6 +177,14 @@ def _igrad_cases() -> list[bench.Case]:
     cases += [bench.Case("check", "conv_wgrad", size, in_c=in_c, out_c=out_c, k=3, stride=st,
                          pad=pad, dil=2) for size, in_c, out_c, st, pad in
               [(14, 3, 16, 1, 2), (9, 2, 4, 1, 1), (12, 2, 8, 2, 2)]]
+    # dilated input gradients: the row-clipped tap table (maps smaller than the window,
+    # dilation 3, stride 2) and the flipped forward block at dilation 2 (widths with 0-3
+    # ragged pixels, a tail input channel, 8-channel chunks, pad 0/1/2)
+    cases += [bench.Case("check", "conv_igrad", size, in_c=in_c, out_c=out_c, k=3, stride=st,
+                         pad=pad, dil=dil) for size, in_c, out_c, st, pad, dil in
+              [(3, 8, 16, 1, 2, 2), (4, 8, 16, 1, 2, 2), (14, 8, 16, 1, 2, 2), (5, 3, 5, 1, 3, 3),
+               (7, 5, 6, 2, 2, 2), (13, 5, 9, 1, 2, 2), (7, 4, 3, 1, 1, 2), (6, 8, 8, 1, 2, 2),
+               (32, 8, 16, 1, 2, 2), (9, 4, 12, 1, 0, 2), (11, 9, 1, 1, 2, 2)]]
     return cases
 
 

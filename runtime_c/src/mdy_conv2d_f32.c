@@ -16,7 +16,8 @@
  *     unrolls it, bounds checks only on the border;
  *   - im2col: dense, output rows narrower than 4 pixels, at most 16 output pixels
  *     (stems on tiny maps): the pointwise GEMM over an im2col copy;
- *   - KxK: the strip-buffered register-blocked path;
+ *   - KxK: the strip-buffered register-blocked path (dilated windows on maps smaller
+ *     than the window included: its runtime window skips the taps that read padding);
  *   - generic: any groups, stride, dilation, padding.
  */
 #include "mdy_internal.h"
@@ -204,8 +205,6 @@ void mdy_conv2d_f32(const float *in, const mdy_conv_params_t *p, const float *w,
         if (!mdy_conv_depthwise_f32(in, p, w, bias, out)) {
             conv_depthwise(in, p, w, bias, out);
         }
-    } else if (mdy_conv_mostly_padding(p)) {
-        conv_generic(in, p, w, bias, out);
     } else if (!mdy_conv_im2col_f32(in, p, w, bias, out) &&
                !mdy_conv_kxk_f32(in, p, w, bias, out)) {
         conv_generic(in, p, w, bias, out);

@@ -147,7 +147,8 @@ MDY_ALWAYS_INLINE uint32_t mdy_conv_live_taps(const mdy_conv_params_t *p, uint32
 
 /* True for a dilated window of which fewer than half of the taps ever read the input
  * (a map smaller than the window's span): the generic loops, which visit live taps
- * only, then beat the strip paths, which multiply the padding too. (Counting live
+ * only, then beat the strip paths, which multiply the padding too (the input gradient;
+ * the forward KxK path skips those taps itself). (Counting live
  * (tap, pixel) pairs instead sent 3x3/4x4 maps to the generic loops too: slower there.) */
 MDY_ALWAYS_INLINE int mdy_conv_mostly_padding(const mdy_conv_params_t *p)
 {

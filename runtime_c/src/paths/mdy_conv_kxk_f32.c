@@ -10,8 +10,12 @@
  * accumulators in FPU registers) over all K x K taps of every buffered input channel:
  * when the whole group fits (the stem, most 3x3 layers at these sizes) each output is
  * written once, bias, sum and fused clamp in one store. Otherwise partial sums go
- * through `out` once per buffered channel group. 3x3 windows at stride 1 and 2 are
- * compile-time (each input row is loaded once per block, not once per tap).
+ * through `out` once per buffered channel group. 3x3 windows at stride 1 and 2, and at
+ * stride 1 with dilation 2, are compile-time (each input row is loaded once per block,
+ * not once per tap; assembly on the M4F/M7). Every other window runs at runtime and
+ * visits, per block, only the taps that read the map for some pixel of the block: on a
+ * map smaller than a dilated window (2x2, 3x3) most taps read padding only, so this path
+ * serves those maps too (the generic loops did before).
  * Returns 0 (does nothing) when one output row's input rows do not fit the buffer;
  * the caller then runs the generic path. No scratch beyond the fixed stack buffer.
  */
@@ -34,20 +38,48 @@ typedef struct {
     float *out;             /* out + o * out_plane + oh * out_w */
     uint32_t out_plane;
     int32_t kh_n, kw_n, sh, sw, dh, dw;
+    int32_t ih0;            /* input row of strip row 0 (oh0 * sh - pad_top) */
+    int32_t in_h, in_w, pl;
 } kxk_args_t;
+
+/* Taps [*lo, *hi) of one window dimension that read the input for at least one of the
+ * positions whose first tap reads input index i_first .. i_last (the block's union):
+ * the runtime window skips the rest, which read only padding (most of a dilated window
+ * on a small map). */
+MDY_ALWAYS_INLINE void kxk_live(int32_t i_first, int32_t i_last, int32_t dil, int32_t len,
+                                int32_t k_n, int32_t *lo, int32_t *hi)
+{
+    int32_t l = 0, h = k_n;
+    if (i_last < 0) {
+        l = (-i_last + dil - 1) / dil;
+    }
+    if (i_first + (k_n - 1) * dil >= len) {
+        h = i_first >= len ? 0 : (len - 1 - i_first) / dil + 1;
+    }
+    *lo = l;
+    *hi = h > l ? h : l;
+}
 
 /* OB output channels x PB pixels starting at output column ow of strip row r0 (input
  * row of the window's first tap). KH/KW > 0: compile-time 3x3-like window with stride
- * S and no dilation; 0: the runtime window of `a`. */
+ * S and no dilation (S = 3: stride 1, dilation 2); 0: the runtime window of `a`, only
+ * its taps that read the input for some pixel of the block. */
 MDY_ALWAYS_INLINE void kxk_block(const kxk_args_t *a, uint32_t r0, int32_t ow, const int OB,
                                  const int PB, const int KH, const int KW, const int S,
                                  const int ACT)
 {
-    const int32_t kh_n = KH ? KH : a->kh_n;
+    const int SS = S == 3 ? 1 : S, DD = S == 3 ? 2 : 1;
+    int32_t kh_lo = 0, kh_hi = KH, kw_lo = 0, kw_hi = KW;
     const int32_t kw_n = KW ? KW : a->kw_n;
-    const int32_t sw = KH ? S : a->sw;
-    const int32_t dh = KH ? 1 : a->dh;
-    const int32_t dw = KH ? 1 : a->dw;
+    const int32_t sw = KH ? SS : a->sw;
+    const int32_t dh = KH ? DD : a->dh;
+    const int32_t dw = KH ? DD : a->dw;
+    if (!KH) {
+        const int32_t ih = a->ih0 + (int32_t)r0;
+        kxk_live(ih, ih, dh, a->in_h, a->kh_n, &kh_lo, &kh_hi);
+        kxk_live(ow * sw - a->pl, (ow + PB - 1) * sw - a->pl, dw, a->in_w, kw_n, &kw_lo,
+                 &kw_hi);
+    }
     float acc[4][4];
     float *MDY_RESTRICT y = a->out + ow;
     if (a->first) {
@@ -85,24 +117,25 @@ MDY_ALWAYS_INLINE void kxk_block(const kxk_args_t *a, uint32_t r0, int32_t ow, c
         k.hi = a->hi;
         k.plane_bytes = a->out_plane * 4u;
         mdy_asm_k3_4x4(wc, wc + a->w_stride, wc + 2u * a->w_stride, wc + 3u * a->w_stride,
-                       xc, a->pw * 4u, (a->cs - 2u * a->pw) * 4u, a->nc, &k, y, S, ACT);
+                       xc, (uint32_t)DD * a->pw * 4u, (a->cs - 2u * (uint32_t)DD * a->pw) * 4u,
+                       a->nc, &k, y, S, ACT);
         return;
     }
 #endif
-    for (uint32_t c = 0; c < a->nc; ++c, xc += a->cs, wc += a->taps) {
-        const float *MDY_RESTRICT wo[4];
-        MDY_UNROLL
-        for (int o = 0; o < OB; ++o) {
-            wo[o] = wc + (size_t)o * a->w_stride;
-        }
-        MDY_UNROLL
-        for (int32_t kh = 0; kh < kh_n; ++kh) {
-            const float *MDY_RESTRICT xr = xc + (uint32_t)(kh * dh) * a->pw;
-            if (KH) {
+    if (KH) {
+        for (uint32_t c = 0; c < a->nc; ++c, xc += a->cs, wc += a->taps) {
+            const float *MDY_RESTRICT wo[4];
+            MDY_UNROLL
+            for (int o = 0; o < OB; ++o) {
+                wo[o] = wc + (size_t)o * a->w_stride;
+            }
+            MDY_UNROLL
+            for (int32_t kh = 0; kh < KH; ++kh) {
+                const float *MDY_RESTRICT xr = xc + (uint32_t)(kh * dh) * a->pw;
                 /* the row segment the block reads, loaded once for all KW taps */
                 float xv[(4 - 1) * 2 + 3];
                 MDY_UNROLL
-                for (int i = 0; i < (PB - 1) * S + KW; ++i) {
+                for (int i = 0; i < (PB - 1) * SS + (KW - 1) * DD + 1; ++i) {
                     xv[i] = xr[i];
                 }
                 MDY_UNROLL
@@ -112,20 +145,31 @@ MDY_ALWAYS_INLINE void kxk_block(const kxk_args_t *a, uint32_t r0, int32_t ow, c
                         const float wv = wo[o][kh * KW + kw];
                         MDY_UNROLL
                         for (int q = 0; q < PB; ++q) {
-                            acc[o][q] += wv * xv[q * S + kw];
+                            acc[o][q] += wv * xv[q * SS + kw * DD];
                         }
                     }
                 }
-            } else {
-                for (int32_t kw = 0; kw < kw_n; ++kw) {
+            }
+        }
+    } else {
+        /* runtime window: the live taps outside, the buffered channels inside (a clipped
+         * window has few taps: the channel loop carries the work) */
+        const uint32_t cs = a->cs, taps = a->taps, ws = a->w_stride;
+        const uint32_t nc = a->nc;
+        for (int32_t kh = kh_lo; kh < kh_hi; ++kh) {
+            for (int32_t kw = kw_lo; kw < kw_hi; ++kw) {
+                const float *MDY_RESTRICT xr =
+                    xc + (uint32_t)(kh * dh) * a->pw + (uint32_t)(kw * dw);
+                const float *MDY_RESTRICT wr = wc + (uint32_t)(kh * kw_n + kw);
+                for (uint32_t c = 0; c < nc; ++c, xr += cs, wr += taps) {
                     float xv[4];
                     MDY_UNROLL
                     for (int q = 0; q < PB; ++q) {
-                        xv[q] = xr[kw * dw + q * sw];
+                        xv[q] = xr[q * sw];
                     }
                     MDY_UNROLL
                     for (int o = 0; o < OB; ++o) {
-                        const float wv = wo[o][kh * kw_n + kw];
+                        const float wv = wr[(uint32_t)o * ws];
                         MDY_UNROLL
                         for (int q = 0; q < PB; ++q) {
                             acc[o][q] += wv * xv[q];
@@ -238,6 +282,9 @@ KXK_MAIN(kxk_main_3s1_both, 3, 3, 1, MDY_ACT_BOTH)
 KXK_MAIN(kxk_main_3s2_none, 3, 3, 2, MDY_ACT_NONE)
 KXK_MAIN(kxk_main_3s2_lo, 3, 3, 2, MDY_ACT_LO)
 KXK_MAIN(kxk_main_3s2_both, 3, 3, 2, MDY_ACT_BOTH)
+KXK_MAIN(kxk_main_3d2_none, 3, 3, 3, MDY_ACT_NONE)
+KXK_MAIN(kxk_main_3d2_lo, 3, 3, 3, MDY_ACT_LO)
+KXK_MAIN(kxk_main_3d2_both, 3, 3, 3, MDY_ACT_BOTH)
 KXK_MAIN(kxk_main_any, 0, 0, 1, MDY_ACT_BOTH)
 KXK_EDGES(kxk_edges_3s1, 3, 3, 1)
 KXK_EDGES(kxk_edges_3s2, 3, 3, 2)
@@ -295,11 +342,18 @@ int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w
     a.sw = sw;
     a.dh = dh;
     a.dw = dw;
+    a.in_h = in_h;
+    a.in_w = in_w;
+    a.pl = p->pad_left;
     const int k3 = kh_n == 3 && kw_n == 3 && dh == 1 && dw == 1 && sh == sw && sh <= 2;
+    /* 3x3 with dilation 2 at stride 1: the 4 x 4 blocks compile-time (assembly), the
+     * ragged rest on the runtime window (which skips the padded taps: small maps) */
+    const int k3d2 = kh_n == 3 && kw_n == 3 && dh == 2 && dw == 2 && sh == 1 && sw == 1;
     const int act = mdy_act_kind(p->act_min, p->act_max);
-    static const kxk_main_fn mains[2][3] = {
+    static const kxk_main_fn mains[3][3] = {
         {kxk_main_3s1_none, kxk_main_3s1_lo, kxk_main_3s1_both},
-        {kxk_main_3s2_none, kxk_main_3s2_lo, kxk_main_3s2_both}};
+        {kxk_main_3s2_none, kxk_main_3s2_lo, kxk_main_3s2_both},
+        {kxk_main_3d2_none, kxk_main_3d2_lo, kxk_main_3d2_both}};
     for (uint32_t g = 0; g < p->groups; ++g) {
         const uint32_t o0 = g * ocpg, o_end = o0 + ocpg, o4 = o0 + (ocpg & ~3u);
         for (uint32_t oh0 = 0; oh0 < (uint32_t)out_h; oh0 += strip) {
@@ -307,6 +361,7 @@ int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w
             const uint32_t in_rows = (rows - 1u) * (uint32_t)sh + span_h;
             float *out_strip = out + (size_t)oh0 * (uint32_t)out_w;
             a.cs = in_rows * pw;
+            a.ih0 = (int32_t)oh0 * sh - p->pad_top;
             for (uint32_t c0 = 0; c0 < icpg; c0 += nc) {
                 a.nc = icpg - c0 < nc ? icpg - c0 : nc;
                 for (uint32_t c = 0; c < a.nc; ++c) {
@@ -324,6 +379,9 @@ int mdy_conv_kxk_f32(const float *in, const mdy_conv_params_t *p, const float *w
                     mains[sh - 1][kind](&a, wc, bias, out_strip, o0, o4, rows, out_w);
                     (sh == 1 ? kxk_edges_3s1 : kxk_edges_3s2)(&a, wc, bias, out_strip, o0, o4,
                                                               o_end, rows, out_w);
+                } else if (k3d2) {
+                    mains[2][kind](&a, wc, bias, out_strip, o0, o4, rows, out_w);
+                    kxk_edges_any(&a, wc, bias, out_strip, o0, o4, o_end, rows, out_w);
                 } else {
                     kxk_main_any(&a, wc, bias, out_strip, o0, o4, rows, out_w);
                     kxk_edges_any(&a, wc, bias, out_strip, o0, o4, o_end, rows, out_w);

@@ -18,18 +18,23 @@
  * at small maps), so the inner loops carry no bounds checks at any map size. Inner
  * block: 4 input channels x 4 pixels of one phase row (16 accumulators in FPU
  * registers) over every tap of the phase and every output channel of the chunk; din is
- * read and written once per block and chunk. Returns 0 (nothing written) when the
+ * read and written once per block and chunk. 3x3 stride 1 with >= 4 input channels, at
+ * dilation 1 and (maps >= 6 wide) 2: the forward 3x3 block on the flipped window
+ * instead (mdy_ig_flip3.h). Dilated windows otherwise: each phase row runs only
+ * the taps whose dout row exists (the rest read zero padding: most of the window on a
+ * map smaller than it). Returns 0 (nothing written) when the
  * window has more than MDY_GRAD_MAX_TAPS taps, the stride more than 64 phases, or one
  * strip row does not fit the buffer; the caller then runs the generic path.
  */
 #include <string.h>
 
 #include "../mdy_grad_internal.h"
-#include "mdy_fwd_asm_conv.h"
+#include "mdy_ig_flip3.h"
 
 typedef struct {
     int32_t x;  /* strip-buffer offset (floats) from the block's first pixel */
-    int32_t w;  /* weight offset kh * k_w + kw inside one [o][c] window */
+    int16_t w;  /* weight offset kh * k_w + kw inside one [o][c] window */
+    int16_t eh; /* dout row of phase row m: m + eh (clipping dilated windows) */
 } ig_tap_t;
 
 typedef struct {
@@ -145,184 +150,7 @@ IG_ROW(ig_row_any, 0, 0)
 
 typedef void (*ig_row_fn)(const ig_args_t *, uint32_t, float *, uint32_t, uint32_t);
 
-/* 3x3 stride 1 without dilation is exactly a forward 3x3 convolution of the dout strip
- * with the flipped, in/out-transposed window: the forward 4 x 4 block (one vldm of 6
- * strip values and one of 3 weights per window row and channel: 53 instructions per 48
- * MACs in assembly on the M4F/M7) runs it on weights rearranged per chunk into
- * wt[cl][oc][j][i] = w[o][c][2 - j][2 - i] for 4 input channels (a bounded stack
- * buffer: IG_FLIP_MAX_OC output channels per chunk). */
-#define IG_FLIP_MAX_OC 8u
-
-/* 2 pixels x 4 input channels of the same block (a row's last 2 pixels): 4 strip values
- * and 4 x 3 weights per window row and output channel, 24 VFMA. */
-#define IG_K3_S1_ROW2 \
-    "vldmia %[x], {s16-s19}\n\t" \
-    "vldmia %[w0]!, {s22-s24}\n\t" \
-    "vfma.f32 s0, s22, s16\n\t" "vfma.f32 s1, s22, s17\n\t" \
-    "vfma.f32 s0, s23, s17\n\t" "vfma.f32 s1, s23, s18\n\t" \
-    "vfma.f32 s0, s24, s18\n\t" "vfma.f32 s1, s24, s19\n\t" \
-    "vldmia %[w1]!, {s25-s27}\n\t" \
-    "vfma.f32 s2, s25, s16\n\t" "vfma.f32 s3, s25, s17\n\t" \
-    "vfma.f32 s2, s26, s17\n\t" "vfma.f32 s3, s26, s18\n\t" \
-    "vfma.f32 s2, s27, s18\n\t" "vfma.f32 s3, s27, s19\n\t" \
-    "vldmia %[w2]!, {s22-s24}\n\t" \
-    "vfma.f32 s4, s22, s16\n\t" "vfma.f32 s5, s22, s17\n\t" \
-    "vfma.f32 s4, s23, s17\n\t" "vfma.f32 s5, s23, s18\n\t" \
-    "vfma.f32 s4, s24, s18\n\t" "vfma.f32 s5, s24, s19\n\t" \
-    "vldmia %[w3]!, {s25-s27}\n\t" \
-    "vfma.f32 s6, s25, s16\n\t" "vfma.f32 s7, s25, s17\n\t" \
-    "vfma.f32 s6, s26, s17\n\t" "vfma.f32 s7, s26, s18\n\t" \
-    "vfma.f32 s6, s27, s18\n\t" "vfma.f32 s7, s27, s19\n\t"
-#define IG_K3_S1_LOOP2 \
-    "1:\n\t" \
-    IG_K3_S1_ROW2 "add %[x], %[x], %[pw]\n\t" \
-    IG_K3_S1_ROW2 "add %[x], %[x], %[pw]\n\t" \
-    IG_K3_S1_ROW2 "add %[x], %[x], %[cs]\n\t" \
-    "subs %[n], %[n], #1\n\t" \
-    "bne 1b\n\t"
-
-MDY_ALWAYS_INLINE void ig_flip3_block(const float *x, uint32_t pw, uint32_t cs, uint32_t n_oc,
-                                      const float *wt, float *y, uint32_t in_plane, const int PB)
-{
-    const uint32_t wcs = n_oc * 9u;
-#ifdef MDY_HAVE_FWD_ASM
-    /* the forward block's loop (mdy_fwd_asm_conv.h), with the partial sums loaded
-     * from and stored to din directly (4 rows plane_bytes apart) */
-    const uint32_t k[2] = {in_plane * 4u, n_oc};
-    const float *w0 = wt, *w1 = wt + wcs, *w2 = wt + 2u * wcs, *w3 = wt + 3u * wcs;
-    uint32_t n;
-    if (PB == 4) {
-        __asm__ volatile("ldr %[n], [%[k]]\n\t"
-                         "vldmia %[y], {s0-s3}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vldmia %[y], {s4-s7}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vldmia %[y], {s8-s11}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vldmia %[y], {s12-s15}\n\t"
-                         "sub %[y], %[y], %[n]\n\t"
-                         "sub %[y], %[y], %[n], lsl #1\n\t"
-                         "ldr %[n], [%[k], #4]\n\t" MDY_ASM_K3_LOOP_S1
-                         "ldr %[n], [%[k]]\n\t"
-                         "vstmia %[y], {s0-s3}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vstmia %[y], {s4-s7}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vstmia %[y], {s8-s11}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vstmia %[y], {s12-s15}\n\t"
-                         : [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3),
-                           [x] "+r"(x), [n] "=&r"(n), [y] "+r"(y)
-                         : [k] "r"(k), [pw] "r"(pw * 4u), [cs] "r"((cs - 2u * pw) * 4u)
-                         : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory");
-    } else {
-        __asm__ volatile("ldr %[n], [%[k]]\n\t"
-                         "vldmia %[y], {s0-s1}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vldmia %[y], {s2-s3}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vldmia %[y], {s4-s5}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vldmia %[y], {s6-s7}\n\t"
-                         "sub %[y], %[y], %[n]\n\t"
-                         "sub %[y], %[y], %[n], lsl #1\n\t"
-                         "ldr %[n], [%[k], #4]\n\t" IG_K3_S1_LOOP2
-                         "ldr %[n], [%[k]]\n\t"
-                         "vstmia %[y], {s0-s1}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vstmia %[y], {s2-s3}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vstmia %[y], {s4-s5}\n\t"
-                         "add %[y], %[y], %[n]\n\t"
-                         "vstmia %[y], {s6-s7}\n\t"
-                         : [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3),
-                           [x] "+r"(x), [n] "=&r"(n), [y] "+r"(y)
-                         : [k] "r"(k), [pw] "r"(pw * 4u), [cs] "r"((cs - 2u * pw) * 4u)
-                         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s16", "s17",
-                           "s18", "s19", "s22", "s23", "s24", "s25", "s26", "s27", "cc",
-                           "memory");
-    }
-#else
-    float acc[4][4];
-    MDY_UNROLL
-    for (int c = 0; c < 4; ++c) {
-        MDY_UNROLL
-        for (int q = 0; q < PB; ++q) {
-            acc[c][q] = y[(uint32_t)c * in_plane + (uint32_t)q];
-        }
-    }
-    for (uint32_t oc = 0; oc < n_oc; ++oc, wt += 9) {
-        const float *xo = x + (size_t)oc * cs;
-        MDY_UNROLL
-        for (int j = 0; j < 3; ++j) {
-            float xv[6];
-            MDY_UNROLL
-            for (int i = 0; i < PB + 2; ++i) {
-                xv[i] = xo[(uint32_t)j * pw + (uint32_t)i];
-            }
-            MDY_UNROLL
-            for (int c = 0; c < 4; ++c) {
-                MDY_UNROLL
-                for (int i = 0; i < 3; ++i) {
-                    const float wv = wt[(uint32_t)c * wcs + (uint32_t)(3 * j + i)];
-                    MDY_UNROLL
-                    for (int q = 0; q < PB; ++q) {
-                        acc[c][q] += wv * xv[q + i];
-                    }
-                }
-            }
-        }
-    }
-    MDY_UNROLL
-    for (int c = 0; c < 4; ++c) {
-        MDY_UNROLL
-        for (int q = 0; q < PB; ++q) {
-            y[(uint32_t)c * in_plane + (uint32_t)q] = acc[c][q];
-        }
-    }
-#endif
-}
-
-/* Rows [m0, m_hi) of 4 input channels (dst: din of the first channel, row 0): strip row
- * m - m0 of the chunk holds the window's first row. The strip rows are zero-padded to a
- * multiple of 4 pixels, so a ragged last block runs the same block into a 4 x 4 scratch
- * and copies its in_w % 4 real pixels back (2 ragged pixels: a 2-pixel block in place;
- * 1: a 2-pixel block into the scratch). */
-static __attribute__((noinline)) void ig_flip3_rows(const float *buf, uint32_t pw,
-                                                    uint32_t cs, uint32_t n_oc,
-                                                    const float *wt, float *dst,
-                                                    uint32_t in_plane, uint32_t in_w,
-                                                    uint32_t m0, uint32_t m_hi)
-{
-    const uint32_t n4 = in_w & ~3u, rem = in_w & 3u;
-    for (uint32_t m = m0; m < m_hi; ++m) {
-        const float *x = buf + (m - m0) * pw;
-        float *y = dst + m * in_w;
-        for (uint32_t n = 0; n < n4; n += 4u) {
-            ig_flip3_block(x + n, pw, cs, n_oc, wt, y + n, in_plane, 4);
-        }
-        if (rem == 2u) {
-            ig_flip3_block(x + n4, pw, cs, n_oc, wt, y + n4, in_plane, 2);
-        } else if (rem) {
-            float tmp[16];
-            for (uint32_t c = 0; c < 4u; ++c) {
-                for (uint32_t q = 0; q < 4u; ++q) {
-                    tmp[c * 4u + q] = q < rem ? y[c * in_plane + n4 + q] : 0.0f;
-                }
-            }
-            if (rem == 1u) {   /* a 2-pixel block: one wasted pixel, not three */
-                ig_flip3_block(x + n4, pw, cs, n_oc, wt, tmp, 4u, 2);
-            } else {
-                ig_flip3_block(x + n4, pw, cs, n_oc, wt, tmp, 4u, 4);
-            }
-            for (uint32_t c = 0; c < 4u; ++c) {
-                for (uint32_t q = 0; q < rem; ++q) {
-                    y[c * in_plane + n4 + q] = tmp[c * 4u + q];
-                }
-            }
-        }
-    }
-}
+#define IG_FLIP_D2_MIN_W 6
 
 /* Tap range of one dimension: offsets e(k) = (r + pad - k*dil) / stride are in
  * [floor((pad - (K-1)*dil) / stride), floor((stride - 1 + pad) / stride)]. */
@@ -346,7 +174,10 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     const int32_t n_cols = (in_w + sw - 1) / sw;   /* phase columns of phase rw = 0 */
     const int32_t n_rows = (in_h + sh - 1) / sh;
     const uint32_t icpg = p->in_c / p->groups, ocpg = p->out_c / p->groups;
-    const int flip3 = kh_n == 3 && kw_n == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 &&
+    /* dilation 2 on maps of at least IG_FLIP_D2_MIN_W columns (narrower: the live taps
+     * of the clipped rows below do less) */
+    const int flip3 = kh_n == 3 && kw_n == 3 && sh == 1 && sw == 1 && dh == dw &&
+                      (dh == 1 || (dh == 2 && in_w >= IG_FLIP_D2_MIN_W)) &&
                       icpg >= 4u;
     /* flip3: rows zero-padded to whole 4-pixel blocks */
     const uint32_t pw = (uint32_t)((flip3 ? (n_cols + 3) & ~3 : n_cols) + f_max - f_min);
@@ -373,6 +204,7 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
 
     /* tap table, grouped by phase (rh, rw): every tap falls in exactly one phase */
     ig_tap_t table[MDY_GRAD_MAX_TAPS];
+    int clip = dh > 1 || dw > 1;   /* dilated: skip the taps that read only padding */
     uint8_t ph_start[65];
     uint32_t nt = 0;
     for (int32_t rh = 0; rh < sh; ++rh) {
@@ -391,7 +223,9 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                         continue;
                     }
                     table[nt].x = (eh - e_min) * (int32_t)pw + (ew - f_min);
-                    table[nt].w = kh * kw_n + kw;
+                    table[nt].w = (int16_t)(kh * kw_n + kw);
+                    table[nt].eh = (int16_t)eh;
+                    clip = clip && eh >= INT16_MIN && eh <= INT16_MAX;
                     ++nt;
                 }
             }
@@ -410,6 +244,7 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
     a.taps = taps;
     a.in_plane = in_plane;
     a.sw = sw;
+    ig_tap_t row_tab[MDY_GRAD_MAX_TAPS];
     const ig_row_fn row_fn = taps != 9u || sw > 2 ? ig_row_any
                              : sw == 1 ? ig_row_k9s1 : ig_row_k9s2;
     for (uint32_t g = 0; g < p->groups; ++g) {
@@ -442,8 +277,9 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                             }
                         }
                         float *dst_c = din + ((size_t)g * icpg + c) * in_plane;
-                        ig_flip3_rows(buf, pw, plane_buf, a.n_oc, wt, dst_c, in_plane,
-                                      (uint32_t)in_w, m0, m_hi);
+                        (dh == 1 ? ig_flip3_rows_d1 : ig_flip3_rows_d2)(
+                            buf, pw, plane_buf, a.n_oc, wt, dst_c, in_plane, (uint32_t)in_w, m0,
+                            m_hi);
                     }
                     if (c < icpg) {
                         a.w = w_chunk + c * taps;
@@ -463,14 +299,30 @@ int mdy_conv_kxk_input_grad_f32(const float *dout, const mdy_conv_params_t *p,
                         if (ph_start[ph] == ph_start[ph + 1u] || n_pix == 0u) {
                             continue;   /* no tap reaches this phase: din stays 0 */
                         }
-                        a.t_begin = table + ph_start[ph];
-                        a.t_end = table + ph_start[ph + 1u];
+                        const ig_tap_t *ph_begin = table + ph_start[ph];
+                        const ig_tap_t *ph_end = table + ph_start[ph + 1u];
+                        a.t_begin = ph_begin;
+                        a.t_end = ph_end;
                         for (uint32_t m = m0; m < m0 + strip && m < m_end; ++m) {
+                            if (clip) {
+                                /* the phase's taps whose dout row m + eh exists */
+                                ig_tap_t *e = row_tab;
+                                for (const ig_tap_t *t = ph_begin; t < ph_end; ++t) {
+                                    const int32_t oh = (int32_t)m + t->eh;
+                                    if (oh >= 0 && oh < out_h) {
+                                        *e++ = *t;
+                                    }
+                                }
+                                a.t_begin = row_tab;
+                                a.t_end = e;
+                            }
                             float *dst = din + (size_t)g * icpg * in_plane +
                                          (uint32_t)(sh * (int32_t)m + rh) * (uint32_t)in_w +
                                          (uint32_t)rw;
                             const uint32_t xoff = (m - m0) * pw;
-                            row_fn(&a, xoff, dst, n_pix, icpg);
+                            if (a.t_begin < a.t_end) {
+                                row_fn(&a, xoff, dst, n_pix, icpg);
+                            }
                         }
                     }
                 }

@@ -12,7 +12,8 @@
 
 /*
  * The 3x3 KxK block (mdy_conv_kxk_f32): 4 output channels x 4 pixels of one output row
- * over n >= 1 buffered input channels, stride S = 1 or 2. Per channel and window row:
+ * over n >= 1 buffered input channels, stride S = 1 or 2 (S = 3: stride 1 with
+ * dilation 2, pw_bytes then 2 strip rows). Per channel and window row:
  * one vldm of the (PB - 1) * S + 3 input values the block reads, one vldm (with
  * writeback) of each output channel's 3 weights of that row, 48 VFMA -- 53 instructions
  * for 48 MACs. Weights stream: [o][c][kh][kw] puts channel c + 1 right after c.
@@ -78,6 +79,34 @@ typedef struct {
     "subs %[n], %[n], #1\n\t" \
     "bne 1b\n\t"
 
+/* Dilation 2, stride 1: the 4 pixels' 3 taps of one window row read 8 strip values
+ * (x[q + 2 kw]); the caller passes pw = 2 strip rows (the window rows' distance). */
+#define MDY_ASM_K3_LOOP_D2_ROW \
+    "vldmia %[x], {s16-s23}\n\t" \
+    "vldmia %[w0]!, {s24-s26}\n\t" \
+    MDY_FMA4(0, 1, 2, 3, 24, 16, 17, 18, 19) \
+    MDY_FMA4(0, 1, 2, 3, 25, 18, 19, 20, 21) \
+    MDY_FMA4(0, 1, 2, 3, 26, 20, 21, 22, 23) \
+    "vldmia %[w1]!, {s27-s29}\n\t" \
+    MDY_FMA4(4, 5, 6, 7, 27, 16, 17, 18, 19) \
+    MDY_FMA4(4, 5, 6, 7, 28, 18, 19, 20, 21) \
+    MDY_FMA4(4, 5, 6, 7, 29, 20, 21, 22, 23) \
+    "vldmia %[w2]!, {s24-s26}\n\t" \
+    MDY_FMA4(8, 9, 10, 11, 24, 16, 17, 18, 19) \
+    MDY_FMA4(8, 9, 10, 11, 25, 18, 19, 20, 21) \
+    MDY_FMA4(8, 9, 10, 11, 26, 20, 21, 22, 23) \
+    "vldmia %[w3]!, {s27-s29}\n\t" \
+    MDY_FMA4(12, 13, 14, 15, 27, 16, 17, 18, 19) \
+    MDY_FMA4(12, 13, 14, 15, 28, 18, 19, 20, 21) \
+    MDY_FMA4(12, 13, 14, 15, 29, 20, 21, 22, 23)
+#define MDY_ASM_K3_LOOP_D2 \
+    "1:\n\t" \
+    MDY_ASM_K3_LOOP_D2_ROW "add %[x], %[x], %[pw]\n\t" \
+    MDY_ASM_K3_LOOP_D2_ROW "add %[x], %[x], %[pw]\n\t" \
+    MDY_ASM_K3_LOOP_D2_ROW "add %[x], %[x], %[cs]\n\t" \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 1b\n\t"
+
 #define MDY_ASM_K3(LOOP, CLAMP)                                                             \
     __asm__ volatile("vldmia %[k], {s0-s15}\n\t" LOOP                                    \
                      "vldr s16, [%[k], #64]\n\t"                                         \
@@ -107,6 +136,14 @@ static inline __attribute__((always_inline)) void mdy_asm_k3_4x4(
             MDY_ASM_K3(MDY_ASM_K3_LOOP_S1, MDY_ASM_CLAMP16_LO);
         } else {
             MDY_ASM_K3(MDY_ASM_K3_LOOP_S1, MDY_ASM_CLAMP16_LO MDY_ASM_CLAMP16_HI);
+        }
+    } else if (S == 3) {   /* stride 1, dilation 2 */
+        if (ACT == 0) {
+            MDY_ASM_K3(MDY_ASM_K3_LOOP_D2, "");
+        } else if (ACT == 1) {
+            MDY_ASM_K3(MDY_ASM_K3_LOOP_D2, MDY_ASM_CLAMP16_LO);
+        } else {
+            MDY_ASM_K3(MDY_ASM_K3_LOOP_D2, MDY_ASM_CLAMP16_LO MDY_ASM_CLAMP16_HI);
         }
     } else {
         if (ACT == 0) {
