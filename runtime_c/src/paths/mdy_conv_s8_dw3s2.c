@@ -1,0 +1,336 @@
+/*
+ * mdy_conv_s8_dw3s2: int8 depthwise 3x3, stride 2, padding 1 at the top and the left
+ * (bottom/right 0 or 1 as out_h/out_w imply), read straight from the input planes: no
+ * strip copy.
+ *
+ * The input zero point is folded into the bias (acc0 = bias - zp * sum(w)), so a padded
+ * tap must read zp: the row above the map (and the one below, when 2 * out_h - 1 ==
+ * in_h) is a stack row of zp bytes; the column left of the map (and right of it when
+ * 2 * out_w - 1 == in_w) is left out of the sums of the first (last) output, whose
+ * accumulator starts at acc0L = acc0 + zp * (w0 + w3 + w6) (acc0R: w2 + w5 + w8).
+ *
+ * A row of outputs, per kernel row (x: the input row, w0 w1 w2: the kernel row):
+ *  - outputs 0 and 1 (columns -1..3): one word x[0..3], E = (x0, x2), O = (x1, x3)
+ *    (SXTB16, SXTB16 ror 8): y0 += w1 x0 + w2 x1 (two SMLAxy), y1 += SMLAD((w0, w2), O)
+ *    + w1 x2: 1 load, 2 SXTB16, 4 products;
+ *  - then pairs (m, m + 1) from column c = 2m - 1: words at c and c + 1, E1 = (x[c],
+ *    x[c+2]), O1 = (x[c+1], x[c+3]), O2 = (x[c+2], x[c+4]): y_m += SMLAD((w0, w2), E1) +
+ *    w1 x[c+1], y_m+1 += SMLAD((w0, w2), O2) + w1 x[c+3]: 2 loads, 3 SXTB16, 4 products;
+ *  - then the tail from the word at 2 * out_w - 4 (no load past the row's last used
+ *    byte): none, one output (NS), the right-edge output (RS: two taps, acc0R), or the
+ *    output before it and the right-edge one (RP).
+ * Requantization: mdy_s8_rq_fast; channels off its range take a direct loop. The DSP
+ * build runs the rows in Thumb-2 assembly (mdy_s8_dw3s2d_asm.h) over blocks of
+ * per-channel constants computed here; the portable build runs the same arithmetic in C.
+ *
+ * A 2x2 map (one output per channel, four live taps: x0 w4 + x1 w5 + x2 w7 + x3 w8) is
+ * one word load of the plane and two SMLADs per channel, four channels per output word.
+ *
+ * Returns 0 (nothing written) for other shapes.
+ */
+#include "../mdy_s8_internal.h"
+
+#define MDY_S8_DW3S2D_ZROW 256 /* widest input row (stack bytes of zp) */
+#define MDY_S8_DW3S2D_BATCH 16 /* channel constants per block (48 bytes each) */
+
+enum { MDY_S8_DW3S2D_NONE = 0, MDY_S8_DW3S2D_NS = 1, MDY_S8_DW3S2D_RS = 2, MDY_S8_DW3S2D_RP = 3 };
+
+/* One channel's constants (the assembly reads them at these offsets). */
+typedef struct {
+    int32_t wp[3];  /* (w[3r], w[3r + 2]) of kernel row r */
+    int32_t s01;    /* (w1, w4): the middle taps of rows 0 and 1 */
+    int32_t s2;     /* w7 in the high half, sh in the low byte (ASR reads only that) */
+    int32_t acc0, acc0l, acc0r;
+    int32_t mult, k, sh, pad;
+} mdy_s8_dw3s2d_ch_t;
+
+/* The layer's geometry (read by the assembly at these offsets). */
+typedef struct {
+    const int8_t *zrow; /* in_w bytes of zp */
+    int32_t n;          /* in_w: the row pitch */
+    int32_t h;          /* out_h */
+    int32_t p4;         /* 4 * the pairs of a row */
+    int32_t tail;       /* MDY_S8_DW3S2D_* */
+    int32_t lastoff;    /* the last output row's row 2 from the plane, -1: zrow */
+    int32_t in_plane;
+    int32_t n_ch;       /* channels of a block */
+    uint32_t lo4, hi4;
+} mdy_s8_dw3s2d_geom_t;
+
+/* the middle tap of kernel row r, the weight's half as stored (row 0 low, 1 and 2 high),
+ * times the low (top 0) or high (top 1) half of v */
+MDY_ALWAYS_INLINE int32_t mdy_s8_dw3s2d_mid(const mdy_s8_dw3s2d_ch_t *ch, int r, int32_t v,
+                                            int top, int32_t acc)
+{
+    if (r == 0) {
+        return top ? mdy_s8_smlabt(ch->s01, v, acc) : mdy_s8_smlabb(ch->s01, v, acc);
+    }
+    if (r == 1) {
+        return top ? mdy_s8_smlatt(ch->s01, v, acc) : mdy_s8_smlatb(ch->s01, v, acc);
+    }
+    return top ? mdy_s8_smlatt(ch->s2, v, acc) : mdy_s8_smlatb(ch->s2, v, acc);
+}
+
+MDY_ALWAYS_INLINE void mdy_s8_dw3s2d_st2(int8_t *y, int32_t a0, int32_t a1,
+                                         const mdy_s8_dw3s2d_ch_t *ch, const mdy_s8_dw3s2d_geom_t *g)
+{
+    mdy_s8_st2(y, mdy_s8_rq_fast(a0, ch->mult, ch->k, ch->sh),
+               mdy_s8_rq_fast(a1, ch->mult, ch->k, ch->sh), g->lo4, g->hi4);
+}
+
+MDY_ALWAYS_INLINE void mdy_s8_dw3s2d_st1(int8_t *y, int32_t a, const mdy_s8_dw3s2d_ch_t *ch,
+                                         const mdy_s8_dw3s2d_geom_t *g)
+{
+    *y = mdy_s8_clamp(mdy_s8_rq_fast(a, ch->mult, ch->k, ch->sh), (int8_t)(g->lo4 & 0xFFu),
+                      (int8_t)(g->hi4 & 0xFFu));
+}
+
+#if defined(MDY_S8_DSP) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
+    !defined(MDY_NO_ASM)
+#define MDY_S8_DW3S2D_ASM 1
+#include "mdy_s8_dw3s2d_asm.h"
+#else
+/* One block of g->n_ch channels (planes from `plane`, outputs from y), as the assembly. */
+static void mdy_s8_dw3s2d_rows(const int8_t *plane, int8_t *y, const mdy_s8_dw3s2d_ch_t *ch,
+                               const mdy_s8_dw3s2d_geom_t *g)
+{
+    const int32_t n = g->n;
+    for (int32_t c = 0; c < g->n_ch; ++c, ++ch, plane += g->in_plane) {
+        const int8_t *r[3] = {g->zrow, plane, plane + n};
+        for (int32_t oh = 0; oh < g->h; ++oh) {
+            if (oh == g->h - 1) {
+                r[2] = g->lastoff < 0 ? g->zrow : plane + g->lastoff;
+            }
+            const int8_t *next = r[2];
+            int32_t a0 = ch->acc0l, a1 = ch->acc0;
+            for (int kh = 0; kh < 3; ++kh) { /* outputs 0, 1 */
+                const int32_t v = mdy_s8_ldw(r[kh]);
+                const int32_t e = mdy_s8_sx02(v), o = mdy_s8_sx13(v);
+                a0 = mdy_s8_dw3s2d_mid(ch, kh, e, 0, mdy_s8_smlatb(ch->wp[kh], o, a0));
+                a1 = mdy_s8_dw3s2d_mid(ch, kh, e, 1, mdy_s8_smlad(ch->wp[kh], o, a1));
+            }
+            mdy_s8_dw3s2d_st2(y, a0, a1, ch, g);
+            y += 2;
+            int32_t x = 3;
+            for (int32_t i = 0; i < g->p4; i += 4, x += 4, y += 2) {
+                a0 = ch->acc0;
+                a1 = ch->acc0;
+                for (int kh = 0; kh < 3; ++kh) {
+                    const int32_t v1 = mdy_s8_ldw(r[kh] + x), v2 = mdy_s8_ldw(r[kh] + x + 1);
+                    const int32_t o1 = mdy_s8_sx13(v1);
+                    a0 = mdy_s8_dw3s2d_mid(ch, kh, o1, 0, mdy_s8_smlad(ch->wp[kh], mdy_s8_sx02(v1), a0));
+                    a1 = mdy_s8_dw3s2d_mid(ch, kh, o1, 1, mdy_s8_smlad(ch->wp[kh], mdy_s8_sx13(v2), a1));
+                }
+                mdy_s8_dw3s2d_st2(y, a0, a1, ch, g);
+            }
+            /* the tail's word: x - 1 (NS), x - 2 (RS), x (RP) */
+            if (g->tail == MDY_S8_DW3S2D_NS) {
+                a0 = ch->acc0;
+                for (int kh = 0; kh < 3; ++kh) {
+                    const int32_t v = mdy_s8_ldw(r[kh] + x - 1);
+                    const int32_t e = mdy_s8_sx02(v), o = mdy_s8_sx13(v);
+                    a0 = mdy_s8_dw3s2d_mid(ch, kh, e, 1, mdy_s8_smlad(ch->wp[kh], o, a0));
+                }
+                mdy_s8_dw3s2d_st1(y, a0, ch, g);
+                y += 1;
+            } else if (g->tail == MDY_S8_DW3S2D_RS) {
+                a0 = ch->acc0r;
+                for (int kh = 0; kh < 3; ++kh) {
+                    const int32_t v = mdy_s8_ldw(r[kh] + x - 2);
+                    const int32_t e = mdy_s8_sx02(v), o = mdy_s8_sx13(v);
+                    a0 = mdy_s8_dw3s2d_mid(ch, kh, o, 1, mdy_s8_smlabt(ch->wp[kh], e, a0));
+                }
+                mdy_s8_dw3s2d_st1(y, a0, ch, g);
+                y += 1;
+            } else if (g->tail == MDY_S8_DW3S2D_RP) {
+                a0 = ch->acc0;
+                a1 = ch->acc0r;
+                for (int kh = 0; kh < 3; ++kh) {
+                    const int32_t v = mdy_s8_ldw(r[kh] + x);
+                    const int32_t e = mdy_s8_sx02(v), o = mdy_s8_sx13(v);
+                    a0 = mdy_s8_dw3s2d_mid(ch, kh, o, 0, mdy_s8_smlad(ch->wp[kh], e, a0));
+                    a1 = mdy_s8_dw3s2d_mid(ch, kh, o, 1, mdy_s8_smlabt(ch->wp[kh], e, a1));
+                }
+                mdy_s8_dw3s2d_st2(y, a0, a1, ch, g);
+                y += 2;
+            }
+            r[0] = next;
+            r[1] = next + n;
+            r[2] = next + 2 * n;
+        }
+    }
+}
+#endif
+
+/* One channel's constants; 0 when its requantization is off mdy_s8_rq_fast's range. */
+MDY_ALWAYS_INLINE int mdy_s8_dw3s2d_prep(const int8_t *w, int32_t b, int32_t zp,
+                                         const mdy_s8_rq_t *rq, mdy_s8_dw3s2d_ch_t *ch)
+{
+    const int32_t w0 = mdy_s8_ldw(w), w3 = mdy_s8_ldw(w + 3), w5 = mdy_s8_ldw(w + 5);
+    const int32_t e0 = mdy_s8_sx02(w0), o0 = mdy_s8_sx13(w0); /* (w0, w2), (w1, w3) */
+    const int32_t e3 = mdy_s8_sx02(w3), o3 = mdy_s8_sx13(w3); /* (w3, w5), (w4, w6) */
+    const int32_t e5 = mdy_s8_sx02(w5), o5 = mdy_s8_sx13(w5); /* (w5, w7), (w6, w8) */
+    const int32_t nzp = mdy_pair(-zp, -zp), zz = mdy_pair(zp, zp);
+    ch->wp[0] = e0;
+    ch->wp[1] = e3;
+    ch->wp[2] = o5;
+    ch->s01 = mdy_pair(o0, o3);
+    ch->s2 = (int32_t)(((uint32_t)e5 & 0xFFFF0000u) | ((uint32_t)rq->sh & 0xFFu));
+    int32_t a = mdy_s8_smlad(e0, nzp, b);
+    a = mdy_s8_smlad(e3, nzp, a);
+    a = mdy_s8_smlad(o5, nzp, a);
+    a = mdy_s8_smlad(ch->s01, nzp, a);
+    a = mdy_s8_smlatb(e5, nzp, a);
+    ch->acc0 = a;
+    /* + zp * the left (low halves) / right (high halves) column */
+    ch->acc0l = mdy_s8_smlabb(o5, zz, mdy_s8_smlabb(e3, zz, mdy_s8_smlabb(e0, zz, a)));
+    ch->acc0r = mdy_s8_smlatb(o5, zz, mdy_s8_smlatb(e3, zz, mdy_s8_smlatb(e0, zz, a)));
+    ch->mult = rq->mult;
+    ch->k = rq->k;
+    ch->sh = rq->sh;
+    return !rq->slow;
+}
+
+/* One channel off mdy_s8_rq_fast's range: direct. */
+MDY_NOINLINE static void mdy_s8_dw3s2d_slow(const int8_t *plane, const mdy_conv_params_t *p,
+                                            const mdy_s8_requant_t *q, const int8_t *wc,
+                                            int32_t b, const mdy_s8_rq_t *rq, int8_t *y)
+{
+    for (int32_t oh = 0; oh < p->out_h; ++oh) {
+        for (int32_t ow = 0; ow < p->out_w; ++ow) {
+            int32_t acc = b;
+            for (int32_t kh = 0; kh < 3; ++kh) {
+                const int32_t ih = 2 * oh - 1 + kh;
+                for (int32_t kw = 0; kw < 3; ++kw) {
+                    const int32_t iw = 2 * ow - 1 + kw;
+                    if (ih >= 0 && ih < p->in_h && iw >= 0 && iw < p->in_w) {
+                        acc += (plane[ih * p->in_w + iw] - q->in_zp) * wc[kh * 3 + kw];
+                    }
+                }
+            }
+            *y++ = mdy_s8_finish(acc, rq, q->act_min, q->act_max);
+        }
+    }
+}
+
+/* 2x2 maps: one output per channel. */
+MDY_ALWAYS_INLINE int32_t mdy_s8_dw3s2d_acc1(const int8_t *x, const int8_t *w, int32_t b,
+                                             int32_t nzp)
+{
+    const int32_t v = mdy_s8_ldw(x);
+    const int32_t wa = mdy_s8_ldw(w + 4), wb = mdy_s8_ldw(w + 5); /* w4..w7, w5..w8 */
+    const int32_t ea = mdy_s8_sx02(wa), oa = mdy_s8_sx13(wa), ob = mdy_s8_sx13(wb);
+    /* (w4, w7) . (x0, x2) + (w5, w8) . (x1, x3) */
+    const int32_t we = (int32_t)(((uint32_t)ea & 0xFFFFu) | ((uint32_t)oa & 0xFFFF0000u));
+    const int32_t wo = (int32_t)(((uint32_t)oa & 0xFFFFu) | ((uint32_t)ob & 0xFFFF0000u));
+    const int32_t a = mdy_s8_smlad(wo, nzp, mdy_s8_smlad(we, nzp, b));
+    return mdy_s8_smlad(wo, mdy_s8_sx13(v), mdy_s8_smlad(we, mdy_s8_sx02(v), a));
+}
+
+MDY_NOINLINE static void mdy_s8_dw3s2d_map2(const int8_t *in, const mdy_s8_requant_t *q,
+                                            const int8_t *w, const int32_t *bias,
+                                            int8_t *out, int32_t n_c)
+{
+    const int32_t zp = q->in_zp, out_zp = q->out_zp, lo = q->act_min, hi = q->act_max;
+    const int32_t nzp = mdy_pair(-zp, -zp);
+    const uint32_t lo4 = mdy_s8_rep4(lo), hi4 = mdy_s8_rep4(hi);
+    const int32_t *mult = q->mult, *shift = q->shift;
+    int32_t c = 0;
+    for (; c + 4 <= n_c; c += 4, in += 16, w += 36, out += 4) {
+        int32_t v[4];
+        int slow = 0;
+        MDY_UNROLL
+        for (int j = 0; j < 4; ++j) {
+            const int32_t a = mdy_s8_dw3s2d_acc1(in + 4 * j, w + 9 * j, bias ? bias[c + j] : 0, nzp);
+            const mdy_s8_rq_t r = mdy_s8_rq_make(mult[c + j], shift[c + j], out_zp);
+            slow |= r.slow;
+            v[j] = mdy_s8_rq_fast(a, r.mult, r.k, r.sh);
+        }
+        if (MDY_UNLIKELY(slow)) {
+            for (int j = 0; j < 4; ++j) {
+                const int32_t a = mdy_s8_dw3s2d_acc1(in + 4 * j, w + 9 * j, bias ? bias[c + j] : 0, nzp);
+                const mdy_s8_rq_t r = mdy_s8_rq_make(mult[c + j], shift[c + j], out_zp);
+                v[j] = mdy_s8_rq(a, &r);
+            }
+        }
+        mdy_s8_st4(out, mdy_s8_pack4(v[0], v[1], v[2], v[3], lo4, hi4));
+    }
+    for (; c < n_c; ++c, in += 4, w += 9, ++out) {
+        const int32_t a = mdy_s8_dw3s2d_acc1(in, w, bias ? bias[c] : 0, nzp);
+        const mdy_s8_rq_t r = mdy_s8_rq_make(mult[c], shift[c], out_zp);
+        *out = mdy_s8_finish(a, &r, lo, hi);
+    }
+}
+
+int mdy_conv_s8_dw3s2(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
+                      const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    if (p->k_h != 3 || p->k_w != 3 || p->stride_h != 2 || p->stride_w != 2 || p->dil_h != 1 ||
+        p->dil_w != 1 || p->pad_top != 1 || p->pad_left != 1) {
+        return 0;
+    }
+    const int32_t in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
+    if (in_h == 2 && in_w == 2 && out_h == 1 && out_w == 1) {
+        mdy_s8_dw3s2d_map2(in, q, w, bias, out, p->out_c);
+        return 1;
+    }
+    /* rows of >= 4 outputs (narrower maps: mdy_conv_s8_dw_tiny) */
+    if (out_w < 4 || out_h < 1 || 2 * out_w - 1 > in_w || 2 * out_h - 1 > in_h ||
+        in_w > MDY_S8_DW3S2D_ZROW) {
+        return 0;
+    }
+    const int re = 2 * out_w - 1 == in_w; /* the last output's right tap is padding */
+    const int32_t rest = out_w - 2;       /* after outputs 0 and 1 */
+    mdy_s8_dw3s2d_geom_t g;
+    if (re) {
+        g.tail = (rest & 1) ? MDY_S8_DW3S2D_RS : MDY_S8_DW3S2D_RP;
+        g.p4 = 4 * ((rest & 1) ? (rest - 1) / 2 : (rest - 2) / 2);
+    } else {
+        g.tail = (rest & 1) ? MDY_S8_DW3S2D_NS : MDY_S8_DW3S2D_NONE;
+        g.p4 = 4 * (rest / 2);
+    }
+    int8_t zrow[MDY_S8_DW3S2D_ZROW];
+    const int32_t zp = q->in_zp;
+    {
+        const uint32_t z4 = mdy_s8_rep4(zp);
+        for (int32_t i = 0; i < in_w; i += 4) {
+            memcpy(zrow + i, &z4, 4);
+        }
+    }
+    g.zrow = zrow;
+    g.n = in_w;
+    g.h = out_h;
+    g.lastoff = 2 * out_h - 1 == in_h ? -1 : (2 * out_h - 1) * in_w;
+    g.in_plane = in_h * in_w;
+    g.lo4 = mdy_s8_rep4(q->act_min);
+    g.hi4 = mdy_s8_rep4(q->act_max);
+    const size_t out_plane = (size_t)out_h * out_w;
+    mdy_s8_dw3s2d_ch_t blk[MDY_S8_DW3S2D_BATCH];
+    int32_t c = 0;
+    while (c < p->out_c) {
+        /* a block of consecutive fast channels, then a slow one if that ended it */
+        const int32_t c0 = c;
+        int32_t nb = 0;
+        int slow = 0;
+        while (c < p->out_c && nb < MDY_S8_DW3S2D_BATCH) {
+            const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[c], q->shift[c], q->out_zp);
+            if (!mdy_s8_dw3s2d_prep(w + (size_t)c * 9, bias ? bias[c] : 0, zp, &rq, &blk[nb])) {
+                slow = 1;
+                break;
+            }
+            ++nb;
+            ++c;
+        }
+        if (nb) {
+            g.n_ch = nb;
+            mdy_s8_dw3s2d_rows(in + (size_t)c0 * g.in_plane, out + (size_t)c0 * out_plane, blk, &g);
+        }
+        if (slow) {
+            const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[c], q->shift[c], q->out_zp);
+            mdy_s8_dw3s2d_slow(in + (size_t)c * g.in_plane, p, q, w + (size_t)c * 9,
+                               bias ? bias[c] : 0, &rq, out + (size_t)c * out_plane);
+            ++c;
+        }
+    }
+    return 1;
+}
