@@ -213,51 +213,62 @@ MDY_NOINLINE static void mdy_s8_dw3s2d_slow(const int8_t *plane, const mdy_conv_
     }
 }
 
-/* 2x2 maps: one output per channel. */
+/* 2x2 maps: one output per channel, b + sum of (x - zp) * w over the four live taps
+ * (x0 w4 + x1 w5 + x2 w7 + x3 w8): one word load of the plane, SXTB16 and SSUB16 give
+ * (x0, x2) and (x1, x3) minus zp, four SMLAxy with the weights as bytes. */
 MDY_ALWAYS_INLINE int32_t mdy_s8_dw3s2d_acc1(const int8_t *x, const int8_t *w, int32_t b,
-                                             int32_t nzp)
+                                             int32_t zz)
 {
     const int32_t v = mdy_s8_ldw(x);
-    const int32_t wa = mdy_s8_ldw(w + 4), wb = mdy_s8_ldw(w + 5); /* w4..w7, w5..w8 */
-    const int32_t ea = mdy_s8_sx02(wa), oa = mdy_s8_sx13(wa), ob = mdy_s8_sx13(wb);
-    /* (w4, w7) . (x0, x2) + (w5, w8) . (x1, x3) */
-    const int32_t we = (int32_t)(((uint32_t)ea & 0xFFFFu) | ((uint32_t)oa & 0xFFFF0000u));
-    const int32_t wo = (int32_t)(((uint32_t)oa & 0xFFFFu) | ((uint32_t)ob & 0xFFFF0000u));
-    const int32_t a = mdy_s8_smlad(wo, nzp, mdy_s8_smlad(we, nzp, b));
-    return mdy_s8_smlad(wo, mdy_s8_sx13(v), mdy_s8_smlad(we, mdy_s8_sx02(v), a));
+    const int32_t e = mdy_s8_ssub16(mdy_s8_sx02(v), zz), o = mdy_s8_ssub16(mdy_s8_sx13(v), zz);
+    int32_t a = mdy_s8_smlabb(w[4], e, b);
+    a = mdy_s8_smlabb(w[5], o, a);
+    a = mdy_s8_smlabt(w[7], e, a);
+    return mdy_s8_smlabt(w[8], o, a);
 }
 
-MDY_NOINLINE static void mdy_s8_dw3s2d_map2(const int8_t *in, const mdy_s8_requant_t *q,
-                                            const int8_t *w, const int32_t *bias,
-                                            int8_t *out, int32_t n_c)
+/* mdy_s8_rq_make's fast-case values; *slow |= off the fast case */
+MDY_ALWAYS_INLINE int32_t mdy_s8_dw3s2d_rq1(int32_t a, int32_t mult, int32_t shift, int32_t zp2,
+                                            uint32_t *slow)
+{
+    const uint32_t r2 = (uint32_t)(-2 - shift);
+    *slow |= (r2 | (uint32_t)(mult >> 31)) > 21u;
+    const int32_t k = (int32_t)((uint32_t)zp2 << (r2 & 31u));
+    return mdy_s8_rq_fast(a, mult, k, (int32_t)r2 + 1);
+}
+
+MDY_NOINLINE static void mdy_s8_dw3s2d_map2(const int8_t *MDY_RESTRICT in,
+                                            const mdy_s8_requant_t *q,
+                                            const int8_t *MDY_RESTRICT w, const int32_t *bias,
+                                            int8_t *MDY_RESTRICT out, int32_t n_c)
 {
     const int32_t zp = q->in_zp, out_zp = q->out_zp, lo = q->act_min, hi = q->act_max;
-    const int32_t nzp = mdy_pair(-zp, -zp);
+    const int32_t zz = mdy_pair(zp, zp), zp2 = 2 * out_zp + 1;
     const uint32_t lo4 = mdy_s8_rep4(lo), hi4 = mdy_s8_rep4(hi);
     const int32_t *mult = q->mult, *shift = q->shift;
+    static const int32_t zero[4] = {0, 0, 0, 0};
+    const int32_t *bp = bias ? bias : zero;
+    const int32_t bstep = bias ? 4 : 0;
     int32_t c = 0;
-    for (; c + 4 <= n_c; c += 4, in += 16, w += 36, out += 4) {
-        int32_t v[4];
-        int slow = 0;
-        MDY_UNROLL
-        for (int j = 0; j < 4; ++j) {
-            const int32_t a = mdy_s8_dw3s2d_acc1(in + 4 * j, w + 9 * j, bias ? bias[c + j] : 0, nzp);
-            const mdy_s8_rq_t r = mdy_s8_rq_make(mult[c + j], shift[c + j], out_zp);
-            slow |= r.slow;
-            v[j] = mdy_s8_rq_fast(a, r.mult, r.k, r.sh);
-        }
+    for (; c + 4 <= n_c; c += 4, in += 16, w += 36, out += 4, bp += bstep, mult += 4, shift += 4) {
+        uint32_t slow = 0;
+        const int32_t v0 = mdy_s8_dw3s2d_rq1(mdy_s8_dw3s2d_acc1(in, w, bp[0], zz), mult[0], shift[0], zp2, &slow);
+        const int32_t v1 = mdy_s8_dw3s2d_rq1(mdy_s8_dw3s2d_acc1(in + 4, w + 9, bp[1], zz), mult[1], shift[1], zp2, &slow);
+        const int32_t v2 = mdy_s8_dw3s2d_rq1(mdy_s8_dw3s2d_acc1(in + 8, w + 18, bp[2], zz), mult[2], shift[2], zp2, &slow);
+        const int32_t v3 = mdy_s8_dw3s2d_rq1(mdy_s8_dw3s2d_acc1(in + 12, w + 27, bp[3], zz), mult[3], shift[3], zp2, &slow);
         if (MDY_UNLIKELY(slow)) {
             for (int j = 0; j < 4; ++j) {
-                const int32_t a = mdy_s8_dw3s2d_acc1(in + 4 * j, w + 9 * j, bias ? bias[c + j] : 0, nzp);
-                const mdy_s8_rq_t r = mdy_s8_rq_make(mult[c + j], shift[c + j], out_zp);
-                v[j] = mdy_s8_rq(a, &r);
+                const int32_t a = mdy_s8_dw3s2d_acc1(in + 4 * j, w + 9 * j, bp[j], zz);
+                const mdy_s8_rq_t r = mdy_s8_rq_make(mult[j], shift[j], out_zp);
+                out[j] = mdy_s8_finish(a, &r, lo, hi);
             }
+            continue;
         }
-        mdy_s8_st4(out, mdy_s8_pack4(v[0], v[1], v[2], v[3], lo4, hi4));
+        mdy_s8_st4(out, mdy_s8_pack4(v0, v1, v2, v3, lo4, hi4));
     }
     for (; c < n_c; ++c, in += 4, w += 9, ++out) {
-        const int32_t a = mdy_s8_dw3s2d_acc1(in, w, bias ? bias[c] : 0, nzp);
-        const mdy_s8_rq_t r = mdy_s8_rq_make(mult[c], shift[c], out_zp);
+        const int32_t a = mdy_s8_dw3s2d_acc1(in, w, bias ? bias[c] : 0, zz);
+        const mdy_s8_rq_t r = mdy_s8_rq_make(q->mult[c], q->shift[c], out_zp);
         *out = mdy_s8_finish(a, &r, lo, hi);
     }
 }

@@ -10,10 +10,11 @@
  * r5 the weight pairs (w0, w2) of kernel rows 0..2, r6 (w1, w4), r7 (w7 << 16 | sh: ASR
  * reads the low byte), r8 y, r9 constants, r10 r11 accumulators, r12 lr temporaries.
  * Stack after `push {r4-r11, lr}; sub sp, #92`: [0] acc0 [4] acc0L [8] acc0R [12] mult
- * [16] k [24] lo4 [28] hi4 [32] in_w [36] rows left [40] the row below the current
- * output row's row 1 [44] the last output row's row 2 [48] end of the pairs [52] plane
- * [56] next channel block [64] channels left [68] 4 * pairs [72] tail [76] zrow
- * [80] out_h [84] lastoff [88] in_plane.
+ * [16] k [24] lo4 [28] hi4 [32] in_w [36] rows after this one [40] this output row's
+ * row 2 (the next one's row 0) [44] the last output row's row 2 [48] end of the pairs
+ * (r1) [52] plane [56] next channel block [60] address after outputs 0, 1 (the pairs or
+ * the tail) [64] channels left [68] 3 + 4 * pairs [72] address of the tail [76] zrow
+ * [80] out_h - 1 [84] lastoff [88] in_plane.
  */
 #ifndef MDY_S8_DW3S2D_ASM_H
 #define MDY_S8_DW3S2D_ASM_H
@@ -156,11 +157,8 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             "ldr r9, [r3, #4]\n\t"
             "str r9, [sp, #32]\n\t"   /* in_w */
             "ldr r9, [r3, #8]\n\t"
-            "str r9, [sp, #80]\n\t"   /* out_h */
-            "ldr r9, [r3, #12]\n\t"
-            "str r9, [sp, #68]\n\t"   /* 4 * pairs */
-            "ldr r9, [r3, #16]\n\t"
-            "str r9, [sp, #72]\n\t"   /* tail */
+            "sub r9, r9, #1\n\t"
+            "str r9, [sp, #80]\n\t"   /* out_h - 1 */
             "ldr r9, [r3, #20]\n\t"
             "str r9, [sp, #84]\n\t"   /* lastoff */
             "ldr r9, [r3, #24]\n\t"
@@ -171,6 +169,29 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             "str r9, [sp, #24]\n\t"   /* lo4 */
             "ldr r9, [r3, #36]\n\t"
             "str r9, [sp, #28]\n\t"   /* hi4 */
+            /* the tail's address (Thumb bit set), then what follows outputs 0 and 1 */
+            "ldr r9, [r3, #16]\n\t"
+            "adr r12, 4f\n\t"
+            "cmp r9, #1\n\t"
+            "it eq\n\t"
+            "adreq r12, 9f\n\t"
+            "cmp r9, #2\n\t"
+            "it eq\n\t"
+            "adreq r12, 7f\n\t"
+            "cmp r9, #3\n\t"
+            "it eq\n\t"
+            "adreq r12, 8f\n\t"
+            "add r12, r12, #1\n\t"
+            "str r12, [sp, #72]\n\t"
+            "ldr r9, [r3, #12]\n\t"   /* 4 * pairs */
+            "adr lr, 2f\n\t"
+            "add lr, lr, #1\n\t"
+            "cmp r9, #0\n\t"
+            "it eq\n\t"
+            "moveq lr, r12\n\t"
+            "str lr, [sp, #60]\n\t"
+            "add r9, r9, #3\n\t"
+            "str r9, [sp, #68]\n\t"   /* 3 + 4 * pairs: row 1's advance over the pairs */
             "5:\n\t"                  /* channel */
             "ldr r12, [sp, #56]\n\t"
             "ldmia r12!, {r3-r7}\n\t"
@@ -191,13 +212,15 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             "ldrlt r9, [sp, #76]\n\t"
             "addge r9, r1, r9\n\t"
             "str r9, [sp, #44]\n\t"
+            "ldr r9, [sp, #68]\n\t"
+            "add r9, r9, r1\n\t"
+            "str r9, [sp, #48]\n\t"   /* end of the pairs (r1) */
             "ldr r9, [sp, #80]\n\t"
-            "str r9, [sp, #36]\n\t"
-            "1:\n\t"                  /* output row */
-            "ldr r9, [sp, #36]\n\t"
-            "cmp r9, #1\n\t"
+            "str r9, [sp, #36]\n\t"   /* rows after this one */
+            "cmp r9, #0\n\t"
             "it eq\n\t"
             "ldreq r2, [sp, #44]\n\t"
+            "1:\n\t"                  /* output row */
             "str r2, [sp, #40]\n\t"
             "ldr r10, [sp, #4]\n\t"
             "ldr r11, [sp, #0]\n\t"
@@ -205,11 +228,7 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             MDY_S8_DW3S2D_LP("r1", "r4", "r6", "t")
             MDY_S8_DW3S2D_LP("r2", "r5", "r7", "t")
             MDY_S8_DW3S2D_REQ2
-            "ldr r9, [sp, #68]\n\t"
-            "cmp r9, #0\n\t"
-            "beq 3f\n\t"
-            "add r9, r9, r0\n\t"
-            "str r9, [sp, #48]\n\t"
+            "ldr pc, [sp, #60]\n\t"   /* the pairs or the tail */
             "2:\n\t"                  /* pair */
             "ldr r9, [sp, #0]\n\t"
             MDY_S8_DW3S2D_PAIR("r0", "r3", "r6", "b", "r9", "r9")
@@ -217,16 +236,11 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             MDY_S8_DW3S2D_PAIR("r2", "r5", "r7", "t", "r10", "r11")
             MDY_S8_DW3S2D_REQ2
             "ldr r9, [sp, #48]\n\t"
-            "cmp r0, r9\n\t"
+            "cmp r1, r9\n\t"
             "bne 2b\n\t"
-            "3:\n\t"                  /* tail */
-            "ldr r9, [sp, #72]\n\t"
-            "cmp r9, #2\n\t"
-            "beq 7f\n\t"
-            "bgt 8f\n\t"
-            "cmp r9, #0\n\t"
-            "beq 4f\n\t"
-            "ldr r9, [sp, #0]\n\t"    /* NS */
+            "ldr pc, [sp, #72]\n\t"   /* the tail */
+            "9:\n\t"                  /* NS */
+            "ldr r9, [sp, #0]\n\t"
             MDY_S8_DW3S2D_NS("r0", "r3", "r6", "b", "r9")
             MDY_S8_DW3S2D_NS("r1", "r4", "r6", "t", "r10")
             MDY_S8_DW3S2D_NS("r2", "r5", "r7", "t", "r10")
@@ -249,12 +263,17 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             "4:\n\t"                  /* next output row */
             "ldr r9, [sp, #36]\n\t"
             "subs r9, r9, #1\n\t"
+            "blt 6f\n\t"
             "str r9, [sp, #36]\n\t"
-            "beq 6f\n\t"
             "ldr r0, [sp, #40]\n\t"
-            "ldr r9, [sp, #32]\n\t"
-            "add r1, r0, r9\n\t"
-            "add r2, r1, r9\n\t"
+            "ldr r12, [sp, #32]\n\t"
+            "add r1, r0, r12\n\t"
+            "add r2, r1, r12\n\t"
+            "it eq\n\t"               /* the last row */
+            "ldreq r2, [sp, #44]\n\t"
+            "ldr r9, [sp, #68]\n\t"
+            "add r9, r9, r1\n\t"
+            "str r9, [sp, #48]\n\t"
             "b 1b\n\t"
             "6:\n\t"                  /* next channel */
             "ldr r9, [sp, #52]\n\t"
