@@ -250,6 +250,36 @@ MDY_NOINLINE static void mdy_s8_dw3s2d_map2(const int8_t *MDY_RESTRICT in,
     const int32_t *bp = bias ? bias : zero;
     const int32_t bstep = bias ? 4 : 0;
     int32_t c = 0;
+#ifdef MDY_S8_DW3S2D_ASM
+    (void)bp;
+    (void)bstep;
+    int32_t zeros[32];
+    if (!bias) {
+        memset(zeros, 0, sizeof zeros);
+    }
+    while (c + 4 <= n_c) {
+        int32_t nb = (n_c - c) & ~3;
+        if (!bias && nb > 32) {
+            nb = 32;
+        }
+        mdy_s8_dw3s2d_map2_t m = {bias ? bias + c : zeros, mult + c, shift + c, mdy_pair(-zp, -zp), zp2,
+                                  lo4, hi4, in + 4 * nb, 0};
+        mdy_s8_dw3s2d_map2_asm(in, w + 8, out, &m);
+        if (MDY_UNLIKELY(m.slow)) { /* redo the channels off the fast case */
+            for (int32_t j = 0; j < nb; ++j) {
+                const mdy_s8_rq_t r = mdy_s8_rq_make(mult[c + j], shift[c + j], out_zp);
+                if (r.slow) {
+                    const int32_t a = mdy_s8_dw3s2d_acc1(in + 4 * j, w + 9 * j, bias ? bias[c + j] : 0, zz);
+                    out[j] = mdy_s8_finish(a, &r, lo, hi);
+                }
+            }
+        }
+        c += nb;
+        in += 4 * nb;
+        w += 9 * nb;
+        out += nb;
+    }
+#else
     for (; c + 4 <= n_c; c += 4, in += 16, w += 36, out += 4, bp += bstep, mult += 4, shift += 4) {
         uint32_t slow = 0;
         const int32_t v0 = mdy_s8_dw3s2d_rq1(mdy_s8_dw3s2d_acc1(in, w, bp[0], zz), mult[0], shift[0], zp2, &slow);
@@ -266,6 +296,8 @@ MDY_NOINLINE static void mdy_s8_dw3s2d_map2(const int8_t *MDY_RESTRICT in,
         }
         mdy_s8_st4(out, mdy_s8_pack4(v0, v1, v2, v3, lo4, hi4));
     }
+    c = n_c & ~3;
+#endif
     for (; c < n_c; ++c, in += 4, w += 9, ++out) {
         const int32_t a = mdy_s8_dw3s2d_acc1(in, w, bias ? bias[c] : 0, zz);
         const mdy_s8_rq_t r = mdy_s8_rq_make(q->mult[c], q->shift[c], out_zp);
