@@ -31,7 +31,6 @@
 #include "../mdy_s8_internal.h"
 
 #define MDY_S8_DW3S2D_ZROW 256 /* widest input row (stack bytes of zp) */
-#define MDY_S8_DW3S2D_BATCH 16 /* channel constants per block (48 bytes each) */
 
 enum { MDY_S8_DW3S2D_NONE = 0, MDY_S8_DW3S2D_NS = 1, MDY_S8_DW3S2D_RS = 2, MDY_S8_DW3S2D_RP = 3 };
 
@@ -44,7 +43,7 @@ typedef struct {
     int32_t mult, k, sh, pad;
 } mdy_s8_dw3s2d_ch_t;
 
-/* The layer's geometry (read by the assembly at these offsets). */
+/* The layer's geometry and the channels' data (read by the assembly at these offsets). */
 typedef struct {
     const int8_t *zrow; /* in_w bytes of zp */
     int32_t n;          /* in_w: the row pitch */
@@ -53,8 +52,13 @@ typedef struct {
     int32_t tail;       /* MDY_S8_DW3S2D_* */
     int32_t lastoff;    /* the last output row's row 2 from the plane, -1: zrow */
     int32_t in_plane;
-    int32_t n_ch;       /* channels of a block */
+    int32_t n_ch;       /* channels of this call */
     uint32_t lo4, hi4;
+    const int8_t *w;    /* the channels' weights, bias, multipliers, shifts */
+    const int32_t *bias, *mult, *shift;
+    int32_t nzz;        /* (-zp, -zp) */
+    int32_t zp2;        /* 2 * out_zp + 1 */
+    int32_t slow;       /* set: some channels were off mdy_s8_rq_fast's range (not written) */
 } mdy_s8_dw3s2d_geom_t;
 
 /* the middle tap of kernel row r, the weight's half as stored (row 0 low, 1 and 2 high),
@@ -85,17 +89,54 @@ MDY_ALWAYS_INLINE void mdy_s8_dw3s2d_st1(int8_t *y, int32_t a, const mdy_s8_dw3s
                       (int8_t)(g->hi4 & 0xFFu));
 }
 
+/* One channel's constants (as the assembly computes them); 0 when its requantization is
+ * off mdy_s8_rq_fast's range. */
+MDY_ALWAYS_INLINE int mdy_s8_dw3s2d_prep(const int8_t *w, int32_t b, int32_t nzp, int32_t mult,
+                                         int32_t shift, int32_t zp2, mdy_s8_dw3s2d_ch_t *ch)
+{
+    const int32_t w0 = mdy_s8_ldw(w), w3 = mdy_s8_ldw(w + 3), w5 = mdy_s8_ldw(w + 5);
+    const int32_t e0 = mdy_s8_sx02(w0), o0 = mdy_s8_sx13(w0); /* (w0, w2), (w1, w3) */
+    const int32_t e3 = mdy_s8_sx02(w3), o3 = mdy_s8_sx13(w3); /* (w3, w5), (w4, w6) */
+    const int32_t e5 = mdy_s8_sx02(w5), o5 = mdy_s8_sx13(w5); /* (w5, w7), (w6, w8) */
+    ch->wp[0] = e0;
+    ch->wp[1] = e3;
+    ch->wp[2] = o5;
+    ch->s01 = mdy_pair(o0, o3);
+    int32_t a = mdy_s8_smlad(e0, nzp, b);
+    a = mdy_s8_smlad(e3, nzp, a);
+    a = mdy_s8_smlad(o5, nzp, a);
+    a = mdy_s8_smlad(ch->s01, nzp, a);
+    a = mdy_s8_smlatb(e5, nzp, a);
+    ch->acc0 = a;
+    /* + zp * the left (low halves) / right (high halves) column */
+    ch->acc0l = a - mdy_s8_smlabb(o5, nzp, mdy_s8_smlabb(e3, nzp, mdy_s8_smlabb(e0, nzp, 0)));
+    ch->acc0r = a - mdy_s8_smlatb(o5, nzp, mdy_s8_smlatb(e3, nzp, mdy_s8_smlatb(e0, nzp, 0)));
+    const uint32_t sh = ~(uint32_t)shift; /* r - 1 */
+    const uint32_t r2 = sh - 1u;
+    ch->s2 = (int32_t)(((uint32_t)e5 & 0xFFFF0000u) | (sh & 0xFFFFu));
+    ch->mult = mult;
+    ch->k = (int32_t)((uint32_t)zp2 << (r2 & 31u));
+    ch->sh = (int32_t)sh;
+    return (r2 | (uint32_t)(mult >> 31)) <= 21u; /* mdy_s8_rq_make's fast case */
+}
+
 #if defined(MDY_S8_DSP) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
     !defined(MDY_NO_ASM)
 #define MDY_S8_DW3S2D_ASM 1
 #include "mdy_s8_dw3s2d_asm.h"
 #else
 /* One block of g->n_ch channels (planes from `plane`, outputs from y), as the assembly. */
-static void mdy_s8_dw3s2d_rows(const int8_t *plane, int8_t *y, const mdy_s8_dw3s2d_ch_t *ch,
-                               const mdy_s8_dw3s2d_geom_t *g)
+static void mdy_s8_dw3s2d_rows(const int8_t *plane, int8_t *y, mdy_s8_dw3s2d_geom_t *g)
 {
     const int32_t n = g->n;
-    for (int32_t c = 0; c < g->n_ch; ++c, ++ch, plane += g->in_plane) {
+    mdy_s8_dw3s2d_ch_t chv;
+    const mdy_s8_dw3s2d_ch_t *ch = &chv;
+    for (int32_t c = 0; c < g->n_ch; ++c, plane += g->in_plane) {
+        if (!mdy_s8_dw3s2d_prep(g->w + 9 * c, g->bias[c], g->nzz, g->mult[c], g->shift[c], g->zp2, &chv)) {
+            g->slow = 1;
+            y += g->h * (g->p4 / 2 + 2 + (g->tail == MDY_S8_DW3S2D_RP ? 2 : g->tail ? 1 : 0));
+            continue;
+        }
         const int8_t *r[3] = {g->zrow, plane, plane + n};
         for (int32_t oh = 0; oh < g->h; ++oh) {
             if (oh == g->h - 1) {
@@ -161,35 +202,6 @@ static void mdy_s8_dw3s2d_rows(const int8_t *plane, int8_t *y, const mdy_s8_dw3s
     }
 }
 #endif
-
-/* One channel's constants; 0 when its requantization is off mdy_s8_rq_fast's range. */
-MDY_ALWAYS_INLINE int mdy_s8_dw3s2d_prep(const int8_t *w, int32_t b, int32_t zp,
-                                         const mdy_s8_rq_t *rq, mdy_s8_dw3s2d_ch_t *ch)
-{
-    const int32_t w0 = mdy_s8_ldw(w), w3 = mdy_s8_ldw(w + 3), w5 = mdy_s8_ldw(w + 5);
-    const int32_t e0 = mdy_s8_sx02(w0), o0 = mdy_s8_sx13(w0); /* (w0, w2), (w1, w3) */
-    const int32_t e3 = mdy_s8_sx02(w3), o3 = mdy_s8_sx13(w3); /* (w3, w5), (w4, w6) */
-    const int32_t e5 = mdy_s8_sx02(w5), o5 = mdy_s8_sx13(w5); /* (w5, w7), (w6, w8) */
-    const int32_t nzp = mdy_pair(-zp, -zp), zz = mdy_pair(zp, zp);
-    ch->wp[0] = e0;
-    ch->wp[1] = e3;
-    ch->wp[2] = o5;
-    ch->s01 = mdy_pair(o0, o3);
-    ch->s2 = (int32_t)(((uint32_t)e5 & 0xFFFF0000u) | ((uint32_t)rq->sh & 0xFFu));
-    int32_t a = mdy_s8_smlad(e0, nzp, b);
-    a = mdy_s8_smlad(e3, nzp, a);
-    a = mdy_s8_smlad(o5, nzp, a);
-    a = mdy_s8_smlad(ch->s01, nzp, a);
-    a = mdy_s8_smlatb(e5, nzp, a);
-    ch->acc0 = a;
-    /* + zp * the left (low halves) / right (high halves) column */
-    ch->acc0l = mdy_s8_smlabb(o5, zz, mdy_s8_smlabb(e3, zz, mdy_s8_smlabb(e0, zz, a)));
-    ch->acc0r = mdy_s8_smlatb(o5, zz, mdy_s8_smlatb(e3, zz, mdy_s8_smlatb(e0, zz, a)));
-    ch->mult = rq->mult;
-    ch->k = rq->k;
-    ch->sh = rq->sh;
-    return !rq->slow;
-}
 
 /* One channel off mdy_s8_rq_fast's range: direct. */
 MDY_NOINLINE static void mdy_s8_dw3s2d_slow(const int8_t *plane, const mdy_conv_params_t *p,
@@ -347,32 +359,29 @@ int mdy_conv_s8_dw3s2(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
     g.in_plane = in_h * in_w;
     g.lo4 = mdy_s8_rep4(q->act_min);
     g.hi4 = mdy_s8_rep4(q->act_max);
+    g.nzz = mdy_pair(-zp, -zp);
+    g.zp2 = 2 * q->out_zp + 1;
     const size_t out_plane = (size_t)out_h * out_w;
-    mdy_s8_dw3s2d_ch_t blk[MDY_S8_DW3S2D_BATCH];
-    int32_t c = 0;
-    while (c < p->out_c) {
-        /* a block of consecutive fast channels, then a slow one if that ended it */
-        const int32_t c0 = c;
-        int32_t nb = 0;
-        int slow = 0;
-        while (c < p->out_c && nb < MDY_S8_DW3S2D_BATCH) {
-            const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[c], q->shift[c], q->out_zp);
-            if (!mdy_s8_dw3s2d_prep(w + (size_t)c * 9, bias ? bias[c] : 0, zp, &rq, &blk[nb])) {
-                slow = 1;
-                break;
+    int32_t zeros[32]; /* the bias of calls without one, 32 channels at a time */
+    if (!bias) {
+        memset(zeros, 0, sizeof zeros);
+    }
+    for (int32_t c = 0; c < p->out_c; c += g.n_ch) {
+        g.n_ch = bias || p->out_c - c < 32 ? p->out_c - c : 32;
+        g.w = w + (size_t)c * 9;
+        g.bias = bias ? bias + c : zeros;
+        g.mult = q->mult + c;
+        g.shift = q->shift + c;
+        g.slow = 0;
+        mdy_s8_dw3s2d_rows(in + (size_t)c * g.in_plane, out + (size_t)c * out_plane, &g);
+        if (MDY_UNLIKELY(g.slow)) { /* the channels off mdy_s8_rq_fast's range */
+            for (int32_t j = c; j < c + g.n_ch; ++j) {
+                const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[j], q->shift[j], q->out_zp);
+                if (rq.slow) {
+                    mdy_s8_dw3s2d_slow(in + (size_t)j * g.in_plane, p, q, w + (size_t)j * 9,
+                                       bias ? bias[j] : 0, &rq, out + (size_t)j * out_plane);
+                }
             }
-            ++nb;
-            ++c;
-        }
-        if (nb) {
-            g.n_ch = nb;
-            mdy_s8_dw3s2d_rows(in + (size_t)c0 * g.in_plane, out + (size_t)c0 * out_plane, blk, &g);
-        }
-        if (slow) {
-            const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[c], q->shift[c], q->out_zp);
-            mdy_s8_dw3s2d_slow(in + (size_t)c * g.in_plane, p, q, w + (size_t)c * 9,
-                               bias ? bias[c] : 0, &rq, out + (size_t)c * out_plane);
-            ++c;
         }
     }
     return 1;

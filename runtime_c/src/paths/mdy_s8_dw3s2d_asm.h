@@ -1,31 +1,29 @@
 /*
  * mdy_s8_dw3s2d_asm.h: the Thumb-2 DSP rows of mdy_conv_s8_dw3s2 (included by that file
  * only, after mdy_s8_dw3s2d_ch_t and mdy_s8_dw3s2d_geom_t). The arithmetic of the
- * portable mdy_s8_dw3s2d_rows there, instruction for instruction, over a block of
- * g->n_ch channels: per channel LDM of the weight words and constants, per output row
+ * portable mdy_s8_dw3s2d_rows and mdy_s8_dw3s2d_prep there, instruction for instruction,
+ * over g->n_ch channels: per channel the weight words and constants (a channel off
+ * mdy_s8_rq_fast's range sets g->slow and is computed anyway; the caller redoes it), per output row
  * outputs 0 and 1, the pairs, the tail; requantization as mdy_s8_rq_fast (AND, ORR,
  * ADD/ASR, SMLAL, ASR) and the clamp of mdy_s8_clamp2 (SSAT, BFI, SSUB8/SEL, STRH).
  *
  * Registers: r0 r1 r2 the three input rows of the output row (post-incremented), r3 r4
  * r5 the weight pairs (w0, w2) of kernel rows 0..2, r6 (w1, w4), r7 (w7 << 16 | sh: ASR
  * reads the low byte), r8 y, r9 constants, r10 r11 accumulators, r12 lr temporaries.
- * Stack after `push {r4-r11, lr}; sub sp, #92`: [0] acc0 [4] acc0L [8] acc0R [12] mult
+ * Stack after `push {r4-r11, lr}; sub sp, #124`: [0] acc0 [4] acc0L [8] acc0R [12] mult
  * [16] k [24] lo4 [28] hi4 [32] in_w [36] rows after this one [40] this output row's
  * row 2 (the next one's row 0) [44] the last output row's row 2 [48] end of the pairs
- * (r1) [52] plane [56] next channel block [60] address after outputs 0, 1 (the pairs or
+ * (r1) [52] plane [56] weights [60] address after outputs 0, 1 (the pairs or
  * the tail) [64] channels left [68] 3 + 4 * pairs [72] address of the tail [76] zrow
- * [80] out_h - 1 [84] lastoff [88] in_plane.
+ * [80] out_h - 1 [84] lastoff [88] in_plane [92] bias [96] mult [100] shift [104] (-zp, -zp)
+ * [108] 2 * out_zp + 1 [112] slow [116] g.
  */
 #ifndef MDY_S8_DW3S2D_ASM_H
 #define MDY_S8_DW3S2D_ASM_H
 
 #include <stddef.h>
 
-typedef char mdy_s8_dw3s2d_layout_ok[(offsetof(mdy_s8_dw3s2d_ch_t, s2) == 16 &&
-                                      offsetof(mdy_s8_dw3s2d_ch_t, acc0) == 20 &&
-                                      offsetof(mdy_s8_dw3s2d_ch_t, mult) == 32 &&
-                                      sizeof(mdy_s8_dw3s2d_ch_t) == 48 &&
-                                      offsetof(mdy_s8_dw3s2d_geom_t, n) == 4 &&
+typedef char mdy_s8_dw3s2d_layout_ok[(offsetof(mdy_s8_dw3s2d_geom_t, n) == 4 &&
                                       offsetof(mdy_s8_dw3s2d_geom_t, h) == 8 &&
                                       offsetof(mdy_s8_dw3s2d_geom_t, p4) == 12 &&
                                       offsetof(mdy_s8_dw3s2d_geom_t, tail) == 16 &&
@@ -34,6 +32,13 @@ typedef char mdy_s8_dw3s2d_layout_ok[(offsetof(mdy_s8_dw3s2d_ch_t, s2) == 16 &&
                                       offsetof(mdy_s8_dw3s2d_geom_t, n_ch) == 28 &&
                                       offsetof(mdy_s8_dw3s2d_geom_t, lo4) == 32 &&
                                       offsetof(mdy_s8_dw3s2d_geom_t, hi4) == 36 &&
+                                      offsetof(mdy_s8_dw3s2d_geom_t, w) == 40 &&
+                                      offsetof(mdy_s8_dw3s2d_geom_t, bias) == 44 &&
+                                      offsetof(mdy_s8_dw3s2d_geom_t, mult) == 48 &&
+                                      offsetof(mdy_s8_dw3s2d_geom_t, shift) == 52 &&
+                                      offsetof(mdy_s8_dw3s2d_geom_t, nzz) == 56 &&
+                                      offsetof(mdy_s8_dw3s2d_geom_t, zp2) == 60 &&
+                                      offsetof(mdy_s8_dw3s2d_geom_t, slow) == 64 &&
                                       MDY_S8_DW3S2D_NS == 1 && MDY_S8_DW3S2D_RS == 2 &&
                                       MDY_S8_DW3S2D_RP == 3)
                                          ? 1
@@ -144,14 +149,14 @@ typedef char mdy_s8_dw3s2d_layout_ok[(offsetof(mdy_s8_dw3s2d_ch_t, s2) == 16 &&
 #define MDY_S8_IN3 __attribute__((unused)) /* read by the assembly (AAPCS r0-r3) */
 
 __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_dw3s2d_rows(
-    MDY_S8_IN3 const int8_t *plane, MDY_S8_IN3 int8_t *y, MDY_S8_IN3 const mdy_s8_dw3s2d_ch_t *ch,
-    MDY_S8_IN3 const mdy_s8_dw3s2d_geom_t *g)
+    MDY_S8_IN3 const int8_t *plane, MDY_S8_IN3 int8_t *y, MDY_S8_IN3 mdy_s8_dw3s2d_geom_t *g)
 {
     __asm__("push {r4-r11, lr}\n\t"
-            "sub sp, #92\n\t"
+            "sub sp, #124\n\t"
             "str r0, [sp, #52]\n\t"
             "mov r8, r1\n\t"
-            "str r2, [sp, #56]\n\t"
+            "mov r3, r2\n\t"
+            "str r3, [sp, #116]\n\t"  /* g */
             "ldr r9, [r3, #0]\n\t"
             "str r9, [sp, #76]\n\t"   /* zrow */
             "ldr r9, [r3, #4]\n\t"
@@ -169,6 +174,20 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             "str r9, [sp, #24]\n\t"   /* lo4 */
             "ldr r9, [r3, #36]\n\t"
             "str r9, [sp, #28]\n\t"   /* hi4 */
+            "ldr r9, [r3, #40]\n\t"
+            "str r9, [sp, #56]\n\t"   /* w */
+            "ldr r9, [r3, #44]\n\t"
+            "str r9, [sp, #92]\n\t"   /* bias */
+            "ldr r9, [r3, #48]\n\t"
+            "str r9, [sp, #96]\n\t"   /* mult */
+            "ldr r9, [r3, #52]\n\t"
+            "str r9, [sp, #100]\n\t"  /* shift */
+            "ldr r9, [r3, #56]\n\t"
+            "str r9, [sp, #104]\n\t"  /* (-zp, -zp) */
+            "ldr r9, [r3, #60]\n\t"
+            "str r9, [sp, #108]\n\t"  /* 2 * out_zp + 1 */
+            "movs r9, #0\n\t"
+            "str r9, [sp, #112]\n\t"  /* slow */
             /* the tail's address (Thumb bit set), then what follows outputs 0 and 1 */
             "ldr r9, [r3, #16]\n\t"
             "adr r12, 4f\n\t"
@@ -192,16 +211,55 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             "str lr, [sp, #60]\n\t"
             "add r9, r9, #3\n\t"
             "str r9, [sp, #68]\n\t"   /* 3 + 4 * pairs: row 1's advance over the pairs */
-            "5:\n\t"                  /* channel */
+            "5:\n\t"                  /* channel: weights, acc0/L/R, mult, k, sh */
             "ldr r12, [sp, #56]\n\t"
-            "ldmia r12!, {r3-r7}\n\t"
-            "ldmia r12!, {r9-r11}\n\t"
-            "stmia sp, {r9-r11}\n\t"  /* acc0, acc0L, acc0R */
-            "ldmia r12!, {r9-r11}\n\t"
-            "add lr, sp, #12\n\t"
-            "stmia lr, {r9-r11}\n\t"  /* mult, k, sh */
-            "add r12, r12, #4\n\t"
+            "ldr r9, [r12]\n\t"       /* w0..w3 */
+            "ldr r10, [r12, #3]\n\t"  /* w3..w6 */
+            "ldr r11, [r12, #5]\n\t"  /* w5..w8 */
+            "add r12, r12, #9\n\t"
             "str r12, [sp, #56]\n\t"
+            "sxtb16 r3, r9\n\t"       /* (w0, w2) */
+            "sxtb16 r4, r10\n\t"      /* (w3, w5) */
+            "sxtb16 r5, r11, ror #8\n\t" /* (w6, w8) */
+            "sxtb16 r9, r9, ror #8\n\t"
+            "sxtb16 r10, r10, ror #8\n\t"
+            "pkhbt r6, r9, r10, lsl #16\n\t" /* (w1, w4) */
+            "sxtb16 r7, r11\n\t"      /* (w5, w7) */
+            "ldr r12, [sp, #92]\n\t"
+            "ldr r9, [r12], #4\n\t"   /* bias */
+            "str r12, [sp, #92]\n\t"
+            "ldr r12, [sp, #104]\n\t" /* (-zp, -zp) */
+            "smlad r9, r3, r12, r9\n\t"
+            "smlad r9, r4, r12, r9\n\t"
+            "smlad r9, r5, r12, r9\n\t"
+            "smlad r9, r6, r12, r9\n\t"
+            "smlatb r9, r7, r12, r9\n\t" /* acc0 */
+            "smulbb r10, r3, r12\n\t"
+            "smlabb r10, r4, r12, r10\n\t"
+            "smlabb r10, r5, r12, r10\n\t"
+            "sub r10, r9, r10\n\t"    /* acc0L: + zp * (w0 + w3 + w6) */
+            "smultb r11, r3, r12\n\t"
+            "smlatb r11, r4, r12, r11\n\t"
+            "smlatb r11, r5, r12, r11\n\t"
+            "sub r11, r9, r11\n\t"    /* acc0R: + zp * (w2 + w5 + w8) */
+            "stmia sp, {r9-r11}\n\t"
+            "ldr r12, [sp, #100]\n\t"
+            "ldr lr, [r12], #4\n\t"   /* shift */
+            "str r12, [sp, #100]\n\t"
+            "mvn lr, lr\n\t"          /* sh = r - 1 */
+            "bfi r7, lr, #0, #16\n\t" /* (sh, w7) */
+            "sub lr, lr, #1\n\t"      /* r - 2 */
+            "ldr r12, [sp, #108]\n\t"
+            "lsl r12, r12, lr\n\t"
+            "str r12, [sp, #16]\n\t"  /* k */
+            "ldr r12, [sp, #96]\n\t"
+            "ldr r9, [r12], #4\n\t"   /* mult */
+            "str r12, [sp, #96]\n\t"
+            "str r9, [sp, #12]\n\t"
+            "orr r9, lr, r9, asr #31\n\t"
+            "cmp r9, #21\n\t"
+            "it hi\n\t"
+            "strhi r9, [sp, #112]\n\t" /* off mdy_s8_rq_fast's range: the caller redoes it */
             "ldr r1, [sp, #52]\n\t"   /* row 0 */
             "ldr r9, [sp, #32]\n\t"
             "add r2, r1, r9\n\t"      /* row 1 */
@@ -284,7 +342,10 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             "subs r9, r9, #1\n\t"
             "str r9, [sp, #64]\n\t"
             "bne 5b\n\t"
-            "add sp, #92\n\t"
+            "ldr r9, [sp, #112]\n\t"
+            "ldr r12, [sp, #116]\n\t"
+            "str r9, [r12, #64]\n\t"  /* g->slow */
+            "add sp, #124\n\t"
             "pop {r4-r11, pc}\n\t");
 }
 
