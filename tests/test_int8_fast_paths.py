@@ -170,6 +170,17 @@ CONVS: dict[str, ConvShape] = {
     "dw3s2 2x2 13 channels": S(13, 13, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=13),
     "dw3s2 2x2 4 channels": S(4, 4, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=4),
     "dw3s2 2x2 p(1,1,0,0) 9 channels": S(9, 9, 2, 2, 3, 3, 2, 2, 1, 1, 0, 0, groups=9),
+    "dw3s2 w3 9 5x5 (RS)": S(9, 9, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 w3 9 6x6 (NS)": S(9, 9, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 w3 9 5x6": S(9, 9, 5, 6, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 w3 9 6x5": S(9, 9, 6, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 w3 9 p(1,1,0,0) 7x7": S(9, 9, 7, 7, 3, 3, 2, 2, 1, 1, 0, 0, groups=9),
+    "dw3s2 w3 21 6x6": S(21, 21, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, groups=21),
+    # a NULL bias (the direct paths take it 32 channels at a time)
+    "nobias dw3s2 2x2 41 channels": S(41, 41, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=41),
+    "nobias dw3s2 direct 37 10x10": S(37, 37, 10, 10, 3, 3, 2, 2, 1, 1, 1, 1, groups=37),
+    "nobias dw3s2 w3 35 5x5": S(35, 35, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=35),
+    "nobias dw3x3 9 p1 9x9": S(9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
 }
 GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64, 1),
                                       "gemm 3->4": (3, 4), "gemm 600->5": (600, 5),
@@ -210,13 +221,16 @@ def conv_case(name: str, s: ConvShape, variant: int) -> tuple[dict[str, np.ndarr
     x = rng.integers(-128, 128, (s.in_c, s.in_h, s.in_w)).astype(np.int8)
     w = rng.integers(-127, 128, s.weight_shape).astype(np.int8)
     bias = rng.integers(-5000, 5000, s.out_c).astype(np.int32)
+    if name.startswith("nobias"):
+        bias[:] = 0
     mult, shift = _requant(rng, s.out_c, s.icpg * s.k_h * s.k_w)
     node = Node("c", "qconv", ["x", "w", "b", "m", "s"], ["y"], {
         "strides": (s.stride_h, s.stride_w), "dilations": (s.dil_h, s.dil_w),
         "pads": (s.pad_top, s.pad_left, s.pad_bottom, s.pad_right), "group": s.groups,
         "in_zp": in_zp, "out_zp": out_zp, "act_min": lo, "act_max": hi})
     want, _ = qint8.qconv_forward(node, [x], [w, bias, mult, shift])
-    return dict(x=x, w=w, bias=bias, mult=mult, shift=shift), want
+    return dict(x=x, w=w, bias=None if name.startswith("nobias") else bias, mult=mult,
+                shift=shift), want
 
 
 def gemm_case(name: str, in_f: int, out_f: int, variant: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -242,8 +256,8 @@ def _build(name: str, variant: int, shape: object) -> tuple[dict[str, np.ndarray
     return gemm_case(name, *shape, variant)  # type: ignore[misc]
 
 
-def _p(a: np.ndarray, t):  # type: ignore[no-untyped-def]
-    return a.ctypes.data_as(t)
+def _p(a: np.ndarray | None, t):  # type: ignore[no-untyped-def]
+    return None if a is None else a.ctypes.data_as(t)
 
 
 @pytest.mark.parametrize("name,variant,shape", _all_cases(), ids=lambda v: str(v) if isinstance(v, (str, int)) else "")

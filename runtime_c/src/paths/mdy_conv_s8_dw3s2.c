@@ -203,6 +203,8 @@ static void mdy_s8_dw3s2d_rows(const int8_t *plane, int8_t *y, mdy_s8_dw3s2d_geo
 }
 #endif
 
+typedef void (*mdy_s8_dw3s2d_rows_fn)(const int8_t *plane, int8_t *y, mdy_s8_dw3s2d_geom_t *g);
+
 /* One channel off mdy_s8_rq_fast's range: direct. */
 MDY_NOINLINE static void mdy_s8_dw3s2d_slow(const int8_t *plane, const mdy_conv_params_t *p,
                                             const mdy_s8_requant_t *q, const int8_t *wc,
@@ -329,9 +331,10 @@ int mdy_conv_s8_dw3s2(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
         mdy_s8_dw3s2d_map2(in, q, w, bias, out, p->out_c);
         return 1;
     }
-    /* rows of >= 4 outputs (narrower maps: mdy_conv_s8_dw_tiny) */
-    if (out_w < 4 || out_h < 1 || 2 * out_w - 1 > in_w || 2 * out_h - 1 > in_h ||
-        in_w > MDY_S8_DW3S2D_ZROW) {
+    /* rows of >= 3 outputs (narrower maps: mdy_conv_s8_dw_tiny); rows of 3 only with 3 of
+     * them (5x5, 6x6: the unrolled instances) */
+    if (out_w < 3 || out_h < 1 || 2 * out_w - 1 > in_w || 2 * out_h - 1 > in_h ||
+        in_w > MDY_S8_DW3S2D_ZROW || (out_w == 3 && out_h != 3)) {
         return 0;
     }
     const int re = 2 * out_w - 1 == in_w; /* the last output's right tap is padding */
@@ -362,6 +365,12 @@ int mdy_conv_s8_dw3s2(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
     g.nzz = mdy_pair(-zp, -zp);
     g.zp2 = 2 * q->out_zp + 1;
     const size_t out_plane = (size_t)out_h * out_w;
+    mdy_s8_dw3s2d_rows_fn rows = mdy_s8_dw3s2d_rows;
+#ifdef MDY_S8_DW3S2D_ASM
+    if (out_w == 3) {
+        rows = g.tail == MDY_S8_DW3S2D_RS ? mdy_s8_dw3s2d_w3rs : mdy_s8_dw3s2d_w3ns;
+    }
+#endif
     int32_t zeros[32]; /* the bias of calls without one, 32 channels at a time */
     if (!bias) {
         memset(zeros, 0, sizeof zeros);
@@ -373,7 +382,7 @@ int mdy_conv_s8_dw3s2(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
         g.mult = q->mult + c;
         g.shift = q->shift + c;
         g.slow = 0;
-        mdy_s8_dw3s2d_rows(in + (size_t)c * g.in_plane, out + (size_t)c * out_plane, &g);
+        rows(in + (size_t)c * g.in_plane, out + (size_t)c * out_plane, &g);
         if (MDY_UNLIKELY(g.slow)) { /* the channels off mdy_s8_rq_fast's range */
             for (int32_t j = c; j < c + g.n_ch; ++j) {
                 const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[j], q->shift[j], q->out_zp);

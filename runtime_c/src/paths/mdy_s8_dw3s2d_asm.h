@@ -146,6 +146,58 @@ typedef char mdy_s8_dw3s2d_layout_ok[(offsetof(mdy_s8_dw3s2d_geom_t, n) == 4 &&
     "smla" SX "b r10, " S ", r12, r10\n\t"                                                   \
     "smla" SX "t r11, " S ", r12, r11\n\t"
 
+/* one channel's weights (r3..r7), acc0/L/R, mult, k (stack) from the pointers on the
+ * stack; g->slow when off mdy_s8_rq_fast's range */
+#define MDY_S8_DW3S2D_PREP \
+    "ldr r12, [sp, #56]\n\t" \
+    "ldr r9, [r12]\n\t"       /* w0..w3 */ \
+    "ldr r10, [r12, #3]\n\t"  /* w3..w6 */ \
+    "ldr r11, [r12, #5]\n\t"  /* w5..w8 */ \
+    "add r12, r12, #9\n\t" \
+    "str r12, [sp, #56]\n\t" \
+    "sxtb16 r3, r9\n\t"       /* (w0, w2) */ \
+    "sxtb16 r4, r10\n\t"      /* (w3, w5) */ \
+    "sxtb16 r5, r11, ror #8\n\t" /* (w6, w8) */ \
+    "sxtb16 r9, r9, ror #8\n\t" \
+    "sxtb16 r10, r10, ror #8\n\t" \
+    "pkhbt r6, r9, r10, lsl #16\n\t" /* (w1, w4) */ \
+    "sxtb16 r7, r11\n\t"      /* (w5, w7) */ \
+    "ldr r12, [sp, #92]\n\t" \
+    "ldr r9, [r12], #4\n\t"   /* bias */ \
+    "str r12, [sp, #92]\n\t" \
+    "ldr r12, [sp, #104]\n\t" /* (-zp, -zp) */ \
+    "smlad r9, r3, r12, r9\n\t" \
+    "smlad r9, r4, r12, r9\n\t" \
+    "smlad r9, r5, r12, r9\n\t" \
+    "smlad r9, r6, r12, r9\n\t" \
+    "smlatb r9, r7, r12, r9\n\t" /* acc0 */ \
+    "smulbb r10, r3, r12\n\t" \
+    "smlabb r10, r4, r12, r10\n\t" \
+    "smlabb r10, r5, r12, r10\n\t" \
+    "sub r10, r9, r10\n\t"    /* acc0L: + zp * (w0 + w3 + w6) */ \
+    "smultb r11, r3, r12\n\t" \
+    "smlatb r11, r4, r12, r11\n\t" \
+    "smlatb r11, r5, r12, r11\n\t" \
+    "sub r11, r9, r11\n\t"    /* acc0R: + zp * (w2 + w5 + w8) */ \
+    "stmia sp, {r9-r11}\n\t" \
+    "ldr r12, [sp, #100]\n\t" \
+    "ldr lr, [r12], #4\n\t"   /* shift */ \
+    "str r12, [sp, #100]\n\t" \
+    "mvn lr, lr\n\t"          /* sh = r - 1 */ \
+    "bfi r7, lr, #0, #16\n\t" /* (sh, w7) */ \
+    "sub lr, lr, #1\n\t"      /* r - 2 */ \
+    "ldr r12, [sp, #108]\n\t" \
+    "lsl r12, r12, lr\n\t" \
+    "str r12, [sp, #16]\n\t"  /* k */ \
+    "ldr r12, [sp, #96]\n\t" \
+    "ldr r9, [r12], #4\n\t"   /* mult */ \
+    "str r12, [sp, #96]\n\t" \
+    "str r9, [sp, #12]\n\t" \
+    "orr r9, lr, r9, asr #31\n\t" \
+    "cmp r9, #21\n\t" \
+    "it hi\n\t" \
+    "strhi r9, [sp, #112]\n\t" /* off mdy_s8_rq_fast's range: the caller redoes it */
+
 #define MDY_S8_IN3 __attribute__((unused)) /* read by the assembly (AAPCS r0-r3) */
 
 __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_dw3s2d_rows(
@@ -211,55 +263,8 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             "str lr, [sp, #60]\n\t"
             "add r9, r9, #3\n\t"
             "str r9, [sp, #68]\n\t"   /* 3 + 4 * pairs: row 1's advance over the pairs */
-            "5:\n\t"                  /* channel: weights, acc0/L/R, mult, k, sh */
-            "ldr r12, [sp, #56]\n\t"
-            "ldr r9, [r12]\n\t"       /* w0..w3 */
-            "ldr r10, [r12, #3]\n\t"  /* w3..w6 */
-            "ldr r11, [r12, #5]\n\t"  /* w5..w8 */
-            "add r12, r12, #9\n\t"
-            "str r12, [sp, #56]\n\t"
-            "sxtb16 r3, r9\n\t"       /* (w0, w2) */
-            "sxtb16 r4, r10\n\t"      /* (w3, w5) */
-            "sxtb16 r5, r11, ror #8\n\t" /* (w6, w8) */
-            "sxtb16 r9, r9, ror #8\n\t"
-            "sxtb16 r10, r10, ror #8\n\t"
-            "pkhbt r6, r9, r10, lsl #16\n\t" /* (w1, w4) */
-            "sxtb16 r7, r11\n\t"      /* (w5, w7) */
-            "ldr r12, [sp, #92]\n\t"
-            "ldr r9, [r12], #4\n\t"   /* bias */
-            "str r12, [sp, #92]\n\t"
-            "ldr r12, [sp, #104]\n\t" /* (-zp, -zp) */
-            "smlad r9, r3, r12, r9\n\t"
-            "smlad r9, r4, r12, r9\n\t"
-            "smlad r9, r5, r12, r9\n\t"
-            "smlad r9, r6, r12, r9\n\t"
-            "smlatb r9, r7, r12, r9\n\t" /* acc0 */
-            "smulbb r10, r3, r12\n\t"
-            "smlabb r10, r4, r12, r10\n\t"
-            "smlabb r10, r5, r12, r10\n\t"
-            "sub r10, r9, r10\n\t"    /* acc0L: + zp * (w0 + w3 + w6) */
-            "smultb r11, r3, r12\n\t"
-            "smlatb r11, r4, r12, r11\n\t"
-            "smlatb r11, r5, r12, r11\n\t"
-            "sub r11, r9, r11\n\t"    /* acc0R: + zp * (w2 + w5 + w8) */
-            "stmia sp, {r9-r11}\n\t"
-            "ldr r12, [sp, #100]\n\t"
-            "ldr lr, [r12], #4\n\t"   /* shift */
-            "str r12, [sp, #100]\n\t"
-            "mvn lr, lr\n\t"          /* sh = r - 1 */
-            "bfi r7, lr, #0, #16\n\t" /* (sh, w7) */
-            "sub lr, lr, #1\n\t"      /* r - 2 */
-            "ldr r12, [sp, #108]\n\t"
-            "lsl r12, r12, lr\n\t"
-            "str r12, [sp, #16]\n\t"  /* k */
-            "ldr r12, [sp, #96]\n\t"
-            "ldr r9, [r12], #4\n\t"   /* mult */
-            "str r12, [sp, #96]\n\t"
-            "str r9, [sp, #12]\n\t"
-            "orr r9, lr, r9, asr #31\n\t"
-            "cmp r9, #21\n\t"
-            "it hi\n\t"
-            "strhi r9, [sp, #112]\n\t" /* off mdy_s8_rq_fast's range: the caller redoes it */
+            "5:\n\t"                  /* channel */
+            MDY_S8_DW3S2D_PREP
             "ldr r1, [sp, #52]\n\t"   /* row 0 */
             "ldr r9, [sp, #32]\n\t"
             "add r2, r1, r9\n\t"      /* row 1 */
@@ -348,6 +353,158 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
             "add sp, #124\n\t"
             "pop {r4-r11, pc}\n\t");
 }
+
+/* Rows of 3 outputs (in_w 5: RS, 6: NS) and 3 output rows (in_h 5 or 6), unrolled: per
+ * output row the three row pointers from the plane, outputs 0 and 1 (r9, r10) and the
+ * tail (r11) from two words per kernel row, the three requantized together (one clamp,
+ * STRH + STRB). Same stack and registers as mdy_s8_dw3s2d_rows. */
+#define MDY_S8_DW3S2D_W3ROW(X, P, S, SX, TOFF, TAILOPS)                                      \
+    "ldr r12, [" X "]\n\t"                                                                   \
+    "sxtb16 lr, r12, ror #8\n\t"                                                             \
+    "smlatb r9, " P ", lr, r9\n\t"                                                           \
+    "smlad r10, " P ", lr, r10\n\t"                                                          \
+    "sxtb16 r12, r12\n\t"                                                                    \
+    "smla" SX "b r9, " S ", r12, r9\n\t"                                                     \
+    "smla" SX "t r10, " S ", r12, r10\n\t"                                                   \
+    "ldr r12, [" X ", #" TOFF "]\n\t"                                                        \
+    TAILOPS(P, S, SX)
+
+/* NS: word at column 2, o = (x3, x5), e = (x2, x4) */
+#define MDY_S8_DW3S2D_W3NS(P, S, SX)                                                         \
+    "sxtb16 lr, r12, ror #8\n\t"                                                             \
+    "smlad r11, " P ", lr, r11\n\t"                                                          \
+    "sxtb16 r12, r12\n\t"                                                                    \
+    "smla" SX "t r11, " S ", r12, r11\n\t"
+
+/* RS: word at column 1, e = (x1, x3), o = (x2, x4) */
+#define MDY_S8_DW3S2D_W3RS(P, S, SX)                                                         \
+    "sxtb16 lr, r12\n\t"                                                                     \
+    "smlabt r11, " P ", lr, r11\n\t"                                                         \
+    "sxtb16 r12, r12, ror #8\n\t"                                                            \
+    "smla" SX "t r11, " S ", r12, r11\n\t"
+
+#define MDY_S8_DW3S2D_REQ3                                                                   \
+    "ldr r0, [sp, #12]\n\t"                                                                  \
+    "ldr r1, [sp, #16]\n\t"                                                                  \
+    "and r12, r9, #0x80000000\n\t"                                                           \
+    "orr r12, r12, #0x40000000\n\t"                                                          \
+    "add lr, r1, r9, asr #31\n\t"                                                            \
+    "smlal r12, lr, r9, r0\n\t"                                                              \
+    "and r12, r10, #0x80000000\n\t"                                                          \
+    "orr r12, r12, #0x40000000\n\t"                                                          \
+    "add r9, r1, r10, asr #31\n\t"                                                           \
+    "smlal r12, r9, r10, r0\n\t"                                                             \
+    "and r12, r11, #0x80000000\n\t"                                                          \
+    "orr r12, r12, #0x40000000\n\t"                                                          \
+    "add r10, r1, r11, asr #31\n\t"                                                          \
+    "smlal r12, r10, r11, r0\n\t"                                                            \
+    "asr lr, lr, r7\n\t"                                                                     \
+    "asr r9, r9, r7\n\t"                                                                     \
+    "asr r10, r10, r7\n\t"                                                                   \
+    "ssat lr, #8, lr\n\t"                                                                    \
+    "ssat r9, #8, r9\n\t"                                                                    \
+    "ssat r10, #8, r10\n\t"                                                                  \
+    "bfi lr, r9, #8, #8\n\t"                                                                 \
+    "bfi lr, r10, #16, #8\n\t"                                                               \
+    "ldr r9, [sp, #24]\n\t"                                                                  \
+    "ssub8 r12, lr, r9\n\t"                                                                  \
+    "sel lr, lr, r9\n\t"                                                                     \
+    "ldr r9, [sp, #28]\n\t"                                                                  \
+    "ssub8 r12, lr, r9\n\t"                                                                  \
+    "sel lr, r9, lr\n\t"                                                                     \
+    "strh lr, [r8], #2\n\t"                                                                  \
+    "lsr lr, lr, #16\n\t"                                                                    \
+    "strb lr, [r8], #1\n\t"
+
+/* one output row: accumulators from acc0L, acc0, ACC2 */
+#define MDY_S8_DW3S2D_W3OUT(ACC2, TOFF, TAILOPS)                                             \
+    "ldr r9, [sp, #4]\n\t"                                                                   \
+    "ldr r10, [sp, #0]\n\t"                                                                  \
+    "ldr r11, [sp, #" ACC2 "]\n\t"                                                           \
+    MDY_S8_DW3S2D_W3ROW("r0", "r3", "r6", "b", TOFF, TAILOPS)                                \
+    MDY_S8_DW3S2D_W3ROW("r1", "r4", "r6", "t", TOFF, TAILOPS)                                \
+    MDY_S8_DW3S2D_W3ROW("r2", "r5", "r7", "t", TOFF, TAILOPS)                                \
+    MDY_S8_DW3S2D_REQ3
+
+#define MDY_S8_DW3S2D_W3FN(NAME, ACC2, TOFF, TAILOPS)                                        \
+__attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void NAME(               \
+    MDY_S8_IN3 const int8_t *plane, MDY_S8_IN3 int8_t *y, MDY_S8_IN3 mdy_s8_dw3s2d_geom_t *g) \
+{                                                                                            \
+    __asm__("push {r4-r11, lr}\n\t"                                                          \
+            "sub sp, #124\n\t"                                                               \
+            "str r0, [sp, #52]\n\t"                                                          \
+            "mov r8, r1\n\t"                                                                 \
+            "mov r3, r2\n\t"                                                                 \
+            "str r3, [sp, #116]\n\t"                                                         \
+            "ldr r9, [r3, #0]\n\t"                                                           \
+            "str r9, [sp, #76]\n\t"                                                          \
+            "ldr r9, [r3, #4]\n\t"                                                           \
+            "str r9, [sp, #32]\n\t"                                                          \
+            "ldr r9, [r3, #20]\n\t"                                                          \
+            "str r9, [sp, #84]\n\t"                                                          \
+            "ldr r9, [r3, #24]\n\t"                                                          \
+            "str r9, [sp, #88]\n\t"                                                          \
+            "ldr r9, [r3, #28]\n\t"                                                          \
+            "str r9, [sp, #64]\n\t"                                                          \
+            "ldr r9, [r3, #32]\n\t"                                                          \
+            "str r9, [sp, #24]\n\t"                                                          \
+            "ldr r9, [r3, #36]\n\t"                                                          \
+            "str r9, [sp, #28]\n\t"                                                          \
+            "ldr r9, [r3, #40]\n\t"                                                          \
+            "str r9, [sp, #56]\n\t"                                                          \
+            "ldr r9, [r3, #44]\n\t"                                                          \
+            "str r9, [sp, #92]\n\t"                                                          \
+            "ldr r9, [r3, #48]\n\t"                                                          \
+            "str r9, [sp, #96]\n\t"                                                          \
+            "ldr r9, [r3, #52]\n\t"                                                          \
+            "str r9, [sp, #100]\n\t"                                                         \
+            "ldr r9, [r3, #56]\n\t"                                                          \
+            "str r9, [sp, #104]\n\t"                                                         \
+            "ldr r9, [r3, #60]\n\t"                                                          \
+            "str r9, [sp, #108]\n\t"                                                         \
+            "movs r9, #0\n\t"                                                                \
+            "str r9, [sp, #112]\n\t"                                                         \
+            "5:\n\t"                                                                         \
+            MDY_S8_DW3S2D_PREP                                                               \
+            "ldr r1, [sp, #52]\n\t"            /* output row 0: rows -1 (zp), 0, 1 */        \
+            "ldr r12, [sp, #32]\n\t"                                                         \
+            "add r2, r1, r12\n\t"                                                            \
+            "ldr r0, [sp, #76]\n\t"                                                          \
+            MDY_S8_DW3S2D_W3OUT(ACC2, TOFF, TAILOPS)                                         \
+            "ldr r12, [sp, #32]\n\t"           /* output row 1: rows 1, 2, 3 */              \
+            "ldr r0, [sp, #52]\n\t"                                                          \
+            "add r0, r0, r12\n\t"                                                            \
+            "add r1, r0, r12\n\t"                                                            \
+            "add r2, r1, r12\n\t"                                                            \
+            MDY_S8_DW3S2D_W3OUT(ACC2, TOFF, TAILOPS)                                         \
+            "ldr r12, [sp, #32]\n\t"           /* output row 2: rows 3, 4, 5 (or zp) */      \
+            "ldr r1, [sp, #52]\n\t"                                                          \
+            "ldr r2, [sp, #84]\n\t"                                                          \
+            "add r0, r1, r12, lsl #1\n\t"                                                    \
+            "add r0, r0, r12\n\t"                                                            \
+            "cmp r2, #0\n\t"                                                                 \
+            "ite lt\n\t"                                                                     \
+            "ldrlt r2, [sp, #76]\n\t"                                                        \
+            "addge r2, r1, r2\n\t"                                                           \
+            "add r1, r0, r12\n\t"                                                            \
+            MDY_S8_DW3S2D_W3OUT(ACC2, TOFF, TAILOPS)                                         \
+            "ldr r9, [sp, #52]\n\t"                                                          \
+            "ldr r12, [sp, #88]\n\t"                                                         \
+            "add r9, r9, r12\n\t"                                                            \
+            "str r9, [sp, #52]\n\t"                                                          \
+            "ldr r9, [sp, #64]\n\t"                                                          \
+            "subs r9, r9, #1\n\t"                                                            \
+            "str r9, [sp, #64]\n\t"                                                          \
+            "bne 5b\n\t"                                                                     \
+            "ldr r9, [sp, #112]\n\t"                                                         \
+            "ldr r12, [sp, #116]\n\t"                                                        \
+            "str r9, [r12, #64]\n\t"                                                         \
+            "add sp, #124\n\t"                                                               \
+            "pop {r4-r11, pc}\n\t");                                                         \
+}
+
+MDY_S8_DW3S2D_W3FN(mdy_s8_dw3s2d_w3ns, "0", "2", MDY_S8_DW3S2D_W3NS)
+MDY_S8_DW3S2D_W3FN(mdy_s8_dw3s2d_w3rs, "8", "1", MDY_S8_DW3S2D_W3RS)
 
 /* 2x2 maps, four channels per pass (n_c / 4 passes, in up to c->in_end): per channel
  * SXTAB16 of the plane word and (-zp, -zp), four LDRSB/SMLAxy, mdy_s8_rq_fast (its setup from
