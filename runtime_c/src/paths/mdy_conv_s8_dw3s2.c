@@ -319,24 +319,12 @@ MDY_NOINLINE static void mdy_s8_dw3s2d_map2(const int8_t *MDY_RESTRICT in,
     }
 }
 
-int mdy_conv_s8_dw3s2(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
-                      const int8_t *w, const int32_t *bias, int8_t *out)
+/* The rows path (the checks done by the caller). */
+MDY_NOINLINE static void mdy_s8_dw3s2d_direct(const int8_t *in, const mdy_conv_params_t *p,
+                                              const mdy_s8_requant_t *q, const int8_t *w,
+                                              const int32_t *bias, int8_t *out)
 {
-    if (p->k_h != 3 || p->k_w != 3 || p->stride_h != 2 || p->stride_w != 2 || p->dil_h != 1 ||
-        p->dil_w != 1 || p->pad_top != 1 || p->pad_left != 1) {
-        return 0;
-    }
     const int32_t in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
-    if (in_h == 2 && in_w == 2 && out_h == 1 && out_w == 1) {
-        mdy_s8_dw3s2d_map2(in, q, w, bias, out, p->out_c);
-        return 1;
-    }
-    /* rows of >= 3 outputs (narrower maps: mdy_conv_s8_dw_tiny); rows of 3 only with 3 of
-     * them (5x5, 6x6: the unrolled instances) */
-    if (out_w < 3 || out_h < 1 || 2 * out_w - 1 > in_w || 2 * out_h - 1 > in_h ||
-        in_w > MDY_S8_DW3S2D_ZROW || (out_w == 3 && out_h != 3)) {
-        return 0;
-    }
     const int re = 2 * out_w - 1 == in_w; /* the last output's right tap is padding */
     const int32_t rest = out_w - 2;       /* after outputs 0 and 1 */
     mdy_s8_dw3s2d_geom_t g;
@@ -393,5 +381,26 @@ int mdy_conv_s8_dw3s2(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
             }
         }
     }
+}
+
+int mdy_conv_s8_dw3s2(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
+                      const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    if (p->k_h != 3 || p->k_w != 3 || p->stride_h != 2 || p->stride_w != 2 || p->dil_h != 1 ||
+        p->dil_w != 1 || p->pad_top != 1 || p->pad_left != 1) {
+        return 0;
+    }
+    const int32_t in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
+    if (in_h == 2 && in_w == 2 && out_h == 1 && out_w == 1) {
+        mdy_s8_dw3s2d_map2(in, q, w, bias, out, p->out_c);
+        return 1;
+    }
+    /* rows of >= 3 outputs (narrower maps: mdy_conv_s8_dw_tiny); rows of 3 only with 3 of
+     * them (5x5, 6x6: the unrolled instances) */
+    if (out_w < 3 || out_h < 1 || 2 * out_w - 1 > in_w || 2 * out_h - 1 > in_h ||
+        in_w > MDY_S8_DW3S2D_ZROW || (out_w == 3 && out_h != 3)) {
+        return 0;
+    }
+    mdy_s8_dw3s2d_direct(in, p, q, w, bias, out);
     return 1;
 }
