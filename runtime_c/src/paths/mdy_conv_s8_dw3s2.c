@@ -19,12 +19,15 @@
  *  - then the tail from the word at 2 * out_w - 4 (no load past the row's last used
  *    byte): none, one output (NS), the right-edge output (RS: two taps, acc0R), or the
  *    output before it and the right-edge one (RP).
- * Requantization: mdy_s8_rq_fast; channels off its range take a direct loop. The DSP
- * build runs the rows in Thumb-2 assembly (mdy_s8_dw3s2d_asm.h) over blocks of
- * per-channel constants computed here; the portable build runs the same arithmetic in C.
+ * Requantization: mdy_s8_rq_fast; a channel off its range is skipped (flagged) and
+ * redone by a direct loop. The DSP build runs all channels in Thumb-2 assembly
+ * (mdy_s8_dw3s2d_asm.h: the per-channel constants too, so a channel costs ~50
+ * instructions besides its rows; rows of 3 outputs on 3 rows, the 5x5 and 6x6 maps, are
+ * unrolled instances); the portable build runs the same arithmetic in C.
  *
- * A 2x2 map (one output per channel, four live taps: x0 w4 + x1 w5 + x2 w7 + x3 w8) is
- * one word load of the plane and two SMLADs per channel, four channels per output word.
+ * A 2x2 map (one output per channel, four live taps: x0 w4 + x1 w5 + x2 w7 + x3 w8):
+ * one word load of the plane per channel, SXTAB16 of the zero point, four SMLAxy with
+ * the weight bytes; four channels per output word.
  *
  * Returns 0 (nothing written) for other shapes.
  */
@@ -34,7 +37,7 @@
 
 enum { MDY_S8_DW3S2D_NONE = 0, MDY_S8_DW3S2D_NS = 1, MDY_S8_DW3S2D_RS = 2, MDY_S8_DW3S2D_RP = 3 };
 
-/* One channel's constants (the assembly reads them at these offsets). */
+/* One channel's constants (the registers and stack slots of the assembly). */
 typedef struct {
     int32_t wp[3];  /* (w[3r], w[3r + 2]) of kernel row r */
     int32_t s01;    /* (w1, w4): the middle taps of rows 0 and 1 */
@@ -76,7 +79,8 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_dw3s2d_mid(const mdy_s8_dw3s2d_ch_t *ch, int r,
 }
 
 MDY_ALWAYS_INLINE void mdy_s8_dw3s2d_st2(int8_t *y, int32_t a0, int32_t a1,
-                                         const mdy_s8_dw3s2d_ch_t *ch, const mdy_s8_dw3s2d_geom_t *g)
+                                         const mdy_s8_dw3s2d_ch_t *ch,
+                                         const mdy_s8_dw3s2d_geom_t *g)
 {
     mdy_s8_st2(y, mdy_s8_rq_fast(a0, ch->mult, ch->k, ch->sh),
                mdy_s8_rq_fast(a1, ch->mult, ch->k, ch->sh), g->lo4, g->hi4);
@@ -124,16 +128,18 @@ MDY_ALWAYS_INLINE int mdy_s8_dw3s2d_prep(const int8_t *w, int32_t b, int32_t nzp
     !defined(MDY_NO_ASM)
 #define MDY_S8_DW3S2D_ASM 1
 #include "mdy_s8_dw3s2d_asm.h"
+#include "mdy_s8_dw3s2d_map2_asm.h"
 #else
-/* One block of g->n_ch channels (planes from `plane`, outputs from y), as the assembly. */
+/* g->n_ch channels (planes from `plane`, outputs from y), as the assembly. */
 static void mdy_s8_dw3s2d_rows(const int8_t *plane, int8_t *y, mdy_s8_dw3s2d_geom_t *g)
 {
     const int32_t n = g->n;
     mdy_s8_dw3s2d_ch_t chv;
     const mdy_s8_dw3s2d_ch_t *ch = &chv;
     for (int32_t c = 0; c < g->n_ch; ++c, plane += g->in_plane) {
-        if (!mdy_s8_dw3s2d_prep(g->w + 9 * c, g->bias[c], g->nzz, g->mult[c], g->shift[c], g->zp2, &chv)) {
-            g->slow = 1;
+        if (!mdy_s8_dw3s2d_prep(g->w + 9 * c, g->bias[c], g->nzz, g->mult[c], g->shift[c],
+                                g->zp2, &chv)) {
+            g->slow = 1; /* the caller redoes it */
             y += g->h * (g->p4 / 2 + 2 + (g->tail == MDY_S8_DW3S2D_RP ? 2 : g->tail ? 1 : 0));
             continue;
         }
@@ -159,8 +165,10 @@ static void mdy_s8_dw3s2d_rows(const int8_t *plane, int8_t *y, mdy_s8_dw3s2d_geo
                 for (int kh = 0; kh < 3; ++kh) {
                     const int32_t v1 = mdy_s8_ldw(r[kh] + x), v2 = mdy_s8_ldw(r[kh] + x + 1);
                     const int32_t o1 = mdy_s8_sx13(v1);
-                    a0 = mdy_s8_dw3s2d_mid(ch, kh, o1, 0, mdy_s8_smlad(ch->wp[kh], mdy_s8_sx02(v1), a0));
-                    a1 = mdy_s8_dw3s2d_mid(ch, kh, o1, 1, mdy_s8_smlad(ch->wp[kh], mdy_s8_sx13(v2), a1));
+                    a0 = mdy_s8_smlad(ch->wp[kh], mdy_s8_sx02(v1), a0);
+                    a1 = mdy_s8_smlad(ch->wp[kh], mdy_s8_sx13(v2), a1);
+                    a0 = mdy_s8_dw3s2d_mid(ch, kh, o1, 0, a0);
+                    a1 = mdy_s8_dw3s2d_mid(ch, kh, o1, 1, a1);
                 }
                 mdy_s8_dw3s2d_st2(y, a0, a1, ch, g);
             }
@@ -276,14 +284,15 @@ MDY_NOINLINE static void mdy_s8_dw3s2d_map2(const int8_t *MDY_RESTRICT in,
         if (!bias && nb > 32) {
             nb = 32;
         }
-        mdy_s8_dw3s2d_map2_t m = {bias ? bias + c : zeros, mult + c, shift + c, mdy_pair(-zp, -zp), zp2,
-                                  lo4, hi4, in + 4 * nb, 0};
+        mdy_s8_dw3s2d_map2_t m = {bias ? bias + c : zeros, mult + c, shift + c,
+                                  mdy_pair(-zp, -zp), zp2, lo4, hi4, in + 4 * nb, 0};
         mdy_s8_dw3s2d_map2_asm(in, w + 8, out, &m);
         if (MDY_UNLIKELY(m.slow)) { /* redo the channels off the fast case */
             for (int32_t j = 0; j < nb; ++j) {
                 const mdy_s8_rq_t r = mdy_s8_rq_make(mult[c + j], shift[c + j], out_zp);
                 if (r.slow) {
-                    const int32_t a = mdy_s8_dw3s2d_acc1(in + 4 * j, w + 9 * j, bias ? bias[c + j] : 0, zz);
+                    const int32_t a = mdy_s8_dw3s2d_acc1(in + 4 * j, w + 9 * j,
+                                                         bias ? bias[c + j] : 0, zz);
                     out[j] = mdy_s8_finish(a, &r, lo, hi);
                 }
             }
@@ -296,10 +305,11 @@ MDY_NOINLINE static void mdy_s8_dw3s2d_map2(const int8_t *MDY_RESTRICT in,
 #else
     for (; c + 4 <= n_c; c += 4, in += 16, w += 36, out += 4, bp += bstep, mult += 4, shift += 4) {
         uint32_t slow = 0;
-        const int32_t v0 = mdy_s8_dw3s2d_rq1(mdy_s8_dw3s2d_acc1(in, w, bp[0], zz), mult[0], shift[0], zp2, &slow);
-        const int32_t v1 = mdy_s8_dw3s2d_rq1(mdy_s8_dw3s2d_acc1(in + 4, w + 9, bp[1], zz), mult[1], shift[1], zp2, &slow);
-        const int32_t v2 = mdy_s8_dw3s2d_rq1(mdy_s8_dw3s2d_acc1(in + 8, w + 18, bp[2], zz), mult[2], shift[2], zp2, &slow);
-        const int32_t v3 = mdy_s8_dw3s2d_rq1(mdy_s8_dw3s2d_acc1(in + 12, w + 27, bp[3], zz), mult[3], shift[3], zp2, &slow);
+        int32_t v[4];
+        for (int j = 0; j < 4; ++j) {
+            const int32_t a = mdy_s8_dw3s2d_acc1(in + 4 * j, w + 9 * j, bp[j], zz);
+            v[j] = mdy_s8_dw3s2d_rq1(a, mult[j], shift[j], zp2, &slow);
+        }
         if (MDY_UNLIKELY(slow)) {
             for (int j = 0; j < 4; ++j) {
                 const int32_t a = mdy_s8_dw3s2d_acc1(in + 4 * j, w + 9 * j, bp[j], zz);
@@ -308,7 +318,7 @@ MDY_NOINLINE static void mdy_s8_dw3s2d_map2(const int8_t *MDY_RESTRICT in,
             }
             continue;
         }
-        mdy_s8_st4(out, mdy_s8_pack4(v0, v1, v2, v3, lo4, hi4));
+        mdy_s8_st4(out, mdy_s8_pack4(v[0], v[1], v[2], v[3], lo4, hi4));
     }
     c = n_c & ~3;
 #endif
