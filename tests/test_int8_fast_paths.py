@@ -176,6 +176,11 @@ CONVS: dict[str, ConvShape] = {
     "dw3s2 w3 9 6x5": S(9, 9, 6, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
     "dw3s2 w3 9 p(1,1,0,0) 7x7": S(9, 9, 7, 7, 3, 3, 2, 2, 1, 1, 0, 0, groups=9),
     "dw3s2 w3 21 6x6": S(21, 21, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, groups=21),
+    # every channel on the fast requantization (no redo in C)
+    "dw3s2 2x2 48 channels allfast": S(48, 48, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=48),
+    "dw3s2 2x2 12 channels allfast": S(12, 12, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=12),
+    "dw3s2 direct 9 10x10 allfast": S(9, 9, 10, 10, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 w3 9 5x5 allfast": S(9, 9, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
     # a NULL bias (the direct paths take it 32 channels at a time)
     "nobias dw3s2 2x2 41 channels": S(41, 41, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=41),
     "nobias dw3s2 direct 37 10x10": S(37, 37, 10, 10, 3, 3, 2, 2, 1, 1, 1, 1, groups=37),
@@ -188,22 +193,24 @@ GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64,
 REQUANTS = [(-128, 5, -128, 127), (3, -128, -128, 60), (0, 0, -20, 127)]
 
 
-def _requant(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _requant(rng: np.random.Generator, n: int, k: int,
+             edges: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Multipliers putting the output's spread at ~+-60 (not saturated) for dot
-    products of k terms of std ~74 x 74."""
+    products of k terms of std ~74 x 74; edges: channels at and off the edges of the
+    fast requantization (else every channel on it)."""
     unit = 60.0 / (np.sqrt(k) * 74.0 * 74.0)
     mults = [im.quantize_multiplier(r) for r in unit * rng.uniform(0.3, 1.5, n)]
     mult = np.array([m for m, _ in mults], np.int32)
     shift = np.array([s for _, s in mults], np.int32)
-    if n >= 3:      # channels off the fast case: a left shift, mult = INT32_MIN (= -1.0)
+    if n >= 3 and edges:      # channels off the fast case: a left shift, mult = INT32_MIN (= -1.0)
         mult[0], shift[0] = int(unit * 2 ** 30), 1
         mult[1], shift[1] = -2 ** 31, int(-np.ceil(np.log2(1.0 / unit)))
-    if n >= 7:      # the edges of mdy_s8_rq_fast's right shifts 2..23: 2 and 1, 0 off it
+    if n >= 7 and edges:      # the edges of mdy_s8_rq_fast's right shifts 2..23: 2 and 1, 0 off it
         # (unnormalised multipliers keep the outputs unsaturated)
         mult[2], shift[2] = int(unit * 2 ** 32), -1
         mult[3], shift[3] = int(unit * 2 ** 33), -2
         mult[6], shift[6] = int(unit * 2 ** 31), 0
-    if n >= 9:      # 23 and 24 (off it): outputs ~ the zero point
+    if n >= 9 and edges:      # 23 and 24 (off it): outputs ~ the zero point
         mult[4], shift[4] = 2 ** 31 - 1, -23
         mult[5], shift[5] = 2 ** 31 - 1, -24
     return mult, shift
@@ -223,7 +230,7 @@ def conv_case(name: str, s: ConvShape, variant: int) -> tuple[dict[str, np.ndarr
     bias = rng.integers(-5000, 5000, s.out_c).astype(np.int32)
     if name.startswith("nobias"):
         bias[:] = 0
-    mult, shift = _requant(rng, s.out_c, s.icpg * s.k_h * s.k_w)
+    mult, shift = _requant(rng, s.out_c, s.icpg * s.k_h * s.k_w, edges="allfast" not in name)
     node = Node("c", "qconv", ["x", "w", "b", "m", "s"], ["y"], {
         "strides": (s.stride_h, s.stride_w), "dilations": (s.dil_h, s.dil_w),
         "pads": (s.pad_top, s.pad_left, s.pad_bottom, s.pad_right), "group": s.groups,
