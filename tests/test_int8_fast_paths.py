@@ -52,6 +52,32 @@ CONVS: dict[str, ConvShape] = {
     "3x3 3->4 dil(2,1) p(2,1) 6x5": S(3, 4, 6, 5, 3, 3, 1, 1, 2, 1, 2, 1, dil_h=2),
     "3x3 3->16 s2 p(0,0,1,1) 9x8 stem": S(3, 16, 9, 8, 3, 3, 2, 2, 0, 0, 1, 1),
     "3x3 dil2 grouped 6->4 g2": S(6, 4, 7, 7, 3, 3, 1, 1, 2, 2, 2, 2, dil_h=2, dil_w=2, groups=2),
+    # mdy_conv_s8_stem (3x3, 1 or 3 input channels): every map 1..9 at stride 2 (one
+    # output pixel, odd pixel counts: the single last pixel), stride 1, pads 0/1/2 and
+    # asymmetric, channel counts 4k+1..4k+3 (pair tail, single-pixel tails), 64 outputs
+    # (the table's limit) and 65 (im2col); 2 and 4 input channels take im2col
+    **{f"stem 3->16 s2 p1 {n}x{n}": S(3, 16, n, n, 3, 3, 2, 2, 1, 1, 1, 1) for n in range(1, 10)},
+    **{f"stem 1->9 s2 p1 {n}x{n}": S(1, 9, n, n, 3, 3, 2, 2, 1, 1, 1, 1) for n in (2, 3, 4, 5, 7)},
+    "stem 3->11 s2 p1 5x8": S(3, 11, 5, 8, 3, 3, 2, 2, 1, 1, 1, 1),
+    "stem 3->13 s1 p1 3x3": S(3, 13, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1),
+    "stem 3->10 s1 p1 2x2": S(3, 10, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1),
+    "stem 1->14 s1 p1 5x6": S(1, 14, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1),
+    "stem 3->15 unpadded 3x3 (one interior pixel)": S(3, 15, 3, 3, 3, 3),
+    "stem 3->9 unpadded 7x6": S(3, 9, 7, 6, 3, 3),
+    "stem 1->13 s2 unpadded 7x7": S(1, 13, 7, 7, 3, 3, 2, 2),
+    "stem 3->12 s2 TF pads 6x6": S(3, 12, 6, 6, 3, 3, 2, 2, 0, 0, 1, 1),
+    "stem 3->9 s(2,1) p(1,0,1,2) 5x4": S(3, 9, 5, 4, 3, 3, 2, 1, 1, 0, 1, 2),
+    "stem 3->9 s2 p2 3x3 (windows off the map)": S(3, 9, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2),
+    "stem 1->10 s(1,3) p(2,0,0,1) 4x7": S(1, 10, 4, 7, 3, 3, 1, 3, 2, 0, 0, 1),
+    # the single pixel's skipped leading groups: top padding without left, 2 rows, 2x2
+    "stem 3->9 s2 p1 2x5 (last pixel: top pad only)": S(3, 9, 2, 5, 3, 3, 2, 2, 1, 1, 1, 1),
+    "stem 3->9 p(2,0,0,0) 1x3 (two rows of padding)": S(3, 9, 1, 3, 3, 3, 1, 1, 2, 0, 0, 0),
+    "stem 1->9 p(2,2,0,0) 1x1 (two groups skipped)": S(1, 9, 1, 1, 3, 3, 1, 1, 2, 2, 0, 0),
+    "stem 3->64 s2 p1 4x4": S(3, 64, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1),
+    "stem 3->64 s2 p1 5x5": S(3, 64, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1),
+    "3x3 3->65 s2 p1 3x3 (im2col)": S(3, 65, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1),
+    "3x3 2->9 s2 p1 5x5 (im2col)": S(2, 9, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1),
+    "3x3 4->9 s2 p1 4x4 (im2col)": S(4, 9, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1),
     "dw3x3 5 p1 1x1": S(5, 5, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=5),
     "dw3x3 4 p1 2x2": S(4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, groups=4),
     "dw3x3 3 s2 p1 2x2": S(3, 3, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
@@ -286,6 +312,27 @@ def test_host_portable_paths_bit_exact(name: str, variant: int, shape: object) -
         in_f, out_f = shape  # type: ignore[misc]
         lib.mdy_gemm_s8(_p(data["x"], _i8p), in_f, out_f, _p(data["w"], _i8p),
                         _p(data["bias"], _i32p), ctypes.byref(q), _p(got, _i8p))
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["stem 3->16 s2 p1 5x5", "stem 3->16 s2 p1 2x2",
+                                  "stem 1->9 s2 p1 4x4", "stem 3->13 s1 p1 3x3"])
+def test_host_stem_without_bias(name: str) -> None:
+    """bias = NULL (the stem path's table and its single-pixel loop read it apart)."""
+    lib = load_kernels().lib
+    s = CONVS[name]
+    data, _ = conv_case(name, s, 0)
+    in_zp, out_zp, lo, hi = REQUANTS[0]
+    node = Node("c", "qconv", ["x", "w", "b", "m", "s"], ["y"], {
+        "strides": (s.stride_h, s.stride_w), "dilations": (s.dil_h, s.dil_w),
+        "pads": (s.pad_top, s.pad_left, s.pad_bottom, s.pad_right), "group": s.groups,
+        "in_zp": in_zp, "out_zp": out_zp, "act_min": lo, "act_max": hi})
+    zero = np.zeros(s.out_c, np.int32)
+    want, _ = qint8.qconv_forward(node, [data["x"]], [data["w"], zero, data["mult"], data["shift"]])
+    q = Requant(in_zp, out_zp, lo, hi, _p(data["mult"], _i32p), _p(data["shift"], _i32p))
+    got = np.full(want.shape, 99, np.int8)
+    lib.mdy_conv2d_s8(_p(data["x"], _i8p), ctypes.byref(s.params()), ctypes.byref(q),
+                      _p(data["w"], _i8p), None, _p(got, _i8p))
     np.testing.assert_array_equal(got, want)
 
 
