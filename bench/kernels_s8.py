@@ -114,7 +114,8 @@ def cases_header(cases: list[S8Case]) -> str:
         if c.data is not None:
             for key, ctype in (("x", "int8_t"), ("w", "int8_t"), ("bias", "int32_t"),
                                ("mult", "int32_t"), ("shift", "int32_t")):
-                lines.append(_c_array(ctype, f"c{i}_{key}", c.data[key]))
+                if c.data[key] is not None:      # bias None: a NULL bias
+                    lines.append(_c_array(ctype, f"c{i}_{key}", c.data[key]))
     lines.append("static const s8_case_t S8_CASES[] = {")
     for i, c in enumerate(cases):
         oh, ow = c.out_shape
@@ -124,7 +125,8 @@ def cases_header(cases: list[S8Case]) -> str:
              f"{c.stride}, {c.pad}, {pl}, {c.dil}, {c.dil}, {c.groups}, 0.0f, 0.0f}}")
         if c.params:
             p = "{" + ", ".join(map(str, c.params)) + ", 0.0f, 0.0f}"
-        ptrs = (", ".join(f"c{i}_{k}" for k in ("x", "w", "bias", "mult", "shift"))
+        ptrs = (", ".join(f"c{i}_{k}" if c.data[k] is not None else "0"
+                          for k in ("x", "w", "bias", "mult", "shift"))
                 if c.data is not None else "0, 0, 0, 0, 0")
         lines.append(f"  {{{int(c.gemm)}, {p}, {c.in_c}, {c.out_c}, {reps}u, {c.out_n}u, "
                      f"{', '.join(map(str, c.zp))}, {ptrs}}},")

@@ -170,6 +170,48 @@ CONVS: dict[str, ConvShape] = {
     "dw3x3 7 p1 9x11 quads": S(7, 7, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
     "dw3x3 7 s2 p1 9x21 asm w11": S(7, 7, 9, 21, 3, 3, 2, 2, 1, 1, 1, 1, groups=7),
     "dw3x3 7 s(1,2) asym 6x19 asm w10": S(7, 7, 6, 19, 3, 3, 1, 2, 0, 1, 2, 1, groups=7),
+    # mdy_conv_s8_dw3s2 (3x3 s2, pads 1 top/left, rows of >= 4 outputs, read from the
+    # planes): every tail (none / NS / RS / RP) and pair count, zp rows above and below,
+    # blocks of 16 channels with slow channels inside, rows of 1..3 input rows; 2x2 maps
+    "dw3s2 direct 9 7x7 (RP, 0 pairs)": S(9, 9, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 8x8 (1 pair)": S(9, 9, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 9x9 (RS)": S(9, 9, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 10x10 (NS)": S(9, 9, 10, 10, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 11x11 (RP)": S(9, 9, 11, 11, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 12x12": S(9, 9, 12, 12, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 13x13 (RS)": S(9, 9, 13, 13, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 14x14 (NS)": S(9, 9, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 20 9x9 blocks": S(20, 20, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, groups=20),
+    "dw3s2 direct 35 17x17 blocks": S(35, 35, 17, 17, 3, 3, 2, 2, 1, 1, 1, 1, groups=35),
+    "dw3s2 direct 9 7x12": S(9, 9, 7, 12, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 12x7": S(9, 9, 12, 7, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 1x8 (zp rows both)": S(9, 9, 1, 8, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 2x9": S(9, 9, 2, 9, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 3x10": S(9, 9, 3, 10, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 direct 9 p(1,1,0,0) 9x9": S(9, 9, 9, 9, 3, 3, 2, 2, 1, 1, 0, 0, groups=9),
+    "dw3s2 direct 9 p(1,1,0,0) 11x15": S(9, 9, 11, 15, 3, 3, 2, 2, 1, 1, 0, 0, groups=9),
+    "dw3s2 direct 3 3x255 (widest)": S(3, 3, 3, 255, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
+    "dw3s2 direct 3 3x256": S(3, 3, 3, 256, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
+    "dw3s2 3 3x257 (strip)": S(3, 3, 3, 257, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
+    "dw3s2 2x2 13 channels": S(13, 13, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=13),
+    "dw3s2 2x2 4 channels": S(4, 4, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=4),
+    "dw3s2 2x2 p(1,1,0,0) 9 channels": S(9, 9, 2, 2, 3, 3, 2, 2, 1, 1, 0, 0, groups=9),
+    "dw3s2 w3 9 5x5 (RS)": S(9, 9, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 w3 9 6x6 (NS)": S(9, 9, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 w3 9 5x6": S(9, 9, 5, 6, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 w3 9 6x5": S(9, 9, 6, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 w3 9 p(1,1,0,0) 7x7": S(9, 9, 7, 7, 3, 3, 2, 2, 1, 1, 0, 0, groups=9),
+    "dw3s2 w3 21 6x6": S(21, 21, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, groups=21),
+    # every channel on the fast requantization (no redo in C)
+    "dw3s2 2x2 48 channels allfast": S(48, 48, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=48),
+    "dw3s2 2x2 12 channels allfast": S(12, 12, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=12),
+    "dw3s2 direct 9 10x10 allfast": S(9, 9, 10, 10, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3s2 w3 9 5x5 allfast": S(9, 9, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    # a NULL bias (the direct paths take it 32 channels at a time)
+    "nobias dw3s2 2x2 41 channels": S(41, 41, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=41),
+    "nobias dw3s2 direct 37 10x10": S(37, 37, 10, 10, 3, 3, 2, 2, 1, 1, 1, 1, groups=37),
+    "nobias dw3s2 w3 35 5x5": S(35, 35, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, groups=35),
+    "nobias dw3x3 9 p1 9x9": S(9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
 }
 GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64, 1),
                                       "gemm 3->4": (3, 4), "gemm 600->5": (600, 5),
@@ -177,22 +219,24 @@ GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64,
 REQUANTS = [(-128, 5, -128, 127), (3, -128, -128, 60), (0, 0, -20, 127)]
 
 
-def _requant(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _requant(rng: np.random.Generator, n: int, k: int,
+             edges: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Multipliers putting the output's spread at ~+-60 (not saturated) for dot
-    products of k terms of std ~74 x 74."""
+    products of k terms of std ~74 x 74; edges: channels at and off the edges of the
+    fast requantization (else every channel on it)."""
     unit = 60.0 / (np.sqrt(k) * 74.0 * 74.0)
     mults = [im.quantize_multiplier(r) for r in unit * rng.uniform(0.3, 1.5, n)]
     mult = np.array([m for m, _ in mults], np.int32)
     shift = np.array([s for _, s in mults], np.int32)
-    if n >= 3:      # channels off the fast case: a left shift, mult = INT32_MIN (= -1.0)
+    if n >= 3 and edges:      # channels off the fast case: a left shift, mult = INT32_MIN (= -1.0)
         mult[0], shift[0] = int(unit * 2 ** 30), 1
         mult[1], shift[1] = -2 ** 31, int(-np.ceil(np.log2(1.0 / unit)))
-    if n >= 7:      # the edges of mdy_s8_rq_fast's right shifts 2..23: 2 and 1, 0 off it
+    if n >= 7 and edges:      # the edges of mdy_s8_rq_fast's right shifts 2..23: 2 and 1, 0 off it
         # (unnormalised multipliers keep the outputs unsaturated)
         mult[2], shift[2] = int(unit * 2 ** 32), -1
         mult[3], shift[3] = int(unit * 2 ** 33), -2
         mult[6], shift[6] = int(unit * 2 ** 31), 0
-    if n >= 9:      # 23 and 24 (off it): outputs ~ the zero point
+    if n >= 9 and edges:      # 23 and 24 (off it): outputs ~ the zero point
         mult[4], shift[4] = 2 ** 31 - 1, -23
         mult[5], shift[5] = 2 ** 31 - 1, -24
     return mult, shift
@@ -210,13 +254,16 @@ def conv_case(name: str, s: ConvShape, variant: int) -> tuple[dict[str, np.ndarr
     x = rng.integers(-128, 128, (s.in_c, s.in_h, s.in_w)).astype(np.int8)
     w = rng.integers(-127, 128, s.weight_shape).astype(np.int8)
     bias = rng.integers(-5000, 5000, s.out_c).astype(np.int32)
-    mult, shift = _requant(rng, s.out_c, s.icpg * s.k_h * s.k_w)
+    if name.startswith("nobias"):
+        bias[:] = 0
+    mult, shift = _requant(rng, s.out_c, s.icpg * s.k_h * s.k_w, edges="allfast" not in name)
     node = Node("c", "qconv", ["x", "w", "b", "m", "s"], ["y"], {
         "strides": (s.stride_h, s.stride_w), "dilations": (s.dil_h, s.dil_w),
         "pads": (s.pad_top, s.pad_left, s.pad_bottom, s.pad_right), "group": s.groups,
         "in_zp": in_zp, "out_zp": out_zp, "act_min": lo, "act_max": hi})
     want, _ = qint8.qconv_forward(node, [x], [w, bias, mult, shift])
-    return dict(x=x, w=w, bias=bias, mult=mult, shift=shift), want
+    return dict(x=x, w=w, bias=None if name.startswith("nobias") else bias, mult=mult,
+                shift=shift), want
 
 
 def gemm_case(name: str, in_f: int, out_f: int, variant: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -242,8 +289,8 @@ def _build(name: str, variant: int, shape: object) -> tuple[dict[str, np.ndarray
     return gemm_case(name, *shape, variant)  # type: ignore[misc]
 
 
-def _p(a: np.ndarray, t):  # type: ignore[no-untyped-def]
-    return a.ctypes.data_as(t)
+def _p(a: np.ndarray | None, t):  # type: ignore[no-untyped-def]
+    return None if a is None else a.ctypes.data_as(t)
 
 
 @pytest.mark.parametrize("name,variant,shape", _all_cases(), ids=lambda v: str(v) if isinstance(v, (str, int)) else "")

@@ -369,6 +369,8 @@ int mdy_conv_s8_dw_tiny(const int8_t *in, const mdy_conv_params_t *p,
 int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
                          const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
                          int8_t *out);
+int mdy_conv_s8_dw3s2(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
+                      const int8_t *w, const int32_t *bias, int8_t *out);
 /* 3x3 convolutions with 1 or 3 input channels, groups 1, dilation 1 (stems) */
 int mdy_conv_s8_stem(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
                      const int8_t *w, const int32_t *bias, int8_t *out);

@@ -139,7 +139,9 @@ int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
                           const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
                           int8_t *out)
 {
-    if (mdy_conv_s8_dw_tiny(in, p, q, w, bias, out) ||
+    if ((p->stride_w == 2 && p->k_h == 3 && p->out_w != 2 &&
+         mdy_conv_s8_dw3s2(in, p, q, w, bias, out)) ||
+        mdy_conv_s8_dw_tiny(in, p, q, w, bias, out) ||
         mdy_conv_s8_dw_strip(in, p, q, w, bias, out)) {
         return 1;
     }
