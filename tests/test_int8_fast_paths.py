@@ -103,6 +103,32 @@ CONVS: dict[str, ConvShape] = {
     "dw7x7 2 p3 strips 12x150": S(2, 2, 12, 150, 7, 7, 1, 1, 3, 3, 3, 3, groups=2),
     "dw5x5 2 s2 p2 strips 30x200": S(2, 2, 30, 200, 5, 5, 2, 2, 2, 2, 2, 2, groups=2),
     "dw3x3 7 p1 1x1 strip": S(7, 7, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
+    # mdy_conv_s8_dw3_small (3x3 stride 1 same padding, N = 5..7: every instance, the
+    # requantization channels off the fast case) and the shapes next to it (4x4 tiny,
+    # 8x8 strip; not square, asymmetric or missing padding, stride 2 on one axis: strip)
+    "dw3x3 9 p1 5x5 small": S(9, 9, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
+    "dw3x3 10 p1 6x6 small": S(10, 10, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, groups=10),
+    "dw3x3 11 p1 7x7 small": S(11, 11, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, groups=11),
+    "dw3x3 3 p1 5x5 small few channels": S(3, 3, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, groups=3),
+    "dw3x3 9 p1 4x4 tiny": S(9, 9, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
+    "dw3x3 9 p1 8x8 strip": S(9, 9, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
+    "dw3x3 9 p1 5x6 not square": S(9, 9, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
+    "dw3x3 9 p1 7x6 not square": S(9, 9, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
+    "dw3x3 9 p(1,1,0,0) 6x6 asym": S(9, 9, 6, 6, 3, 3, 1, 1, 1, 1, 0, 0, groups=9),
+    "dw3x3 9 p(0,0,1,1) 6x6 asym": S(9, 9, 6, 6, 3, 3, 1, 1, 0, 0, 1, 1, groups=9),
+    "dw3x3 9 p(1,0,1,2) 5x5 asym": S(9, 9, 5, 5, 3, 3, 1, 1, 1, 0, 1, 2, groups=9),
+    "dw3x3 9 unpadded 7x7": S(9, 9, 7, 7, 3, 3, groups=9),
+    "dw3x3 9 s(1,2) p1 5x5": S(9, 9, 5, 5, 3, 3, 1, 2, 1, 1, 1, 1, groups=9),
+    "dw3x3 9 s(2,1) p1 6x6": S(9, 9, 6, 6, 3, 3, 2, 1, 1, 1, 1, 1, groups=9),
+    # mdy_conv_s8_dw_tiny 5x5 stride 2 on 5x5 and 6x6 (3x3 outputs) and next to it
+    "dw5x5 9 s2 p2 5x5 tiny": S(9, 9, 5, 5, 5, 5, 2, 2, 2, 2, 2, 2, groups=9),
+    "dw5x5 10 s2 p2 6x6 tiny": S(10, 10, 6, 6, 5, 5, 2, 2, 2, 2, 2, 2, groups=10),
+    "dw5x5 5 s2 p2 6x6 tiny groups": S(5, 5, 6, 6, 5, 5, 2, 2, 2, 2, 2, 2, groups=5),
+    "dw5x5 9 s2 p2 7x7 strip": S(9, 9, 7, 7, 5, 5, 2, 2, 2, 2, 2, 2, groups=9),
+    "dw5x5 9 s2 p(2,2,1,1) 5x5 strip": S(9, 9, 5, 5, 5, 5, 2, 2, 2, 2, 1, 1, groups=9),
+    "dw5x5 9 s2 p(1,1,2,2) 6x6 strip": S(9, 9, 6, 6, 5, 5, 2, 2, 1, 1, 2, 2, groups=9),
+    "dw5x5 9 s2 p2 6x5 not square": S(9, 9, 6, 5, 5, 5, 2, 2, 2, 2, 2, 2, groups=9),
+    "dw5x5 9 p2 5x5 stride 1 strip": S(9, 9, 5, 5, 5, 5, 1, 1, 2, 2, 2, 2, groups=9),
     # strip rows of 3..9 input bytes: the word copy with the overlapping last word
     # (4 <= cols; cols 4, 5, 8, 9) and the byte copy below it (cols 3)
     "dw3x3 5 p1 6x4 strip copy": S(5, 5, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, groups=5),

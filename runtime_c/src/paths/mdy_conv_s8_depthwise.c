@@ -140,6 +140,7 @@ int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
                           int8_t *out)
 {
     if (mdy_conv_s8_dw_tiny(in, p, q, w, bias, out) ||
+        mdy_conv_s8_dw3_small(in, p, q, w, bias, out) ||
         mdy_conv_s8_dw_strip(in, p, q, w, bias, out)) {
         return 1;
     }

@@ -175,6 +175,8 @@ MDY_S8_DW_TINY(5, 1, 3)
 MDY_S8_DW_TINY(5, 2, 2)
 MDY_S8_DW_TINY(5, 2, 3)
 MDY_S8_DW_TINY(5, 2, 4)
+MDY_S8_DW_TINY(5, 2, 5)
+MDY_S8_DW_TINY(5, 2, 6)
 MDY_S8_DW_TINY(7, 1, 2)
 MDY_S8_DW_TINY(7, 2, 2)
 MDY_S8_DW_TINY(7, 2, 3)
@@ -196,6 +198,7 @@ static const mdy_s8_dw_tiny_entry_t MDY_S8_DW_TINY_TABLE[] = {
     {5, 2, 4, mdy_s8_dw_tiny_k5s2n4}, {7, 1, 2, mdy_s8_dw_tiny_k7s1n2},
     {7, 2, 2, mdy_s8_dw_tiny_k7s2n2}, {7, 2, 3, mdy_s8_dw_tiny_k7s2n3},
     {7, 2, 4, mdy_s8_dw_tiny_k7s2n4},
+    {5, 2, 5, mdy_s8_dw_tiny_k5s2n5}, {5, 2, 6, mdy_s8_dw_tiny_k5s2n6},
 };
 
 int mdy_conv_s8_dw_tiny(const int8_t *in, const mdy_conv_params_t *p,
