@@ -100,11 +100,14 @@ MDY_ALWAYS_INLINE void mdy_s8_dw3sm_row(const int8_t *xc, int8_t *y, int32_t acc
     __asm__("" ::: "memory"); /* no loads shared with the previous row (GCC kept them
                                 * across the row loop in spilled registers) */
 #endif
-    mdy_s8_dw3sm_group(xc, y, acc0, w, q, k0, k1, 0, 4, P);
-    if (N - 4 >= 2) {
-        mdy_s8_dw3sm_group(xc, y, acc0, w, q, k0, k1, 4, 2, P);
+    MDY_UNROLL
+    for (int c0 = 0; c0 + 4 <= N; c0 += 4) {
+        mdy_s8_dw3sm_group(xc, y, acc0, w, q, k0, k1, c0, 4, P);
     }
-    if ((N - 4) & 1) {
+    if (N & 2) {
+        mdy_s8_dw3sm_group(xc, y, acc0, w, q, k0, k1, N & ~3, 2, P);
+    }
+    if (N & 1) {
         mdy_s8_dw3sm_group(xc, y, acc0, w, q, k0, k1, N - 1, 1, P);
     }
 }
@@ -138,7 +141,7 @@ MDY_ALWAYS_INLINE void mdy_s8_dw3sm(const int8_t *MDY_RESTRICT in, int32_t n_c,
     /* buffer pitch: column 0 and N + 1 hold zp; the last single's word load reaches
      * column N + 2 */
     enum { P = 12 };
-    int8_t buf[7 * P];
+    int8_t buf[9 * P];
     const int32_t zp = qp->in_zp;
     const int32_t nzp = mdy_pair(-zp, -zp);
     mdy_s8_dw3sm_q_t q;
@@ -205,6 +208,8 @@ MDY_ALWAYS_INLINE void mdy_s8_dw3sm(const int8_t *MDY_RESTRICT in, int32_t n_c,
 MDY_S8_DW3SM(5)
 MDY_S8_DW3SM(6)
 MDY_S8_DW3SM(7)
+MDY_S8_DW3SM(8)
+MDY_S8_DW3SM(9)
 
 int mdy_conv_s8_dw3_small(const int8_t *in, const mdy_conv_params_t *p,
                           const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
@@ -212,7 +217,7 @@ int mdy_conv_s8_dw3_small(const int8_t *in, const mdy_conv_params_t *p,
 {
     const int32_t n = p->in_h;
     if (p->k_h != 3 || p->k_w != 3 || p->stride_h != 1 || p->stride_w != 1 || p->dil_h != 1 ||
-        p->dil_w != 1 || p->in_w != n || n < 5 || n > 7 || p->pad_top != 1 ||
+        p->dil_w != 1 || p->in_w != n || n < 5 || n > 9 || p->pad_top != 1 ||
         p->pad_left != 1 || p->out_h != n || p->out_w != n) {
         return 0;
     }
@@ -220,8 +225,12 @@ int mdy_conv_s8_dw3_small(const int8_t *in, const mdy_conv_params_t *p,
         mdy_s8_dw3sm_n5(in, p->out_c, q, w, bias, out);
     } else if (n == 6) {
         mdy_s8_dw3sm_n6(in, p->out_c, q, w, bias, out);
-    } else {
+    } else if (n == 7) {
         mdy_s8_dw3sm_n7(in, p->out_c, q, w, bias, out);
+    } else if (n == 8) {
+        mdy_s8_dw3sm_n8(in, p->out_c, q, w, bias, out);
+    } else {
+        mdy_s8_dw3sm_n9(in, p->out_c, q, w, bias, out);
     }
     return 1;
 }
