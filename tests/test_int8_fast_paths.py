@@ -103,15 +103,18 @@ CONVS: dict[str, ConvShape] = {
     "dw7x7 2 p3 strips 12x150": S(2, 2, 12, 150, 7, 7, 1, 1, 3, 3, 3, 3, groups=2),
     "dw5x5 2 s2 p2 strips 30x200": S(2, 2, 30, 200, 5, 5, 2, 2, 2, 2, 2, 2, groups=2),
     "dw3x3 7 p1 1x1 strip": S(7, 7, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=7),
-    # mdy_conv_s8_dw3_small (3x3 stride 1 same padding, N = 5..7: every instance, the
+    # mdy_conv_s8_dw3_small (3x3 stride 1 same padding, N = 5..9: every instance, the
     # requantization channels off the fast case) and the shapes next to it (4x4 tiny,
-    # 8x8 strip; not square, asymmetric or missing padding, stride 2 on one axis: strip)
+    # 10x10 strip; not square, asymmetric or missing padding, stride 2 on one axis: strip)
     "dw3x3 9 p1 5x5 small": S(9, 9, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
     "dw3x3 10 p1 6x6 small": S(10, 10, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, groups=10),
     "dw3x3 11 p1 7x7 small": S(11, 11, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, groups=11),
     "dw3x3 3 p1 5x5 small few channels": S(3, 3, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, groups=3),
     "dw3x3 9 p1 4x4 tiny": S(9, 9, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
-    "dw3x3 9 p1 8x8 strip": S(9, 9, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
+    "dw3x3 9 p1 8x8 small": S(9, 9, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
+    "dw3x3 10 p1 9x9 small": S(10, 10, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, groups=10),
+    "dw3x3 9 p1 10x10 strip": S(9, 9, 10, 10, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
+    "dw3x3 9 p1 9x8 not square": S(9, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
     "dw3x3 9 p1 5x6 not square": S(9, 9, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
     "dw3x3 9 p1 7x6 not square": S(9, 9, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, groups=9),
     "dw3x3 9 p(1,1,0,0) 6x6 asym": S(9, 9, 6, 6, 3, 3, 1, 1, 1, 1, 0, 0, groups=9),

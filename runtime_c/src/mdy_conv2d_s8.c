@@ -11,7 +11,8 @@
  *
  * Dispatch (all paths bit-exact, int32 accumulation is exact in any order): depthwise
  * -> mdy_conv_s8_depthwise (square 3x3/5x5/7x7: compile-time tiny-map instances
- * mdy_conv_s8_dw_tiny, else int8 zp-padded strips mdy_conv_s8_dw_strip; other windows:
+ * mdy_conv_s8_dw_tiny and mdy_conv_s8_dw3_small, else int8 zp-padded strips
+ * mdy_conv_s8_dw_strip; other windows:
  * padded int16 rows, SMLAD on weight pairs); otherwise the
  * packed-column GEMM mdy_conv_s8_im2col (SMLAD, 2 channels x 2 pixels) when two columns
  * fit its stack buffer; the generic per-tap loop below for the rest.

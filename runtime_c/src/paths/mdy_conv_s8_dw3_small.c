@@ -1,9 +1,9 @@
 /*
  * mdy_conv_s8_dw3_small: int8 depthwise 3x3, stride 1, "same" padding 1, no dilation,
- * on square N x N maps with N = 5..7 (compile-time instances, one per N).
+ * on square N x N maps with N = 5..9 (compile-time instances, one per N).
  *
  * At these sizes the strip path's per-channel and per-row overheads (strip setup, row
- * loop, pair/single tails) cost as much as the arithmetic (4.1-4.9 instr/MAC), and the
+ * loop, pair/single tails) cost as much as the arithmetic (3.8-4.9 instr/MAC), and the
  * tiny path's one SMLAxy per tap is too many taps. Here, per channel, the plane is
  * copied as int8 into a stack buffer of constant pitch P whose left and right padding
  * columns hold the input zero point (written once per call), so every tap is an
@@ -11,9 +11,9 @@
  *   acc = bias - zp * sum(w) + sum(x * w).
  * The padding rows are not stored: the first and last output rows skip their off-map
  * kernel row and start from bias - zp * (the sum of the other two rows' weights).
- * Each output row is one quad (four outputs sharing two word loads: SXTB16 pairs
- * (x0, x2), (x1, x3) against the weight pair (w0, w2) in SMLAD, the middle tap one
- * SMLAxy) and a pair and/or a single, fully unrolled; requantization is mdy_s8_rq_fast,
+ * Each output row is one or two quads (four outputs sharing two word loads: SXTB16
+ * pairs (x0, x2), (x1, x3) against the weight pair (w0, w2) in SMLAD, the middle tap
+ * one SMLAxy) and a pair and/or a single, fully unrolled; requantization is mdy_s8_rq_fast,
  * the four outputs clamped and stored as one word. Channels off its fast case take a
  * direct loop. Returns 0 (nothing written) for other shapes.
  */
