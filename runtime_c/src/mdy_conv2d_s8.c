@@ -11,7 +11,8 @@
  *
  * Dispatch (all paths bit-exact, int32 accumulation is exact in any order): depthwise
  * -> mdy_conv_s8_depthwise (square 3x3/5x5/7x7: compile-time tiny-map instances
- * mdy_conv_s8_dw_tiny, else int8 zp-padded strips mdy_conv_s8_dw_strip; other windows:
+ * mdy_conv_s8_dw_tiny and mdy_conv_s8_dw3_small, 3x3 stride 2 reading the planes directly
+ * mdy_conv_s8_dw3s2, else int8 zp-padded strips mdy_conv_s8_dw_strip; other windows:
  * padded int16 rows, SMLAD on weight pairs); 3x3 with 1 or 3 input channels (stems) ->
  * mdy_conv_s8_stem (the im2col GEMM below with k a compile-time constant); otherwise the
  * packed-column GEMM mdy_conv_s8_im2col (SMLAD, 2 channels x 2 pixels) when two columns

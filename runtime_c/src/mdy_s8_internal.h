@@ -366,6 +366,9 @@ int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
 int mdy_conv_s8_dw_tiny(const int8_t *in, const mdy_conv_params_t *p,
                         const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
                         int8_t *out);
+int mdy_conv_s8_dw3_small(const int8_t *in, const mdy_conv_params_t *p,
+                          const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
+                          int8_t *out);
 int mdy_conv_s8_dw_strip(const int8_t *in, const mdy_conv_params_t *p,
                          const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
                          int8_t *out);

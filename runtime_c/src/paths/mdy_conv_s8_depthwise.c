@@ -5,7 +5,8 @@
  * column), so the window loop has no bounds checks at any map size down to 1x1; each
  * kernel row is ceil(kw/2) SMLADs of a weight pair (w[kw], w[kw+1]) with two adjacent
  * activations (one unaligned word load). Square 3x3/5x5/7x7 kernels with stride_w 1
- * or 2 go to mdy_conv_s8_dw_strip (int8 strips, zero point folded into the bias) first;
+ * or 2 go to mdy_conv_s8_dw_tiny (tiny maps), mdy_conv_s8_dw3_small (3x3 stride 1 on
+ * 5..9 maps) or mdy_conv_s8_dw_strip (int8 strips, zero point folded into the bias) first;
  * this loop serves the other shapes. Returns 0 (nothing written) for shapes neither
  * handles.
  */
@@ -142,6 +143,7 @@ int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
     if ((p->stride_w == 2 && p->k_h == 3 && p->out_w != 2 &&
          mdy_conv_s8_dw3s2(in, p, q, w, bias, out)) ||
         mdy_conv_s8_dw_tiny(in, p, q, w, bias, out) ||
+        mdy_conv_s8_dw3_small(in, p, q, w, bias, out) ||
         mdy_conv_s8_dw_strip(in, p, q, w, bias, out)) {
         return 1;
     }
