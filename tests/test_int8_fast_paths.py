@@ -149,11 +149,14 @@ CONVS: dict[str, ConvShape] = {
     "dw3x3 9 unpadded 7x7": S(9, 9, 7, 7, 3, 3, groups=9),
     "dw3x3 9 s(1,2) p1 5x5": S(9, 9, 5, 5, 3, 3, 1, 2, 1, 1, 1, 1, groups=9),
     "dw3x3 9 s(2,1) p1 6x6": S(9, 9, 6, 6, 3, 3, 2, 1, 1, 1, 1, 1, groups=9),
-    # mdy_conv_s8_dw_tiny 5x5 stride 2 on 5x5 and 6x6 (3x3 outputs) and next to it
+    # mdy_conv_s8_dw_tiny 5x5 stride 2 on 5x5..8x8 (3x3 and 4x4 outputs) and next to it
     "dw5x5 9 s2 p2 5x5 tiny": S(9, 9, 5, 5, 5, 5, 2, 2, 2, 2, 2, 2, groups=9),
     "dw5x5 10 s2 p2 6x6 tiny": S(10, 10, 6, 6, 5, 5, 2, 2, 2, 2, 2, 2, groups=10),
     "dw5x5 5 s2 p2 6x6 tiny groups": S(5, 5, 6, 6, 5, 5, 2, 2, 2, 2, 2, 2, groups=5),
-    "dw5x5 9 s2 p2 7x7 strip": S(9, 9, 7, 7, 5, 5, 2, 2, 2, 2, 2, 2, groups=9),
+    "dw5x5 9 s2 p2 7x7 tiny": S(9, 9, 7, 7, 5, 5, 2, 2, 2, 2, 2, 2, groups=9),
+    "dw5x5 10 s2 p2 8x8 tiny": S(10, 10, 8, 8, 5, 5, 2, 2, 2, 2, 2, 2, groups=10),
+    "dw5x5 9 s2 p(2,2,1,1) 8x8 tiny": S(9, 9, 8, 8, 5, 5, 2, 2, 2, 2, 1, 1, groups=9),
+    "dw5x5 9 s2 p2 9x9 strip": S(9, 9, 9, 9, 5, 5, 2, 2, 2, 2, 2, 2, groups=9),
     "dw5x5 9 s2 p(2,2,1,1) 5x5 strip": S(9, 9, 5, 5, 5, 5, 2, 2, 2, 2, 1, 1, groups=9),
     "dw5x5 9 s2 p(1,1,2,2) 6x6 strip": S(9, 9, 6, 6, 5, 5, 2, 2, 1, 1, 2, 2, groups=9),
     "dw5x5 9 s2 p2 6x5 not square": S(9, 9, 6, 5, 5, 5, 2, 2, 2, 2, 2, 2, groups=9),

@@ -1,6 +1,6 @@
 /*
  * mdy_conv_s8_dw_tiny: int8 depthwise convolution on tiny square maps (N x N input,
- * N <= 4; 3x3 at stride 2 up to N = 8, 5x5 at stride 2 up to N = 6), square K = 3/5/7 window, stride 1 or 2 on both axes, "same" padding K/2 on
+ * N <= 4; 3x3 at stride 2 up to N = 8, 5x5 at stride 2 up to N = 8), square K = 3/5/7 window, stride 1 or 2 on both axes, "same" padding K/2 on
  * every side, no dilation (the int8 twin of mdy_conv_depthwise_tiny_f32).
  *
  * At these sizes most window taps fall on padding (a 3x3 window at stride 2 on a 2x2
@@ -175,10 +175,13 @@ MDY_S8_DW_TINY(5, 1, 3)
 MDY_S8_DW_TINY(5, 2, 2)
 MDY_S8_DW_TINY(5, 2, 3)
 MDY_S8_DW_TINY(5, 2, 4)
-/* 5x5 stride 2 on 5x5 and 6x6 (3x3 outputs, 121 and 144 of 225 taps on the map): the
- * strip path's per-row pair and single cost 5.0-5.1 instr/MAC there, this 2.2-2.5 */
+/* 5x5 stride 2 on 5x5..8x8 (3x3 and 4x4 outputs; 121, 144, 256 and 289 of the 225 or
+ * 400 taps on the map): the strip path's per-row pair and single cost 5.0, 5.1, 3.95 and
+ * 3.99 instr/MAC there, these 2.2-2.7 (7 and 8: 3.1 and 3.4 KB of code) */
 MDY_S8_DW_TINY(5, 2, 5)
 MDY_S8_DW_TINY(5, 2, 6)
+MDY_S8_DW_TINY(5, 2, 7)
+MDY_S8_DW_TINY(5, 2, 8)
 MDY_S8_DW_TINY(7, 1, 2)
 MDY_S8_DW_TINY(7, 2, 2)
 MDY_S8_DW_TINY(7, 2, 3)
@@ -201,6 +204,7 @@ static const mdy_s8_dw_tiny_entry_t MDY_S8_DW_TINY_TABLE[] = {
     {7, 2, 2, mdy_s8_dw_tiny_k7s2n2}, {7, 2, 3, mdy_s8_dw_tiny_k7s2n3},
     {7, 2, 4, mdy_s8_dw_tiny_k7s2n4},
     {5, 2, 5, mdy_s8_dw_tiny_k5s2n5}, {5, 2, 6, mdy_s8_dw_tiny_k5s2n6},
+    {5, 2, 7, mdy_s8_dw_tiny_k5s2n7}, {5, 2, 8, mdy_s8_dw_tiny_k5s2n8},
 };
 
 int mdy_conv_s8_dw_tiny(const int8_t *in, const mdy_conv_params_t *p,
