@@ -1,6 +1,7 @@
 /*
  * mdy_conv_s8_dw_tiny: int8 depthwise convolution on tiny square maps (N x N input,
- * N <= 4; 3x3 at stride 2 up to N = 8, 5x5 at stride 2 up to N = 8), square K = 3/5/7 window, stride 1 or 2 on both axes, "same" padding K/2 on
+ * N <= 4; 5x5 at stride 2 up to N = 8), square K = 3/5/7 window, stride 1 or 2 on both
+ * axes, "same" padding K/2 on
  * every side, no dilation (the int8 twin of mdy_conv_depthwise_tiny_f32).
  *
  * At these sizes most window taps fall on padding (a 3x3 window at stride 2 on a 2x2
@@ -161,15 +162,10 @@ typedef void (*mdy_s8_dw_tiny_fn)(const int8_t *, const mdy_conv_params_t *,
 MDY_S8_DW_TINY(3, 1, 2)
 MDY_S8_DW_TINY(3, 1, 3)
 MDY_S8_DW_TINY(3, 1, 4)
-MDY_S8_DW_TINY(3, 2, 2)
+/* 3x3 stride 2 only on 3x3 and 4x4 (rows of 2 outputs): 2x2 and 5x5 up are
+ * mdy_conv_s8_dw3s2's, which the dispatcher tries first */
 MDY_S8_DW_TINY(3, 2, 3)
 MDY_S8_DW_TINY(3, 2, 4)
-/* 3x3 stride 2 from 5..8 (3x3 and 4x4 outputs, MobileNetV2's stride-2 layers at 48..64
- * px inputs): a pair and a single per output row cost the strip path 7-10 instr/MAC */
-MDY_S8_DW_TINY(3, 2, 5)
-MDY_S8_DW_TINY(3, 2, 6)
-MDY_S8_DW_TINY(3, 2, 7)
-MDY_S8_DW_TINY(3, 2, 8)
 MDY_S8_DW_TINY(5, 1, 2)
 MDY_S8_DW_TINY(5, 1, 3)
 MDY_S8_DW_TINY(5, 2, 2)
@@ -194,10 +190,8 @@ typedef struct {
 
 static const mdy_s8_dw_tiny_entry_t MDY_S8_DW_TINY_TABLE[] = {
     {3, 1, 2, mdy_s8_dw_tiny_k3s1n2}, {3, 1, 3, mdy_s8_dw_tiny_k3s1n3},
-    {3, 1, 4, mdy_s8_dw_tiny_k3s1n4}, {3, 2, 2, mdy_s8_dw_tiny_k3s2n2},
+    {3, 1, 4, mdy_s8_dw_tiny_k3s1n4},
     {3, 2, 3, mdy_s8_dw_tiny_k3s2n3}, {3, 2, 4, mdy_s8_dw_tiny_k3s2n4},
-    {3, 2, 5, mdy_s8_dw_tiny_k3s2n5}, {3, 2, 6, mdy_s8_dw_tiny_k3s2n6},
-    {3, 2, 7, mdy_s8_dw_tiny_k3s2n7}, {3, 2, 8, mdy_s8_dw_tiny_k3s2n8},
     {5, 1, 2, mdy_s8_dw_tiny_k5s1n2}, {5, 1, 3, mdy_s8_dw_tiny_k5s1n3},
     {5, 2, 2, mdy_s8_dw_tiny_k5s2n2}, {5, 2, 3, mdy_s8_dw_tiny_k5s2n3},
     {5, 2, 4, mdy_s8_dw_tiny_k5s2n4}, {7, 1, 2, mdy_s8_dw_tiny_k7s1n2},
