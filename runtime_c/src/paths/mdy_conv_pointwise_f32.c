@@ -7,7 +7,9 @@
  * same loop with fewer channels / pixels (compile-time block sizes). No scratch.
  */
 #include "../mdy_internal.h"
-#include "mdy_fwd_asm.h"
+#include <string.h>
+
+#include "mdy_fwd_asm_pw.h"
 
 /* OB output channels x PB pixels starting at (o, pix); OB, PB, ACT are constants at
  * every call site so the accumulators live in FPU registers. (Two input channels per
@@ -29,27 +31,6 @@ MDY_ALWAYS_INLINE void pw_block(const float *MDY_RESTRICT in_g, const float *MDY
         }
     }
     const float *x = in_g + pix;
-#ifdef MDY_HAVE_FWD_ASM
-    if (OB == 4 && PB == 4 && icpg >= 2u) {
-        /* An odd first input channel here, the pairs, the clamp and the stores in the
-         * assembly (mdy_fwd_asm.h): acc[a][q] is accm[4a + q], then lo, hi. */
-        float accm[18];
-        MDY_UNROLL
-        for (int a = 0; a < 4; ++a) {
-            MDY_UNROLL
-            for (int q = 0; q < 4; ++q) {
-                accm[4 * a + q] = (icpg & 1u) ? acc[a][q] + wr[a][0] * x[q] : acc[a][q];
-            }
-        }
-        accm[16] = lo;
-        accm[17] = hi;
-        const uint32_t odd = icpg & 1u;
-        mdy_asm_pw4x4x2_store(wr[0] + odd, wr[1] + odd, wr[2] + odd, wr[3] + odd,
-                              x + odd * hw, hw * 4u, icpg / 2u, accm,
-                              out + (size_t)o * hw + pix, ACT);
-        return;
-    }
-#endif
     for (uint32_t i = 0; i < icpg; ++i, x += hw) {
         float xv[4];
         MDY_UNROLL
@@ -120,6 +101,62 @@ static __attribute__((noinline)) void pw_edges(const float *in_g, const float *w
     }
 }
 
+#ifdef MDY_HAVE_FWD_ASM
+/* The 4 output channels x 4 pixels blocks of channels [o0, o4) in the assembly of
+ * mdy_fwd_asm_pw.h, clamp kind KIND fused: per 4 channels a template of the 16 initial
+ * sums (and the bounds) is built once, each block loads it with one vldm. */
+#define PW_MAIN(NAME, KIND)                                                                 \
+    static __attribute__((noinline)) void NAME(const float *in_g, const float *w,            \
+                                               const float *bias, float *out, uint32_t hw,   \
+                                               uint32_t icpg, uint32_t o0, uint32_t o4,      \
+                                               float lo, float hi)                           \
+    {                                                                                       \
+        mdy_pw_tmpl_t t;                                                                    \
+        uint32_t hi_bits;                                                                   \
+        memcpy(&hi_bits, &hi, sizeof hi_bits);                                              \
+        t.c = mdy_irelu6_c(hi_bits);                                                        \
+        t.lo = lo;                                                                          \
+        t.hi = hi;                                                                          \
+        for (uint32_t o = o0; o < o4; o += 4u) {                                            \
+            MDY_UNROLL                                                                      \
+            for (int a = 0; a < 4; ++a) {                                                   \
+                const float b = bias ? bias[o + (uint32_t)a] : 0.0f;                        \
+                t.acc[4 * a] = t.acc[4 * a + 1] = t.acc[4 * a + 2] = t.acc[4 * a + 3] = b;  \
+            }                                                                               \
+            const float *w0 = w + (size_t)o * icpg;                                         \
+            float *y = out + (size_t)o * hw;                                                \
+            for (uint32_t pix = 0; pix + 4u <= hw; pix += 4u) {                             \
+                mdy_asm_pw_block(w0, w0 + icpg, w0 + 2u * icpg, w0 + 3u * icpg, in_g + pix,  \
+                                 hw * 4u, icpg, &t, y + pix, KIND);                         \
+            }                                                                               \
+        }                                                                                   \
+    }
+
+PW_MAIN(pw_main_none, MDY_PW_NONE)
+PW_MAIN(pw_main_relu, MDY_PW_RELU)
+PW_MAIN(pw_main_relu6, MDY_PW_RELU6)
+PW_MAIN(pw_main_lo, MDY_PW_LO)
+PW_MAIN(pw_main_both, MDY_PW_BOTH)
+
+static void pw_main(const float *in_g, const float *w, const float *bias, float *out,
+                    uint32_t hw, uint32_t icpg, uint32_t o0, uint32_t o4, float lo, float hi,
+                    int act)
+{
+    if (act == MDY_ACT_NONE) {
+        pw_main_none(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+    } else if (act == MDY_ACT_LO) {
+        if (lo == 0.0f) {
+            pw_main_relu(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+        } else {
+            pw_main_lo(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+        }
+    } else if (lo == 0.0f && hi > 0.0f) {
+        pw_main_relu6(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+    } else {
+        pw_main_both(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+    }
+}
+#else
 /* The 4 output channels x 4 pixels blocks of channels [o0, o4), with the layer's
  * clamp kind ACT. */
 #define PW_MAIN(NAME, ACT)                                                                  \
@@ -139,6 +176,20 @@ PW_MAIN(pw_main_none, MDY_ACT_NONE)
 PW_MAIN(pw_main_lo, MDY_ACT_LO)
 PW_MAIN(pw_main_both, MDY_ACT_BOTH)
 
+static void pw_main(const float *in_g, const float *w, const float *bias, float *out,
+                    uint32_t hw, uint32_t icpg, uint32_t o0, uint32_t o4, float lo, float hi,
+                    int act)
+{
+    if (act == MDY_ACT_NONE) {
+        pw_main_none(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+    } else if (act == MDY_ACT_LO) {
+        pw_main_lo(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+    } else {
+        pw_main_both(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+    }
+}
+#endif
+
 void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                             const float *bias, float *out)
 {
@@ -156,13 +207,7 @@ void mdy_conv_pointwise_f32(const float *in, const mdy_conv_params_t *p, const f
         const float *in_g = in + (size_t)g * icpg * hw;
         const uint32_t o0 = g * ocpg, o_end = o0 + ocpg;
         const uint32_t o4 = o0 + (ocpg & ~3u);
-        if (act == MDY_ACT_NONE) {
-            pw_main_none(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
-        } else if (act == MDY_ACT_LO) {
-            pw_main_lo(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
-        } else {
-            pw_main_both(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
-        }
+        pw_main(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi, act);
         pw_edges(in_g, w, bias, out, hw, icpg, o0, o4, o_end, lo, hi);
     }
 }

@@ -1,0 +1,78 @@
+"""The pointwise block and the GEMM with their clamps fused (mdy_fwd_asm_pw.h, the
+integer ReLU / ReLU6 and the vcmp kinds; mdy_gemm_f32's small-input path) as the
+Cortex-M4F runs them (QEMU mps2-an386, the bench firmware's check mode), against float64
+references: input counts 1..17 and 33 (odd: the assembly's single first channel),
+output counts 1..17 (blocks of 4 plus 1-3 left), maps 1x1..7x7, and every clamp kind --
+including bounds the outputs cross often (hi = 0.25), lo = -0.0 (the integer path) and
+one-sided bounds of either side (the vcmp paths). Outputs must lie inside the bounds
+exactly and be the bound itself where the reference is clipped.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kernel_lib import ConvShape, ref_conv2d
+from toolchain_marks import needs_qemu_and_arm
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import kernels as bench  # noqa: E402  (bench/kernels.py: case table, build, QEMU run)
+
+pytestmark = [pytest.mark.qemu, needs_qemu_and_arm]
+
+INF = "__builtin_inff()"
+CLAMPS = {"none": (f"(-{INF})", INF), "relu": ("0.0f", INF), "relu6": ("0.0f", "6.0f"),
+          "tight": ("0.0f", "0.25f"), "negzero": ("-0.0f", "0.5f"),
+          "band": ("-0.5f", "0.5f"), "lo": ("-0.25f", INF), "hi": (f"(-{INF})", "0.3f")}
+BOUNDS = {"none": (-np.inf, np.inf), "relu": (0.0, np.inf), "relu6": (0.0, 6.0),
+          "tight": (0.0, 0.25), "negzero": (-0.0, 0.5), "band": (-0.5, 0.5),
+          "lo": (-0.25, np.inf), "hi": (-np.inf, 0.3)}
+
+
+def _cases() -> list[tuple[bench.Case, str]]:
+    cases: list[tuple[bench.Case, str]] = []
+    names = list(CLAMPS)
+    sizes = (1, 2, 3, 4, 5, 7)
+    for k in list(range(1, 18)) + [33]:
+        for j, out_c in enumerate((k % 17 + 1, (5 * k) % 17 + 1, 4, 17)):
+            for n, clamp in enumerate(names):
+                size = sizes[(k + j + n) % len(sizes)]
+                cases.append((bench.Case("check", "conv_fwd", size, in_c=k, out_c=out_c, k=1,
+                                         act=CLAMPS[clamp]), clamp))
+            for clamp in names:
+                cases.append((bench.Case("check", "gemm_fwd", 1, in_c=k, out_c=out_c,
+                                         act=CLAMPS[clamp]), clamp))
+    return cases
+
+
+def test_pointwise_and_gemm_clamps_on_the_m4f_equal_the_reference(tmp_path: Path) -> None:
+    cases = _cases()
+    outputs = bench.run_check([c for c, _ in cases], tmp_path)
+    elems = max(c.buffer_elems for c, _ in cases) + 64
+    a, b, d = bench.fill_values(elems, 1), bench.fill_values(elems, 2), bench.fill_values(elems, 3)
+    crossed_hi = crossed_lo = 0
+    for i, (c, clamp) in enumerate(cases):
+        if c.kind == "gemm_fwd":
+            w = b[:c.in_c * c.out_c].reshape(c.out_c, c.in_c).astype(np.float64)
+            y = w @ a[:c.in_c].astype(np.float64) + d[:c.out_c]
+        else:
+            s = ConvShape(in_c=c.in_c, out_c=c.out_c, in_h=c.size, in_w=c.size, k_h=1, k_w=1,
+                          stride_h=1, stride_w=1, pad_top=0, pad_bottom=0, pad_left=0,
+                          pad_right=0, dil_h=1, dil_w=1, groups=1)
+            x = a[:c.in_c * c.size * c.size].reshape(c.in_c, c.size, c.size)
+            w = b[:int(np.prod(s.weight_shape))].reshape(s.weight_shape)
+            y = ref_conv2d(x, s, w, d[:c.out_c]).ravel()
+        lo, hi = BOUNDS[clamp]
+        got = outputs[i]
+        msg = f"case {i}: {c} clamp {clamp}"
+        np.testing.assert_allclose(got, np.clip(y, lo, hi), rtol=1e-4, atol=2e-4, err_msg=msg)
+        assert np.all((got >= np.float32(lo)) & (got <= np.float32(hi))), msg
+        # clipped well away from the bound: the output is the bound itself
+        np.testing.assert_array_equal(got[y > hi + 1e-3], np.float32(hi), err_msg=msg)
+        np.testing.assert_array_equal(got[y < lo - 1e-3], np.float32(lo), err_msg=msg)
+        crossed_hi += int(np.sum(y > hi + 1e-3))
+        crossed_lo += int(np.sum(y < lo - 1e-3))
+    assert crossed_hi > 1000 and crossed_lo > 1000   # the cases exercise both bounds
