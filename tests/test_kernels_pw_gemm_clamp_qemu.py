@@ -1,7 +1,8 @@
 """The pointwise block and the GEMM with their clamps fused (mdy_fwd_asm_pw.h, the
-integer ReLU / ReLU6 and the vcmp kinds; mdy_gemm_f32's small-input path) as the
+integer ReLU / ReLU6 and the vcmp kinds; the row blocks of mdy_gemm_asm.h) as the
 Cortex-M4F runs them (QEMU mps2-an386, the bench firmware's check mode), against float64
-references: input counts 1..17 and 33 (odd: the assembly's single first channel),
+references: input counts 1..17, 33, 40, 41 (odd: the assembly's single first channel;
+40 / 41: the last count with, the first without staged weights on maps of 6x6 and up),
 output counts 1..17 (blocks of 4 plus 1-3 left), maps 1x1..7x7, and every clamp kind --
 including bounds the outputs cross often (hi = 0.25), lo = -0.0 (the integer path) and
 one-sided bounds of either side (the vcmp paths). Outputs must lie inside the bounds
@@ -36,7 +37,7 @@ def _cases() -> list[tuple[bench.Case, str]]:
     cases: list[tuple[bench.Case, str]] = []
     names = list(CLAMPS)
     sizes = (1, 2, 3, 4, 5, 7)
-    for k in list(range(1, 18)) + [33]:
+    for k in list(range(1, 18)) + [33, 40, 41]:
         for j, out_c in enumerate((k % 17 + 1, (5 * k) % 17 + 1, 4, 17)):
             for n, clamp in enumerate(names):
                 size = sizes[(k + j + n) % len(sizes)]

@@ -104,7 +104,28 @@ static __attribute__((noinline)) void pw_edges(const float *in_g, const float *w
 #ifdef MDY_HAVE_FWD_ASM
 /* The 4 output channels x 4 pixels blocks of channels [o0, o4) in the assembly of
  * mdy_fwd_asm_pw.h, clamp kind KIND fused: per 4 channels a template of the 16 initial
- * sums (and the bounds) is built once, each block loads it with one vldm. */
+ * sums (and the bounds) is built once, each block loads it with one vldm. The _tw
+ * variants also stage the 4 channels' weights interleaved in the template (icpg <=
+ * MDY_PW_TW_MAX): 4 icpg copies per 4 channels, which pay for themselves from about 6
+ * blocks on (a pair of input channels then costs one weight vldm instead of four). */
+MDY_ALWAYS_INLINE void pw_tmpl_head(mdy_pw_tmpl_t *t, float lo, float hi)
+{
+    uint32_t hi_bits;
+    memcpy(&hi_bits, &hi, sizeof hi_bits);
+    t->c = mdy_irelu6_c(hi_bits);
+    t->lo = lo;
+    t->hi = hi;
+}
+
+MDY_ALWAYS_INLINE void pw_tmpl_bias(mdy_pw_tmpl_t *t, const float *bias, uint32_t o)
+{
+    MDY_UNROLL
+    for (int a = 0; a < 4; ++a) {
+        const float b = bias ? bias[o + (uint32_t)a] : 0.0f;
+        t->acc[4 * a] = t->acc[4 * a + 1] = t->acc[4 * a + 2] = t->acc[4 * a + 3] = b;
+    }
+}
+
 #define PW_MAIN(NAME, KIND)                                                                 \
     static __attribute__((noinline)) void NAME(const float *in_g, const float *w,            \
                                                const float *bias, float *out, uint32_t hw,   \
@@ -112,22 +133,36 @@ static __attribute__((noinline)) void pw_edges(const float *in_g, const float *w
                                                float lo, float hi)                           \
     {                                                                                       \
         mdy_pw_tmpl_t t;                                                                    \
-        uint32_t hi_bits;                                                                   \
-        memcpy(&hi_bits, &hi, sizeof hi_bits);                                              \
-        t.c = mdy_irelu6_c(hi_bits);                                                        \
-        t.lo = lo;                                                                          \
-        t.hi = hi;                                                                          \
+        pw_tmpl_head(&t, lo, hi);                                                           \
         for (uint32_t o = o0; o < o4; o += 4u) {                                            \
-            MDY_UNROLL                                                                      \
-            for (int a = 0; a < 4; ++a) {                                                   \
-                const float b = bias ? bias[o + (uint32_t)a] : 0.0f;                        \
-                t.acc[4 * a] = t.acc[4 * a + 1] = t.acc[4 * a + 2] = t.acc[4 * a + 3] = b;  \
-            }                                                                               \
+            pw_tmpl_bias(&t, bias, o);                                                      \
             const float *w0 = w + (size_t)o * icpg;                                         \
             float *y = out + (size_t)o * hw;                                                \
             for (uint32_t pix = 0; pix + 4u <= hw; pix += 4u) {                             \
                 mdy_asm_pw_block(w0, w0 + icpg, w0 + 2u * icpg, w0 + 3u * icpg, in_g + pix,  \
                                  hw * 4u, icpg, &t, y + pix, KIND);                         \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+    static __attribute__((noinline)) void NAME##_tw(const float *in_g, const float *w,       \
+                                                    const float *bias, float *out,          \
+                                                    uint32_t hw, uint32_t icpg, uint32_t o0, \
+                                                    uint32_t o4, float lo, float hi)        \
+    {                                                                                       \
+        mdy_pw_tmpl_tw_t t;                                                                 \
+        pw_tmpl_head(&t.h, lo, hi);                                                         \
+        for (uint32_t o = o0; o < o4; o += 4u) {                                            \
+            pw_tmpl_bias(&t.h, bias, o);                                                    \
+            const float *w0 = w + (size_t)o * icpg;                                         \
+            for (uint32_t i = 0; i < icpg; ++i) {                                           \
+                t.w[4u * i] = w0[i];                                                        \
+                t.w[4u * i + 1u] = w0[icpg + i];                                            \
+                t.w[4u * i + 2u] = w0[2u * icpg + i];                                       \
+                t.w[4u * i + 3u] = w0[3u * icpg + i];                                       \
+            }                                                                               \
+            float *y = out + (size_t)o * hw;                                                \
+            for (uint32_t pix = 0; pix + 4u <= hw; pix += 4u) {                             \
+                mdy_asm_pw_block_tw(in_g + pix, hw * 4u, icpg, &t.h, y + pix, KIND);        \
             }                                                                               \
         }                                                                                   \
     }
@@ -138,23 +173,28 @@ PW_MAIN(pw_main_relu6, MDY_PW_RELU6)
 PW_MAIN(pw_main_lo, MDY_PW_LO)
 PW_MAIN(pw_main_both, MDY_PW_BOTH)
 
+typedef void (*pw_main_fn)(const float *, const float *, const float *, float *, uint32_t,
+                           uint32_t, uint32_t, uint32_t, float, float);
+
 static void pw_main(const float *in_g, const float *w, const float *bias, float *out,
                     uint32_t hw, uint32_t icpg, uint32_t o0, uint32_t o4, float lo, float hi,
                     int act)
 {
+    static const pw_main_fn rows[5] = {pw_main_none, pw_main_relu, pw_main_relu6, pw_main_lo,
+                                       pw_main_both};
+    static const pw_main_fn staged[5] = {pw_main_none_tw, pw_main_relu_tw, pw_main_relu6_tw,
+                                         pw_main_lo_tw, pw_main_both_tw};
+    int kind;
     if (act == MDY_ACT_NONE) {
-        pw_main_none(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+        kind = MDY_PW_NONE;
     } else if (act == MDY_ACT_LO) {
-        if (lo == 0.0f) {
-            pw_main_relu(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
-        } else {
-            pw_main_lo(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
-        }
-    } else if (lo == 0.0f && hi > 0.0f) {
-        pw_main_relu6(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+        kind = lo == 0.0f ? MDY_PW_RELU : MDY_PW_LO;
     } else {
-        pw_main_both(in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
+        kind = lo == 0.0f && hi > 0.0f ? MDY_PW_RELU6 : MDY_PW_BOTH;
     }
+    /* staging: from 8 pixel blocks per channel group on (see PW_MAIN) */
+    const int stage = icpg <= MDY_PW_TW_MAX && hw >= 32u;
+    (stage ? staged : rows)[kind](in_g, w, bias, out, hw, icpg, o0, o4, lo, hi);
 }
 #else
 /* The 4 output channels x 4 pixels blocks of channels [o0, o4), with the layer's

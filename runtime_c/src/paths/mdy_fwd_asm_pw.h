@@ -56,13 +56,22 @@ enum {
 
 /*
  * Block template, built once per 4 output channels: the 16 initial sums (bias of channel
- * a in t[4a..4a+3]), then c for the integer ReLU6 (bits) and lo, hi for the vcmp kinds.
+ * a in t[4a..4a+3]), then c for the integer ReLU6 (bits) and lo, hi for the vcmp kinds,
+ * and (input channels <= MDY_PW_TW_MAX) the 4 channels' weights interleaved, so that
+ * one vldm fetches two input channels' weights of all 4 outputs.
  */
 typedef struct {
     float acc[16];
     uint32_t c;
     float lo, hi;
+    uint32_t pad;
 } mdy_pw_tmpl_t;
+#define MDY_PW_TW_MAX 40u /* input channels up to which the block's weights are staged */
+typedef struct {
+    mdy_pw_tmpl_t h;             /* 80 bytes: the staged weights start at offset 80 */
+    float w[4u * MDY_PW_TW_MAX]; /* w[4 i + a] = weight of input i, output a */
+} mdy_pw_tmpl_tw_t;
+typedef char mdy_pw_tmpl_size_check[sizeof(mdy_pw_tmpl_t) == 80u ? 1 : -1];
 
 /* Odd first input channel (when n & 1), then pairs as mdy_asm_pw4x4x2. lsrs leaves
  * carry = n & 1 and Z = (n / 2 == 0); nothing in the odd block touches the flags. */
@@ -103,6 +112,47 @@ typedef struct {
     "bne 1b\n\t"                                                                           \
     "2:\n\t"
 
+/* MDY_PW_BODY with the weights staged in t->w (offset 80): one vldm per input channel
+ * pair instead of one per output channel. */
+#define MDY_PW_BODY_TW                                                                     \
+    "vldmia %[t], {s0-s15}\n\t"                                                            \
+    "add %[w], %[t], #80\n\t"                                                              \
+    "lsrs %[n], %[n], #1\n\t"                                                              \
+    "bcc 5f\n\t"                                                                           \
+    "vldmia %[x], {s16-s19}\n\t"                                                           \
+    "add %[x], %[x], %[hw]\n\t"                                                            \
+    "vldmia %[w]!, {s24-s27}\n\t"                                                          \
+    MDY_FMA4(0, 1, 2, 3, 24, 16, 17, 18, 19)                                               \
+    MDY_FMA4(4, 5, 6, 7, 25, 16, 17, 18, 19)                                               \
+    MDY_FMA4(8, 9, 10, 11, 26, 16, 17, 18, 19)                                             \
+    MDY_FMA4(12, 13, 14, 15, 27, 16, 17, 18, 19)                                           \
+    "5:\n\t"                                                                               \
+    "beq 2f\n\t"                                                                           \
+    "1:\n\t"                                                                               \
+    "vldmia %[x], {s16-s19}\n\t"                                                           \
+    "add %[x], %[x], %[hw]\n\t"                                                            \
+    "vldmia %[x], {s20-s23}\n\t"                                                           \
+    "add %[x], %[x], %[hw]\n\t"                                                            \
+    "vldmia %[w]!, {s24-s31}\n\t"                                                          \
+    MDY_FMA4(0, 1, 2, 3, 24, 16, 17, 18, 19)                                               \
+    MDY_FMA4(4, 5, 6, 7, 25, 16, 17, 18, 19)                                               \
+    MDY_FMA4(8, 9, 10, 11, 26, 16, 17, 18, 19)                                             \
+    MDY_FMA4(12, 13, 14, 15, 27, 16, 17, 18, 19)                                           \
+    MDY_FMA4(0, 1, 2, 3, 28, 20, 21, 22, 23)                                               \
+    MDY_FMA4(4, 5, 6, 7, 29, 20, 21, 22, 23)                                               \
+    MDY_FMA4(8, 9, 10, 11, 30, 20, 21, 22, 23)                                             \
+    MDY_FMA4(12, 13, 14, 15, 31, 20, 21, 22, 23)                                           \
+    "subs %[n], %[n], #1\n\t"                                                              \
+    "bne 1b\n\t"                                                                           \
+    "2:\n\t"
+
+#define MDY_PW_BLOCK_ASM_TW(TAIL)                                                          \
+    __asm__ volatile(MDY_PW_BODY_TW TAIL                                                   \
+                     : "=&r"(r0), "=&r"(r1), "=&r"(r2), "=&r"(r3), [w] "=&r"(wp),           \
+                       [x] "+r"(x), [n] "+r"(n), [y] "+r"(y)                                \
+                     : [t] "r"(t), [hw] "r"(hw_bytes)                                      \
+                     : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
+
 #define MDY_PW_BLOCK_ASM(TAIL)                                                             \
     __asm__ volatile(MDY_PW_BODY TAIL                                                      \
                      : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), [x] "+r"(x), [n] "+r"(n),   \
@@ -110,10 +160,33 @@ typedef struct {
                      : [t] "r"(t), [hw] "r"(hw_bytes)                                      \
                      : MDY_ASM_CLOBBER_S0_15, MDY_ASM_CLOBBER_S16_31, "cc", "memory")
 
+/* The five epilogues (clamp kind K, MDY_PW_*) through the block asm macro BLOCK. */
+#define MDY_PW_STORE4X4                                                                    \
+    "vstmia %[y], {s0-s3}\n\tadd %[y], %[y], %[hw]\n\t"                                    \
+    "vstmia %[y], {s4-s7}\n\tadd %[y], %[y], %[hw]\n\t"                                    \
+    "vstmia %[y], {s8-s11}\n\tadd %[y], %[y], %[hw]\n\t"                                   \
+    "vstmia %[y], {s12-s15}\n\t"
+#define MDY_PW_KINDS(BLOCK, K)                                                             \
+    do {                                                                                   \
+        if ((K) == MDY_PW_NONE) {                                                          \
+            BLOCK(MDY_PW_STORE4X4);                                                        \
+        } else if ((K) == MDY_PW_RELU) {                                                   \
+            BLOCK(MDY_PW_ISTORE16(MDY_IRELU4));                                            \
+        } else if ((K) == MDY_PW_RELU6) {                                                  \
+            BLOCK("ldr %[x], [%[t], #64]\n\t" MDY_PW_ISTORE16(MDY_IRELU4 MDY_IMIN4));      \
+        } else if ((K) == MDY_PW_LO) {                                                     \
+            BLOCK("vldr s16, [%[t], #68]\n\t" MDY_ASM_CLAMP16_LO MDY_PW_STORE4X4);         \
+        } else {                                                                           \
+            BLOCK("vldr s16, [%[t], #68]\n\tvldr s17, [%[t], #72]\n\t" MDY_ASM_CLAMP16_LO \
+                      MDY_ASM_CLAMP16_HI MDY_PW_STORE4X4);                                 \
+        }                                                                                  \
+    } while (0)
+
 /*
  * out[a][q] = clamp(t->acc[4a + q] + sum_{i < n} w_a[i] * x[i * hw + q]) for a, q < 4,
  * stored at y + a * hw + q; n >= 1 input channels, x at pixel 0 of channel 0,
- * hw_bytes = 4 * hw. KIND: MDY_PW_* (compile-time).
+ * hw_bytes = 4 * hw. KIND: MDY_PW_* (compile-time). The weights from the rows w0..w3,
+ * or (mdy_asm_pw_block_tw, n <= MDY_PW_TW_MAX) from t->w.
  */
 static inline __attribute__((always_inline)) void mdy_asm_pw_block(
     const float *w0, const float *w1, const float *w2, const float *w3, const float *x,
@@ -123,29 +196,24 @@ static inline __attribute__((always_inline)) void mdy_asm_pw_block(
     register const float *r1 __asm__("r1") = w1;
     register const float *r2 __asm__("r2") = w2;
     register const float *r3 __asm__("r3") = w3;
-    if (KIND == MDY_PW_NONE) {
-        MDY_PW_BLOCK_ASM("vstmia %[y], {s0-s3}\n\tadd %[y], %[y], %[hw]\n\t"
-                         "vstmia %[y], {s4-s7}\n\tadd %[y], %[y], %[hw]\n\t"
-                         "vstmia %[y], {s8-s11}\n\tadd %[y], %[y], %[hw]\n\t"
-                         "vstmia %[y], {s12-s15}\n\t");
-    } else if (KIND == MDY_PW_RELU) {
-        MDY_PW_BLOCK_ASM(MDY_PW_ISTORE16(MDY_IRELU4));
-    } else if (KIND == MDY_PW_RELU6) {
-        MDY_PW_BLOCK_ASM("ldr %[x], [%[t], #64]\n\t" MDY_PW_ISTORE16(MDY_IRELU4 MDY_IMIN4));
-    } else if (KIND == MDY_PW_LO) {
-        MDY_PW_BLOCK_ASM("vldr s16, [%[t], #68]\n\t" MDY_ASM_CLAMP16_LO
-                         "vstmia %[y], {s0-s3}\n\tadd %[y], %[y], %[hw]\n\t"
-                         "vstmia %[y], {s4-s7}\n\tadd %[y], %[y], %[hw]\n\t"
-                         "vstmia %[y], {s8-s11}\n\tadd %[y], %[y], %[hw]\n\t"
-                         "vstmia %[y], {s12-s15}\n\t");
-    } else {
-        MDY_PW_BLOCK_ASM("vldr s16, [%[t], #68]\n\tvldr s17, [%[t], #72]\n\t"
-                         MDY_ASM_CLAMP16_LO MDY_ASM_CLAMP16_HI
-                         "vstmia %[y], {s0-s3}\n\tadd %[y], %[y], %[hw]\n\t"
-                         "vstmia %[y], {s4-s7}\n\tadd %[y], %[y], %[hw]\n\t"
-                         "vstmia %[y], {s8-s11}\n\tadd %[y], %[y], %[hw]\n\t"
-                         "vstmia %[y], {s12-s15}\n\t");
-    }
+    MDY_PW_KINDS(MDY_PW_BLOCK_ASM, KIND);
+}
+
+static inline __attribute__((always_inline)) void mdy_asm_pw_block_tw(
+    const float *x, uint32_t hw_bytes, uint32_t n, const mdy_pw_tmpl_t *t, float *y,
+    const int KIND)
+{
+    register uint32_t r0 __asm__("r0");
+    register uint32_t r1 __asm__("r1");
+    register uint32_t r2 __asm__("r2");
+    register uint32_t r3 __asm__("r3");
+    const float *wp;
+    MDY_PW_KINDS(MDY_PW_BLOCK_ASM_TW, KIND);
+    (void)r0;
+    (void)r1;
+    (void)r2;
+    (void)r3;
+    (void)wp;
 }
 
 /* The template's c for MDY_PW_RELU6 from the bits of hi (see MDY_IMIN1). */
