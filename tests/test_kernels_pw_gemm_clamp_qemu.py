@@ -1,5 +1,6 @@
-"""The pointwise block and the GEMM with their clamps fused (mdy_fwd_asm_pw.h, the
-integer ReLU / ReLU6 and the vcmp kinds; the row blocks of mdy_gemm_asm.h) as the
+"""The pointwise block, the GEMM and the depthwise 3x3 rows with their clamps fused
+(mdy_fwd_asm_pw.h, the integer ReLU / ReLU6 and the vcmp kinds; the row blocks of
+mdy_gemm_asm.h; mdy_fwd_asm_dw.h) as the
 Cortex-M4F runs them (QEMU mps2-an386, the bench firmware's check mode), against float64
 references: input counts 1..17, 33, 40, 41 (odd: the assembly's single first channel;
 40 / 41: the last count with, the first without staged weights on maps of 6x6 and up),
@@ -46,6 +47,14 @@ def _cases() -> list[tuple[bench.Case, str]]:
             for clamp in names:
                 cases.append((bench.Case("check", "gemm_fwd", 1, in_c=k, out_c=out_c,
                                          act=CLAMPS[clamp]), clamp))
+    # depthwise 3x3 (mdy_fwd_asm_dw.h: the integer clamps for lo == 0): strides 1 and 2,
+    # output rows of 1-2 tail pixels, of a spilling 3-pixel rest and of whole blocks, one
+    # and several strips per channel
+    for size, stride in [(5, 1), (6, 1), (7, 1), (9, 1), (14, 1), (21, 1), (40, 1), (5, 2),
+                         (7, 2), (9, 2), (14, 2), (19, 2), (48, 2)]:
+        for clamp in names:
+            cases.append((bench.Case("check", "conv_fwd", size, in_c=2, out_c=2, k=3,
+                                     stride=stride, pad=1, groups=2, act=CLAMPS[clamp]), clamp))
     return cases
 
 
@@ -60,9 +69,10 @@ def test_pointwise_and_gemm_clamps_on_the_m4f_equal_the_reference(tmp_path: Path
             w = b[:c.in_c * c.out_c].reshape(c.out_c, c.in_c).astype(np.float64)
             y = w @ a[:c.in_c].astype(np.float64) + d[:c.out_c]
         else:
-            s = ConvShape(in_c=c.in_c, out_c=c.out_c, in_h=c.size, in_w=c.size, k_h=1, k_w=1,
-                          stride_h=1, stride_w=1, pad_top=0, pad_bottom=0, pad_left=0,
-                          pad_right=0, dil_h=1, dil_w=1, groups=1)
+            s = ConvShape(in_c=c.in_c, out_c=c.out_c, in_h=c.size, in_w=c.size, k_h=c.k,
+                          k_w=c.k, stride_h=c.stride, stride_w=c.stride, pad_top=c.pad,
+                          pad_bottom=c.pad, pad_left=c.pad, pad_right=c.pad, dil_h=1, dil_w=1,
+                          groups=c.groups)
             x = a[:c.in_c * c.size * c.size].reshape(c.in_c, c.size, c.size)
             w = b[:int(np.prod(s.weight_shape))].reshape(s.weight_shape)
             y = ref_conv2d(x, s, w, d[:c.out_c]).ravel()
