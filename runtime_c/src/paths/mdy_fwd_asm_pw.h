@@ -49,14 +49,15 @@ enum {
     "vmov r0, r1, s" #a0 ", s" #a1 "\n\tvmov r2, r3, s" #a2 ", s" #a3 "\n\t" CL           \
     "stmia %[y], {r0-r3}\n\t" STEP
 #define MDY_PW_ISTORE16(CL)                                                                \
-    MDY_PW_ISTORE_ROW(0, 1, 2, 3, CL, "add %[y], %[y], %[hw]\n\t")                         \
-    MDY_PW_ISTORE_ROW(4, 5, 6, 7, CL, "add %[y], %[y], %[hw]\n\t")                         \
-    MDY_PW_ISTORE_ROW(8, 9, 10, 11, CL, "add %[y], %[y], %[hw]\n\t")                       \
+    MDY_PW_ISTORE_ROW(0, 1, 2, 3, CL, "add %[y], %[y], %[n]\n\t")                         \
+    MDY_PW_ISTORE_ROW(4, 5, 6, 7, CL, "add %[y], %[y], %[n]\n\t")                         \
+    MDY_PW_ISTORE_ROW(8, 9, 10, 11, CL, "add %[y], %[y], %[n]\n\t")                       \
     MDY_PW_ISTORE_ROW(12, 13, 14, 15, CL, "")
 
 /*
  * Block template, built once per 4 output channels: the 16 initial sums (bias of channel
- * a in t[4a..4a+3]), then c for the integer ReLU6 (bits) and lo, hi for the vcmp kinds,
+ * a in t[4a..4a+3]), then c for the integer ReLU6 (bits), lo, hi for the vcmp kinds, the
+ * output plane stride,
  * and (input channels <= MDY_PW_TW_MAX) the 4 channels' weights interleaved, so that
  * one vldm fetches two input channels' weights of all 4 outputs.
  */
@@ -64,7 +65,7 @@ typedef struct {
     float acc[16];
     uint32_t c;
     float lo, hi;
-    uint32_t pad;
+    uint32_t ys_bytes; /* between output planes */
 } mdy_pw_tmpl_t;
 #define MDY_PW_TW_MAX 40u /* input channels up to which the block's weights are staged */
 typedef struct {
@@ -162,30 +163,33 @@ typedef char mdy_pw_tmpl_size_check[sizeof(mdy_pw_tmpl_t) == 80u ? 1 : -1];
 
 /* The five epilogues (clamp kind K, MDY_PW_*) through the block asm macro BLOCK. */
 #define MDY_PW_STORE4X4                                                                    \
-    "vstmia %[y], {s0-s3}\n\tadd %[y], %[y], %[hw]\n\t"                                    \
-    "vstmia %[y], {s4-s7}\n\tadd %[y], %[y], %[hw]\n\t"                                    \
-    "vstmia %[y], {s8-s11}\n\tadd %[y], %[y], %[hw]\n\t"                                   \
+    "vstmia %[y], {s0-s3}\n\tadd %[y], %[y], %[n]\n\t"                                    \
+    "vstmia %[y], {s4-s7}\n\tadd %[y], %[y], %[n]\n\t"                                    \
+    "vstmia %[y], {s8-s11}\n\tadd %[y], %[y], %[n]\n\t"                                   \
     "vstmia %[y], {s12-s15}\n\t"
+#define MDY_PW_YS "ldr %[n], [%[t], #76]\n\t" /* the output plane stride, bytes */
 #define MDY_PW_KINDS(BLOCK, K)                                                             \
     do {                                                                                   \
         if ((K) == MDY_PW_NONE) {                                                          \
-            BLOCK(MDY_PW_STORE4X4);                                                        \
+            BLOCK(MDY_PW_YS MDY_PW_STORE4X4);                                              \
         } else if ((K) == MDY_PW_RELU) {                                                   \
-            BLOCK(MDY_PW_ISTORE16(MDY_IRELU4));                                            \
+            BLOCK(MDY_PW_YS MDY_PW_ISTORE16(MDY_IRELU4));                                  \
         } else if ((K) == MDY_PW_RELU6) {                                                  \
-            BLOCK("ldr %[x], [%[t], #64]\n\t" MDY_PW_ISTORE16(MDY_IRELU4 MDY_IMIN4));      \
+            BLOCK(MDY_PW_YS "ldr %[x], [%[t], #64]\n\t"                                    \
+                  MDY_PW_ISTORE16(MDY_IRELU4 MDY_IMIN4));                                  \
         } else if ((K) == MDY_PW_LO) {                                                     \
-            BLOCK("vldr s16, [%[t], #68]\n\t" MDY_ASM_CLAMP16_LO MDY_PW_STORE4X4);         \
+            BLOCK(MDY_PW_YS "vldr s16, [%[t], #68]\n\t" MDY_ASM_CLAMP16_LO                 \
+                  MDY_PW_STORE4X4);                                                        \
         } else {                                                                           \
-            BLOCK("vldr s16, [%[t], #68]\n\tvldr s17, [%[t], #72]\n\t" MDY_ASM_CLAMP16_LO \
-                      MDY_ASM_CLAMP16_HI MDY_PW_STORE4X4);                                 \
+            BLOCK(MDY_PW_YS "vldr s16, [%[t], #68]\n\tvldr s17, [%[t], #72]\n\t"         \
+                  MDY_ASM_CLAMP16_LO MDY_ASM_CLAMP16_HI MDY_PW_STORE4X4);                  \
         }                                                                                  \
     } while (0)
 
 /*
  * out[a][q] = clamp(t->acc[4a + q] + sum_{i < n} w_a[i] * x[i * hw + q]) for a, q < 4,
- * stored at y + a * hw + q; n >= 1 input channels, x at pixel 0 of channel 0,
- * hw_bytes = 4 * hw. KIND: MDY_PW_* (compile-time). The weights from the rows w0..w3,
+ * stored at y + a * ys + q; n >= 1 input channels, x at pixel 0 of channel 0,
+ * hw_bytes = 4 * hw, t->ys_bytes = 4 * ys (output planes, ys >= hw). KIND: MDY_PW_* (compile-time). The weights from the rows w0..w3,
  * or (mdy_asm_pw_block_tw, n <= MDY_PW_TW_MAX) from t->w.
  */
 static inline __attribute__((always_inline)) void mdy_asm_pw_block(
