@@ -1,6 +1,6 @@
-"""The pointwise block, the GEMM and the depthwise 3x3 rows with their clamps fused
-(mdy_fwd_asm_pw.h, the integer ReLU / ReLU6 and the vcmp kinds; the row blocks of
-mdy_gemm_asm.h; mdy_fwd_asm_dw.h) as the
+"""The pointwise block, the GEMM, the depthwise 3x3 rows and the single-channel stems
+with their clamps fused (mdy_fwd_asm_pw.h, the integer ReLU / ReLU6 and the vcmp kinds;
+the row blocks of mdy_gemm_asm.h; mdy_fwd_asm_dw.h; mdy_conv_im2col_f32's strips) as the
 Cortex-M4F runs them (QEMU mps2-an386, the bench firmware's check mode), against float64
 references: input counts 1..17, 33, 40, 41 (odd: the assembly's single first channel;
 40 / 41: the last count with, the first without staged weights on maps of 6x6 and up),
@@ -55,6 +55,16 @@ def _cases() -> list[tuple[bench.Case, str]]:
         for clamp in names:
             cases.append((bench.Case("check", "conv_fwd", size, in_c=2, out_c=2, k=3,
                                      stride=stride, pad=1, groups=2, act=CLAMPS[clamp]), clamp))
+    # single-channel stems as strips of im2col rows + the pointwise block writing the
+    # strip's rows of taller output planes (mdy_conv_im2col_f32): windows 3, 5, 7,
+    # strides 1 and 2, padded and not, one and several strips, output widths 4..40
+    for size, k, stride, pad, out_c in [(4, 3, 1, 1, 8), (7, 3, 2, 1, 5), (28, 3, 2, 1, 8),
+                                        (28, 3, 1, 1, 4), (9, 3, 1, 0, 3), (40, 3, 1, 1, 6),
+                                        (16, 5, 1, 2, 7), (13, 5, 2, 2, 9), (11, 7, 1, 3, 4),
+                                        (20, 7, 2, 3, 12), (33, 3, 2, 0, 17)]:
+        for clamp in ("relu6", "tight", "none", "band"):
+            cases.append((bench.Case("check", "conv_fwd", size, in_c=1, out_c=out_c, k=k,
+                                     stride=stride, pad=pad, act=CLAMPS[clamp]), clamp))
     return cases
 
 
@@ -87,3 +97,31 @@ def test_pointwise_and_gemm_clamps_on_the_m4f_equal_the_reference(tmp_path: Path
         crossed_hi += int(np.sum(y > hi + 1e-3))
         crossed_lo += int(np.sum(y < lo - 1e-3))
     assert crossed_hi > 1000 and crossed_lo > 1000   # the cases exercise both bounds
+
+
+def test_residual_add_and_global_avgpool_on_the_m4f(tmp_path: Path) -> None:
+    """mdy_add_f32 / mdy_global_avgpool_f32's 8-value assembly loops and their C tails
+    (lengths 1..17, 588, 1568), the add in place (out == a), bit-exact with float32
+    numpy in the C loops' order."""
+    cases = [bench.Case("check", kind, 1, in_c=n) for n in list(range(1, 18)) + [588, 1568]
+             for kind in ("add", "add_inplace")]
+    cases += [bench.Case("check", "avgpool", 1, in_c=hw, out_c=c)
+              for hw, c in [(1, 3), (7, 2), (8, 1), (9, 4), (16, 3), (17, 2), (49, 32), (196, 5)]]
+    outputs = bench.run_check(cases, tmp_path)
+    elems = max(c.buffer_elems for c in cases) + 64
+    a, b = bench.fill_values(elems, 1), bench.fill_values(elems, 2)
+    for i, c in enumerate(cases):
+        n = c.in_c
+        if c.kind == "add":
+            expected = a[:n] + b[:n]
+        elif c.kind == "add_inplace":   # buf_c holds fill(seed 4) before the call
+            expected = bench.fill_values(n, 4) + b[:n]
+        else:
+            planes = a[:n * c.out_c].reshape(c.out_c, n)
+            expected = np.empty(c.out_c, np.float32)
+            for ch in range(c.out_c):
+                acc = np.float32(0.0)
+                for v in planes[ch]:
+                    acc = np.float32(acc + v)
+                expected[ch] = acc * (np.float32(1.0) / np.float32(n))
+        np.testing.assert_array_equal(outputs[i], expected, err_msg=f"case {i}: {c}")
