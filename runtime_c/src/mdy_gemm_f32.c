@@ -23,18 +23,17 @@ static const float gemm_zero[4] = {0.0f, 0.0f, 0.0f, 0.0f};
         for (; o + 4u <= out_f; o += 4u) {                                                  \
             const float *r = w + (size_t)o * in_f;                                          \
             mdy_asm_gemv_store(r, r + in_f, r + 2u * in_f, r + 3u * in_f, in, in_f / 8u,   \
-                               in_f % 8u, bias ? bias + o : gemm_zero, tp, out + o, 4,     \
-                               KIND);                                                       \
+                               bias ? bias + o : gemm_zero, tp, out + o, 4, KIND);          \
         }                                                                                   \
         if (o + 2u <= out_f) {                                                              \
             const float *r = w + (size_t)o * in_f;                                          \
-            mdy_asm_gemv_store(r, r + in_f, r, r, in, in_f / 8u, in_f % 8u,                 \
+            mdy_asm_gemv_store(r, r + in_f, r, r, in, in_f / 8u,                            \
                                bias ? bias + o : gemm_zero, tp, out + o, 2, KIND);          \
             o += 2u;                                                                        \
         }                                                                                   \
         if (o < out_f) {                                                                    \
             const float *r = w + (size_t)o * in_f;                                          \
-            mdy_asm_gemv_store(r, r, r, r, in, in_f / 8u, in_f % 8u,                        \
+            mdy_asm_gemv_store(r, r, r, r, in, in_f / 8u,                                   \
                                bias ? bias + o : gemm_zero, tp, out + o, 1, KIND);          \
         }                                                                                   \
     } while (0)
@@ -57,7 +56,7 @@ GEMM_KIND_FN(gemm_both, MDY_PW_BOTH)
 void mdy_gemm_f32(const float *in, uint32_t in_f, uint32_t out_f, const float *w,
                   const float *bias, float act_min, float act_max, float *out)
 {
-    mdy_gemv_tmpl_t t = {{0.0f, 0.0f, 0.0f, 0.0f}, 0u, act_min, act_max};
+    mdy_gemv_tmpl_t t = {{0.0f, 0.0f, 0.0f, 0.0f}, 0u, act_min, act_max, in_f % 8u};
     uint32_t hi_bits;
     memcpy(&hi_bits, &act_max, sizeof hi_bits);
     t.c = mdy_irelu6_c(hi_bits);

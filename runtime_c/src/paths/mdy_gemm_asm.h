@@ -23,11 +23,11 @@
 
 /*
  * out[a] = clamp(b[a] + sum_{i < 8 n8 + rem} w_a[i] * x[i]) for a < ROWS (1, 2 or 4
- * rows w_a, in r0-r3); n8 >= 0, rem < 8; b: ROWS initial sums (the bias, or zeros).
+ * rows w_a, in r0-r3); n8 >= 0, rem = t->rem < 8; b: ROWS initial sums (the bias, or zeros).
  * Per 8 inputs: one vldm of x, one per row, 8 VFMA per row (even / odd inputs in two
  * partial sums, added at the end); the rem last inputs as a block of 4, of 2 and of 1
  * (one vldm of x and one per row each; lsls #30 puts rem bit 2 in C, bit 1 in N, and
- * nothing until the 2-block touches the flags). Then the clamp and the stores in the same block
+ * nothing until the 2-block touches the flags; lsls #2 then puts bit 0 in C). Then the clamp and the stores in the same block
  * (a C tail after the block made GCC spill its pointers around the asm): the integer
  * ReLU / ReLU6 of mdy_fwd_asm_pw.h on core registers r0-r3, or the vcmp clamps.
  * t: the per-call template (zeros for the odd partial sums, the clamp constants).
@@ -36,6 +36,7 @@ typedef struct {
     float zero[4];
     uint32_t c; /* MDY_PW_RELU6: mdy_irelu6_c(bits(hi)) */
     float lo, hi;
+    uint32_t rem; /* in_f % 8 */
 } mdy_gemv_tmpl_t;
 
 #define MDY_GEMV_ROW8(a, odd, r)                                                           \
@@ -58,27 +59,28 @@ typedef struct {
                      "subs %[n], %[n], #1\n\t"                                             \
                      "bne 1b\n\t"                                                          \
                      "2:\n\t" ADDS                                                         \
-                     "lsls %[n], %[r], #30\n\t"                                            \
+                     "ldr %[n], [%[t], #28]\n\t"                                           \
+                     "lsls %[n], %[n], #30\n\t"                                            \
                      "bcc 5f\n\t"                                                          \
                      "vldmia %[x]!, {s16-s19}\n\t" T4                                      \
                      "5:\n\t"                                                              \
                      "bpl 6f\n\t"                                                          \
                      "vldmia %[x]!, {s16-s17}\n\t" T2                                      \
                      "6:\n\t"                                                              \
-                     "tst %[r], #1\n\t"                                                    \
-                     "beq 4f\n\t"                                                          \
+                     "lsls %[n], %[n], #2\n\t"                                             \
+                     "bcc 4f\n\t"                                                          \
                      "vldmia %[x]!, {s16}\n\t" T1                                          \
                      "4:\n\t" EPILOGUE                                                     \
                      : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), [x] "+r"(x), [n] "+r"(n8)   \
-                     : [r] "r"(rem), [b] "r"(b), [t] "r"(t), [y] "r"(y)                    \
+                     : [b] "r"(b), [t] "r"(t), [y] "r"(y)                                  \
                      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s16", "s17", "s18", \
                        "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27",      \
                        "s28", "s29", "s30", "s31", "cc", "memory")
 
 static inline __attribute__((always_inline)) void mdy_asm_gemv_store(
     const float *w0, const float *w1, const float *w2, const float *w3, const float *x,
-    uint32_t n8, uint32_t rem, const float *b, const mdy_gemv_tmpl_t *t, float *y,
-    const int ROWS, const int KIND)
+    uint32_t n8, const float *b, const mdy_gemv_tmpl_t *t, float *y, const int ROWS,
+    const int KIND)
 {
     register const float *r0 __asm__("r0") = w0;
     register const float *r1 __asm__("r1") = w1;
