@@ -50,8 +50,6 @@ static const float gemm_zero[4] = {0.0f, 0.0f, 0.0f, 0.0f};
 GEMM_KIND_FN(gemm_none, MDY_PW_NONE)
 GEMM_KIND_FN(gemm_relu, MDY_PW_RELU)
 GEMM_KIND_FN(gemm_relu6, MDY_PW_RELU6)
-GEMM_KIND_FN(gemm_lo, MDY_PW_LO)
-GEMM_KIND_FN(gemm_both, MDY_PW_BOTH)
 
 void mdy_gemm_f32(const float *in, uint32_t in_f, uint32_t out_f, const float *w,
                   const float *bias, float act_min, float act_max, float *out)
@@ -61,18 +59,18 @@ void mdy_gemm_f32(const float *in, uint32_t in_f, uint32_t out_f, const float *w
     memcpy(&hi_bits, &act_max, sizeof hi_bits);
     t.c = mdy_irelu6_c(hi_bits);
     const int act = mdy_act_kind(act_min, act_max);
-    if (act == MDY_ACT_NONE) {
-        gemm_none(in, in_f, out_f, w, bias, &t, out);
-    } else if (act == MDY_ACT_LO) {
-        if (act_min == 0.0f) {
-            gemm_relu(in, in_f, out_f, w, bias, &t, out);
-        } else {
-            gemm_lo(in, in_f, out_f, w, bias, &t, out);
-        }
-    } else if (act_min == 0.0f && act_max > 0.0f) {
+    if (act == MDY_ACT_BOTH && act_min == 0.0f && act_max > 0.0f) {
         gemm_relu6(in, in_f, out_f, w, bias, &t, out);
+    } else if (act == MDY_ACT_LO && act_min == 0.0f) {
+        gemm_relu(in, in_f, out_f, w, bias, &t, out);
     } else {
-        gemm_both(in, in_f, out_f, w, bias, &t, out);
+        gemm_none(in, in_f, out_f, w, bias, &t, out);
+        if (act != MDY_ACT_NONE) {
+            /* other bounds (rare): the clamp in C saves the vcmp variants' code */
+            for (uint32_t o = 0; o < out_f; ++o) {
+                out[o] = mdy_clampf(out[o], act_min, act_max);
+            }
+        }
     }
 }
 #else

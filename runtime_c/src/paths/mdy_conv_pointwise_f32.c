@@ -131,32 +131,34 @@ MDY_ALWAYS_INLINE void pw_tmpl_bias(mdy_pw_tmpl_t *t, const float *bias, uint32_
 }
 
 #define PW_MAIN(NAME, KIND)                                                                 \
-    static __attribute__((noinline)) void NAME(const float *in_g, const float *w,            \
-                                               const float *bias, float *out, uint32_t hw,   \
-                                               uint32_t ys, uint32_t icpg, uint32_t o0,      \
-                                               uint32_t o4,                                  \
-                                               float lo, float hi)                           \
+    static __attribute__((noinline)) void NAME(const float *in_g, const float *w,           \
+                                               const float *bias, float *out, uint32_t hw,  \
+                                               uint32_t ys, uint32_t icpg, uint32_t o0,     \
+                                               uint32_t o4,                                 \
+                                               float lo, float hi)                          \
     {                                                                                       \
         mdy_pw_tmpl_t t;                                                                    \
-        pw_tmpl_head(&t, lo, hi, ys);                                                           \
+        pw_tmpl_head(&t, lo, hi, ys);                                                       \
         for (uint32_t o = o0; o < o4; o += 4u) {                                            \
             pw_tmpl_bias(&t, bias, o);                                                      \
             const float *w0 = w + (size_t)o * icpg;                                         \
             float *y = out + (size_t)o * ys;                                                \
             for (uint32_t pix = 0; pix + 4u <= hw; pix += 4u) {                             \
-                mdy_asm_pw_block(w0, w0 + icpg, w0 + 2u * icpg, w0 + 3u * icpg, in_g + pix,  \
+                mdy_asm_pw_block(w0, w0 + icpg, w0 + 2u * icpg, w0 + 3u * icpg, in_g + pix, \
                                  hw * 4u, icpg, &t, y + pix, KIND);                         \
             }                                                                               \
         }                                                                                   \
-    }                                                                                       \
-    static __attribute__((noinline)) void NAME##_tw(const float *in_g, const float *w,       \
+    }
+
+#define PW_MAIN_TW(NAME, KIND)                                                              \
+    static __attribute__((noinline)) void NAME(const float *in_g, const float *w,           \
                                                     const float *bias, float *out,          \
                                                     uint32_t hw, uint32_t ys, uint32_t icpg, \
                                                     uint32_t o0,                            \
                                                     uint32_t o4, float lo, float hi)        \
     {                                                                                       \
         mdy_pw_tmpl_tw_t t;                                                                 \
-        pw_tmpl_head(&t.h, lo, hi, ys);                                                         \
+        pw_tmpl_head(&t.h, lo, hi, ys);                                                     \
         for (uint32_t o = o0; o < o4; o += 4u) {                                            \
             pw_tmpl_bias(&t.h, bias, o);                                                    \
             const float *w0 = w + (size_t)o * icpg;                                         \
@@ -178,6 +180,10 @@ PW_MAIN(pw_main_relu, MDY_PW_RELU)
 PW_MAIN(pw_main_relu6, MDY_PW_RELU6)
 PW_MAIN(pw_main_lo, MDY_PW_LO)
 PW_MAIN(pw_main_both, MDY_PW_BOTH)
+/* staged weights for the common kinds only (the vcmp kinds: rare bounds, 1.8 KB) */
+PW_MAIN_TW(pw_main_none_tw, MDY_PW_NONE)
+PW_MAIN_TW(pw_main_relu_tw, MDY_PW_RELU)
+PW_MAIN_TW(pw_main_relu6_tw, MDY_PW_RELU6)
 
 typedef void (*pw_main_fn)(const float *, const float *, const float *, float *, uint32_t,
                            uint32_t, uint32_t, uint32_t, uint32_t, float, float);
@@ -188,8 +194,7 @@ static void pw_main(const float *in_g, const float *w, const float *bias, float 
 {
     static const pw_main_fn rows[5] = {pw_main_none, pw_main_relu, pw_main_relu6, pw_main_lo,
                                        pw_main_both};
-    static const pw_main_fn staged[5] = {pw_main_none_tw, pw_main_relu_tw, pw_main_relu6_tw,
-                                         pw_main_lo_tw, pw_main_both_tw};
+    static const pw_main_fn staged[3] = {pw_main_none_tw, pw_main_relu_tw, pw_main_relu6_tw};
     int kind;
     if (act == MDY_ACT_NONE) {
         kind = MDY_PW_NONE;
@@ -199,22 +204,22 @@ static void pw_main(const float *in_g, const float *w, const float *bias, float 
         kind = lo == 0.0f && hi > 0.0f ? MDY_PW_RELU6 : MDY_PW_BOTH;
     }
     /* staging: from 8 pixel blocks per channel group on (see PW_MAIN) */
-    const int stage = icpg <= MDY_PW_TW_MAX && hw >= 32u;
+    const int stage = icpg <= MDY_PW_TW_MAX && hw >= 32u && kind <= MDY_PW_RELU6;
     (stage ? staged : rows)[kind](in_g, w, bias, out, hw, ys, icpg, o0, o4, lo, hi);
 }
 #else
 /* The 4 output channels x 4 pixels blocks of channels [o0, o4), with the layer's
  * clamp kind ACT. */
 #define PW_MAIN(NAME, ACT)                                                                  \
-    static __attribute__((noinline)) void NAME(const float *in_g, const float *w,            \
-                                               const float *bias, float *out, uint32_t hw,   \
-                                               uint32_t ys, uint32_t icpg, uint32_t o0,      \
-                                               uint32_t o4,                                  \
-                                               float lo, float hi)                           \
+    static __attribute__((noinline)) void NAME(const float *in_g, const float *w,           \
+                                               const float *bias, float *out, uint32_t hw,  \
+                                               uint32_t ys, uint32_t icpg, uint32_t o0,     \
+                                               uint32_t o4,                                 \
+                                               float lo, float hi)                          \
     {                                                                                       \
         for (uint32_t o = o0; o < o4; o += 4u) {                                            \
             for (uint32_t pix = 0; pix + 4u <= hw; pix += 4u) {                             \
-                pw_block(in_g, w, bias, out, hw, ys, icpg, o, pix, lo, hi, 4, 4, ACT);           \
+                pw_block(in_g, w, bias, out, hw, ys, icpg, o, pix, lo, hi, 4, 4, ACT);      \
             }                                                                               \
         }                                                                                   \
     }
