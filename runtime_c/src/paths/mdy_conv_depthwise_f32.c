@@ -208,19 +208,8 @@ static __attribute__((noinline)) void dw3_asm(const float *x0, uint32_t pw, uint
     if (act >= DW3_IRELU) {
         const uint32_t row[3] = {tail, skip, yback};
         memcpy(&k[8], row, sizeof row);
-        if (S == 1) {
-            if (act == DW3_IRELU6) {
-                mdy_asm_dw3_rows_int(x0, x1, x2, rows, wt, k, y, 1, 1);
-            } else {
-                mdy_asm_dw3_rows_int(x0, x1, x2, rows, wt, k, y, 1, 0);
-            }
-        } else {
-            if (act == DW3_IRELU6) {
-                mdy_asm_dw3_rows_int(x0, x1, x2, rows, wt, k, y, 2, 1);
-            } else {
-                mdy_asm_dw3_rows_int(x0, x1, x2, rows, wt, k, y, 2, 0);
-            }
-        }
+        /* S and the kind pick one of the four inlined assembly blocks */
+        mdy_asm_dw3_rows_int(x0, x1, x2, rows, wt, k, y, S, act == DW3_IRELU6);
         return;
     }
     if (S == 1) {

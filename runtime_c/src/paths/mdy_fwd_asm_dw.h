@@ -195,7 +195,7 @@
  * values in k[7..10] (see MDY_ASM_DW3I). */
 static inline __attribute__((always_inline)) void mdy_asm_dw3_rows_int(
     const float *x0, const float *x1, const float *x2, uint32_t rows, const float *wt,
-    const float *k, float *y, const int S, const int RELU6)
+    const float *k, float *y, int S, int RELU6)
 {
     uint32_t n, ta, tb;
     if (S == 1) {
