@@ -34,7 +34,8 @@ TOOLCHAIN = REPO / "cmake" / "arm-none-eabi.cmake"
 BUILD_ROOT = REPO / "build" / "bench"
 MIN_WORK = 400_000          # MACs (or elements) per timed loop
 KINDS = {"conv_fwd": 0, "conv_igrad": 1, "conv_wgrad": 2, "gemm_fwd": 3, "gemm_igrad": 4,
-         "gemm_wgrad": 5, "mask_build": 6, "mask_apply": 7}
+         "gemm_wgrad": 5, "mask_build": 6, "mask_apply": 7, "add": 8, "add_inplace": 9,
+         "avgpool": 10}
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,9 @@ class Case:
     @property
     def work(self) -> int:
         """MACs (elements for the mask kernels)."""
-        if self.kind.startswith("mask"):
+        if self.kind.startswith(("mask", "add")):
             return self.in_c
-        if self.kind.startswith("gemm"):
+        if self.kind.startswith(("gemm", "avgpool")):
             return self.in_c * self.out_c
         return self.out_c * self.out_size ** 2 * (self.in_c // self.groups) * self.k * self.k
 

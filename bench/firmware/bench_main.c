@@ -73,6 +73,15 @@ static void run_case(const bench_case_t *c)
     case BENCH_MASK_APPLY:
         mdy_mask_apply_f32(buf_c, mask, c->in_f);
         break;
+    case BENCH_ADD: /* residual add of in_f elements */
+        mdy_add_f32(buf_a, buf_b, buf_c, c->in_f);
+        break;
+    case BENCH_ADD_INPLACE: /* out aliasing the first operand */
+        mdy_add_f32(buf_c, buf_b, buf_c, c->in_f);
+        break;
+    case BENCH_AVGPOOL: /* out_f planes of in_f values */
+        mdy_global_avgpool_f32(buf_a, c->out_f, c->in_f, buf_c);
+        break;
     default:
         break;
     }
@@ -101,8 +110,12 @@ static void check_cases(void)
         } else if (c->kind == BENCH_CONV_IGRAD) {
             n = (uint32_t)c->p.in_c * c->p.in_h * c->p.in_w;
         }
-        if (c->kind == BENCH_GEMM_IGRAD) {
+        if (c->kind == BENCH_GEMM_IGRAD || c->kind == BENCH_ADD ||
+            c->kind == BENCH_ADD_INPLACE) {
             n = c->in_f;
+        }
+        if (c->kind == BENCH_AVGPOOL) {
+            n = c->out_f;
         }
         if (c->kind == BENCH_GEMM_WGRAD) { /* n_sel slices [out_f] */
             n = c->n_sel * c->out_f;

@@ -196,12 +196,22 @@ static void dw_fill(float *buf, const float *plane, int32_t in_h, int32_t in_w, 
 #ifdef MDY_HAVE_FWD_ASM
 /* The 3x3 assembly for rows rows of k[6] blocks from strip row x0 (row length pw);
  * one out-of-line copy per stride and clamp kind, shared by both call sites. */
+/* act: MDY_ACT_* (vcmp clamps), or DW3_IRELU / DW3_IRELU6 for the integer clamps of
+ * mdy_asm_dw3_rows_int (lo == 0), whose per-row values go to k[8..10]. */
+enum { DW3_IRELU = 3, DW3_IRELU6 = 4 };
 static __attribute__((noinline)) void dw3_asm(const float *x0, uint32_t pw, uint32_t rows,
                                               uint32_t skip, uint32_t yback, uint32_t tail,
                                               const float *wt,
-                                              const float *k, float *y, int S, int act)
+                                              float *k, float *y, int S, int act)
 {
     const float *x1 = x0 + pw, *x2 = x0 + 2u * pw;
+    if (act >= DW3_IRELU) {
+        const uint32_t row[3] = {tail, skip, yback};
+        memcpy(&k[8], row, sizeof row);
+        /* S and the kind pick one of the four inlined assembly blocks */
+        mdy_asm_dw3_rows_int(x0, x1, x2, rows, wt, k, y, S, act == DW3_IRELU6);
+        return;
+    }
     if (S == 1) {
         if (act == MDY_ACT_NONE) {
             (void)mdy_asm_dw3_rows(x0, x1, x2, rows, skip, yback, tail, wt, k, y, 1, MDY_ACT_NONE);
@@ -258,6 +268,10 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
     const size_t in_plane = (size_t)in_h * in_w;
 #ifdef MDY_HAVE_FWD_ASM
     const int act = mdy_act_kind(lo, hi);
+    /* the 3x3 assembly's clamp: integer ReLU / ReLU6 when lo == 0 (mdy_fwd_asm_pw.h) */
+    const int act3 = lo == 0.0f && act == MDY_ACT_LO                 ? DW3_IRELU
+                     : lo == 0.0f && act == MDY_ACT_BOTH && hi > 0.0f ? DW3_IRELU6
+                                                                      : act;
     /* the end of the whole output: a spilling block must not pass it */
     const float *const out_end = out + (size_t)p->in_c * (uint32_t)out_h * (uint32_t)out_w;
 #endif
@@ -270,10 +284,17 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
     const uint32_t in_cols = c_hi > c_lo ? (uint32_t)(c_hi - c_lo) : 0u;
 #ifdef MDY_HAVE_FWD_ASM
     /* the assembly's 4 x bias (one vldm starts a block's sums), lo, hi and the block count
-     * (as uint32 bits, set per call) */
-    float kb[8];
+     * (as uint32 bits, set per call), then for the integer clamps c and the row values
+     * (k[7..10], mdy_asm_dw3_rows_int) */
+    float kb[12];
     kb[4] = lo;
     kb[5] = hi;
+    if (act3 == DW3_IRELU6) {
+        uint32_t hi_bits;
+        memcpy(&hi_bits, &hi, sizeof hi_bits);
+        const uint32_t c = mdy_irelu6_c(hi_bits);
+        memcpy(&kb[7], &c, sizeof c);
+    }
     if (((uint32_t)out_w & 3u) == 3u) {
         /* the slack a spilling block reads past the first (longest) strip's rows */
         const uint32_t rows1 = strip < (uint32_t)out_h ? strip : (uint32_t)out_h;
@@ -317,7 +338,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
             const uint32_t rows = spill && c + 1u == p->in_c ? (uint32_t)out_h - 1u
                                                              : (uint32_t)out_h;
             if (rows > 0u) {
-                dw3_asm(buf, pw, rows, skip, yback, tail, w, kb, out, S, act);
+                dw3_asm(buf, pw, rows, skip, yback, tail, w, kb, out, S, act3);
             }
             if (rows < (uint32_t)out_h) {
                 const float *x0 = buf + rows * S * pw;
@@ -325,7 +346,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                 const uint32_t nb1 = (uint32_t)out_w / 4u;
                 if (nb1 > 0u) {
                     memcpy(&kb[6], &nb1, sizeof nb1);
-                    dw3_asm(x0, pw, 1u, 0u, 0u, 0u, w, kb, y, S, act);
+                    dw3_asm(x0, pw, 1u, 0u, 0u, 0u, w, kb, y, S, act3);
                 }
                 dw_rest(x0 + nb1 * 4u * S, pw, w, b, lo, hi, y + nb1 * 4u,
                         (uint32_t)out_w - nb1 * 4u, 3, S);
@@ -371,7 +392,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                      * modulo 2^32 */
                     dw3_asm(buf, pw, r0, (S * pw - w4 * S) * 4u,
                             spill ? (w4 - (uint32_t)out_w) * 4u : 0u, spill ? 0u : r4, w, kb, y,
-                            S, act);
+                            S, act3);
                     y += r0 * (uint32_t)out_w;
                 }
             }
@@ -416,7 +437,7 @@ MDY_ALWAYS_INLINE void dw_all(const float *in, const mdy_conv_params_t *p,
                     memcpy(&kb[6], &nb, sizeof nb);
                     const uint32_t done = nb * 4u;
                     if (nb > 0u) {
-                        dw3_asm(x[0], pw, 1u, 0u, 0u, 0u, w, kb, y, S, act);
+                        dw3_asm(x[0], pw, 1u, 0u, 0u, 0u, w, kb, y, S, act3);
                     }
                     ow = (int32_t)done;
                     y += done;

@@ -9,7 +9,8 @@
  * out[o][p] = clamp(bias[o] + sum_t w[o][t] col[t][p]) over it: the ONNX weight
  * [O][I][KH][KW] is already the [O][T] matrix with t = (i KH + kh) KW + kw, so the
  * pointwise path's 4 x 4 register blocks (a GEMM on a 1x1 map) run unchanged.
- * Returns 0 (nothing written) when the shape does not qualify.
+ * Single-channel stems with wider rows (col_strips) run the same way a strip of output
+ * rows at a time. Returns 0 (nothing written) when the shape does not qualify.
  */
 #include "../mdy_internal.h"
 
@@ -28,11 +29,111 @@ static void col_gemm(const float *col, const mdy_conv_params_t *p, uint32_t taps
     mdy_conv_pointwise_f32(col, &q, w, bias, out);
 }
 
+/* Single-channel stems with output rows of 4+ pixels, in strips of whole output rows:
+ * col [taps][strip rows * out_w] is gathered straight from the plane (zeros outside it,
+ * a strided copy inside: one valid column range per kw), then the pointwise GEMM writes
+ * the strip's rows of every output plane (its output planes stay out_h * out_w apart).
+ * The KxK path's 4 x 4 blocks load each input row once per block but pay a strip copy
+ * and C tails for the last 1-3 pixels of a row; here a MAC costs the pointwise block's
+ * ~1.7 instructions plus 2 / out_c for the gather. */
+#define STRIP_MAX_KW 7
+
+/* n values src[0], src[st], ... to dst (S: the column stride if compile-time, else 0 and
+ * st at run time); 4 per iteration */
+MDY_ALWAYS_INLINE void copy_cols(float *MDY_RESTRICT dst, const float *MDY_RESTRICT src,
+                                 uint32_t n, int32_t st_rt, const int S)
+{
+    const int32_t st = S ? S : st_rt;
+    for (; n >= 4u; n -= 4u, dst += 4, src += 4 * st) {
+        const float a = src[0], b = src[st], c = src[2 * st], d = src[3 * st];
+        dst[0] = a;
+        dst[1] = b;
+        dst[2] = c;
+        dst[3] = d;
+    }
+    for (; n != 0u; --n, src += st) {
+        *dst++ = *src;
+    }
+}
+
+/* col [k_h k_w][rows][out_w] of output rows oh0.. (column stride S as copy_cols) */
+MDY_ALWAYS_INLINE void gather_strip(float *MDY_RESTRICT dst, const float *in,
+                                    const mdy_conv_params_t *p, const int32_t *ow_lo,
+                                    const int32_t *ow_hi, uint32_t oh0, uint32_t rows,
+                                    const int S)
+{
+    const uint32_t out_w = p->out_w, k_h = p->k_h, k_w = p->k_w;
+    const int32_t sh = p->stride_h, sw = p->stride_w, in_h = p->in_h, in_w = p->in_w;
+    const int32_t pt = p->pad_top, pl = p->pad_left;
+    for (uint32_t kh = 0; kh < k_h; ++kh) {
+        for (uint32_t kw = 0; kw < k_w; ++kw) {
+            const uint32_t lo = (uint32_t)ow_lo[kw], hi = (uint32_t)ow_hi[kw];
+            const int32_t col0 = (int32_t)lo * (S ? S : sw) + (int32_t)kw - pl;
+            for (uint32_t r = 0; r < rows; ++r, dst += out_w) {
+                const int32_t ih = (int32_t)(oh0 + r) * sh + (int32_t)kh - pt;
+                /* the zeros as volatile stores: a few each, where GCC calls memset */
+                volatile float *z = dst;
+                uint32_t ow = 0;
+                if (ih >= 0 && ih < in_h) {
+                    for (; ow < lo; ++ow) {
+                        z[ow] = 0.0f;
+                    }
+                    copy_cols(dst + lo, in + ih * in_w + col0, hi - lo, sw, S);
+                    ow = hi;
+                }
+                for (; ow < out_w; ++ow) {
+                    z[ow] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
+static int col_strips(const float *in, const mdy_conv_params_t *p, const float *w,
+                      const float *bias, float *out)
+{
+    const uint32_t out_h = p->out_h, out_w = p->out_w, k_w = p->k_w;
+    const uint32_t taps = (uint32_t)p->k_h * k_w;
+    const uint32_t strip = MDY_CONV_STRIP_FLOATS / (taps * out_w);
+    if (strip == 0u) {
+        return 0;
+    }
+    int32_t ow_lo[STRIP_MAX_KW], ow_hi[STRIP_MAX_KW];
+    for (uint32_t kw = 0; kw < k_w; ++kw) {
+        mdy_valid_range((int32_t)kw - (int32_t)p->pad_left, p->stride_w, p->in_w,
+                        (int32_t)out_w, &ow_lo[kw], &ow_hi[kw]);
+    }
+    float col[MDY_CONV_STRIP_FLOATS];
+    mdy_conv_params_t q = *p;
+    q.in_c = (uint16_t)taps;
+    q.in_w = (uint16_t)out_w;
+    q.k_h = q.k_w = 1u;
+    q.stride_h = q.stride_w = 1u;
+    q.pad_top = q.pad_left = 0u;
+    for (uint32_t oh0 = 0; oh0 < out_h; oh0 += strip) {
+        const uint32_t rows = out_h - oh0 < strip ? out_h - oh0 : strip;
+        if (p->stride_w == 1u) {
+            gather_strip(col, in, p, ow_lo, ow_hi, oh0, rows, 1);
+        } else if (p->stride_w == 2u) {
+            gather_strip(col, in, p, ow_lo, ow_hi, oh0, rows, 2);
+        } else {
+            gather_strip(col, in, p, ow_lo, ow_hi, oh0, rows, 0);
+        }
+        q.in_h = (uint16_t)rows;
+        mdy_conv_pointwise_f32(col, &q, w, bias, out + oh0 * out_w);
+    }
+    return 1;
+}
+
 int mdy_conv_im2col_f32(const float *in, const mdy_conv_params_t *p, const float *w,
                         const float *bias, float *out)
 {
     const uint32_t n_pix = (uint32_t)p->out_h * p->out_w;
     const uint32_t taps = (uint32_t)p->in_c * p->k_h * p->k_w;
+    if (p->groups == 1u && p->in_c == 1u && p->out_w >= 4u && p->k_w <= STRIP_MAX_KW &&
+        p->dil_h == 1u && p->dil_w == 1u) {
+        return col_strips(in, p, w, bias, out);
+    }
     if (p->groups != 1u || p->out_w >= 4u || n_pix > 16u ||
         taps * n_pix > MDY_CONV_STRIP_FLOATS || taps > 0xFFFFu) {
         return 0;

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "mdy_fwd_asm.h"
+#include "mdy_fwd_asm_pw.h"
 
 #ifdef MDY_HAVE_FWD_ASM
 
@@ -22,17 +22,36 @@
         MDY_FMA(12, 20, g) MDY_FMA(13, 21, g) MDY_FMA(14, 22, g) MDY_FMA(15, 23, g)
 
 /*
- * acc[a] += sum_{i < 8 n8 + rem} w_a[i] * x[i] for ROWS (1, 2 or 4) rows w_a; n8 >= 0,
- * rem < 8. Per 8 inputs: one vldm of x, one per row, 8 VFMA per row (even / odd inputs
- * in two partial sums, added at the end); the rem last inputs one at a time in the same
- * block (a C tail after the block made GCC spill its pointers around the asm).
+ * out[a] = clamp(b[a] + sum_{i < 8 n8 + rem} w_a[i] * x[i]) for a < ROWS (1, 2 or 4
+ * rows w_a, in r0-r3); n8 >= 0, rem = t->rem < 8; b: ROWS initial sums (the bias, or zeros).
+ * Per 8 inputs: one vldm of x, one per row, 8 VFMA per row (even / odd inputs in two
+ * partial sums, added at the end); the rem last inputs as a block of 4, of 2 and of 1
+ * (one vldm of x and one per row each; lsls #30 puts rem bit 2 in C, bit 1 in N, and
+ * nothing until the 2-block touches the flags; lsls #2 then puts bit 0 in C). Then the clamp and the stores in the same block
+ * (a C tail after the block made GCC spill its pointers around the asm): the integer
+ * ReLU / ReLU6 of mdy_fwd_asm_pw.h on core registers r0-r3, or the vcmp clamps.
+ * t: the per-call template (zeros for the odd partial sums, the clamp constants).
  */
+typedef struct {
+    float zero[4];
+    uint32_t c; /* MDY_PW_RELU6: mdy_irelu6_c(bits(hi)) */
+    float lo, hi;
+    uint32_t rem; /* in_f % 8 */
+} mdy_gemv_tmpl_t;
+
 #define MDY_GEMV_ROW8(a, odd, r)                                                           \
-    "vldmia %[w" #r "]!, {s24-s31}\n\t" MDY_FMA(a, 16, 24) MDY_FMA(odd, 17, 25)             \
+    "vldmia r" #r "!, {s24-s31}\n\t" MDY_FMA(a, 16, 24) MDY_FMA(odd, 17, 25)               \
         MDY_FMA(a, 18, 26) MDY_FMA(odd, 19, 27) MDY_FMA(a, 20, 28) MDY_FMA(odd, 21, 29)    \
             MDY_FMA(a, 22, 30) MDY_FMA(odd, 23, 31)
-#define MDY_GEMV_ASM(LOAD_ACC, ZERO, BODY8, ADDS, TAIL, STORE_ACC, ...)                   \
-    __asm__ volatile(LOAD_ACC "vmov s4, %[zero]\n\t" ZERO                                  \
+#define MDY_GEMV_ROW4(a, r)                                                                \
+    "vldmia r" #r "!, {s24-s27}\n\t" MDY_FMA(a, 16, 24) MDY_FMA(a, 17, 25)                 \
+        MDY_FMA(a, 18, 26) MDY_FMA(a, 19, 27)
+#define MDY_GEMV_ROW2(a, r)                                                                \
+    "vldmia r" #r "!, {s24-s25}\n\t" MDY_FMA(a, 16, 24) MDY_FMA(a, 17, 25)
+#define MDY_GEMV_ROW1(a, r) "vldmia r" #r "!, {s24}\n\t" MDY_FMA(a, 16, 24)
+#define MDY_GEMV_ASM(LOAD, BODY8, ADDS, T4, T2, T1, EPILOGUE)                              \
+    __asm__ volatile(LOAD                                                                  \
+                     "vldmia %[t], {s4-s7}\n\t"                                            \
                      "cmp %[n], #0\n\t"                                                    \
                      "beq 2f\n\t"                                                          \
                      "1:\n\t"                                                              \
@@ -40,46 +59,116 @@
                      "subs %[n], %[n], #1\n\t"                                             \
                      "bne 1b\n\t"                                                          \
                      "2:\n\t" ADDS                                                         \
-                     "cmp %[r], #0\n\t"                                                    \
-                     "beq 4f\n\t"                                                          \
-                     "3:\n\t"                                                              \
-                     "vldmia %[x]!, {s16}\n\t" TAIL                                        \
-                     "subs %[r], %[r], #1\n\t"                                             \
-                     "bne 3b\n\t"                                                          \
-                     "4:\n\t" STORE_ACC                                                    \
-                     : [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3),         \
-                       [x] "+r"(x), [n] "+r"(n8), [r] "+r"(rem)                            \
-                     : [acc] "r"(acc), [zero] "r"(0u)                                      \
+                     "ldr %[n], [%[t], #28]\n\t"                                           \
+                     "lsls %[n], %[n], #30\n\t"                                            \
+                     "bcc 5f\n\t"                                                          \
+                     "vldmia %[x]!, {s16-s19}\n\t" T4                                      \
+                     "5:\n\t"                                                              \
+                     "bpl 6f\n\t"                                                          \
+                     "vldmia %[x]!, {s16-s17}\n\t" T2                                      \
+                     "6:\n\t"                                                              \
+                     "lsls %[n], %[n], #2\n\t"                                             \
+                     "bcc 4f\n\t"                                                          \
+                     "vldmia %[x]!, {s16}\n\t" T1                                          \
+                     "4:\n\t" EPILOGUE                                                     \
+                     : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), [x] "+r"(x), [n] "+r"(n8)   \
+                     : [b] "r"(b), [t] "r"(t), [y] "r"(y)                                  \
                      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s16", "s17", "s18", \
                        "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27",      \
                        "s28", "s29", "s30", "s31", "cc", "memory")
-#define MDY_GEMV_TAIL_ROW(a, r) "vldmia %[w" #r "]!, {s24}\n\t" MDY_FMA(a, 16, 24)
 
-static inline __attribute__((always_inline)) void mdy_asm_gemv_rows(
+static inline __attribute__((always_inline)) void mdy_asm_gemv_store(
     const float *w0, const float *w1, const float *w2, const float *w3, const float *x,
-    uint32_t n8, uint32_t rem, float *acc, const int ROWS)
+    uint32_t n8, const float *b, const mdy_gemv_tmpl_t *t, float *y, const int ROWS,
+    const int KIND)
 {
+    register const float *r0 __asm__("r0") = w0;
+    register const float *r1 __asm__("r1") = w1;
+    register const float *r2 __asm__("r2") = w2;
+    register const float *r3 __asm__("r3") = w3;
+#define MDY_GEMV4(EPI)                                                                     \
+    MDY_GEMV_ASM("vldmia %[b], {s0-s3}\n\t",                                               \
+                 MDY_GEMV_ROW8(0, 4, 0) MDY_GEMV_ROW8(1, 5, 1) MDY_GEMV_ROW8(2, 6, 2)      \
+                     MDY_GEMV_ROW8(3, 7, 3),                                               \
+                 "vadd.f32 s0, s0, s4\n\tvadd.f32 s1, s1, s5\n\t"                          \
+                 "vadd.f32 s2, s2, s6\n\tvadd.f32 s3, s3, s7\n\t",                         \
+                 MDY_GEMV_ROW4(0, 0) MDY_GEMV_ROW4(1, 1) MDY_GEMV_ROW4(2, 2)               \
+                     MDY_GEMV_ROW4(3, 3),                                                  \
+                 MDY_GEMV_ROW2(0, 0) MDY_GEMV_ROW2(1, 1) MDY_GEMV_ROW2(2, 2)               \
+                     MDY_GEMV_ROW2(3, 3),                                                  \
+                 MDY_GEMV_ROW1(0, 0) MDY_GEMV_ROW1(1, 1) MDY_GEMV_ROW1(2, 2)               \
+                     MDY_GEMV_ROW1(3, 3),                                                  \
+                 EPI)
+#define MDY_GEMV2(EPI)                                                                     \
+    MDY_GEMV_ASM("vldmia %[b], {s0-s1}\n\t", MDY_GEMV_ROW8(0, 4, 0) MDY_GEMV_ROW8(1, 5, 1), \
+                 "vadd.f32 s0, s0, s4\n\tvadd.f32 s1, s1, s5\n\t",                         \
+                 MDY_GEMV_ROW4(0, 0) MDY_GEMV_ROW4(1, 1),                                  \
+                 MDY_GEMV_ROW2(0, 0) MDY_GEMV_ROW2(1, 1),                                  \
+                 MDY_GEMV_ROW1(0, 0) MDY_GEMV_ROW1(1, 1), EPI)
+#define MDY_GEMV1(EPI)                                                                     \
+    MDY_GEMV_ASM("vldr s0, [%[b]]\n\t", MDY_GEMV_ROW8(0, 4, 0), "vadd.f32 s0, s0, s4\n\t",  \
+                 MDY_GEMV_ROW4(0, 0), MDY_GEMV_ROW2(0, 0), MDY_GEMV_ROW1(0, 0), EPI)
+#define MDY_GEMV_RELU2 "bic r0, r0, r0, asr #31\n\tbic r1, r1, r1, asr #31\n\t"
+#define MDY_GEMV_FPLO(LO) "vldr s16, [%[t], #20]\n\t" LO
+#define MDY_GEMV_FPCL(LO, HI) MDY_GEMV_FPLO(LO) "vldr s17, [%[t], #24]\n\t" HI
     if (ROWS == 4) {
-        MDY_GEMV_ASM("vldmia %[acc], {s0-s3}\n\t",
-                     "vmov.f32 s5, s4\n\tvmov.f32 s6, s4\n\tvmov.f32 s7, s4\n\t",
-                     MDY_GEMV_ROW8(0, 4, 0) MDY_GEMV_ROW8(1, 5, 1) MDY_GEMV_ROW8(2, 6, 2)
-                     MDY_GEMV_ROW8(3, 7, 3),
-                     "vadd.f32 s0, s0, s4\n\tvadd.f32 s1, s1, s5\n\t"
-                     "vadd.f32 s2, s2, s6\n\tvadd.f32 s3, s3, s7\n\t",
-                     MDY_GEMV_TAIL_ROW(0, 0) MDY_GEMV_TAIL_ROW(1, 1) MDY_GEMV_TAIL_ROW(2, 2)
-                     MDY_GEMV_TAIL_ROW(3, 3),
-                     "vstmia %[acc], {s0-s3}\n\t");
+        if (KIND == MDY_PW_NONE) {
+            MDY_GEMV4("vstmia %[y], {s0-s3}\n\t");
+        } else if (KIND == MDY_PW_RELU) {
+            MDY_GEMV4("vmov r0, r1, s0, s1\n\tvmov r2, r3, s2, s3\n\t" MDY_IRELU4
+                      "stmia %[y], {r0-r3}\n\t");
+        } else if (KIND == MDY_PW_RELU6) {
+            MDY_GEMV4("vmov r0, r1, s0, s1\n\tvmov r2, r3, s2, s3\n\t"
+                      "ldr %[x], [%[t], #16]\n\t" MDY_IRELU4 MDY_IMIN4
+                      "stmia %[y], {r0-r3}\n\t");
+        } else if (KIND == MDY_PW_LO) {
+            MDY_GEMV4(MDY_GEMV_FPLO(MDY_CLAMP_LO(0, 16) MDY_CLAMP_LO(1, 16) MDY_CLAMP_LO(2, 16)
+                                        MDY_CLAMP_LO(3, 16))
+                      "vstmia %[y], {s0-s3}\n\t");
+        } else {
+            MDY_GEMV4(MDY_GEMV_FPCL(MDY_CLAMP_LO(0, 16) MDY_CLAMP_LO(1, 16) MDY_CLAMP_LO(2, 16)
+                                        MDY_CLAMP_LO(3, 16),
+                                    MDY_CLAMP_HI(0, 17) MDY_CLAMP_HI(1, 17) MDY_CLAMP_HI(2, 17)
+                                        MDY_CLAMP_HI(3, 17))
+                      "vstmia %[y], {s0-s3}\n\t");
+        }
     } else if (ROWS == 2) {
-        MDY_GEMV_ASM("vldmia %[acc], {s0-s1}\n\t", "vmov.f32 s5, s4\n\t",
-                     MDY_GEMV_ROW8(0, 4, 0) MDY_GEMV_ROW8(1, 5, 1),
-                     "vadd.f32 s0, s0, s4\n\tvadd.f32 s1, s1, s5\n\t",
-                     MDY_GEMV_TAIL_ROW(0, 0) MDY_GEMV_TAIL_ROW(1, 1),
-                     "vstmia %[acc], {s0-s1}\n\t");
+        if (KIND == MDY_PW_NONE) {
+            MDY_GEMV2("vstmia %[y], {s0-s1}\n\t");
+        } else if (KIND == MDY_PW_RELU) {
+            MDY_GEMV2("vmov r0, r1, s0, s1\n\t" MDY_GEMV_RELU2 "stmia %[y], {r0-r1}\n\t");
+        } else if (KIND == MDY_PW_RELU6) {
+            MDY_GEMV2("vmov r0, r1, s0, s1\n\tldr %[x], [%[t], #16]\n\t" MDY_GEMV_RELU2
+                      MDY_IMIN1("r0") MDY_IMIN1("r1") "stmia %[y], {r0-r1}\n\t");
+        } else if (KIND == MDY_PW_LO) {
+            MDY_GEMV2(MDY_GEMV_FPLO(MDY_CLAMP_LO(0, 16) MDY_CLAMP_LO(1, 16))
+                      "vstmia %[y], {s0-s1}\n\t");
+        } else {
+            MDY_GEMV2(MDY_GEMV_FPCL(MDY_CLAMP_LO(0, 16) MDY_CLAMP_LO(1, 16),
+                                    MDY_CLAMP_HI(0, 17) MDY_CLAMP_HI(1, 17))
+                      "vstmia %[y], {s0-s1}\n\t");
+        }
     } else {
-        MDY_GEMV_ASM("vldr s0, [%[acc]]\n\t", "", MDY_GEMV_ROW8(0, 4, 0),
-                     "vadd.f32 s0, s0, s4\n\t", MDY_GEMV_TAIL_ROW(0, 0),
-                     "vstr s0, [%[acc]]\n\t");
+        if (KIND == MDY_PW_NONE) {
+            MDY_GEMV1("vstr s0, [%[y]]\n\t");
+        } else if (KIND == MDY_PW_RELU) {
+            MDY_GEMV1("vmov r0, s0\n\tbic r0, r0, r0, asr #31\n\tstr r0, [%[y]]\n\t");
+        } else if (KIND == MDY_PW_RELU6) {
+            MDY_GEMV1("vmov r0, s0\n\tldr %[x], [%[t], #16]\n\tbic r0, r0, r0, asr #31\n\t"
+                      MDY_IMIN1("r0") "str r0, [%[y]]\n\t");
+        } else if (KIND == MDY_PW_LO) {
+            MDY_GEMV1(MDY_GEMV_FPLO(MDY_CLAMP_LO(0, 16)) "vstr s0, [%[y]]\n\t");
+        } else {
+            MDY_GEMV1(MDY_GEMV_FPCL(MDY_CLAMP_LO(0, 16), MDY_CLAMP_HI(0, 17))
+                      "vstr s0, [%[y]]\n\t");
+        }
     }
+#undef MDY_GEMV4
+#undef MDY_GEMV2
+#undef MDY_GEMV1
+#undef MDY_GEMV_RELU2
+#undef MDY_GEMV_FPLO
+#undef MDY_GEMV_FPCL
 }
 
 /*
