@@ -353,6 +353,13 @@ int mdy_conv_s8_stem(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_
         return 0;
     }
     const uint32_t n_pix = (uint32_t)p->out_h * p->out_w;
+    /* grey maps of whole passes of four pixels, or large: mdy_conv_s8_stem1 (one pass
+     * of the last four pixels redoes up to three, which costs more than the single
+     * last pixel here on small odd maps) */
+    if (icpg == 1u && ((n_pix & 3u) == 0u || n_pix >= 64u) &&
+        mdy_conv_s8_stem1(in, p, q, w, bias, out)) {
+        return 1;
+    }
     mdy_stem_rq_t rq[MDY_S8_STEM_MAX_OC]; /* for the pairs of pixels */
     if (n_pix < 2u) {
         /* a single pixel reads q itself */
