@@ -41,6 +41,7 @@ typedef struct {
     int32_t in_h, in_w, out_w, s_h, s_w, pad_t, pad_l, zp, out_zp, lo, hi;
     uint32_t n_out, n_pix, lo4, hi4; /* lo4, hi4: mdy_s8_rep4 of lo, hi */
     int32_t bmask; /* bias[o] & bmask: bias = NULL reads q->mult masked to zeros */
+    int32_t all_in; /* the zp-padded copy: every window inside the map */
 } g1_geom_t;
 
 MDY_ALWAYS_INLINE const int32_t *g1_opaque(const int32_t *p)
@@ -65,12 +66,11 @@ MDY_ALWAYS_INLINE void g1_gather(const int8_t *x, int32_t pitch, int32_t zz, int
 
 /* the column of the window at (ih0, iw0) through a zp-filled copy of its in-map taps
  * (windows over the border, or whose last row word would read past the map) */
-MDY_NOINLINE static void g1_border(const int8_t *x, const g1_geom_t *gm, int32_t ih0,
-                                   int32_t iw0, int32_t *c)
+/* the window at (ih0, iw0) as a 3x4 block (rows 4 bytes apart), taps off the map = zp */
+MDY_ALWAYS_INLINE void g1_block(const int8_t *x, const g1_geom_t *gm, int32_t ih0,
+                                int32_t iw0, uint32_t *blk)
 {
     const int32_t in_h = gm->in_h, in_w = gm->in_w;
-    const int32_t zz = mdy_pair(gm->zp, gm->zp);
-    uint32_t blk[3];
     const uint32_t zp4 = mdy_s8_rep4(gm->zp);
     blk[0] = zp4;
     blk[1] = zp4;
@@ -87,7 +87,14 @@ MDY_NOINLINE static void g1_border(const int8_t *x, const g1_geom_t *gm, int32_t
             }
         }
     }
-    g1_gather(b, 4, zz, c);
+}
+
+MDY_NOINLINE static void g1_border(const int8_t *x, const g1_geom_t *gm, int32_t ih0,
+                                   int32_t iw0, int32_t *c)
+{
+    uint32_t blk[3];
+    g1_block(x, gm, ih0, iw0, blk);
+    g1_gather((const int8_t *)blk, 4, mdy_pair(gm->zp, gm->zp), c);
 }
 
 /* requant + clamp of one output, any channel (the slow case included) */
@@ -116,6 +123,20 @@ MDY_NOINLINE static void g1_columns(const int8_t *x, const g1_geom_t *gm, uint32
     const int32_t in_w = gm->in_w, out_w = gm->out_w, s_w = gm->s_w;
     const int32_t zz = mdy_pair(gm->zp, gm->zp);
     int32_t oh = (int32_t)(pix / (uint32_t)out_w), ow = (int32_t)(pix % (uint32_t)out_w);
+    if (gm->all_in) {
+        const int32_t row_step = gm->s_h * in_w;
+        const int8_t *xr = x + oh * row_step, *xp = xr + ow * s_w;
+        for (uint32_t j = 0; j < n; ++j, c += 5) {
+            g1_gather(xp, in_w, zz, c);
+            xp += s_w;
+            if (++ow == out_w) {
+                ow = 0;
+                xr += row_step;
+                xp = xr;
+            }
+        }
+        return;
+    }
     int32_t ih0 = oh * gm->s_h - gm->pad_t, iw0 = ow * s_w - gm->pad_l;
     int32_t roff = ih0 * in_w;
     uint32_t lim = g1_row_lim(gm, ih0);
@@ -328,25 +349,22 @@ MDY_NOINLINE G1_NOSCHED static void g1_pixel_tab(const int32_t *c, const int32_t
 }
 
 /* 1x1 outputs: the window at (ih0, iw0) in natural tap order (x0, x2) (x1, x3) (x4, x6)
- * (x5, x7) x8, padding taps zero */
+ * (x5, x7) x8 (padding taps zero), from the row words of its 3x4 block */
 static void g1_one_column(const int8_t *x, const g1_geom_t *gm, int32_t ih0, int32_t iw0,
                           int32_t *cw)
 {
-    int32_t v[9];
-    for (int32_t r = 0; r < 3; ++r) {
-        const int32_t ih = ih0 + r;
-        const int row_in = ih >= 0 && ih < gm->in_h;
-#pragma GCC unroll 3
-        for (int32_t j = 0; j < 3; ++j) {
-            const int32_t iw = iw0 + j;
-            v[3 * r + j] = row_in && iw >= 0 && iw < gm->in_w ? x[ih * gm->in_w + iw] - gm->zp : 0;
-        }
-    }
-    cw[0] = mdy_pair(v[0], v[2]);
-    cw[1] = mdy_pair(v[1], v[3]);
-    cw[2] = mdy_pair(v[4], v[6]);
-    cw[3] = mdy_pair(v[5], v[7]);
-    cw[4] = v[8];
+    uint32_t blk[3];
+    g1_block(x, gm, ih0, iw0, blk);
+    const int32_t zz = mdy_pair(gm->zp, gm->zp);
+    const int8_t *b = (const int8_t *)blk;
+    const int32_t r0 = mdy_s8_ldw(b), r1 = mdy_s8_ldw(b + 4), r2 = mdy_s8_ldw(b + 8);
+    const int32_t e1 = mdy_s8_ssub16(mdy_s8_sx02(r1), zz), o1 = mdy_s8_ssub16(mdy_s8_sx13(r1), zz);
+    const int32_t e2 = mdy_s8_ssub16(mdy_s8_sx02(r2), zz), o2 = mdy_s8_ssub16(mdy_s8_sx13(r2), zz);
+    cw[0] = mdy_s8_ssub16(mdy_s8_sx02(r0), zz);                    /* (x0, x2) */
+    cw[1] = mdy_pair(mdy_s8_ssub16(mdy_s8_sx13(r0), zz), e1);      /* (x1, x3) */
+    cw[2] = mdy_pair(o1, e2);                                      /* (x4, x6) */
+    cw[3] = mdy_pair((int32_t)((uint32_t)e1 >> 16), o2);           /* (x5, x7) */
+    cw[4] = e2 >> 16;                                              /* x8 */
 }
 
 /* acc of one channel over that column; skip_a: taps 0..3 are zero */
@@ -414,6 +432,34 @@ MDY_NOINLINE G1_NOSCHED static void g1_one_skip(const int32_t *cw, const int8_t 
     g1_one(cw, w, q, bias, gm, y, 1);
 }
 
+/* 1x1 outputs (only the fields their path reads are set) */
+MDY_NOINLINE static void g1_single(const int8_t *in, const mdy_conv_params_t *p,
+                                   const mdy_s8_requant_t *q, const int8_t *w,
+                                   const int32_t *bias, int8_t *out)
+{
+    g1_geom_t gm;
+    gm.in_h = p->in_h;
+    gm.in_w = p->in_w;
+    gm.zp = q->in_zp;
+    gm.out_zp = q->out_zp;
+    gm.lo = q->act_min;
+    gm.hi = q->act_max;
+    gm.n_out = p->out_c;
+    gm.lo4 = mdy_s8_rep4(q->act_min);
+    gm.hi4 = mdy_s8_rep4(q->act_max);
+    gm.bmask = bias ? -1 : 0;
+    if (!bias) {
+        bias = q->mult; /* n_out readable words, masked to 0 */
+    }
+    int32_t cw[5];
+    g1_one_column(in, &gm, -(int32_t)p->pad_top, -(int32_t)p->pad_left, cw);
+    if ((cw[0] | cw[1]) == 0) {
+        g1_one_skip(cw, w, q, bias, &gm, out);
+    } else {
+        g1_one_all(cw, w, q, bias, &gm, out);
+    }
+}
+
 /* channels [0, n) of a chunk: w, q, bias and out already offset to its first channel */
 static void g1_chunk(const int8_t *x, const g1_geom_t *gm, const int8_t *w,
                      const mdy_s8_requant_t *q, const int32_t *bias, uint32_t n, int8_t *out)
@@ -470,7 +516,11 @@ MDY_NOINLINE G1_NOLIBCALL static void g1_pad(const int8_t *in, const mdy_conv_pa
     int8_t *dst = (int8_t *)padded + p->pad_top * wp + p->pad_left;
     const int8_t *src = in;
     for (int32_t ih = 0; ih < r_hi; ++ih, dst += wp, src += p->in_w) {
-        for (int32_t j = 0; j < n; ++j) {
+        int32_t j = 0;
+        for (; j + 4 <= n; j += 4) {
+            memcpy(dst + j, src + j, 4); /* LDR, STR */
+        }
+        for (; j < n; ++j) {
             dst[j] = src[j];
         }
     }
@@ -485,24 +535,18 @@ int mdy_conv_s8_stem1(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
         return 0;
     }
     const uint32_t n_pix = (uint32_t)p->out_h * p->out_w;
-    g1_geom_t gm = {p->in_h, p->in_w, p->out_w, p->stride_h, p->stride_w, p->pad_top,
-                    p->pad_left, q->in_zp, q->out_zp, q->act_min, q->act_max, n_out, n_pix,
-                    mdy_s8_rep4(q->act_min), mdy_s8_rep4(q->act_max), bias ? -1 : 0};
-    if (!bias) {
-        bias = q->mult; /* n_out readable words, masked to 0 */
-    }
     if (n_pix == 0u || n_out == 0u) {
         return 1;
     }
     if (n_pix == 1u) {
-        int32_t cw[5];
-        g1_one_column(in, &gm, -p->pad_top, -p->pad_left, cw);
-        if ((cw[0] | cw[1]) == 0) {
-            g1_one_skip(cw, w, q, bias, &gm, out);
-        } else {
-            g1_one_all(cw, w, q, bias, &gm, out);
-        }
+        g1_single(in, p, q, w, bias, out);
         return 1;
+    }
+    g1_geom_t gm = {p->in_h, p->in_w, p->out_w, p->stride_h, p->stride_w, p->pad_top,
+                    p->pad_left, q->in_zp, q->out_zp, q->act_min, q->act_max, n_out, n_pix,
+                    mdy_s8_rep4(q->act_min), mdy_s8_rep4(q->act_max), bias ? -1 : 0, 0};
+    if (!bias) {
+        bias = q->mult; /* n_out readable words, masked to 0 */
     }
     /* small maps: a zp-padded copy of what the windows cover, so that every window is
      * inside it (no border columns; the row word past each window in bounds too) */
@@ -516,6 +560,7 @@ int mdy_conv_s8_stem1(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
         gm.in_w = wp;
         gm.pad_t = 0;
         gm.pad_l = 0;
+        gm.all_in = 1;
     }
     for (uint32_t o = 0; o < n_out; o += G1_CHUNK) {
         const uint32_t n = n_out - o < G1_CHUNK ? n_out - o : G1_CHUNK;
