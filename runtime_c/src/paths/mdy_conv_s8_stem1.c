@@ -183,15 +183,16 @@ static void g1_table(const int8_t *w, const int32_t *mult, const int32_t *shift,
         t[3] = G1_W3(A, B);
         t[4] = G1_W4(C);
         t[5] = bias[o] & bmask;
-        const int32_t m = mult[o];
-        const uint32_t r2 = (uint32_t)(-2 - shift[o]);
+        /* mdy_s8_rq_make: sh = r - 1 = ~shift, fast when sh - 1 in [0, 21], m >= 0 */
+        const int32_t m = mult[o], sh = ~shift[o];
+        const uint32_t r2 = (uint32_t)sh - 1u;
         t[6] = m;
         if ((r2 | (uint32_t)(m >> 31)) > 21u) {
             t[7] = shift[o];
             t[8] = -1;
         } else {
             t[7] = (int32_t)(zp2 << r2);
-            t[8] = (int32_t)r2 + 1;
+            t[8] = sh;
         }
     }
 }
@@ -261,32 +262,20 @@ MDY_NOINLINE G1_NOSCHED static void g1_pass1(const int32_t *col, const int8_t *w
         const int32_t A = mdy_s8_ldw(w), B = mdy_s8_ldw(w + 3), C = mdy_s8_ldw(w + 5);
         const int32_t *c = g1_opaque(col);
         const int32_t b = bias[o] & gm->bmask;
-        int32_t a0 = b, a1 = b, a2 = b, a3 = b, t;
-        t = G1_W0(A);
-        a0 = mdy_s8_smlad(t, c[0], a0);
-        a1 = mdy_s8_smlad(t, c[5], a1);
-        a2 = mdy_s8_smlad(t, c[10], a2);
-        a3 = mdy_s8_smlad(t, c[15], a3);
-        t = G1_W1(B);
-        a0 = mdy_s8_smlad(t, c[1], a0);
-        a1 = mdy_s8_smlad(t, c[6], a1);
-        a2 = mdy_s8_smlad(t, c[11], a2);
-        a3 = mdy_s8_smlad(t, c[16], a3);
-        t = G1_W3(A, B);
-        a0 = mdy_s8_smlad(t, c[3], a0);
-        a1 = mdy_s8_smlad(t, c[8], a1);
-        a2 = mdy_s8_smlad(t, c[13], a2);
-        a3 = mdy_s8_smlad(t, c[18], a3);
-        t = G1_W2(C);
-        a0 = mdy_s8_smlad(t, c[2], a0);
-        a1 = mdy_s8_smlad(t, c[7], a1);
-        a2 = mdy_s8_smlad(t, c[12], a2);
-        a3 = mdy_s8_smlad(t, c[17], a3);
-        t = G1_W4(C);
-        a0 = mdy_s8_smlad(t, c[4], a0);
-        a1 = mdy_s8_smlad(t, c[9], a1);
-        a2 = mdy_s8_smlad(t, c[14], a2);
-        a3 = mdy_s8_smlad(t, c[19], a3);
+        /* pixel by pixel, the five weight words live: the column words load in pairs
+         * (LDRD) */
+        const int32_t t0 = G1_W0(A), t1 = G1_W1(B), t2 = G1_W2(C), t3 = G1_W3(A, B);
+        const int32_t t4 = G1_W4(C);
+        int32_t acc[4];
+#pragma GCC unroll 4
+        for (uint32_t j = 0; j < 4u; ++j, c += 5) {
+            int32_t a = mdy_s8_smlad(t0, c[0], b);
+            a = mdy_s8_smlad(t1, c[1], a);
+            a = mdy_s8_smlad(t2, c[2], a);
+            a = mdy_s8_smlad(t3, c[3], a);
+            acc[j] = mdy_s8_smlad(t4, c[4], a);
+        }
+        const int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
         /* mdy_s8_rq_make: sh = r - 1 = ~shift, fast when sh - 1 in [0, 21], m >= 0 */
         const int32_t m = mult[o], sh = ~shift[o];
         const uint32_t r2 = (uint32_t)sh - 1u;
@@ -310,6 +299,8 @@ MDY_NOINLINE G1_NOSCHED static void g1_pixel(const int32_t *c, const int8_t *w,
                                              const g1_geom_t *gm, uint32_t n_out, int8_t *y)
 {
     const uint32_t n_pix = gm->n_pix;
+    const uint32_t zp2 = 2u * (uint32_t)gm->out_zp + 1u;
+    const int32_t *mult = q->mult, *shift = q->shift;
     const int32_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4];
     for (uint32_t o = 0; o < n_out; ++o, w += 9, y += n_pix) {
         const int32_t A = mdy_s8_ldw(w), B = mdy_s8_ldw(w + 3), C = mdy_s8_ldw(w + 5);
@@ -319,8 +310,15 @@ MDY_NOINLINE G1_NOSCHED static void g1_pixel(const int32_t *c, const int8_t *w,
         a = mdy_s8_smlad(G1_W3(A, B), c3, a);
         a = mdy_s8_smlad(G1_W2(C), c2, a);
         a = mdy_s8_smlad(G1_W4(C), c4, a);
-        const mdy_s8_rq_t r = mdy_s8_rq_make(q->mult[o], q->shift[o], gm->out_zp);
-        *y = mdy_s8_finish(a, &r, gm->lo, gm->hi);
+        /* mdy_s8_rq_make: sh = r - 1 = ~shift, fast when sh - 1 in [0, 21], m >= 0 */
+        const int32_t m = mult[o], sh = ~shift[o];
+        const uint32_t r2 = (uint32_t)sh - 1u;
+        if (MDY_UNLIKELY((r2 | (uint32_t)(m >> 31)) > 21u)) {
+            *y = g1_finish(a, m, shift[o], gm->out_zp, gm->lo, gm->hi);
+            continue;
+        }
+        const int32_t v = mdy_s8_rq_fast(a, m, (int32_t)(zp2 << r2), sh);
+        *y = (int8_t)(uint8_t)mdy_s8_clamp2(v, v, gm->lo4, gm->hi4);
     }
 }
 
@@ -330,14 +328,14 @@ MDY_NOINLINE G1_NOSCHED static void g1_pixel_tab(const int32_t *c, const int32_t
                                                  int8_t *y)
 {
     const uint32_t n_pix = gm->n_pix;
+    const int32_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4];
     for (uint32_t o = 0; o < n_out; ++o, t += G1_TAB, y += n_pix) {
-        const int32_t *cc = g1_opaque(c);
         int32_t a = t[5];
-        a = mdy_s8_smlad(t[0], cc[0], a);
-        a = mdy_s8_smlad(t[1], cc[1], a);
-        a = mdy_s8_smlad(t[2], cc[2], a);
-        a = mdy_s8_smlad(t[3], cc[3], a);
-        a = mdy_s8_smlad(t[4], cc[4], a);
+        a = mdy_s8_smlad(t[0], c0, a);
+        a = mdy_s8_smlad(t[1], c1, a);
+        a = mdy_s8_smlad(t[2], c2, a);
+        a = mdy_s8_smlad(t[3], c3, a);
+        a = mdy_s8_smlad(t[4], c4, a);
         const int32_t mult = t[6], k = t[7], sh = t[8];
         if (MDY_UNLIKELY(sh < 0)) {
             *y = g1_finish(a, mult, k, gm->out_zp, gm->lo, gm->hi);
@@ -461,13 +459,14 @@ MDY_NOINLINE static void g1_single(const int8_t *in, const mdy_conv_params_t *p,
 }
 
 /* channels [0, n) of a chunk: w, q, bias and out already offset to its first channel */
-static void g1_chunk(const int8_t *x, const g1_geom_t *gm, const int8_t *w,
-                     const mdy_s8_requant_t *q, const int32_t *bias, uint32_t n, int8_t *out)
+MDY_NOINLINE static void g1_chunk(const int8_t *x, const g1_geom_t *gm, const int8_t *w,
+                                  const mdy_s8_requant_t *q, const int32_t *bias, uint32_t n,
+                                  int8_t *out)
 {
     const uint32_t n_pix = gm->n_pix;
     int32_t col[4 * 5];
     int32_t tab[G1_CHUNK * G1_TAB];
-    const int table = n_pix >= 8u;
+    const int table = n_pix >= 8u; /* two passes pay for it */
     if (table) {
         g1_table(w, q->mult, q->shift, bias, gm->bmask, gm->out_zp, n, tab);
     }
@@ -504,9 +503,11 @@ MDY_NOINLINE G1_NOLIBCALL static void g1_pad(const int8_t *in, const mdy_conv_pa
                                              int32_t zp, int32_t hp, int32_t wp,
                                              uint32_t *padded)
 {
-    const uint32_t zp4 = mdy_s8_rep4(zp), nw = ((uint32_t)(hp * wp) + 3u) / 4u;
-    for (uint32_t i = 0; i < nw; ++i) {
+    /* whole pairs of words (STRD): G1_PAD_BYTES is a multiple of 8 */
+    const uint32_t zp4 = mdy_s8_rep4(zp), nw = ((uint32_t)(hp * wp) + 7u) / 8u * 2u;
+    for (uint32_t i = 0; i < nw; i += 2u) {
         padded[i] = zp4;
+        padded[i + 1u] = zp4;
     }
     const int32_t r_hi = p->in_h < hp - p->pad_top ? p->in_h : hp - p->pad_top;
     const int32_t n = p->in_w < wp - p->pad_left ? p->in_w : wp - p->pad_left;
@@ -561,6 +562,10 @@ int mdy_conv_s8_stem1(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
         gm.pad_t = 0;
         gm.pad_l = 0;
         gm.all_in = 1;
+    }
+    if (n_out <= G1_CHUNK) {
+        g1_chunk(in, &gm, w, q, bias, n_out, out);
+        return 1;
     }
     for (uint32_t o = 0; o < n_out; o += G1_CHUNK) {
         const uint32_t n = n_out - o < G1_CHUNK ? n_out - o : G1_CHUNK;
