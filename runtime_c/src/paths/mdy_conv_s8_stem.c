@@ -1,8 +1,8 @@
 /*
  * mdy_conv_s8_stem: int8 3x3 convolutions with 1 or 3 input channels (network stems:
  * groups 1, dilation 1, any stride and padding, at most MDY_S8_STEM_MAX_OC outputs).
- * One input channel (grey stems, 9 taps per output) goes to mdy_conv_s8_stem1 (its own
- * layout: four pixels per requantized word). Three (RGB): the GEMM of
+ * One input channel (grey stems, 9 taps per output): mdy_conv_s8_stem1 (its own layout:
+ * four pixels per requantized word; mdy_conv2d_s8 calls it). Three (RGB): the GEMM of
  * mdy_conv_s8_im2col (packed int16 columns, SXTB16 weights, SMLAD) with the
  * dot-product length k = 27 a compile-time constant (the code keeps k generic):
  *   - the column is gathered straight into the packed SMLAD order (no natural copy):
@@ -339,9 +339,6 @@ int mdy_conv_s8_stem(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_
                      const int8_t *w, const int32_t *bias, int8_t *out)
 {
     const uint32_t icpg = p->in_c, n_out = p->out_c;
-    if (icpg == 1u) { /* grey stems: 9 taps per output, their own layout */
-        return mdy_conv_s8_stem1(in, p, q, w, bias, out);
-    }
     if (p->groups != 1u || p->k_h != 3u || p->k_w != 3u || p->dil_h != 1u || p->dil_w != 1u ||
         icpg != 3u || n_out > MDY_S8_STEM_MAX_OC) {
         return 0;
