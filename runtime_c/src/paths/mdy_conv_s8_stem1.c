@@ -1,6 +1,6 @@
 /*
  * mdy_conv_s8_stem1: int8 3x3 convolutions with one input channel (grey stems: groups
- * 1, dilation 1, any stride, padding and channel count), called by mdy_conv_s8_stem.
+ * 1, dilation 1, any stride, padding and channel count), called by mdy_conv2d_s8.
  * Nine taps per output, so the requantization and the store weigh as much as the dot
  * product; the work is laid out for them:
  *   - four pixels x one or two channels per pass: each channel's four results are
@@ -20,8 +20,9 @@
  *     the last one, whose row word would read past the map) from a zp-filled 3x4 copy;
  *   - 1x1 outputs: taps in natural order (w0..w3, w4..w7 words, w8 alone), the first
  *     group skipped when it holds padding only, four channels per stored word.
- * 2.85 .. 3.60 (1->32 p1) and 3.1 .. 5.9 (1->16 s2 p1, above 4 at 2..6) instructions per
- * MAC on bench/kernels_s8.py's grey rows (the RGB stem's code: 3.50 .. 4.23, 3.79 .. 7.43).
+ * Instructions per MAC on bench/kernels_s8.py's grey rows, maps 32..2: 2.79 .. 3.56
+ * (1->32 p1) and 3.06 .. 3.99 (1->16 s2 p1) down to 3x3, 5.56 at 2x2 (one output pixel:
+ * 16 requantizations for 144 MACs); the RGB stem's code did 3.50 .. 4.23 and 3.79 .. 7.43.
  * Bit-exact with mdy_conv2d_s8's generic loop: int32 accumulation is exact in any order.
  * Returns 0 (nothing written) when the shape does not qualify.
  */
@@ -29,8 +30,8 @@
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define G1_NOSCHED __attribute__((optimize("no-schedule-insns")))
-/* the fill and copy loops of a few bytes stay loops (newlib's memset/memcpy cost ~200
- * instructions on the 2x2 maps) */
+/* the fill and copy loops of a few bytes stay loops (GCC made the row copy a memcpy
+ * call per row) */
 #define G1_NOLIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
 #else
 #define G1_NOSCHED
