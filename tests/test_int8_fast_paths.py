@@ -75,6 +75,33 @@ CONVS: dict[str, ConvShape] = {
     "stem 1->9 p(2,2,0,0) 1x1 (two groups skipped)": S(1, 9, 1, 1, 3, 3, 1, 1, 2, 2, 0, 0),
     "stem 3->64 s2 p1 4x4": S(3, 64, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1),
     "stem 3->64 s2 p1 5x5": S(3, 64, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1),
+    # mdy_conv_s8_stem1 (grey 3x3): 1x1 outputs (four channels per word, taps 0..3 skipped
+    # or not, channel tails), 2..7 pixels (one pass inline, the single pixels, the last
+    # four redone), 8+ (the table: two channels per pass and an odd last one), maps small
+    # enough for the zp-padded copy and larger ones (border columns, the last window whose
+    # row word would read past the map), chunks of 32 channels (64, 65), every stride,
+    # pads 0/1/2 and asymmetric
+    **{f"grey 1->{oc} s{st} p1 {n}x{n}": S(1, oc, n, n, 3, 3, st, st, 1, 1, 1, 1)
+       for n, oc in zip(range(1, 10), (1, 2, 3, 4, 5, 8, 16, 32, 9)) for st in (1, 2)},
+    "grey 1->7 s2 p1 2x2 (one pixel, taps 0..3 padding)": S(1, 7, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1),
+    "grey 1->6 unpadded 3x3 (one pixel, all taps)": S(1, 6, 3, 3, 3, 3),
+    "grey 1->9 p(2,2,0,0) 1x1": S(1, 9, 1, 1, 3, 3, 1, 1, 2, 2, 0, 0),
+    "grey 1->5 unpadded 3x4 (1x2 output)": S(1, 5, 3, 4, 3, 3),
+    "grey 1->3 p(1,0,0,0) 2x5 (1x3 output)": S(1, 3, 2, 5, 3, 3, 1, 1, 1, 0, 0, 0),
+    "grey 1->8 p1 1x5 (5 pixels)": S(1, 8, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1),
+    "grey 1->11 p1 2x3 (6 pixels)": S(1, 11, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1),
+    "grey 1->4 p1 1x7 (7 pixels)": S(1, 4, 1, 7, 3, 3, 1, 1, 1, 1, 1, 1),
+    "grey 1->13 s2 p2 5x5": S(1, 13, 5, 5, 3, 3, 2, 2, 2, 2, 2, 2),
+    "grey 1->7 p2 4x3": S(1, 7, 4, 3, 3, 3, 1, 1, 2, 2, 2, 2),
+    "grey 1->10 s(2,1) p(1,0,1,2) 7x5": S(1, 10, 7, 5, 3, 3, 2, 1, 1, 0, 1, 2),
+    "grey 1->64 s2 p1 2x2": S(1, 64, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1),
+    "grey 1->64 s2 p1 6x6": S(1, 64, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1),
+    "grey 1->65 p1 3x3": S(1, 65, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1),
+    "grey 1->65 s2 p1 5x4": S(1, 65, 5, 4, 3, 3, 2, 2, 1, 1, 1, 1),
+    "grey 1->5 p1 23x25 (border columns)": S(1, 5, 23, 25, 3, 3, 1, 1, 1, 1, 1, 1),
+    "grey 1->3 unpadded 24x24 (last row word)": S(1, 3, 24, 24, 3, 3),
+    "grey 1->9 s2 p(0,0,1,1) 40x37": S(1, 9, 40, 37, 3, 3, 2, 2, 0, 0, 1, 1),
+    "grey 1->6 s(1,2) p(2,1,1,0) 26x31": S(1, 6, 26, 31, 3, 3, 1, 2, 2, 1, 1, 0),
     "3x3 3->65 s2 p1 3x3 (im2col)": S(3, 65, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1),
     "3x3 2->9 s2 p1 5x5 (im2col)": S(2, 9, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1),
     "3x3 4->9 s2 p1 4x4 (im2col)": S(4, 9, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1),
@@ -348,9 +375,15 @@ def test_host_portable_paths_bit_exact(name: str, variant: int, shape: object) -
 
 
 @pytest.mark.parametrize("name", ["stem 3->16 s2 p1 5x5", "stem 3->16 s2 p1 2x2",
-                                  "stem 1->9 s2 p1 4x4", "stem 3->13 s1 p1 3x3"])
+                                  "stem 1->9 s2 p1 4x4", "stem 3->13 s1 p1 3x3",
+                                  "grey 1->7 s2 p1 2x2 (one pixel, taps 0..3 padding)",
+                                  "grey 1->6 unpadded 3x3 (one pixel, all taps)",
+                                  "grey 1->5 unpadded 3x4 (1x2 output)",
+                                  "grey 1->4 p1 1x7 (7 pixels)", "grey 1->65 p1 3x3",
+                                  "grey 1->9 s2 p(0,0,1,1) 40x37"])
 def test_host_stem_without_bias(name: str) -> None:
-    """bias = NULL (the stem path's table and its single-pixel loop read it apart)."""
+    """bias = NULL (the stem paths' tables and single-pixel loops read it apart; the grey
+    path reads q->mult masked to zeros instead)."""
     lib = load_kernels().lib
     s = CONVS[name]
     data, _ = conv_case(name, s, 0)

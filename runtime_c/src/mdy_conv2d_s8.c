@@ -13,7 +13,8 @@
  * -> mdy_conv_s8_depthwise (square 3x3/5x5/7x7: compile-time tiny-map instances
  * mdy_conv_s8_dw_tiny and mdy_conv_s8_dw3_small, 3x3 stride 2 reading the planes directly
  * mdy_conv_s8_dw3s2, else int8 zp-padded strips mdy_conv_s8_dw_strip; other windows:
- * padded int16 rows, SMLAD on weight pairs); 3x3 with 1 or 3 input channels (stems) ->
+ * padded int16 rows, SMLAD on weight pairs); 3x3 with 1 input channel (grey stems) ->
+ * mdy_conv_s8_stem1 (4 pixels per requantized word), with 3 (RGB stems) ->
  * mdy_conv_s8_stem (the im2col GEMM below with k a compile-time constant); otherwise the
  * packed-column GEMM mdy_conv_s8_im2col (SMLAD, 2 channels x 2 pixels) when two columns
  * fit its stack buffer; the generic per-tap loop below for the rest.
@@ -74,8 +75,9 @@ void mdy_conv2d_s8(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_re
     if (p->groups == p->in_c && p->groups == p->out_c && mdy_conv_s8_depthwise(in, p, q, w, bias, out)) {
         return;
     }
-    if (p->k_h == 3u && p->k_w == 3u && (p->in_c == 1u || p->in_c == 3u) &&
-        mdy_conv_s8_stem(in, p, q, w, bias, out)) {
+    if (p->k_h == 3u && p->k_w == 3u &&
+        (p->in_c == 1u ? mdy_conv_s8_stem1(in, p, q, w, bias, out)
+                       : p->in_c == 3u && mdy_conv_s8_stem(in, p, q, w, bias, out))) {
         return;
     }
     if (mdy_conv_s8_im2col(in, p, q, w, bias, out)) {

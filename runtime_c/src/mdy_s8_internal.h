@@ -377,6 +377,9 @@ int mdy_conv_s8_dw3s2(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
 /* 3x3 convolutions with 1 or 3 input channels, groups 1, dilation 1 (stems) */
 int mdy_conv_s8_stem(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
                      const int8_t *w, const int32_t *bias, int8_t *out);
+/* its 1-input-channel case (mdy_conv_s8_stem1.c) */
+int mdy_conv_s8_stem1(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
+                      const int8_t *w, const int32_t *bias, int8_t *out);
 
 /* Packed column block (mdy_s8_pack) of n_col (1 or 2) columns of k values each:
  * group g of four values of column j at blk + 8g + 4j (n_col 2) or blk + 4g (n_col 1),

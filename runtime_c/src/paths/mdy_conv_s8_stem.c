@@ -1,8 +1,10 @@
 /*
  * mdy_conv_s8_stem: int8 3x3 convolutions with 1 or 3 input channels (network stems:
  * groups 1, dilation 1, any stride and padding, at most MDY_S8_STEM_MAX_OC outputs).
- * The GEMM of mdy_conv_s8_im2col (packed int16 columns, SXTB16 weights, SMLAD) with
- * the dot-product length k = 9 * in_c a compile-time constant of one instance per in_c:
+ * One input channel (grey stems, 9 taps per output): mdy_conv_s8_stem1 (its own layout:
+ * four pixels per requantized word; mdy_conv2d_s8 calls it). Three (RGB): the GEMM of
+ * mdy_conv_s8_im2col (packed int16 columns, SXTB16 weights, SMLAD) with the
+ * dot-product length k = 27 a compile-time constant (the code keeps k generic):
  *   - the column is gathered straight into the packed SMLAD order (no natural copy):
  *     3 instructions per tap for windows inside the map; windows over the border are
  *     zeroed, then their taps inside the map written through a position table;
@@ -97,7 +99,6 @@ MDY_ALWAYS_INLINE void stem_gather(const int8_t *x, int32_t plane, int32_t in_w,
 #define STEM_P3(t, k)                                                                        \
     STEM_SW(STEM_N(t, k)), STEM_SW(STEM_N((t) + 1u, k)), STEM_SW(STEM_N((t) + 2u, k))
 #define STEM_P9(t, k) STEM_P3(t, k), STEM_P3((t) + 3u, k), STEM_P3((t) + 6u, k)
-static const uint8_t stem_pos9[9] = {STEM_P9(0u, 9u)};
 static const uint8_t stem_pos27[27] = {STEM_P9(0u, 27u), STEM_P9(9u, 27u), STEM_P9(18u, 27u)};
 
 /* The packed column of a window that reaches over the border: zeros, then the taps
@@ -106,7 +107,7 @@ MDY_ALWAYS_INLINE void stem_border(const int8_t *x, const stem_geom_t *gm, int32
                                    int32_t iw0, const uint32_t icpg, int16_t *col)
 {
     const uint32_t kp = (icpg * 9u + 3u) & ~3u;
-    const uint8_t *pos = icpg == 1u ? stem_pos9 : stem_pos27;
+    const uint8_t *pos = stem_pos27;
     const int32_t in_w = gm->in_w, zp = gm->zp;
     const int32_t r0 = ih0 < 0 ? -ih0 : 0, r1 = gm->in_h - ih0 < 3 ? gm->in_h - ih0 : 3;
     const int32_t j0 = iw0 < 0 ? -iw0 : 0, j1 = in_w - iw0 < 3 ? in_w - iw0 : 3;
@@ -157,13 +158,7 @@ MDY_ALWAYS_INLINE int32_t stem_dot1(int32_t acc, const int8_t *w, const int16_t 
     return acc;
 }
 
-/* one copy per instance (the pair loop and the single pixel share it) */
-MDY_NOINLINE static void stem_column1(const int8_t *x, const stem_geom_t *gm, int32_t ih0,
-                                      int32_t iw0, int16_t *col)
-{
-    stem_column_c(x, gm, ih0, iw0, 1u, col);
-}
-
+/* one copy (the pair loop and the single pixel share it) */
 MDY_NOINLINE static void stem_column3(const int8_t *x, const stem_geom_t *gm, int32_t ih0,
                                       int32_t iw0, int16_t *col)
 {
@@ -173,11 +168,8 @@ MDY_NOINLINE static void stem_column3(const int8_t *x, const stem_geom_t *gm, in
 MDY_ALWAYS_INLINE void stem_column(const int8_t *x, const stem_geom_t *gm, int32_t ih0,
                                    int32_t iw0, const uint32_t icpg, int16_t *col)
 {
-    if (icpg == 1u) {
-        stem_column1(x, gm, ih0, iw0, col);
-    } else {
-        stem_column3(x, gm, ih0, iw0, col);
-    }
+    (void)icpg; /* 3: grey stems take mdy_conv_s8_stem1 */
+    stem_column3(x, gm, ih0, iw0, col);
 }
 
 /* The output pixel whose window starts at (ih0, iw0) alone (the last of an odd count,
@@ -321,7 +313,6 @@ MDY_ALWAYS_INLINE void stem_run(const int8_t *x, const stem_geom_t *gm, const in
     {                                                                                        \
         stem_last(x, gm, w, q, bias, ih0, iw0, y, N##u);                                     \
     }
-MDY_STEM_INSTANCE(1)
 MDY_STEM_INSTANCE(3)
 
 /* the requantization of each channel (mdy_s8_rq_make) and its bias */
@@ -349,7 +340,7 @@ int mdy_conv_s8_stem(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_
 {
     const uint32_t icpg = p->in_c, n_out = p->out_c;
     if (p->groups != 1u || p->k_h != 3u || p->k_w != 3u || p->dil_h != 1u || p->dil_w != 1u ||
-        (icpg != 1u && icpg != 3u) || n_out > MDY_S8_STEM_MAX_OC) {
+        icpg != 3u || n_out > MDY_S8_STEM_MAX_OC) {
         return 0;
     }
     const uint32_t n_pix = (uint32_t)p->out_h * p->out_w;
@@ -366,21 +357,13 @@ int mdy_conv_s8_stem(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_
                             q->out_zp, q->act_min, q->act_max, n_out,
                             n_pix};
     if (n_pix >= 2u) {
-        if (icpg == 1u) {
-            stem_run1(in, &gm, w, rq, out);
-        } else {
-            stem_run3(in, &gm, w, rq, out);
-        }
+        stem_run3(in, &gm, w, rq, out);
     }
     if (n_pix & 1u) { /* the last pixel of an odd count alone */
         const uint32_t last = n_pix - 1u, oh = last / p->out_w, ow = last % p->out_w;
         const int32_t ih0 = (int32_t)(oh * p->stride_h) - p->pad_top;
         const int32_t iw0 = (int32_t)(ow * p->stride_w) - p->pad_left;
-        if (icpg == 1u) {
-            stem_last1(in, &gm, w, q, bias, ih0, iw0, out + last);
-        } else {
-            stem_last3(in, &gm, w, q, bias, ih0, iw0, out + last);
-        }
+        stem_last3(in, &gm, w, q, bias, ih0, iw0, out + last);
     }
     return 1;
 }
