@@ -1,132 +1,234 @@
 /*
- * mdy_gemm_s8_direct: mdy_gemm_s8 for few output rows (mdy_gemm_s8.c picks it), no
- * packing pass and no in_f limit. The input is widened in the loop, one word of four
- * int8 at a time: SXTAB16 with the pair (-in_zp, -in_zp) gives (x0 - zp, x2 - zp) and,
- * rotated by 8, (x1 - zp, x3 - zp), exact in int16 (|x - zp| <= 255). That is 3
- * instructions per four inputs, shared by a block of rows; each row adds one weight
- * load, two SXTB16 and two SMLAD. Blocks of 4 rows, then 2, then 1. Every product and
- * partial sum is exact in int32, so the result is bit-exact with the generic loop.
- * Results are computed before any store: int8 stores may alias the requant parameters.
+ * mdy_gemm_s8_direct: the rows of mdy_gemm_s8 (same contract), no packing pass and no
+ * in_f limit. The input is widened in the loop, one word of four int8 at a time:
+ * SXTAB16 with the pair (-in_zp, -in_zp) gives (x0 - zp, x2 - zp) and, rotated by 8,
+ * (x1 - zp, x3 - zp), exact in int16 (|x - zp| <= 255). That is 3 instructions per
+ * four inputs, shared by a block of up to 3 rows; each row adds one weight load, two
+ * SXTB16 and two SMLAD (18 instructions per 12 MACs). Rows go in blocks of 3 (2 + 2
+ * when 4 are left). Every product and partial sum is exact in int32, so the result is
+ * bit-exact with the generic loop. The outputs of a block are computed before they are
+ * stored (int8 stores may alias the requant parameters).
  */
 #include "../mdy_s8_internal.h"
 
+/* everything a row block needs besides its row index */
+typedef struct {
+    const int8_t *x, *w;
+    const int32_t *bias, *mult, *shift;
+    int8_t *out;
+    uint32_t k;
+    int32_t zp, nz; /* in_zp and the pair (-in_zp, -in_zp) */
+    int32_t out_zp, lo, hi;
+    uint32_t lo4, hi4, k0; /* mdy_s8_rep4 of lo, hi; 2 * out_zp + 1 */
+} mdy_gd_ctx_t;
+
 #ifdef MDY_S8_DSP
-/* (x0 + nz.lo, x2 + nz.hi) and (x1 + nz.lo, x3 + nz.hi) of the four int8 in v */
-MDY_ALWAYS_INLINE int32_t mdy_gd_x02(int32_t nz, int32_t v)
+/* One group of four inputs: the widened pairs in xe and xv (xv reused), then per row
+ * one weight word, SXTB16 twice, SMLAD twice. Asm: GCC's schedule of the C loop
+ * hoisted the loads and spilled the accumulators. */
+#define MDY_GD_X                                                                            \
+    "ldr %[xv], [%[x]], #4\n\t"                                                             \
+    "sxtab16 %[xe], %[nz], %[xv]\n\t"                                                       \
+    "sxtab16 %[xv], %[nz], %[xv], ror #8\n\t"
+#define MDY_GD_R(a, w)                                                                      \
+    "ldr %[wv], [%[" w "]], #4\n\t"                                                         \
+    "sxtb16 %[t], %[wv]\n\t"                                                                \
+    "smlad %[" a "], %[t], %[xe], %[" a "]\n\t"                                             \
+    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                       \
+    "smlad %[" a "], %[wv], %[xv], %[" a "]\n\t"
+#define MDY_GD_G3 MDY_GD_X MDY_GD_R("a0", "w0") MDY_GD_R("a1", "w1") MDY_GD_R("a2", "w2")
+#define MDY_GD_G2 MDY_GD_X MDY_GD_R("a0", "w0") MDY_GD_R("a1", "w1")
+#define MDY_GD_G1 MDY_GD_X MDY_GD_R("a0", "w0")
+#define MDY_GD_OUT3                                                                         \
+    [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [a0] "+r"(a0), [a1] "+r"(a1), \
+        [a2] "+r"(a2), [xv] "=&r"(xv), [xe] "=&r"(xe), [wv] "=&r"(wv), [t] "=&r"(t)
+#define MDY_GD_OUT2                                                                         \
+    [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [a0] "+r"(a0), [a1] "+r"(a1),                \
+        [xv] "=&r"(xv), [xe] "=&r"(xe), [wv] "=&r"(wv), [t] "=&r"(t)
+#define MDY_GD_OUT1                                                                         \
+    [x] "+r"(x), [w0] "+r"(w0), [a0] "+r"(a0), [xv] "=&r"(xv), [xe] "=&r"(xe),             \
+        [wv] "=&r"(wv), [t] "=&r"(t)
+
+/* a_j += row w_j . (x - zp) over n4 groups of four; the pointers advance. R = 1..3. */
+MDY_ALWAYS_INLINE void mdy_gd_loop(uint32_t R, const int8_t **px, const int8_t **pw,
+                                   uint32_t n4, int32_t nz, int32_t *a)
 {
-    return (int32_t)__sxtab16((uint32_t)nz, (uint32_t)v);
-}
-MDY_ALWAYS_INLINE int32_t mdy_gd_x13(int32_t nz, int32_t v)
-{
-    uint32_t r;
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(nz), "r"(v));
-    return (int32_t)r;
+    const int8_t *x = *px, *w0 = pw[0], *w1 = pw[1], *w2 = pw[2];
+    int32_t a0 = a[0], a1 = a[1], a2 = a[2];
+    uint32_t xv, xe, wv, t, n8 = n4 >> 1;
+    if (R == 3u) {
+        if (n8) {
+            __asm__ volatile("1:\n\t" MDY_GD_G3 MDY_GD_G3 "subs %[n], %[n], #1\n\tbne 1b"
+                             : MDY_GD_OUT3, [n] "+r"(n8)
+                             : [nz] "r"(nz)
+                             : "cc", "memory");
+        }
+        if (n4 & 1u) {
+            __asm__ volatile(MDY_GD_G3 : MDY_GD_OUT3 : [nz] "r"(nz) : "memory");
+        }
+    } else if (R == 2u) {
+        if (n8) {
+            __asm__ volatile("1:\n\t" MDY_GD_G2 MDY_GD_G2 "subs %[n], %[n], #1\n\tbne 1b"
+                             : MDY_GD_OUT2, [n] "+r"(n8)
+                             : [nz] "r"(nz)
+                             : "cc", "memory");
+        }
+        if (n4 & 1u) {
+            __asm__ volatile(MDY_GD_G2 : MDY_GD_OUT2 : [nz] "r"(nz) : "memory");
+        }
+    } else {
+        if (n8) {
+            __asm__ volatile("1:\n\t" MDY_GD_G1 MDY_GD_G1 "subs %[n], %[n], #1\n\tbne 1b"
+                             : MDY_GD_OUT1, [n] "+r"(n8)
+                             : [nz] "r"(nz)
+                             : "cc", "memory");
+        }
+        if (n4 & 1u) {
+            __asm__ volatile(MDY_GD_G1 : MDY_GD_OUT1 : [nz] "r"(nz) : "memory");
+        }
+    }
+    *px = x;
+    pw[0] = w0;
+    pw[1] = w1;
+    pw[2] = w2;
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
 }
 #else
-MDY_ALWAYS_INLINE int32_t mdy_gd_x02(int32_t nz, int32_t v)
+/* portable twin: the same pairs through the mdy_s8_* helpers */
+MDY_ALWAYS_INLINE void mdy_gd_loop(uint32_t R, const int8_t **px, const int8_t **pw,
+                                   uint32_t n4, int32_t nz, int32_t *a)
 {
-    return mdy_pair(mdy_s8_lo16(nz) + mdy_s8_byte(v, 0), mdy_s8_hi16(nz) + mdy_s8_byte(v, 2));
-}
-MDY_ALWAYS_INLINE int32_t mdy_gd_x13(int32_t nz, int32_t v)
-{
-    return mdy_pair(mdy_s8_lo16(nz) + mdy_s8_byte(v, 1), mdy_s8_hi16(nz) + mdy_s8_byte(v, 3));
+    const int8_t *x = *px;
+    for (uint32_t g = 0; g < n4; ++g, x += 4) {
+        const int32_t xv = mdy_s8_ldw(x);
+        const int32_t xe = mdy_pair(mdy_s8_lo16(nz) + mdy_s8_byte(xv, 0),
+                                    mdy_s8_hi16(nz) + mdy_s8_byte(xv, 2));
+        const int32_t xo = mdy_pair(mdy_s8_lo16(nz) + mdy_s8_byte(xv, 1),
+                                    mdy_s8_hi16(nz) + mdy_s8_byte(xv, 3));
+        MDY_UNROLL
+        for (uint32_t j = 0; j < R; ++j) {
+            const int32_t wv = mdy_s8_ldw(pw[j]);
+            a[j] = mdy_s8_smlad(mdy_s8_sx02(wv), xe, a[j]);
+            a[j] = mdy_s8_smlad(mdy_s8_sx13(wv), xo, a[j]);
+            pw[j] += 4;
+        }
+    }
+    *px = x;
 }
 #endif
 
-/* a + four weights at w . the widened pairs (xe, xo) */
-#define MDY_GD_ROW(a, w)                                                                    \
-    do {                                                                                    \
-        const int32_t wv_ = mdy_s8_ldw(w);                                                  \
-        (a) = mdy_s8_smlad(mdy_s8_sx02(wv_), xe, (a));                                      \
-        (a) = mdy_s8_smlad(mdy_s8_sx13(wv_), xo, (a));                                      \
-    } while (0)
-
-#if defined(__GNUC__) && !defined(__clang__)
-#define MDY_GD_UNROLL _Pragma("GCC unroll 4")
-#else
-#define MDY_GD_UNROLL
-#endif
-
-/* R (1, 2 or 4) rows from w, outputs at out[0..R): requant + zero point + clamp after
- * all R results are computed. */
-MDY_ALWAYS_INLINE void mdy_gd_rows(const int8_t *x, uint32_t k, const int8_t *w, uint32_t R,
-                                   const int32_t *bias, const int32_t *mult,
-                                   const int32_t *shift, const mdy_s8_requant_t *q, int8_t *out)
+/* the requantization of mdy_gd_block when a channel is off mdy_s8_rq_fast's range */
+static MDY_NOINLINE void mdy_gd_slow(const mdy_gd_ctx_t *c, int32_t a0, int32_t a1, int32_t a2,
+                                     uint32_t R, uint32_t o)
 {
-    const uint32_t k4 = k & ~3u;
-    const int32_t zp = q->in_zp, nz = mdy_pair(-zp, -zp);
-    const int8_t *wr[4];
-    int32_t a[4];
-    MDY_GD_UNROLL
+    const int32_t a[3] = {a0, a1, a2};
+    int8_t r[3];
     for (uint32_t j = 0; j < R; ++j) {
-        wr[j] = w + j * k;
-        a[j] = bias ? bias[j] : 0;
+        const mdy_s8_rq_t rq = mdy_s8_rq_make(c->mult[o + j], c->shift[o + j], c->out_zp);
+        r[j] = mdy_s8_finish(a[j], &rq, c->lo, c->hi);
     }
-    for (uint32_t i = 0; i < k4; i += 4u) {
-        const int32_t xv = mdy_s8_ldw(x + i);
-        const int32_t xe = mdy_gd_x02(nz, xv), xo = mdy_gd_x13(nz, xv);
-        MDY_GD_UNROLL
+    for (uint32_t j = 0; j < R; ++j) {
+        c->out[o + j] = r[j];
+    }
+}
+
+/* rows o..o+R (R = 1..3): dot products, requant + zero point + clamp, store. Out of
+ * line so the loop gets the registers. */
+MDY_ALWAYS_INLINE void mdy_gd_block(const mdy_gd_ctx_t *c, uint32_t R, uint32_t o, uint32_t n)
+{
+  for (const uint32_t end = o + n * R; o < end; o += R) {
+    const uint32_t k = c->k;
+    const int8_t *x = c->x;
+    const int8_t *pw[3];
+    int32_t a[3] = {0, 0, 0};
+    pw[0] = c->w + (size_t)o * k;
+    pw[1] = R > 1u ? pw[0] + k : pw[0]; /* unused rows: any valid pointer */
+    pw[2] = R > 2u ? pw[1] + k : pw[0];
+    if (c->bias) {
+        MDY_UNROLL
         for (uint32_t j = 0; j < R; ++j) {
-            MDY_GD_ROW(a[j], wr[j] + i);
+            a[j] = c->bias[o + j];
         }
     }
-    for (uint32_t i = k4; i < k; ++i) {
-        const int32_t xi = x[i] - zp;
-        MDY_GD_UNROLL
+    mdy_gd_loop(R, &x, pw, k >> 2, c->nz, a);
+    const uint32_t kt = k & 3u;
+    MDY_UNROLL
+    for (uint32_t i = 0; i < 3u; ++i) { /* the last k % 4 inputs */
+        if (i >= kt) {
+            break;
+        }
+        const int32_t xi = x[i] - c->zp;
+        MDY_UNROLL
         for (uint32_t j = 0; j < R; ++j) {
-            a[j] += wr[j][i] * xi;
+            a[j] += pw[j][i] * xi;
         }
     }
-    const int32_t out_zp = q->out_zp, lo = q->act_min, hi = q->act_max;
-    mdy_s8_rq_t r[4];
-    int32_t slow = 0;
-    MDY_GD_UNROLL
+    const int32_t *mult = c->mult + o, *shift = c->shift + o;
+    int8_t *y = c->out + o;
+    /* mdy_s8_rq_fast on every channel, the range check folded into `bad` (r2 = r - 2
+     * as in mdy_s8_rq_make; shift counts masked so a bad channel is only wrong, then
+     * redone by mdy_gd_slow) */
+    uint32_t bad = 0;
+    int32_t v[3];
+    MDY_UNROLL
     for (uint32_t j = 0; j < R; ++j) {
-        r[j] = mdy_s8_rq_make(mult[j], shift[j], out_zp);
-        slow |= r[j].slow;
+        const int32_t m = mult[j];
+        const uint32_t r2 = (uint32_t)(-2 - shift[j]);
+        bad |= r2 | (uint32_t)(m >> 31);
+        v[j] = mdy_s8_rq_fast(a[j], m, (int32_t)(c->k0 << (r2 & 31u)), (int32_t)((r2 + 1u) & 31u));
     }
-    if (!MDY_UNLIKELY(slow)) {
-        const uint32_t lo4 = mdy_s8_rep4(lo), hi4 = mdy_s8_rep4(hi);
-        int32_t v[4];
-        MDY_GD_UNROLL
-        for (uint32_t j = 0; j < R; ++j) {
-            v[j] = mdy_s8_rq_fast(a[j], r[j].mult, r[j].k, r[j].sh);
-        }
-        if (R == 4u) {
-            mdy_s8_st4(out, mdy_s8_pack4(v[0], v[1], v[2], v[3], lo4, hi4));
-        } else if (R == 2u) {
-            mdy_s8_st2(out, v[0], v[1], lo4, hi4);
-        } else {
-            out[0] = mdy_s8_clamp(v[0], lo, hi);
-        }
-        return;
+    if (MDY_UNLIKELY(bad > 21u)) {
+        mdy_gd_slow(c, a[0], a[1], a[2], R, o);
+        continue;
     }
-    int8_t y[4];
-    MDY_GD_UNROLL
-    for (uint32_t j = 0; j < R; ++j) {
-        y[j] = mdy_s8_finish(a[j], &r[j], lo, hi);
+    if (R == 3u) {
+        const uint32_t p = mdy_s8_pack4(v[0], v[1], v[2], v[2], c->lo4, c->hi4);
+        mdy_s8_st2h(y, p);
+        y[2] = (int8_t)(uint8_t)(p >> 16);
+    } else if (R == 2u) {
+        mdy_s8_st2(y, v[0], v[1], c->lo4, c->hi4);
+    } else {
+        y[0] = mdy_s8_clamp(v[0], c->lo, c->hi);
     }
-    MDY_GD_UNROLL
-    for (uint32_t j = 0; j < R; ++j) {
-        out[j] = y[j];
-    }
+  }
+}
+
+/* R as a constant in each copy of the block */
+static MDY_NOINLINE void mdy_gd_block3(const mdy_gd_ctx_t *c, uint32_t o, uint32_t n)
+{
+    mdy_gd_block(c, 3u, o, n);
+}
+static MDY_NOINLINE void mdy_gd_block2(const mdy_gd_ctx_t *c, uint32_t o, uint32_t n)
+{
+    mdy_gd_block(c, 2u, o, n);
+}
+static MDY_NOINLINE void mdy_gd_block1(const mdy_gd_ctx_t *c, uint32_t o)
+{
+    mdy_gd_block(c, 1u, o, 1u);
 }
 
 void mdy_gemm_s8_direct(const int8_t *x, uint32_t in_f, uint32_t out_f, const int8_t *w,
                         const int32_t *bias, const mdy_s8_requant_t *q, int8_t *out)
 {
-    uint32_t o = 0;
-    for (; o + 4u <= out_f; o += 4u) {
-        mdy_gd_rows(x, in_f, w + (size_t)o * in_f, 4u, bias ? bias + o : bias, q->mult + o,
-                    q->shift + o, q, out + o);
+    const mdy_gd_ctx_t c = {x, w, bias, q->mult, q->shift, out, in_f, q->in_zp,
+                            mdy_pair(-q->in_zp, -q->in_zp), q->out_zp, q->act_min, q->act_max,
+                            mdy_s8_rep4(q->act_min), mdy_s8_rep4(q->act_max),
+                            (uint32_t)(2 * q->out_zp + 1)};
+    /* blocks of 3, then 2 + 2 when 4 are left, 2 or 1 */
+    uint32_t n3 = out_f / 3u, rest = out_f - 3u * n3;
+    if (rest == 1u && n3 > 0u) {
+        n3 -= 1u;
+        rest = 4u;
     }
-    if (o + 2u <= out_f) {
-        mdy_gd_rows(x, in_f, w + (size_t)o * in_f, 2u, bias ? bias + o : bias, q->mult + o,
-                    q->shift + o, q, out + o);
-        o += 2u;
+    if (n3) {
+        mdy_gd_block3(&c, 0u, n3);
     }
-    if (o < out_f) {
-        mdy_gd_rows(x, in_f, w + (size_t)o * in_f, 1u, bias ? bias + o : bias, q->mult + o,
-                    q->shift + o, q, out + o);
+    if (rest >= 2u) {
+        mdy_gd_block2(&c, 3u * n3, rest >> 1);
+    }
+    if (rest & 1u) {
+        mdy_gd_block1(&c, out_f - 1u);
     }
 }
