@@ -387,8 +387,4 @@ void mdy_s8_dot_rows(const int16_t *blk, uint32_t n_col, uint32_t k, const int8_
                      uint32_t n_out, const int32_t *bias, const mdy_s8_requant_t *q,
                      const int32_t *mult, const int32_t *shift, int8_t *out, size_t out_stride);
 
-/* mdy_gemm_s8 without packing (few output rows, any in_f): same contract */
-void mdy_gemm_s8_direct(const int8_t *x, uint32_t in_f, uint32_t out_f, const int8_t *w,
-                        const int32_t *bias, const mdy_s8_requant_t *q, int8_t *out);
-
 #endif /* MEDYATE_S8_INTERNAL_H */
