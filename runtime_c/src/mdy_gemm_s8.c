@@ -144,62 +144,63 @@ static MDY_NOINLINE void mdy_gd_slow(const mdy_s8_requant_t *q, uint32_t o, int8
  * line so the loop gets the registers. */
 MDY_ALWAYS_INLINE void mdy_gd_block(const mdy_gd_ctx_t *c, uint32_t R, uint32_t o, uint32_t n)
 {
-  for (const uint32_t end = o + n * R; o < end; o += R) {
-    const uint32_t k = c->k;
-    const int8_t *x = c->x;
-    const int8_t *pw[3];
-    int32_t a[3] = {0, 0, 0};
-    pw[0] = c->w + (size_t)o * k;
-    pw[1] = R > 1u ? pw[0] + k : pw[0]; /* unused rows: any valid pointer */
-    pw[2] = R > 2u ? pw[1] + k : pw[0];
-    if (c->bias) {
+    for (const uint32_t end = o + n * R; o < end; o += R) {
+        const uint32_t k = c->k;
+        const int8_t *x = c->x;
+        const int8_t *pw[3];
+        int32_t a[3] = {0, 0, 0};
+        pw[0] = c->w + (size_t)o * k;
+        pw[1] = R > 1u ? pw[0] + k : pw[0]; /* unused rows: any valid pointer */
+        pw[2] = R > 2u ? pw[1] + k : pw[0];
+        if (c->bias) {
+            MDY_UNROLL
+            for (uint32_t j = 0; j < R; ++j) {
+                a[j] = c->bias[o + j];
+            }
+        }
+        mdy_gd_loop(R, &x, pw, k >> 2, c->nz, a);
+        const uint32_t kt = k & 3u;
+        MDY_UNROLL
+        for (uint32_t i = 0; i < 3u; ++i) { /* the last k % 4 inputs */
+            if (i >= kt) {
+                break;
+            }
+            const int32_t xi = x[i] - c->zp;
+            MDY_UNROLL
+            for (uint32_t j = 0; j < R; ++j) {
+                a[j] += pw[j][i] * xi;
+            }
+        }
+        const int32_t *mult = c->mult + o, *shift = c->shift + o;
+        int8_t *y = c->out + o;
+        /* every channel on mdy_s8_rq_fast (r2 = r - 2 <= 21 and mult >= 0, as in
+         * mdy_s8_rq_make), else mdy_gd_slow */
+        uint32_t bad = 0, r2[3];
         MDY_UNROLL
         for (uint32_t j = 0; j < R; ++j) {
-            a[j] = c->bias[o + j];
+            r2[j] = (uint32_t)(-2 - shift[j]);
+            /* per channel (an OR of the r2 would send 16 | 8 = 24 to the slow path) */
+            bad |= (uint32_t)((r2[j] | (uint32_t)(mult[j] >> 31)) > 21u);
         }
-    }
-    mdy_gd_loop(R, &x, pw, k >> 2, c->nz, a);
-    const uint32_t kt = k & 3u;
-    MDY_UNROLL
-    for (uint32_t i = 0; i < 3u; ++i) { /* the last k % 4 inputs */
-        if (i >= kt) {
-            break;
+        if (MDY_UNLIKELY(bad)) {
+            mdy_gd_slow(c->q, o, y, a[0], a[1], a[2], R);
+            continue;
         }
-        const int32_t xi = x[i] - c->zp;
+        int32_t v[3];
         MDY_UNROLL
         for (uint32_t j = 0; j < R; ++j) {
-            a[j] += pw[j][i] * xi;
+            v[j] = mdy_s8_rq_fast(a[j], mult[j], (int32_t)(c->k0 << r2[j]), (int32_t)r2[j] + 1);
+        }
+        if (R == 3u) {
+            const uint32_t p = mdy_s8_pack4(v[0], v[1], v[2], v[2], c->lo4, c->hi4);
+            mdy_s8_st2h(y, p);
+            y[2] = (int8_t)(uint8_t)(p >> 16);
+        } else if (R == 2u) {
+            mdy_s8_st2(y, v[0], v[1], c->lo4, c->hi4);
+        } else {
+            y[0] = mdy_s8_clamp(v[0], c->lo, c->hi);
         }
     }
-    const int32_t *mult = c->mult + o, *shift = c->shift + o;
-    int8_t *y = c->out + o;
-    /* every channel on mdy_s8_rq_fast (r2 = r - 2 <= 21 and mult >= 0, as in
-     * mdy_s8_rq_make), else mdy_gd_slow */
-    uint32_t bad = 0, r2[3];
-    MDY_UNROLL
-    for (uint32_t j = 0; j < R; ++j) {
-        r2[j] = (uint32_t)(-2 - shift[j]);
-        bad |= r2[j] | (uint32_t)(mult[j] >> 31);
-    }
-    if (MDY_UNLIKELY(bad > 21u)) {
-        mdy_gd_slow(c->q, o, y, a[0], a[1], a[2], R);
-        continue;
-    }
-    int32_t v[3];
-    MDY_UNROLL
-    for (uint32_t j = 0; j < R; ++j) {
-        v[j] = mdy_s8_rq_fast(a[j], mult[j], (int32_t)(c->k0 << r2[j]), (int32_t)r2[j] + 1);
-    }
-    if (R == 3u) {
-        const uint32_t p = mdy_s8_pack4(v[0], v[1], v[2], v[2], c->lo4, c->hi4);
-        mdy_s8_st2h(y, p);
-        y[2] = (int8_t)(uint8_t)(p >> 16);
-    } else if (R == 2u) {
-        mdy_s8_st2(y, v[0], v[1], c->lo4, c->hi4);
-    } else {
-        y[0] = mdy_s8_clamp(v[0], c->lo, c->hi);
-    }
-  }
 }
 
 /* R as a constant in each copy of the block */
