@@ -219,7 +219,9 @@ GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64,
                                       "gemm 3->3": (3, 3), "gemm 5->5": (5, 5), "gemm 10->10": (10, 10),
                                       "gemm 17->9": (17, 9), "gemm 33->7": (33, 7),
                                       "gemm 32->2": (32, 2), "gemm 1280->2": (1280, 2),
-                                      "nobias gemm 7->6": (7, 6), "nobias gemm 31->17": (31, 17)}
+                                      "nobias gemm 7->6": (7, 6), "nobias gemm 31->17": (31, 17),
+                                      "fastedge gemm 9->6": (9, 6), "fastedge gemm 40->7": (40, 7),
+                                      "fastedge gemm 13->3": (13, 3), "fastedge gemm 6->2": (6, 2)}
 # host only (mdy_gemm_s8_direct's row blocks 4/2/1 and k % 4 tails): every pair, a NULL
 # bias on every other one
 GEMMS_HOST: dict[str, tuple[int, int]] = {
@@ -283,7 +285,11 @@ def gemm_case(name: str, in_f: int, out_f: int, variant: int) -> tuple[dict[str,
     bias = rng.integers(-3000, 3000, out_f).astype(np.int32)
     if name.startswith("nobias"):
         bias[:] = 0
-    mult, shift = _requant(rng, out_f, in_f)
+    mult, shift = _requant(rng, out_f, in_f, edges="fastedge" not in name)
+    if "fastedge" in name:    # whole blocks on the fast requantization, at its shift edges
+        unit = 60.0 / (np.sqrt(in_f) * 74.0 * 74.0)
+        mult[0::3], shift[0::3] = int(unit * 2 ** 33), -2          # r = 2
+        mult[1::3], shift[1::3] = 2 ** 31 - 1, -23                 # r = 23 (outputs ~ zp)
     node = Node("g", "qgemm", [], [], {"in_zp": in_zp, "out_zp": out_zp, "act_min": lo, "act_max": hi})
     want, _ = qint8.qgemm_forward(node, [x], [w, bias, mult, shift])
     if name.startswith("nobias"):
