@@ -227,32 +227,23 @@ static MDY_NOINLINE void mdy_gd_block1(const mdy_gd_ctx_t *c, uint32_t o)
      q->out_zp, q->act_min, q->act_max, q, mdy_s8_rep4(q->act_min), mdy_s8_rep4(q->act_max), \
      (uint32_t)(2 * q->out_zp + 1)}
 
-/* 4 rows or more: blocks of 3, then 2 + 2 when 4 are left, 2 or 1 (the blocks out of
- * line, the context in memory) */
-static MDY_NOINLINE void mdy_gd_blocks(const int8_t *x, uint32_t in_f, uint32_t out_f,
-                                       const int8_t *w, const int32_t *bias,
-                                       const mdy_s8_requant_t *q, int8_t *out)
-{
-    const mdy_gd_ctx_t c = MDY_GD_CTX(x, in_f, w, bias, q, out);
-    uint32_t n3 = out_f / 3u, rest = out_f - 3u * n3;
-    if (rest == 1u) {
-        n3 -= 1u;
-        rest = 4u;
-    }
-    mdy_gd_block3(&c, 0u, n3);
-    if (rest >= 2u) {
-        mdy_gd_block2(&c, 3u * n3, rest >> 1);
-    }
-    if (rest & 1u) {
-        mdy_gd_block1(&c, out_f - 1u);
-    }
-}
-
 void mdy_gemm_s8(const int8_t *x, uint32_t in_f, uint32_t out_f, const int8_t *w,
                  const int32_t *bias, const mdy_s8_requant_t *q, int8_t *out)
 {
-    if (out_f > 3u) {
-        mdy_gd_blocks(x, in_f, out_f, w, bias, q, out);
+    if (out_f > 3u) { /* blocks of 3, then 2 + 2 when 4 are left, 2 or 1 */
+        const mdy_gd_ctx_t c = MDY_GD_CTX(x, in_f, w, bias, q, out);
+        uint32_t n3 = out_f / 3u, rest = out_f - 3u * n3;
+        if (rest == 1u) {
+            n3 -= 1u;
+            rest = 4u;
+        }
+        mdy_gd_block3(&c, 0u, n3);
+        if (rest >= 2u) {
+            mdy_gd_block2(&c, 3u * n3, rest >> 1);
+        }
+        if (rest & 1u) {
+            mdy_gd_block1(&c, out_f - 1u);
+        }
         return;
     }
     /* 1..3 rows: one block inline, the context in registers */
