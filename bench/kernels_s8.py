@@ -94,6 +94,8 @@ def kernel_cases(sizes: list[int]) -> list[S8Case]:
                   S8Case("stem3x3 1->16 s2 p1", s, 1, 16, k=3, pad=1, stride=2)]
     cases += [S8Case("gemm 256->64", 1, 256, 64, gemm=True),
               S8Case("gemm 64->10", 1, 64, 10, gemm=True)]
+    cases += [S8Case(f"gemm {i}->{o}", 1, i, o, gemm=True)
+              for i, o in ((448, 10), (32, 2), (10, 10), (256, 2), (1280, 2), (128, 3), (100, 7))]
     return cases
 
 

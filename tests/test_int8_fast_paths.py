@@ -274,7 +274,18 @@ CONVS: dict[str, ConvShape] = {
 }
 GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64, 1),
                                       "gemm 3->4": (3, 4), "gemm 600->5": (600, 5),
-                                      "gemm 1030->3 (generic)": (1030, 3)}
+                                      "gemm 1030->3": (1030, 3), "gemm 1->1": (1, 1),
+                                      "gemm 3->3": (3, 3), "gemm 5->5": (5, 5), "gemm 10->10": (10, 10),
+                                      "gemm 17->9": (17, 9), "gemm 33->7": (33, 7),
+                                      "gemm 32->2": (32, 2), "gemm 1280->2": (1280, 2),
+                                      "nobias gemm 7->6": (7, 6), "nobias gemm 31->17": (31, 17),
+                                      "fastedge gemm 9->6": (9, 6), "fastedge gemm 40->7": (40, 7),
+                                      "fastedge gemm 13->3": (13, 3), "fastedge gemm 6->2": (6, 2)}
+# host only (mdy_gemm_s8_direct's row blocks 4/2/1 and k % 4 tails): every pair, a NULL
+# bias on every other one
+GEMMS_HOST: dict[str, tuple[int, int]] = {
+    f"{'nobias ' if (i + o) % 2 else ''}gemm {i}->{o} host": (i, o)
+    for i in (*range(1, 18), 31, 32, 33, 255, 1280) for o in (*range(1, 10), 17)}
 REQUANTS = [(-128, 5, -128, 127), (3, -128, -128, 60), (0, 0, -20, 127)]
 
 
@@ -331,9 +342,17 @@ def gemm_case(name: str, in_f: int, out_f: int, variant: int) -> tuple[dict[str,
     x = rng.integers(-128, 128, in_f).astype(np.int8)
     w = rng.integers(-127, 128, (out_f, in_f)).astype(np.int8)
     bias = rng.integers(-3000, 3000, out_f).astype(np.int32)
-    mult, shift = _requant(rng, out_f, in_f)
+    if name.startswith("nobias"):
+        bias[:] = 0
+    mult, shift = _requant(rng, out_f, in_f, edges="fastedge" not in name)
+    if "fastedge" in name:    # whole blocks on the fast requantization, at its shift edges
+        unit = 60.0 / (np.sqrt(in_f) * 74.0 * 74.0)
+        mult[0::3], shift[0::3] = int(unit * 2 ** 33), -2          # r = 2
+        mult[1::3], shift[1::3] = 2 ** 31 - 1, -23                 # r = 23 (outputs ~ zp)
     node = Node("g", "qgemm", [], [], {"in_zp": in_zp, "out_zp": out_zp, "act_min": lo, "act_max": hi})
     want, _ = qint8.qgemm_forward(node, [x], [w, bias, mult, shift])
+    if name.startswith("nobias"):
+        return dict(x=x, w=w, bias=None, mult=mult, shift=shift), want
     return dict(x=x, w=w, bias=bias, mult=mult, shift=shift), want
 
 
@@ -352,7 +371,13 @@ def _p(a: np.ndarray | None, t):  # type: ignore[no-untyped-def]
     return None if a is None else a.ctypes.data_as(t)
 
 
-@pytest.mark.parametrize("name,variant,shape", _all_cases(), ids=lambda v: str(v) if isinstance(v, (str, int)) else "")
+def _host_cases() -> list[tuple[str, int, object]]:
+    # variants 0 and 2 (1, the fused ReLU, may clamp every output of a few-row case;
+    # GEMMS covers it)
+    return _all_cases() + [(n, 2 * ((g[0] // 2 + g[1]) % 2), g) for n, g in GEMMS_HOST.items()]
+
+
+@pytest.mark.parametrize("name,variant,shape", _host_cases(), ids=lambda v: str(v) if isinstance(v, (str, int)) else "")
 def test_host_portable_paths_bit_exact(name: str, variant: int, shape: object) -> None:
     lib = load_kernels().lib
     data, want = _build(name, variant, shape)
