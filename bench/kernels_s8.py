@@ -89,6 +89,8 @@ def kernel_cases(sizes: list[int]) -> list[S8Case]:
                   S8Case("dw5x5 48 p2", s, 48, 48, k=5, pad=2, groups=48),
                   S8Case("dw5x5 48 s2 p2", s, 48, 48, k=5, pad=2, stride=2, groups=48),
                   S8Case("dw7x7 48 p3", s, 48, 48, k=7, pad=3, groups=48),
+                  S8Case("dw7x7 48 s2 p3", s, 48, 48, k=7, pad=3, stride=2, groups=48),
+                  S8Case("conv3x3 8->16 d2 p2", s, 8, 16, k=3, pad=2, dil=2),
                   S8Case("stem3x3 3->16 s2 p1", s, 3, 16, k=3, pad=1, stride=2),
                   S8Case("stem3x3 1->32 p1", s, 1, 32, k=3, pad=1),
                   S8Case("stem3x3 1->16 s2 p1", s, 1, 16, k=3, pad=1, stride=2)]

@@ -1,7 +1,7 @@
 /*
- * mdy_s8_dot_rows / mdy_s8_pack: the int8 GEMM micro-kernel of mdy_conv2d_s8 and
- * mdy_gemm_s8 (packed layout: mdy_s8_internal.h). Two output channels x two columns
- * per pass: each 4-byte weight load and its two SXTB16 serve two columns, each column
+ * mdy_s8_dot_rows / mdy_s8_pack: the int8 GEMM micro-kernel of mdy_conv2d_s8 (packed
+ * layout: mdy_s8_internal.h; mdy_gemm_s8 has its own loops). Two output channels x two
+ * columns per pass: each 4-byte weight load and its two SXTB16 serve two columns, each column
  * word serves two channels, so 16 MACs cost 8 SMLAD + 6 loads + 4 SXTB16. The two
  * columns are interleaved group by group so one pointer walks both (with two weight
  * rows and four accumulators everything stays in registers). Results are computed
