@@ -19,10 +19,15 @@
  *     window is inside the copy; larger maps gather the windows over the border (and
  *     the last one, whose row word would read past the map) from a zp-filled 3x4 copy;
  *   - 1x1 outputs: taps in natural order (w0..w3, w4..w7 words, w8 alone), the first
- *     group skipped when it holds padding only, four channels per stored word.
+ *     group skipped when it holds padding only, four channels per stored word; on the M4
+ *     a 2x2 map padded by 1 on top and left (taps 4 5 7 8 live) with a bias runs
+ *     mdy_s8_stem1_one_asm.h (the column built there from the map's one word, 20
+ *     instructions per channel), the n % 4 last channels and calls with a channel off
+ *     its requantization range (right shifts 2..17, mult >= 0) here.
  * Instructions per MAC on bench/kernels_s8.py's grey rows, maps 32..2: 2.79 .. 3.56
- * (1->32 p1) and 3.06 .. 3.99 (1->16 s2 p1) down to 3x3, 5.56 at 2x2 (one output pixel:
- * 16 requantizations for 144 MACs); the RGB stem's code did 3.50 .. 4.23 and 3.79 .. 7.43.
+ * (1->32 p1) and 3.06 .. 3.99 (1->16 s2 p1) down to 3x3, 3.81 at 2x2 (one output pixel:
+ * 16 requantizations for 144 MACs; 5.56 in C); the RGB stem's code did 3.50 .. 4.23 and
+ * 3.79 .. 7.43.
  * Bit-exact with mdy_conv2d_s8's generic loop: int32 accumulation is exact in any order.
  * Returns 0 (nothing written) when the shape does not qualify.
  */
