@@ -102,6 +102,30 @@ CONVS: dict[str, ConvShape] = {
     "grey 1->3 unpadded 24x24 (last row word)": S(1, 3, 24, 24, 3, 3),
     "grey 1->9 s2 p(0,0,1,1) 40x37": S(1, 9, 40, 37, 3, 3, 2, 2, 0, 0, 1, 1),
     "grey 1->6 s(1,2) p(2,1,1,0) 26x31": S(1, 6, 26, 31, 3, 3, 1, 2, 2, 1, 1, 0),
+    # grey 1x1 outputs: the 2x2 map padded by 1 on top and left (mdy_s8_stem1_one_asm.h on
+    # the M4: four channels per pass, the n % 4 last in C) at strides 1 and 2, with and
+    # without a bias; every channel on the fast requantization (the assembly's result
+    # kept), the edges (all redone in C), right shifts 18..23 only (on mdy_s8_rq_fast's
+    # range but off the assembly's: redone); 1x1 maps, unpadded 3x3, asymmetric pads
+    **{f"{nb}allfast grey1x1 1->{oc} {nm}": S(1, oc, 2, 2, 3, 3, st, st, 1, 1, pb, pb)
+       for oc in (1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 32)
+       for nm, st, pb in (("s2 p1 2x2", 2, 1), ("s1 p(1,1,0,0) 2x2", 1, 0))
+       for nb in ("", "nobias ")},
+    **{f"grey1x1 1->{oc} s2 p1 2x2 (edges)": S(1, oc, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1)
+       for oc in (4, 9, 16, 17)},
+    **{f"allfast farshift grey1x1 1->{oc} s2 p1 2x2": S(1, oc, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1)
+       for oc in (8, 17)},
+    **{f"allfast {off} grey1x1 1->{oc} s2 p1 2x2": S(1, oc, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1)
+       for oc in (8, 17) for off in ("offneg", "offleft", "offr0", "offr1", "offr24")},
+    **{f"{nb}allfast grey1x1 1->{oc} {nm}": sh
+       for oc in (4, 9, 16)
+       for nm, sh in (("s1 p1 1x1", S(1, oc, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1)),
+                      ("s2 p1 1x1", S(1, oc, 1, 1, 3, 3, 2, 2, 1, 1, 1, 1)),
+                      ("unpadded 3x3", S(1, oc, 3, 3, 3, 3)),
+                      ("s2 p(1,1,0,0) 3x3", S(1, oc, 3, 3, 3, 3, 2, 2, 1, 1, 0, 0)),
+                      ("p(0,1,1,0) 2x2", S(1, oc, 2, 2, 3, 3, 1, 1, 0, 1, 1, 0)),
+                      ("p(1,0,0,1) 2x2", S(1, oc, 2, 2, 3, 3, 1, 1, 1, 0, 0, 1)))
+       for nb in ("", "nobias ")},
     "3x3 3->65 s2 p1 3x3 (im2col)": S(3, 65, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1),
     "3x3 2->9 s2 p1 5x5 (im2col)": S(2, 9, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1),
     "3x3 4->9 s2 p1 4x4 (im2col)": S(4, 9, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1),
@@ -321,17 +345,33 @@ def _rng(name: str, variant: int) -> np.random.Generator:
 def conv_case(name: str, s: ConvShape, variant: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
     rng = _rng(name, variant)
     in_zp, out_zp, lo, hi = REQUANTS[variant]
-    x = rng.integers(-128, 128, (s.in_c, s.in_h, s.in_w)).astype(np.int8)
-    w = rng.integers(-127, 128, s.weight_shape).astype(np.int8)
-    bias = rng.integers(-5000, 5000, s.out_c).astype(np.int32)
-    if name.startswith("nobias"):
-        bias[:] = 0
-    mult, shift = _requant(rng, s.out_c, s.icpg * s.k_h * s.k_w, edges="allfast" not in name)
-    node = Node("c", "qconv", ["x", "w", "b", "m", "s"], ["y"], {
-        "strides": (s.stride_h, s.stride_w), "dilations": (s.dil_h, s.dil_w),
-        "pads": (s.pad_top, s.pad_left, s.pad_bottom, s.pad_right), "group": s.groups,
-        "in_zp": in_zp, "out_zp": out_zp, "act_min": lo, "act_max": hi})
-    want, _ = qint8.qconv_forward(node, [x], [w, bias, mult, shift])
+    # a few outputs (the grey1x1 cases: 1x1 outputs, 1..4 channels) may all land on a clamp
+    # bound by chance: draw again (same generator, so still deterministic)
+    for _ in range(50 if "grey1x1" in name else 1):
+        x = rng.integers(-128, 128, (s.in_c, s.in_h, s.in_w)).astype(np.int8)
+        w = rng.integers(-127, 128, s.weight_shape).astype(np.int8)
+        bias = rng.integers(-5000, 5000, s.out_c).astype(np.int32)
+        if name.startswith("nobias"):
+            bias[:] = 0
+        mult, shift = _requant(rng, s.out_c, s.icpg * s.k_h * s.k_w, edges="allfast" not in name)
+        if "farshift" in name:    # every third channel at a right shift of 18..23 (outputs ~ zp)
+            for o in range(1, s.out_c, 3):
+                mult[o], shift[o] = 2 ** 31 - 1 - o, -(18 + o % 6)
+        if "offneg" in name:      # negative multipliers at r = 2 (a rounding tie in 4 goes
+            k = s.icpg * s.k_h * s.k_w  # the other way when mult < 0 is not caught)
+            for o in range(1, s.out_c, 2):
+                mult[o], shift[o] = -int(60.0 / (np.sqrt(k) * 74.0 * 74.0) * 2 ** 33), -2
+        for off, j in (("offleft", 0), ("offr1", 2), ("offr24", 5), ("offr0", 6)):
+            if off in name:       # channel 1 alone off the fast case (one of _requant's edges)
+                em, es = _requant(rng, 9, s.icpg * s.k_h * s.k_w)
+                mult[1], shift[1] = em[j], es[j]
+        node = Node("c", "qconv", ["x", "w", "b", "m", "s"], ["y"], {
+            "strides": (s.stride_h, s.stride_w), "dilations": (s.dil_h, s.dil_w),
+            "pads": (s.pad_top, s.pad_left, s.pad_bottom, s.pad_right), "group": s.groups,
+            "in_zp": in_zp, "out_zp": out_zp, "act_min": lo, "act_max": hi})
+        want, _ = qint8.qconv_forward(node, [x], [w, bias, mult, shift])
+        if ((want > lo) & (want < hi)).sum() >= max(1, want.size // 4):
+            break
     return dict(x=x, w=w, bias=None if name.startswith("nobias") else bias, mult=mult,
                 shift=shift), want
 

@@ -19,10 +19,15 @@
  *     window is inside the copy; larger maps gather the windows over the border (and
  *     the last one, whose row word would read past the map) from a zp-filled 3x4 copy;
  *   - 1x1 outputs: taps in natural order (w0..w3, w4..w7 words, w8 alone), the first
- *     group skipped when it holds padding only, four channels per stored word.
+ *     group skipped when it holds padding only, four channels per stored word; on the M4
+ *     a 2x2 map padded by 1 on top and left (taps 4 5 7 8 live) with a bias runs
+ *     mdy_s8_stem1_one_asm.h (the column built there from the map's one word, 20
+ *     instructions per channel), the n % 4 last channels and calls with a channel off
+ *     its requantization range (right shifts 2..17, mult >= 0) here.
  * Instructions per MAC on bench/kernels_s8.py's grey rows, maps 32..2: 2.79 .. 3.56
- * (1->32 p1) and 3.06 .. 3.99 (1->16 s2 p1) down to 3x3, 5.56 at 2x2 (one output pixel:
- * 16 requantizations for 144 MACs); the RGB stem's code did 3.50 .. 4.23 and 3.79 .. 7.43.
+ * (1->32 p1) and 3.06 .. 3.99 (1->16 s2 p1) down to 3x3, 3.81 at 2x2 (one output pixel:
+ * 16 requantizations for 144 MACs; 5.56 in C); the RGB stem's code did 3.50 .. 4.23 and
+ * 3.79 .. 7.43.
  * Bit-exact with mdy_conv2d_s8's generic loop: int32 accumulation is exact in any order.
  * Returns 0 (nothing written) when the shape does not qualify.
  */
@@ -431,33 +436,64 @@ MDY_NOINLINE G1_NOSCHED static void g1_one_skip(const int32_t *cw, const int8_t 
     g1_one(cw, w, q, bias, gm, y, 1);
 }
 
+#if defined(MDY_S8_DSP) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
+    !defined(MDY_NO_ASM)
+#define G1_ONE_ASM 1
+#include "mdy_s8_stem1_one_asm.h"
+#endif
+
 /* 1x1 outputs (only the fields their path reads are set) */
 MDY_NOINLINE static void g1_single(const int8_t *in, const mdy_conv_params_t *p,
                                    const mdy_s8_requant_t *q, const int8_t *w,
                                    const int32_t *bias, int8_t *out)
 {
+    const uint32_t n_out = p->out_c;
+    int32_t cw[5];
     g1_geom_t gm;
     gm.in_h = p->in_h;
     gm.in_w = p->in_w;
     gm.zp = q->in_zp;
+    g1_one_column(in, &gm, -(int32_t)p->pad_top, -(int32_t)p->pad_left, cw);
     gm.out_zp = q->out_zp;
     gm.lo = q->act_min;
     gm.hi = q->act_max;
-    gm.n_out = p->out_c;
+    gm.n_out = n_out;
     gm.lo4 = mdy_s8_rep4(q->act_min);
     gm.hi4 = mdy_s8_rep4(q->act_max);
     gm.bmask = bias ? -1 : 0;
     if (!bias) {
         bias = q->mult; /* n_out readable words, masked to 0 */
     }
-    int32_t cw[5];
-    g1_one_column(in, &gm, -(int32_t)p->pad_top, -(int32_t)p->pad_left, cw);
     if ((cw[0] | cw[1]) == 0) {
         g1_one_skip(cw, w, q, bias, &gm, out);
     } else {
         g1_one_all(cw, w, q, bias, &gm, out);
     }
 }
+
+#ifdef G1_ONE_ASM
+/* 1x1 output of a 2x2 map padded by 1 on top and left, a bias, 4+ channels: multiples of
+ * four in the assembly, the last n_out % 4 by g1_single; 0: not done (a channel off the
+ * fast requantization, or the shape; nothing that counts written) */
+MDY_ALWAYS_INLINE int g1_single_2x2(const int8_t *in, const mdy_conv_params_t *p,
+                                    const mdy_s8_requant_t *q, const int8_t *w,
+                                    const int32_t *bias, int8_t *out)
+{
+    const uint32_t n4 = p->out_c & ~3u;
+    if (p->in_h != 2u || p->in_w != 2u || p->pad_top != 1u || p->pad_left != 1u || !bias ||
+        n4 == 0u || mdy_s8_g1one_2x2_asm(in, q, w + 8, out, bias, out + n4) > 15u) {
+        return 0;
+    }
+    if (MDY_UNLIKELY(n4 != p->out_c)) {
+        mdy_conv_params_t pt = *p;
+        const mdy_s8_requant_t qt = {q->in_zp, q->out_zp, q->act_min, q->act_max,
+                                     q->mult + n4, q->shift + n4};
+        pt.out_c = (uint16_t)(p->out_c - n4);
+        g1_single(in, &pt, &qt, w + 9u * n4, bias + n4, out + n4);
+    }
+    return 1;
+}
+#endif
 
 /* channels [0, n) of a chunk: w, q, bias and out already offset to its first channel */
 MDY_NOINLINE static void g1_chunk(const int8_t *x, const g1_geom_t *gm, const int8_t *w,
@@ -541,6 +577,11 @@ int mdy_conv_s8_stem1(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
         return 1;
     }
     if (n_pix == 1u) {
+#ifdef G1_ONE_ASM
+        if (g1_single_2x2(in, p, q, w, bias, out)) {
+            return 1;
+        }
+#endif
         g1_single(in, p, q, w, bias, out);
         return 1;
     }
