@@ -369,18 +369,35 @@ static MDY_NOINLINE void mdy_gd_run3(const int8_t *x, uint32_t k, uint32_t out_f
                                      const mdy_s8_requant_t *q, int8_t *out)
 {
     static const int32_t zeros[3] = {0, 0, 0};
+    mdy_gd_p_t p;
     const int32_t zp = q->in_zp, nz = mdy_pair(-zp, -zp);
     const uint32_t kt = k & 3u, n3 = out_f / 3u;
-    int32_t xte = 0, xto = 0;
+    p.x = x;
+    p.nz = nz;
+    p.n8 = k >> 3;
+    p.odd = (k >> 2) & 1u;
+    p.w = w;
+    p.k = k;
+    p.bias = zeros;
+    p.bstep = 0;
+    if (bias) {
+        p.bias = bias;
+        p.bstep = 12u;
+    }
+    p.mult = q->mult;
+    p.shift = q->shift;
+    p.y = out;
+    p.yend = out + 3u * n3;
+    p.kt4 = 0;
+    p.k0 = (uint32_t)(2 * q->out_zp + 1);
+    p.lo4 = mdy_s8_rep4(q->act_min);
+    p.hi4 = mdy_s8_rep4(q->act_max);
     if (kt) { /* x[k-4 .. k-1] with the first 4 - kt bytes set to zp: widened to 0 */
         const uint32_t keep = 0xFFFFFFFFu << (32u - 8u * kt);
         const uint32_t xt = (mdy_ld32(x + k - 4u) & keep) | (mdy_s8_rep4(zp) & ~keep);
-        mdy_gd_widen(nz, (int32_t)xt, &xte, &xto);
+        mdy_gd_widen(nz, (int32_t)xt, &p.xte, &p.xto);
+        p.kt4 = (int32_t)kt - 4;
     }
-    mdy_gd_p_t p = {x, nz, k >> 3, (k >> 2) & 1u, w, k, bias ? bias : zeros, bias ? 12u : 0u,
-                    q->mult, q->shift, out, out + 3u * n3, kt ? (int32_t)kt - 4 : 0, xte, xto,
-                    (uint32_t)(2 * q->out_zp + 1), mdy_s8_rep4(q->act_min),
-                    mdy_s8_rep4(q->act_max), {0, 0, 0}};
     while (mdy_gd_asm3(&p)) {
         const uint32_t o = (uint32_t)(p.y - out);
         mdy_gd_slow(q, o, p.y, p.a[0], p.a[1], p.a[2], 3u);
@@ -399,8 +416,8 @@ static MDY_NOINLINE void mdy_gd_run3(const int8_t *x, uint32_t k, uint32_t out_f
         int32_t a = acc[0];
         if (kt) {
             const int32_t wv = mdy_s8_ldw(pw[0] + kt - 4u);
-            a = mdy_s8_smlad(mdy_s8_sx02(wv), xte, a);
-            a = mdy_s8_smlad(mdy_s8_sx13(wv), xto, a);
+            a = mdy_s8_smlad(mdy_s8_sx02(wv), p.xte, a);
+            a = mdy_s8_smlad(mdy_s8_sx13(wv), p.xto, a);
         }
         const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[o], q->shift[o], q->out_zp);
         out[o] = mdy_s8_finish(a, &rq, q->act_min, q->act_max);
