@@ -304,7 +304,15 @@ GEMMS: dict[str, tuple[int, int]] = {"gemm 37->11": (37, 11), "gemm 64->1": (64,
                                       "gemm 32->2": (32, 2), "gemm 1280->2": (1280, 2),
                                       "nobias gemm 7->6": (7, 6), "nobias gemm 31->17": (31, 17),
                                       "fastedge gemm 9->6": (9, 6), "fastedge gemm 40->7": (40, 7),
-                                      "fastedge gemm 13->3": (13, 3), "fastedge gemm 6->2": (6, 2)}
+                                      "fastedge gemm 13->3": (13, 3), "fastedge gemm 6->2": (6, 2),
+                                      # mdy_gd_asm3 (out_f > 3, in_f >= 4): k / 8 = 0 with an odd
+                                      # group, tails 1..3, 1 or 2 rows after the blocks, blocks
+                                      # off the fast requantization after / between fast ones
+                                      "gemm 4->6": (4, 6), "gemm 6->9": (6, 9), "gemm 8->4": (8, 4),
+                                      "nobias gemm 11->12": (11, 12), "gemm 64->11": (64, 11),
+                                      "lateslow gemm 20->17": (20, 17),
+                                      "nobias lateslow gemm 9->6": (9, 6),
+                                      "lateslow gemm 5->7": (5, 7)}
 # host only (mdy_gemm_s8_direct's row blocks 4/2/1 and k % 4 tails): every pair, a NULL
 # bias on every other one
 GEMMS_HOST: dict[str, tuple[int, int]] = {
@@ -385,6 +393,8 @@ def gemm_case(name: str, in_f: int, out_f: int, variant: int) -> tuple[dict[str,
     if name.startswith("nobias"):
         bias[:] = 0
     mult, shift = _requant(rng, out_f, in_f, edges="fastedge" not in name)
+    if "lateslow" in name:    # the channels off the fast case after a fast block of 3 rows
+        mult, shift = np.roll(mult, 3), np.roll(shift, 3)
     if "fastedge" in name:    # whole blocks on the fast requantization, at its shift edges
         unit = 60.0 / (np.sqrt(in_f) * 74.0 * 74.0)
         mult[0::3], shift[0::3] = int(unit * 2 ** 33), -2          # r = 2
