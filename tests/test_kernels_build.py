@@ -52,6 +52,20 @@ def test_source_compiles_for_cortex_m4_without_doubles(src: Path, tmp_path: Path
 
 
 @needs_arm
+@pytest.mark.parametrize("opt", ["-O0", "-Os", "-O3"])
+def test_every_source_compiles_at_other_optimisation_levels(opt: str, tmp_path: Path) -> None:
+    """A user's own CMake build may be a debug (-O0) or size (-Os) build: the inline
+    assembly must not turn into a compiler error there (at -O0 GCC cannot satisfy the
+    larger blocks' register constraints, so those builds take the C twins)."""
+    flags = [f for f in STRICT if not f.startswith("-O")] + [opt]
+    done = subprocess.run([str(ARM_GCC), *M4_FLAGS, *flags, "-I", str(RUNTIME_DIR / "include"),
+                           "-c", *map(str, SOURCES + PATH_SOURCES)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(list(tmp_path.glob("*.o"))) == len(SOURCES + PATH_SOURCES)
+
+
+@needs_arm
 def test_cross_cmake_project_links_static_runtime(tmp_path: Path) -> None:
     """A firmware-style cross build: add_subdirectory(runtime_c) gives the static library
     and no shared one, and an M4 program using a kernel links."""

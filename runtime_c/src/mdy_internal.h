@@ -10,6 +10,13 @@
 
 #include "medyate/kernels.h"
 
+/* The inline-assembly blocks need an optimising build: at -O0 GCC keeps every operand
+ * in memory and stops with "asm operand has impossible constraints". An unoptimised
+ * (debug) build therefore runs the C twins of every path, which give the same results. */
+#if !defined(__OPTIMIZE__) && !defined(MDY_NO_ASM)
+#define MDY_NO_ASM 1
+#endif
+
 #if defined(__GNUC__)
 #define MDY_ALWAYS_INLINE static inline __attribute__((always_inline))
 #else

@@ -29,7 +29,8 @@
 #define MDY_NOINLINE
 #endif
 
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* -O0: the portable twins (the DSP paths carry inline assembly; see mdy_internal.h) */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
 #include <arm_acle.h>
 #define MDY_S8_DSP 1
 
