@@ -25,6 +25,11 @@
 #define MDY_FMA(d, a, b) "vfma.f32 s" #d ", s" #a ", s" #b "\n\t"
 #define MDY_FMA4(d0, d1, d2, d3, w, x0, x1, x2, x3)                                         \
     MDY_FMA(d0, w, x0) MDY_FMA(d1, w, x1) MDY_FMA(d2, w, x2) MDY_FMA(d3, w, x3)
+/* The 4x4 block: accumulators s0-s15 (four output channels of four pixels), weights
+ * w0..w3 (one per channel), inputs x0..x3 (one per pixel). */
+#define MDY_FMA4X4(w0, w1, w2, w3, x0, x1, x2, x3)                                          \
+    MDY_FMA4(0, 1, 2, 3, w0, x0, x1, x2, x3) MDY_FMA4(4, 5, 6, 7, w1, x0, x1, x2, x3)        \
+    MDY_FMA4(8, 9, 10, 11, w2, x0, x1, x2, x3) MDY_FMA4(12, 13, 14, 15, w3, x0, x1, x2, x3)
 #define MDY_CLAMP_LO(k, lo)                                                                 \
     "vcmp.f32 s" #k ", s" #lo "\n\tvmrs APSR_nzcv, fpscr\n\tit mi\n\tvmovmi.f32 s" #k       \
     ", s" #lo "\n\t"
@@ -49,14 +54,8 @@
         "vldmia %[w1]!, {s26-s27}\n\t" \
         "vldmia %[w2]!, {s28-s29}\n\t" \
         "vldmia %[w3]!, {s30-s31}\n\t" \
-        MDY_FMA4(0, 1, 2, 3, 24, 16, 17, 18, 19) \
-        MDY_FMA4(4, 5, 6, 7, 26, 16, 17, 18, 19) \
-        MDY_FMA4(8, 9, 10, 11, 28, 16, 17, 18, 19) \
-        MDY_FMA4(12, 13, 14, 15, 30, 16, 17, 18, 19) \
-        MDY_FMA4(0, 1, 2, 3, 25, 20, 21, 22, 23) \
-        MDY_FMA4(4, 5, 6, 7, 27, 20, 21, 22, 23) \
-        MDY_FMA4(8, 9, 10, 11, 29, 20, 21, 22, 23) \
-        MDY_FMA4(12, 13, 14, 15, 31, 20, 21, 22, 23) \
+        MDY_FMA4X4(24, 26, 28, 30, 16, 17, 18, 19) \
+        MDY_FMA4X4(25, 27, 29, 31, 20, 21, 22, 23) \
         "subs %[n], %[n], #1\n\t" \
         "bne 1b\n\t"
 
