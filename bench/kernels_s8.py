@@ -1,10 +1,12 @@
-"""Instruction counts of the int8 kernels (mdy_conv2d_s8, mdy_gemm_s8) under QEMU.
+"""Instruction counts of the int8 kernels (mdy_conv2d_s8, mdy_gemm_s8 and, for the gemm
+widths the compiler gives a prepared requantization table, mdy_gemm_s8_rq) under QEMU.
 
     python bench/kernels_s8.py [--sizes 32,8,2 | --sizes all] [--opt -O2] [--models [--only NAME]]
     python bench/kernels.py --int8          (the kernel table)
 
 Same method as bench/kernels.py (mps2-an386, `-icount shift=0`, SysTick = 40 guest
-instructions, the timing loop's overhead subtracted); the firmware is
+instructions, the timing loop's overhead subtracted; each case's requantization struct
+and table are made before its timed loop, as a compiled model's are constants); the firmware is
 bench/firmware/bench_s8.c (CMake option BENCH_S8). MAC = out_c*out_h*out_w*in_c/g*kh*kw.
 The same firmware also runs cases that carry their own data and prints their outputs
 (`run_check`): tests/test_int8_kernels_qemu.py compares them with the numpy oracle.
@@ -112,15 +114,15 @@ def cases_header(cases: list[S8Case]) -> str:
     lines = ['#include "medyate/kernels.h"', "#define S8_CONV 0", "#define S8_GEMM 1",
              "typedef struct { uint8_t kind; mdy_conv_params_t p; uint32_t in_f, out_f, reps, out_n;",
              "  int32_t in_zp, out_zp, act_min, act_max;",
-             "  const int8_t *x, *w; const int32_t *bias, *mult, *shift; } s8_case_t;",
+             "  const int8_t *x, *w; const int32_t *bias, *mult, *shift, *rq; } s8_case_t;",
              f"#define S8_BUF_ELEMS {buf}u",
              f"#define S8_MAX_CH {max(c.out_c for c in cases)}u",
              f"#define S8_N_CASES {len(cases)}u"]
     for i, c in enumerate(cases):
         if c.data is not None:
             for key, ctype in (("x", "int8_t"), ("w", "int8_t"), ("bias", "int32_t"),
-                               ("mult", "int32_t"), ("shift", "int32_t")):
-                if c.data[key] is not None:      # bias None: a NULL bias
+                               ("mult", "int32_t"), ("shift", "int32_t"), ("rq", "int32_t")):
+                if c.data.get(key) is not None:      # bias None: a NULL bias
                     lines.append(_c_array(ctype, f"c{i}_{key}", c.data[key]))
     lines.append("static const s8_case_t S8_CASES[] = {")
     for i, c in enumerate(cases):
@@ -131,9 +133,9 @@ def cases_header(cases: list[S8Case]) -> str:
              f"{c.stride}, {c.pad}, {pl}, {c.dil}, {c.dil}, {c.groups}, 0.0f, 0.0f}}")
         if c.params:
             p = "{" + ", ".join(map(str, c.params)) + ", 0.0f, 0.0f}"
-        ptrs = (", ".join(f"c{i}_{k}" if c.data[k] is not None else "0"
-                          for k in ("x", "w", "bias", "mult", "shift"))
-                if c.data is not None else "0, 0, 0, 0, 0")
+        ptrs = (", ".join(f"c{i}_{k}" if c.data.get(k) is not None else "0"
+                          for k in ("x", "w", "bias", "mult", "shift", "rq"))
+                if c.data is not None else "0, 0, 0, 0, 0, 0")
         lines.append(f"  {{{int(c.gemm)}, {p}, {c.in_c}, {c.out_c}, {reps}u, {c.out_n}u, "
                      f"{', '.join(map(str, c.zp))}, {ptrs}}},")
     lines.append("};")

@@ -145,6 +145,8 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "mdy_dequantize_s8": (None, [_i8p, _u32, _f32, _i32, _f32p]),
     "mdy_conv2d_s8": (None, [_i8p, _PCONV, ctypes.POINTER(Requant), _i8p, _i32p, _i8p]),
     "mdy_gemm_s8": (None, [_i8p, _u32, _u32, _i8p, _i32p, ctypes.POINTER(Requant), _i8p]),
+    "mdy_gemm_s8_rq": (None, [_i8p, _u32, _u32, _i8p, _i32p, ctypes.POINTER(Requant), _i8p]),
+    "mdy_gemm_s8_prepare": (ctypes.c_int, [_i32p, _i32p, _i32p, _i32, _u32, _i32p]),
     "mdy_add_s8": (None, [_i8p, _i8p, _u32, ctypes.POINTER(AddParams), _i8p]),
     "mdy_maxpool2d_s8": (None, [_i8p, _PPOOL, _i32, _i8p]),
     "mdy_avgpool2d_s8": (None, [_i8p, _PPOOL, _i32, _i8p]),

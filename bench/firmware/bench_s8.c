@@ -26,17 +26,42 @@ static void fill(int8_t *x, uint32_t n, uint32_t seed)
     }
 }
 
-static void run_case(const s8_case_t *c)
+static int32_t buf_rq[4u * S8_MAX_CH];
+
+/* What a case's call reads besides the case itself: the requantization struct and, for a
+ * gemm the compiler gives a prepared table (mdy_gemm_s8_rq: in_f in the fast range and
+ * the table made; check mode: the case's own table, from codegen/int8_math.py), that
+ * table. Made once per case, outside the timed loop, as the compiled model's constants
+ * are. */
+typedef struct {
+    mdy_s8_requant_t q;
+    const int32_t *rq; /* NULL: mdy_gemm_s8 */
+} s8_call_t;
+
+static s8_call_t prepare_case(const s8_case_t *c)
+{
+    s8_call_t k = {{c->in_zp, c->out_zp, c->act_min, c->act_max,
+                    c->mult ? c->mult : buf_mult, c->shift ? c->shift : buf_shift},
+                   c->rq};
+    if (c->kind == S8_GEMM && !c->x && c->in_f >= MDY_GEMM_S8_RQ_MIN_IN_F &&
+        c->in_f <= MDY_GEMM_S8_RQ_MAX_IN_F &&
+        mdy_gemm_s8_prepare(buf_bias, k.q.mult, k.q.shift, c->out_zp, c->out_f, buf_rq)) {
+        k.rq = buf_rq;
+    }
+    return k;
+}
+
+static void run_case(const s8_case_t *c, const s8_call_t *k)
 {
     const int8_t *x = c->x ? c->x : buf_x;
     const int8_t *w = c->w ? c->w : buf_w;
-    const mdy_s8_requant_t q = {c->in_zp, c->out_zp, c->act_min, c->act_max,
-                                c->mult ? c->mult : buf_mult, c->shift ? c->shift : buf_shift};
     const int32_t *bias = c->x ? c->bias : buf_bias;
     if (c->kind == S8_CONV) {
-        mdy_conv2d_s8(x, &c->p, &q, w, bias, buf_y);
+        mdy_conv2d_s8(x, &c->p, &k->q, w, bias, buf_y);
+    } else if (k->rq) {
+        mdy_gemm_s8_rq(x, c->in_f, c->out_f, w, k->rq, &k->q, buf_y);
     } else {
-        mdy_gemm_s8(x, c->in_f, c->out_f, w, bias, &q, buf_y);
+        mdy_gemm_s8(x, c->in_f, c->out_f, w, bias, &k->q, buf_y);
     }
 }
 
@@ -61,7 +86,8 @@ int main(void)
     }
     for (uint32_t i = 0; i < S8_N_CASES; ++i) {
         const s8_case_t *c = &S8_CASES[i];
-        run_case(c); /* warm-up */
+        const s8_call_t k = prepare_case(c);
+        run_case(c, &k); /* warm-up */
         if (c->x) {
             put_str("O ");
             put_u64(i);
@@ -74,7 +100,7 @@ int main(void)
         }
         const uint64_t t0 = board_timer_read();
         for (uint32_t r = 0; r < c->reps; ++r) {
-            run_case(c);
+            run_case(c, &k);
         }
         put_str("R ");
         put_u64(i);

@@ -206,18 +206,6 @@ MDY_ALWAYS_INLINE void mdy_gd_block(const mdy_gd_ctx_t *c, uint32_t R, uint32_t 
 
 
 #ifdef MDY_S8_DSP
-/* the word of four int8 inputs as the pairs (x0 - zp, x2 - zp), (x1 - zp, x3 - zp) */
-MDY_ALWAYS_INLINE void mdy_gd_widen(int32_t nz, int32_t xv, int32_t *xe, int32_t *xo)
-{
-    uint32_t e, o;
-    __asm__("sxtab16 %0, %2, %3\n\t"
-            "sxtab16 %1, %2, %3, ror #8"
-            : "=&r"(e), "=r"(o)
-            : "r"(nz), "r"(xv));
-    *xe = (int32_t)e;
-    *xo = (int32_t)o;
-}
-
 /* Blocks of 3 rows wholly in assembly (k >= 4), for out_f > 3: the C block above keeps
  * its loop state and requantization constants on the stack around the dot-product asm
  * (~56 instructions per output at k = 10). Here every per-block value is one load from
@@ -395,7 +383,7 @@ static MDY_NOINLINE void mdy_gd_run3(const int8_t *x, uint32_t k, uint32_t out_f
     if (kt) { /* x[k-4 .. k-1] with the first 4 - kt bytes set to zp: widened to 0 */
         const uint32_t keep = 0xFFFFFFFFu << (32u - 8u * kt);
         const uint32_t xt = (mdy_ld32(x + k - 4u) & keep) | (mdy_s8_rep4(zp) & ~keep);
-        mdy_gd_widen(nz, (int32_t)xt, &p.xte, &p.xto);
+        mdy_s8_widen4(nz, xt, &p.xte, &p.xto);
         p.kt4 = (int32_t)kt - 4;
     }
     while (mdy_gd_asm3(&p)) {

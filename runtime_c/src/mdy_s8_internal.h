@@ -50,6 +50,19 @@ MDY_ALWAYS_INLINE uint32_t mdy_sxtb16_ror8(uint32_t x)
     return r;
 }
 
+/* The word of four int8 inputs xv as the pairs (x0 - zp, x2 - zp), (x1 - zp, x3 - zp);
+ * nz = (-zp, -zp). */
+MDY_ALWAYS_INLINE void mdy_s8_widen4(int32_t nz, uint32_t xv, int32_t *xe, int32_t *xo)
+{
+    uint32_t e, o;
+    __asm__("sxtab16 %0, %2, %3\n\t"
+            "sxtab16 %1, %2, %3, ror #8"
+            : "=&r"(e), "=r"(o)
+            : "r"(nz), "r"(xv));
+    *xe = (int32_t)e;
+    *xo = (int32_t)o;
+}
+
 /* Four int8 weights ready for two SMLADs: (w0, w2) and (w1, w3). */
 typedef struct {
     int32_t even, odd;

@@ -66,6 +66,26 @@ void mdy_conv2d_s8(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_re
 void mdy_gemm_s8(const int8_t *x, uint32_t in_f, uint32_t out_f, const int8_t *w,
                  const int32_t *bias, const mdy_s8_requant_t *q, int8_t *out);
 
+/* The same layer with its bias and requantization prepared once (mdy_gemm_s8_prepare,
+ * or the compiler's constant table): rq is [out_f][4] int32 {bias, mult, k, sh}, the
+ * last row flagged (MDY_GEMM_S8_RQ_LAST in sh). q->in_zp, act_min and act_max are read,
+ * q->mult and q->shift are not. Bit-identical with mdy_gemm_s8 for any in_f >= 1; the
+ * fast path is MDY_GEMM_S8_RQ_MIN_IN_F <= in_f <= MDY_GEMM_S8_RQ_MAX_IN_F (small
+ * classifiers, where the per-channel requantization setup outweighed the dot product),
+ * other widths take a plain loop: call mdy_gemm_s8 for them. */
+#define MDY_GEMM_S8_RQ_MIN_IN_F 4u
+#define MDY_GEMM_S8_RQ_MAX_IN_F 12u
+#define MDY_GEMM_S8_RQ_LAST 0x100
+void mdy_gemm_s8_rq(const int8_t *x, uint32_t in_f, uint32_t out_f, const int8_t *w,
+                    const int32_t *rq, const mdy_s8_requant_t *q, int8_t *out);
+
+/* Fills rq ([out_f][4] int32) for mdy_gemm_s8_rq; bias may be NULL. Returns 1, or 0 when
+ * out_f is 0 or a channel is off the table's requantization (mult < 0, or a right shift
+ * -shift[o] outside [2, 23], i.e. a real multiplier of 1/4 or more or below 2^-24), and
+ * then rq is untouched and mdy_gemm_s8 is the kernel to call. */
+int mdy_gemm_s8_prepare(const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                        int32_t out_zp, uint32_t out_f, int32_t *rq);
+
 /* out = a + b with rescaling (see mdy_add_s8_params_t); n elements. */
 void mdy_add_s8(const int8_t *a, const int8_t *b, uint32_t n, const mdy_add_s8_params_t *p,
                 int8_t *out);
