@@ -124,3 +124,31 @@ def clamp_range(act: tuple[float, float] | None, scale: float, zp: int) -> tuple
     qlo = -128 if not math.isfinite(lo) else int(max(-128, zp + round_half_away(lo / scale)))
     qhi = 127 if not math.isfinite(hi) else int(min(127, zp + round_half_away(hi / scale)))
     return qlo, max(qlo, qhi)
+
+
+#: in_f range of mdy_gemm_s8_rq's fast path (MDY_GEMM_S8_RQ_MIN/MAX_IN_F, kernels_s8.h):
+#: the int8 gemms the compiler gives a prepared requantization table
+RQ_TABLE_IN_F = (4, 12)
+#: flag in the last row's sh (MDY_GEMM_S8_RQ_LAST): the kernel's row loop ends on it
+RQ_TABLE_LAST = 0x100
+
+
+def gemm_rq_table(bias: np.ndarray, mult: np.ndarray, shift: np.ndarray,
+                  out_zp: int) -> np.ndarray | None:
+    """mdy_gemm_s8_prepare in numpy: [out_f][4] int32 rows {bias, mult, k, sh} with
+    r = -shift, k = (2 out_zp + 1) << (r - 2), sh = r - 1 (the last row's sh | the flag);
+    None when a channel is off the table's requantization (mult < 0 or r outside [2, 23])."""
+    mult = np.asarray(mult, np.int64)
+    r = -np.asarray(shift, np.int64)
+    if mult.size == 0 or (mult < 0).any() or (r < 2).any() or (r > 23).any():
+        return None
+    k = (2 * int(out_zp) + 1) * (np.int64(1) << (r - 2))
+    sh = r - 1
+    sh[-1] |= RQ_TABLE_LAST
+    return np.stack([np.asarray(bias, np.int64), mult, k, sh], axis=1).astype(np.int32)
+
+
+def rq_table_parts(table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bias, mult, shift) of a gemm_rq_table: its inverse."""
+    t = np.asarray(table, np.int64)
+    return t[:, 0], t[:, 1], -((t[:, 3] & 0xFF) + 1)

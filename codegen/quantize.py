@@ -11,6 +11,8 @@ of codegen/ops/qint8.py:
   range (always containing 0); max/avg/global pools, reshapes and standalone clamps
   keep their input's parameters;
 * requantization: Q31 multiplier + shift per output channel (int8_math.quantize_multiplier);
+  a Gemm of 4..12 inputs keeps bias and requantization as one prepared table instead
+  (int8_math.gemm_rq_table, mdy_gemm_s8_rq), unless a channel is off its range;
   residual adds rescale both sides as TFLite's int8 Add (left shift 20);
 * the network input is quantized on entry; every region tensor read by the float part
   (the first trainable layer's input, a skip branch, ...) is dequantized under its float
@@ -29,8 +31,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from .errors import MedyateError
-from .int8_math import (clamp_range, quantize_act_range, quantize_f32, quantize_multiplier,
-                        quantize_weights_per_channel)
+from .int8_math import (RQ_TABLE_IN_F, clamp_range, gemm_rq_table, quantize_act_range,
+                        quantize_f32, quantize_multiplier, quantize_weights_per_channel)
 from .ir import Graph, Node, Tensor
 from .ops.registry import IR_OPS, load_all
 
@@ -182,6 +184,12 @@ def given_weights(graph: Graph, name: str) -> tuple[np.ndarray, np.ndarray] | No
     return None
 
 
+def _rq_gemm(op: str, in_f: int) -> bool:
+    """A Gemm whose int8 kernel takes a prepared requantization table (mdy_gemm_s8_rq):
+    16 flash bytes per output channel instead of 12, fewer instructions per row."""
+    return op == "gemm" and RQ_TABLE_IN_F[0] <= in_f <= RQ_TABLE_IN_F[1]
+
+
 @_quantizes("conv", "gemm")
 def _q_linear(rw: _Rewrite, node: Node, ranges: dict[str, tuple[float, float]]) -> None:
     x = _acts(rw, node)[0]
@@ -197,14 +205,20 @@ def _q_linear(rw: _Rewrite, node: Node, ranges: dict[str, tuple[float, float]]) 
     mults = [quantize_multiplier(float(m)) for m in bias_scale / s_out]
     act_min, act_max = clamp_range(node.attrs.get("act"), s_out, zp_out)
     base = f"{node.name}@"
-    inputs = [rw.qname[x],
-              rw.const(base + "w8", wq, "int8"),
-              rw.const(base + "b32", bq.astype(np.int32), "int32"),
-              rw.const(base + "mult", np.array([m for m, _ in mults], np.int32), "int32"),
-              rw.const(base + "shift", np.array([s for _, s in mults], np.int32), "int32")]
+    mult = np.array([m for m, _ in mults], np.int32)
+    shift = np.array([s for _, s in mults], np.int32)
+    table = gemm_rq_table(bq, mult, shift, zp_out) if _rq_gemm(node.op, w.shape[1]) else None
+    if table is not None:     # a small classifier: bias and requantization in one table
+        inputs = [rw.qname[x], rw.const(base + "w8", wq, "int8"), rw.const(base + "rq", table, "int32")]
+    else:
+        inputs = [rw.qname[x],
+                  rw.const(base + "w8", wq, "int8"),
+                  rw.const(base + "b32", bq.astype(np.int32), "int32"),
+                  rw.const(base + "mult", mult, "int32"),
+                  rw.const(base + "shift", shift, "int32")]
     y = rw.int8_tensor(node.outputs[0], s_out, zp_out)
     attrs = dict(node.attrs, act=None, in_zp=zp_in, out_zp=zp_out, act_min=act_min,
-                 act_max=act_max, w_scale=ws)
+                 act_max=act_max, w_scale=ws, rq=table is not None)
     rw.nodes.append(Node(node.name, "q" + node.op, inputs, [y], attrs, list(node.origin)))
 
 
@@ -356,7 +370,8 @@ def frozen_weight_bytes(graph: Graph, layer_weights: Iterable[str], frozen: str)
     `frozen` ("fp32" or "int8"). layer_weights: the plan's ONNX weight names.
 
     int8: each int8-region conv/gemm stores its weights as int8 plus 12 bytes per output
-    channel (int32 bias, multiplier, shift); frozen conv/gemm outside the region (above
+    channel (int32 bias, multiplier, shift), 16 for a gemm of 4..12 inputs (its prepared
+    table; 12 if a channel is off the table's range, which only calibration tells); frozen conv/gemm outside the region (above
     the deepest plan layer) and every other constant stay float32 (4 bytes/element). The
     plan layers' own weights are not counted (they live in RAM and their initial values
     in flash, counted with the trainable weights)."""
@@ -372,7 +387,8 @@ def frozen_weight_bytes(graph: Graph, layer_weights: Iterable[str], frozen: str)
         if node.op in ("conv", "gemm"):
             out_c = graph.tensors[node.inputs[1]].shape[0]
             int8_consts[node.inputs[1]] = graph.tensors[node.inputs[1]].size
-            int8_consts[node.inputs[2] if len(node.inputs) > 2 else f"{node.name}@b"] = 12 * out_c
+            per_channel = 16 if _rq_gemm(node.op, graph.tensors[node.inputs[1]].shape[1]) else 12
+            int8_consts[node.inputs[2] if len(node.inputs) > 2 else f"{node.name}@b"] = per_channel * out_c
     total = sum(int8_consts.values())
     for name, t in graph.tensors.items():
         if t.is_const and name not in trained and name not in int8_consts:

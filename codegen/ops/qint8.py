@@ -11,7 +11,9 @@ IR ops (inputs after the activation(s) are constants):
   ``quantize``   [x f32] -> int8; attrs scale, inv_scale, zp
   ``dequantize`` [q int8] -> f32; attrs scale, zp
   ``qconv``      [x, w, bias, mult, shift]; conv attrs + in_zp, out_zp, act_min, act_max
-  ``qgemm``      [x, w, bias, mult, shift]; in_zp, out_zp, act_min, act_max
+  ``qgemm``      [x, w, bias, mult, shift]; in_zp, out_zp, act_min, act_max; or, when
+                 attrs["rq"], [x, w, rq] with bias and requantization prepared as one table
+                 (int8_math.gemm_rq_table: mdy_gemm_s8_rq, the small classifiers)
   ``qadd``       [a, b]; zp_a, zp_b, zp_out, mult/shift a, b, out, left_shift, act range
   ``qmaxpool`` / ``qavgpool`` (pool attrs + zp), ``qgap`` (keepdims, zp),
   ``qclamp`` (qlo, qhi)
@@ -22,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..int8_math import dequantize_f32, quantize_f32, requantize, rounding_divide
+from ..int8_math import dequantize_f32, quantize_f32, requantize, rounding_divide, rq_table_parts
 from ..ir import Node
 from .conv import conv_shape, windows
 from .registry import CEmit, OpDef, c_emit, ir_op
@@ -52,7 +54,11 @@ def qconv_forward(node: Node, xs: list[np.ndarray], params: list[np.ndarray]) ->
 
 def qgemm_forward(node: Node, xs: list[np.ndarray], params: list[np.ndarray]) -> tuple[np.ndarray, Any]:
     x = _i64(xs[0]).reshape(-1) - node.attrs["in_zp"]
-    w, bias, mult, shift = (_i64(p) for p in params)
+    if node.attrs.get("rq"):
+        w = _i64(params[0])
+        bias, mult, shift = rq_table_parts(params[1])
+    else:
+        w, bias, mult, shift = (_i64(p) for p in params)
     return _finish(w @ x + bias, mult, shift, node.attrs), None
 
 
@@ -138,7 +144,11 @@ c_emit("quantize", CEmit(forward="mdy_quantize_s8({{x}}, {{n}}, {{a.inv_c}}, {{a
 c_emit("dequantize", CEmit(forward="mdy_dequantize_s8({{x}}, {{n}}, {{a.scale_c}}, {{a.zp}}, {{y}});"))
 c_emit("qconv", CEmit(forward="mdy_conv2d_s8({{x}}, &{{p}}, " + _REQ + ", {{k0}}, {{k1}}, {{y}});",
                       params="conv"))
-c_emit("qgemm", CEmit(forward="mdy_gemm_s8({{x}}, {{in_f}}, {{out_f}}, {{k0}}, {{k1}}, " + _REQ + ", {{y}});"))
+_REQ_RQ = ("&(const mdy_s8_requant_t){ {{a.in_zp}}, {{a.out_zp}}, {{a.act_min}}, {{a.act_max}}, "
+           "NULL, NULL }")
+c_emit("qgemm", CEmit(forward=(
+    "{% if a.rq %}mdy_gemm_s8_rq({{x}}, {{in_f}}, {{out_f}}, {{k0}}, {{k1}}, " + _REQ_RQ + ", {{y}});"
+    "{% else %}mdy_gemm_s8({{x}}, {{in_f}}, {{out_f}}, {{k0}}, {{k1}}, " + _REQ + ", {{y}});{% endif %}")))
 c_emit("qadd", CEmit(forward=(
     "mdy_add_s8({{x}}, {{x2}}, {{n}}, &(const mdy_add_s8_params_t){ {{a.zp_a}}, {{a.zp_b}}, "
     "{{a.zp_out}}, {{a.mult_a}}, {{a.shift_a}}, {{a.mult_b}}, {{a.shift_b}}, {{a.mult_out}}, "

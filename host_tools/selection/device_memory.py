@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from medyate.codegen.int8_math import RQ_TABLE_IN_F
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import Plan, TrainLayer, resolve_layers
 
@@ -102,31 +103,36 @@ class Breakdown:
 
 
 # ------------------------------------------------------------------ frozen weights
-def _fp32_bytes(elems: int, out_channels: int, has_bias: bool) -> int:
+def _fp32_bytes(elems: int, out_channels: int, has_bias: bool, rq_table: bool = False) -> int:
     return FLOAT_BYTES * (elems + (out_channels if has_bias else 0))
 
 
-def _int8_bytes(elems: int, out_channels: int, has_bias: bool) -> int:
+def _int8_bytes(elems: int, out_channels: int, has_bias: bool, rq_table: bool = False) -> int:
     """Per-output-channel symmetric int8 as codegen/quantize.py lays it out: one byte per
     weight (padded to a word) and 12 bytes per output channel (Q31 multiplier, shift and
-    the int32 bias, which is always stored: the zero-point correction folds into it)."""
-    return 4 * math.ceil(elems / 4) + 12 * out_channels
+    the int32 bias, which is always stored: the zero-point correction folds into it); 16
+    for a Gemm of 4..12 inputs (rq_table: mdy_gemm_s8_rq's table; 12 if calibration puts
+    a channel off its range, so this is the upper bound)."""
+    return 4 * math.ceil(elems / 4) + (16 if rq_table else 12) * out_channels
 
 
-#: dtype -> bytes of one frozen Conv/Gemm layer (weight elems, output channels, has bias).
-#: The int8 backbone's compiler registers its exact layout here if it differs.
-FROZEN_WEIGHT_FORMULAS: dict[str, Callable[[int, int, bool], int]] = {
+#: dtype -> bytes of one frozen Conv/Gemm layer (weight elems, output channels, has bias,
+#: a Gemm with the int8 prepared table). The int8 backbone's compiler registers its exact
+#: layout here if it differs.
+FROZEN_WEIGHT_FORMULAS: dict[str, Callable[[int, int, bool, bool], int]] = {
     "fp32": _fp32_bytes, "int8": _int8_bytes}
 
 
-def frozen_weight_bytes(elems: int, out_channels: int, has_bias: bool, dtype: str = "fp32") -> int:
-    """Flash bytes of one frozen Conv/Gemm layer's weight (+ bias) stored as `dtype`."""
+def frozen_weight_bytes(elems: int, out_channels: int, has_bias: bool, dtype: str = "fp32",
+                        rq_table: bool = False) -> int:
+    """Flash bytes of one frozen Conv/Gemm layer's weight (+ bias) stored as `dtype`
+    (rq_table: a Gemm of 4..12 inputs, which int8 stores with a prepared table)."""
     try:
         formula = FROZEN_WEIGHT_FORMULAS[dtype]
     except KeyError:
         raise ValueError(f"frozen dtype must be one of {sorted(FROZEN_WEIGHT_FORMULAS)}, "
                          f"got {dtype!r}") from None
-    return formula(elems, out_channels, has_bias)
+    return formula(elems, out_channels, has_bias, rq_table)
 
 
 # ---------------------------------------------------------------------- prediction
@@ -164,8 +170,9 @@ class ModelFacts:
     arena_bytes: int
     pool_bytes: int
     trainable_elems: int
-    #: (weight elems, out channels, has bias, below the first trainable layer)
-    frozen_layers: tuple[tuple[int, int, bool, bool], ...]
+    #: (weight elems, out channels, has bias, below the first trainable layer, a Gemm
+    #: of 4..12 inputs: int8 stores it with a prepared requantization table)
+    frozen_layers: tuple[tuple[int, int, bool, bool, bool], ...]
     other_const_elems: int                              # consts outside Conv/Gemm layers
     gain_elems: int
     layers: int
@@ -214,7 +221,8 @@ def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int,
         if weight.name in trained:
             continue
         layer_tensors.update({weight.name, bias} - {None})
-        frozen.append((int(weight.size), _out_channels(graph, node), bias is not None, depth < first))
+        frozen.append((int(weight.size), _out_channels(graph, node), bias is not None, depth < first,
+                       node.op == "gemm" and RQ_TABLE_IN_F[0] <= weight.shape[1] <= RQ_TABLE_IN_F[1]))
     other = sum(max(int(t.size), 1) for name, t in graph.tensors.items()
                 if t.is_const and name not in trained and name not in layer_tensors)
     trainable = sum(max(int(graph.tensors[name].size), 1) for name in trained if name)
@@ -284,8 +292,8 @@ def formula_regions(facts: ModelFacts, frozen: str = "fp32") -> dict[str, int]:
                FLOAT_BYTES * total_channels)
            + FLOAT_BYTES * facts.classes + 8 * facts.input_c
            + 2 * (2 * facts.layers + total_channels + sum(facts.out_channels)))
-    frozen_bytes = sum(frozen_weight_bytes(e, o, b, frozen if below else "fp32")
-                       for e, o, b, below in facts.frozen_layers)
+    frozen_bytes = sum(frozen_weight_bytes(e, o, b, frozen if below else "fp32", rq)
+                       for e, o, b, below, rq in facts.frozen_layers)
     frozen_bytes += FLOAT_BYTES * (facts.other_const_elems + facts.gain_elems)
     return {"arena": facts.arena_bytes, "trainable_weights": FLOAT_BYTES * facts.trainable_elems,
             "gradient_buffers": gradient, "app_buffers": app, "runtime_static": 0, "stack": 0,
