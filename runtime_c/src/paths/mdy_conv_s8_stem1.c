@@ -18,12 +18,10 @@
  *   - small maps (<= G1_PAD_BYTES covered) are first copied zp-padded, so that every
  *     window is inside the copy; larger maps gather the windows over the border (and
  *     the last one, whose row word would read past the map) from a zp-filled 3x4 copy;
- *   - 1x1 outputs: taps in natural order (w0..w3, w4..w7 words, w8 alone), the first
- *     group skipped when it holds padding only, four channels per stored word; on the M4
- *     a 2x2 map padded by 1 on top and left (taps 4 5 7 8 live) with a bias runs
- *     mdy_s8_stem1_one_asm.h (the column built there from the map's one word, 20
- *     instructions per channel), the n % 4 last channels and calls with a channel off
- *     its requantization range (right shifts 2..17, mult >= 0) here.
+ *   - 1x1 outputs: on the M4 a 2x2 map padded by 1 on top and left (taps 4 5 7 8 live)
+ *     with a bias runs mdy_s8_stem1_one_asm.h from here (the call shares this frame: from
+ *     a function of its own it took 9 more instructions), everything else
+ *     mdy_conv_s8_stem1_one.c (taps in natural order, four channels per stored word).
  * Instructions per MAC on bench/kernels_s8.py's grey rows, maps 32..2: 2.79 .. 3.56
  * (1->32 p1) and 3.06 .. 3.99 (1->16 s2 p1) down to 3x3, 3.81 at 2x2 (one output pixel:
  * 16 requantizations for 144 MACs; 5.56 in C); the RGB stem's code did 3.50 .. 4.23 and
@@ -31,32 +29,7 @@
  * Bit-exact with mdy_conv2d_s8's generic loop: int32 accumulation is exact in any order.
  * Returns 0 (nothing written) when the shape does not qualify.
  */
-#include "../mdy_s8_internal.h"
-
-#if defined(__GNUC__) && !defined(__clang__)
-#define G1_NOSCHED __attribute__((optimize("no-schedule-insns")))
-/* the fill and copy loops of a few bytes stay loops (GCC made the row copy a memcpy
- * call per row) */
-#define G1_NOLIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
-#else
-#define G1_NOSCHED
-#define G1_NOLIBCALL
-#endif
-
-typedef struct {
-    int32_t in_h, in_w, out_w, s_h, s_w, pad_t, pad_l, zp, out_zp, lo, hi;
-    uint32_t n_out, n_pix, lo4, hi4; /* lo4, hi4: mdy_s8_rep4 of lo, hi */
-    int32_t bmask; /* bias[o] & bmask: bias = NULL reads q->mult masked to zeros */
-    int32_t all_in; /* the zp-padded copy: every window inside the map */
-} g1_geom_t;
-
-MDY_ALWAYS_INLINE const int32_t *g1_opaque(const int32_t *p)
-{
-#if defined(__GNUC__)
-    __asm__("" : "+r"(p));
-#endif
-    return p;
-}
+#include "mdy_s8_stem1_internal.h"
 
 /* the five column words of the window whose rows start at x, x + pitch, x + 2 pitch
  * (4 bytes readable each), zz = (zp, zp) */
@@ -72,43 +45,12 @@ MDY_ALWAYS_INLINE void g1_gather(const int8_t *x, int32_t pitch, int32_t zz, int
 
 /* the column of the window at (ih0, iw0) through a zp-filled copy of its in-map taps
  * (windows over the border, or whose last row word would read past the map) */
-/* the window at (ih0, iw0) as a 3x4 block (rows 4 bytes apart), taps off the map = zp */
-MDY_ALWAYS_INLINE void g1_block(const int8_t *x, const g1_geom_t *gm, int32_t ih0,
-                                int32_t iw0, uint32_t *blk)
-{
-    const int32_t in_h = gm->in_h, in_w = gm->in_w;
-    const uint32_t zp4 = mdy_s8_rep4(gm->zp);
-    blk[0] = zp4;
-    blk[1] = zp4;
-    blk[2] = zp4;
-    int8_t *b = (int8_t *)blk;
-    const int32_t r0 = ih0 < 0 ? -ih0 : 0, r1 = in_h - ih0 < 3 ? in_h - ih0 : 3;
-    const int32_t j0 = iw0 < 0 ? -iw0 : 0, j1 = in_w - iw0 < 3 ? in_w - iw0 : 3;
-    for (int32_t r = r0; r < r1; ++r) {
-        const int8_t *row = x + (ih0 + r) * in_w + iw0;
-#pragma GCC unroll 3
-        for (int32_t j = 0; j < 3; ++j) { /* (a loop from j0 to j1 became a memcpy call) */
-            if (j >= j0 && j < j1) {
-                b[4 * r + j] = row[j];
-            }
-        }
-    }
-}
-
 MDY_NOINLINE static void g1_border(const int8_t *x, const g1_geom_t *gm, int32_t ih0,
                                    int32_t iw0, int32_t *c)
 {
     uint32_t blk[3];
     g1_block(x, gm, ih0, iw0, blk);
     g1_gather((const int8_t *)blk, 4, mdy_pair(gm->zp, gm->zp), c);
-}
-
-/* requant + clamp of one output, any channel (the slow case included) */
-MDY_NOINLINE static int8_t g1_finish(int32_t acc, int32_t mult, int32_t shift, int32_t zp,
-                                     int32_t lo, int32_t hi)
-{
-    const mdy_s8_rq_t r = mdy_s8_rq_make(mult, shift, zp);
-    return mdy_s8_finish(acc, &r, lo, hi);
 }
 
 /* 1 + the last window column iw0 whose three row words are inside the map, for the
@@ -352,129 +294,16 @@ MDY_NOINLINE G1_NOSCHED static void g1_pixel_tab(const int32_t *c, const int32_t
     }
 }
 
-/* 1x1 outputs: the window at (ih0, iw0) in natural tap order (x0, x2) (x1, x3) (x4, x6)
- * (x5, x7) x8 (padding taps zero), from the row words of its 3x4 block */
-static void g1_one_column(const int8_t *x, const g1_geom_t *gm, int32_t ih0, int32_t iw0,
-                          int32_t *cw)
-{
-    uint32_t blk[3];
-    g1_block(x, gm, ih0, iw0, blk);
-    const int32_t zz = mdy_pair(gm->zp, gm->zp);
-    const int8_t *b = (const int8_t *)blk;
-    const int32_t r0 = mdy_s8_ldw(b), r1 = mdy_s8_ldw(b + 4), r2 = mdy_s8_ldw(b + 8);
-    const int32_t e1 = mdy_s8_ssub16(mdy_s8_sx02(r1), zz), o1 = mdy_s8_ssub16(mdy_s8_sx13(r1), zz);
-    const int32_t e2 = mdy_s8_ssub16(mdy_s8_sx02(r2), zz), o2 = mdy_s8_ssub16(mdy_s8_sx13(r2), zz);
-    cw[0] = mdy_s8_ssub16(mdy_s8_sx02(r0), zz);                    /* (x0, x2) */
-    cw[1] = mdy_pair(mdy_s8_ssub16(mdy_s8_sx13(r0), zz), e1);      /* (x1, x3) */
-    cw[2] = mdy_pair(o1, e2);                                      /* (x4, x6) */
-    cw[3] = mdy_pair((int32_t)((uint32_t)e1 >> 16), o2);           /* (x5, x7) */
-    cw[4] = e2 >> 16;                                              /* x8 */
-}
-
-/* acc of one channel over that column; skip_a: taps 0..3 are zero */
-MDY_ALWAYS_INLINE int32_t g1_one_dot(const int32_t *cw, const int8_t *w, int32_t a,
-                                     const int skip_a)
-{
-    if (!skip_a) {
-        const int32_t A = mdy_s8_ldw(w);
-        a = mdy_s8_smlad(mdy_s8_sx02(A), cw[0], a);
-        a = mdy_s8_smlad(mdy_s8_sx13(A), cw[1], a);
-    }
-    const int32_t B = mdy_s8_ldw(w + 4);
-    a = mdy_s8_smlad(mdy_s8_sx02(B), cw[2], a);
-    a = mdy_s8_smlad(mdy_s8_sx13(B), cw[3], a);
-    return mdy_s8_smlabb((int32_t)w[8], cw[4], a);
-}
-
-/* 1x1 outputs: four channels per pass, their outputs contiguous (one STR); a channel off
- * the fast requantization case sends the rest one channel at a time */
-MDY_ALWAYS_INLINE void g1_one(const int32_t *cw, const int8_t *w, const mdy_s8_requant_t *q,
-                              const int32_t *bias, const g1_geom_t *gm, int8_t *y,
-                              const int skip_a)
-{
-    const uint32_t n_out = gm->n_out;
-    const uint32_t zp2 = 2u * (uint32_t)gm->out_zp + 1u;
-    const int32_t *mult = q->mult, *shift = q->shift;
-    uint32_t o = 0;
-    for (; o + 4u <= n_out; o += 4u, w += 36) {
-        const int32_t *c = g1_opaque(cw);
-        int32_t v[4];
-        uint32_t j = 0;
-#pragma GCC unroll 4
-        for (; j < 4u; ++j) {
-            /* mdy_s8_rq_make: sh = r - 1 = ~shift, fast when sh - 1 in [0, 21], m >= 0 */
-            const int32_t m = mult[o + j], sh = ~shift[o + j];
-            const uint32_t r2 = (uint32_t)sh - 1u;
-            if (MDY_UNLIKELY((r2 | (uint32_t)(m >> 31)) > 21u)) {
-                break;
-            }
-            const int32_t a = g1_one_dot(c, w + 9u * j, bias[o + j] & gm->bmask, skip_a);
-            v[j] = mdy_s8_rq_fast(a, m, (int32_t)(zp2 << r2), sh);
-        }
-        if (MDY_UNLIKELY(j < 4u)) {
-            break;
-        }
-        mdy_s8_st4(y + o, mdy_s8_pack4(v[0], v[1], v[2], v[3], gm->lo4, gm->hi4));
-    }
-    for (; o < n_out; ++o, w += 9) {
-        const int32_t a = g1_one_dot(cw, w, bias[o] & gm->bmask, 0);
-        y[o] = g1_finish(a, mult[o], shift[o], gm->out_zp, gm->lo, gm->hi);
-    }
-}
-
-MDY_NOINLINE G1_NOSCHED static void g1_one_all(const int32_t *cw, const int8_t *w,
-                                               const mdy_s8_requant_t *q, const int32_t *bias,
-                                               const g1_geom_t *gm, int8_t *y)
-{
-    g1_one(cw, w, q, bias, gm, y, 0);
-}
-
-MDY_NOINLINE G1_NOSCHED static void g1_one_skip(const int32_t *cw, const int8_t *w,
-                                                const mdy_s8_requant_t *q, const int32_t *bias,
-                                                const g1_geom_t *gm, int8_t *y)
-{
-    g1_one(cw, w, q, bias, gm, y, 1);
-}
-
 #if defined(MDY_S8_DSP) && defined(__thumb2__) && !defined(__ARM_BIG_ENDIAN) && \
     !defined(MDY_NO_ASM)
 #define G1_ONE_ASM 1
 #include "mdy_s8_stem1_one_asm.h"
 #endif
 
-/* 1x1 outputs (only the fields their path reads are set) */
-MDY_NOINLINE static void g1_single(const int8_t *in, const mdy_conv_params_t *p,
-                                   const mdy_s8_requant_t *q, const int8_t *w,
-                                   const int32_t *bias, int8_t *out)
-{
-    const uint32_t n_out = p->out_c;
-    int32_t cw[5];
-    g1_geom_t gm;
-    gm.in_h = p->in_h;
-    gm.in_w = p->in_w;
-    gm.zp = q->in_zp;
-    g1_one_column(in, &gm, -(int32_t)p->pad_top, -(int32_t)p->pad_left, cw);
-    gm.out_zp = q->out_zp;
-    gm.lo = q->act_min;
-    gm.hi = q->act_max;
-    gm.n_out = n_out;
-    gm.lo4 = mdy_s8_rep4(q->act_min);
-    gm.hi4 = mdy_s8_rep4(q->act_max);
-    gm.bmask = bias ? -1 : 0;
-    if (!bias) {
-        bias = q->mult; /* n_out readable words, masked to 0 */
-    }
-    if ((cw[0] | cw[1]) == 0) {
-        g1_one_skip(cw, w, q, bias, &gm, out);
-    } else {
-        g1_one_all(cw, w, q, bias, &gm, out);
-    }
-}
-
 #ifdef G1_ONE_ASM
 /* 1x1 output of a 2x2 map padded by 1 on top and left, a bias, 4+ channels: multiples of
- * four in the assembly, the last n_out % 4 by g1_single; 0: not done (a channel off the
- * fast requantization, or the shape; nothing that counts written) */
+ * four in the assembly, the last n_out % 4 by mdy_conv_s8_stem1_one; 0: not done (a
+ * channel off the fast requantization, or the shape; nothing that counts written) */
 MDY_ALWAYS_INLINE int g1_single_2x2(const int8_t *in, const mdy_conv_params_t *p,
                                     const mdy_s8_requant_t *q, const int8_t *w,
                                     const int32_t *bias, int8_t *out)
@@ -489,7 +318,7 @@ MDY_ALWAYS_INLINE int g1_single_2x2(const int8_t *in, const mdy_conv_params_t *p
         const mdy_s8_requant_t qt = {q->in_zp, q->out_zp, q->act_min, q->act_max,
                                      q->mult + n4, q->shift + n4};
         pt.out_c = (uint16_t)(p->out_c - n4);
-        g1_single(in, &pt, &qt, w + 9u * n4, bias + n4, out + n4);
+        mdy_conv_s8_stem1_one(in, &pt, &qt, w + 9u * n4, bias + n4, out + n4);
     }
     return 1;
 }
@@ -582,7 +411,7 @@ int mdy_conv_s8_stem1(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8
             return 1;
         }
 #endif
-        g1_single(in, p, q, w, bias, out);
+        mdy_conv_s8_stem1_one(in, p, q, w, bias, out);
         return 1;
     }
     g1_geom_t gm = {p->in_h, p->in_w, p->out_w, p->stride_h, p->stride_w, p->pad_top,

@@ -1,7 +1,8 @@
 /*
  * mdy_s8_stem1_one_asm.h: the Thumb-2 DSP loop of mdy_conv_s8_stem1 on 1x1 outputs whose
  * taps 0..3 are all padding (or zp): 2x2 maps with stride 2 and pad 1, 1x1 maps with pad 1
- * (included by that file only). The arithmetic of g1_one (skip_a), channel for channel.
+ * (included by that file only). The arithmetic of g1_one (skip_a, mdy_conv_s8_stem1_one.c),
+ * channel for channel.
  */
 #ifndef MDY_S8_STEM1_ONE_ASM_H
 #define MDY_S8_STEM1_ONE_ASM_H
