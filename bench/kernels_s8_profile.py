@@ -136,12 +136,14 @@ def build(bdir: Path, cases: Path, model: Path, opt: str, split: bool) -> Path:
     return bdir / "bench.elf"
 
 
-def path_name(fn: str, mask: int) -> str:
+def path_name(fn: str, mask: int, p: list[int] | None = None) -> str:
     if fn != "mdy_conv2d_s8":
         return {"mdy_gemm_f32": "float gemm (trainable)"}.get(fn, fn.replace("mdy_", ""))
     hit = [PATHS[i] for i in range(len(PATHS)) if mask >> i & 1]
     if "depthwise" in hit:
         sub = [h for h in hit if h != "depthwise"]
+        if not sub and p and p[1:3] == [1, 1] and p[4:6] == [1, 1] and p[12:14] == [1, 1]:
+            return "dw one (1x1 map)"      # static inside mdy_conv_s8_depthwise.c
         return "dw " + (sub[0] if sub else "any (int16 rows)")
     return hit[0] if hit else "generic (per-tap loop)"
 
@@ -192,7 +194,9 @@ def profile(name: str, onnx: Path, shape: tuple[int, ...], opt: str, reps: int,
         v = res[100 + i][1] / reps - timer
         lab, macs = describe(fn, args, params)
         dot = (res[100 + 2 * n + i][1] / reps, res[100 + 3 * n + i][1] / reps) if split else None
-        rows.append((fn, lab, macs, v, path_name(fn, res[100 + n + i][1]), dot))
+        pm = re.search(r"&(P\d+)", args) if fn == "mdy_conv2d_s8" else None
+        path = path_name(fn, res[100 + n + i][1], params[pm.group(1)] if pm else None)
+        rows.append((fn, lab, macs, v, path, dot))
     total = sum(r[3] for r in rows)
     print(f"## {name}: int8 forward {fwd_total:,.0f} instr (uninstrumented model_forward), "
           f"{macs_all:,.0f} MACs, {fwd_total / macs_all:.2f} instr/MAC; timed calls sum "

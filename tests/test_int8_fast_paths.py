@@ -141,6 +141,17 @@ CONVS: dict[str, ConvShape] = {
     "3x3 2->9 s2 p1 5x5 (im2col)": S(2, 9, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1),
     "3x3 4->9 s2 p1 4x4 (im2col)": S(4, 9, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1),
     "dw3x3 5 p1 1x1": S(5, 5, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=5),
+    # 1x1 map, 1x1 output (one product per channel): every kernel, stride 2, the pixel at
+    # a corner / off-centre tap, a window that misses the pixel (bias only), no bias
+    "dw5x5 9 p2 1x1 one": S(9, 9, 1, 1, 5, 5, 1, 1, 2, 2, 2, 2, groups=9),
+    "dw7x7 6 p3 1x1 one": S(6, 6, 1, 1, 7, 7, 1, 1, 3, 3, 3, 3, groups=6),
+    "dw3x3 9 s2 p1 1x1 one": S(9, 9, 1, 1, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3x3 7 p(0,0,2,2) 1x1 one (tap 0)": S(7, 7, 1, 1, 3, 3, 1, 1, 0, 0, 2, 2, groups=7),
+    "dw3x3 5 p(2,1,0,1) 1x1 one (tap 7)": S(5, 5, 1, 1, 3, 3, 1, 1, 2, 1, 0, 1, groups=5),
+    "dw3x5 9 p(1,4,1,0) 1x1 one (tap 9)": S(9, 9, 1, 1, 3, 5, 1, 1, 1, 4, 1, 0, groups=9),
+    "dw3x3 9 s2 p(3,0,0,2) 1x1 one (window off the pixel)": S(9, 9, 1, 1, 3, 3, 2, 2, 3, 0, 0, 2,
+                                                              groups=9),
+    "nobias dw3x3 11 p1 1x1 one": S(11, 11, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=11),
     "dw3x3 4 p1 2x2": S(4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, groups=4),
     "dw3x3 3 s2 p1 2x2": S(3, 3, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
     "dw3x3 3 s2 p1 7x7": S(3, 3, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
