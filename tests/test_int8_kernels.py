@@ -77,8 +77,14 @@ def test_requantize_oracle_matches_python_integers_and_c(lib: ctypes.CDLL) -> No
 
 def test_quantize_dequantize_bit_exact(lib: ctypes.CDLL) -> None:
     rng = np.random.default_rng(1)
-    x = np.concatenate([rng.normal(0, 3, 5000), np.arange(-40, 40) * 0.05]).astype(np.float32)
-    for scale, zp in [(0.05, 0), (0.0235, -128), (0.1, 17), (0.0039215, -3)]:
+    # exact halves (ties: away from zero) at scales 1 and 0.5 (inverse exact), products
+    # past the +-1024 clamp and past int32, infinities
+    x = np.concatenate([rng.normal(0, 3, 5000), np.arange(-40, 40) * 0.05,
+                        np.arange(-300, 301) * 0.5, np.arange(-8, 9) * 0.25,
+                        [1023.5, -1023.5, 1024.5, -1024.5, 2e3, -2e3, 3e9, -3e9, 1e30, -1e30,
+                         np.inf, -np.inf, 0.49999997, -0.49999997]]).astype(np.float32)
+    for scale, zp in [(0.05, 0), (0.0235, -128), (0.1, 17), (0.0039215, -3), (1.0, 0),
+                      (1.0, 127), (1.0, -128), (0.5, 3), (0.5, -100)]:
         scale = float(np.float32(scale))
         want = im.quantize_f32(x, scale, zp)
         got = np.zeros_like(want)
