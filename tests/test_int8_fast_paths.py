@@ -4,7 +4,7 @@ chosen to hit every branch: odd channel counts and odd pixel counts (the single 
 single column tails), dot products not a multiple of 4, 1x1 and 2x2 maps, strides 1
 and 2, symmetric and asymmetric padding, non-square and dilated kernels, groups,
 depthwise strips (a map too wide for one strip), dot products too long for two packed
-columns or for any (the generic loop), and requantization channels off the fast case
+columns (one column packed in place) or for any (the generic loop), and requantization channels off the fast case
 (left shifts, mult = INT32_MIN).
 
 Host: the portable build (no DSP extension) through ctypes. QEMU (mps2-an386,
@@ -42,6 +42,17 @@ CONVS: dict[str, ConvShape] = {
     "pw s2 12->8 5x5": S(12, 8, 5, 5, 1, 1, 2, 2),
     "pw long 400->3 2x3 (one column)": S(400, 3, 2, 3, 1, 1),
     "pw 1100->2 2x1 (generic)": S(1100, 2, 2, 1, 1, 1),
+    # one column packed in place (512 < k <= 1024, before: the generic loop): every k % 4
+    # tail, the full buffer, 3x3 windows with padding, groups, odd pixel and channel counts
+    "3x3 64->5 p1 3x3 (one column in place)": S(64, 5, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1),
+    "3x3 113->3 p1 2x3 (in place, k 1017)": S(113, 3, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1),
+    "3x3 60->4 s2 p1 5x4 (in place, k 540)": S(60, 4, 5, 4, 3, 3, 2, 2, 1, 1, 1, 1),
+    "3x3 g2 130->6 p1 3x3 (in place per group, k 585)": S(130, 6, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1,
+                                                          groups=2),
+    "pw 1024->3 2x1 (in place, full buffer)": S(1024, 3, 2, 1, 1, 1),
+    "pw 1023->4 2x3 (in place, k % 4 = 3)": S(1023, 4, 2, 3, 1, 1),
+    "pw 514->7 3x1 (in place, k % 4 = 2)": S(514, 7, 3, 1, 1, 1),
+    "pw 1025->3 2x2 (generic)": S(1025, 3, 2, 2, 1, 1),
     "3x3 5->7 p1 2x2": S(5, 7, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1),
     "3x3 3->4 s2 p1 7x6": S(3, 4, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1),
     "3x3 6->5 asym pads 6x5": S(6, 5, 6, 5, 3, 3, 1, 1, 0, 2, 2, 0),
@@ -130,6 +141,17 @@ CONVS: dict[str, ConvShape] = {
     "3x3 2->9 s2 p1 5x5 (im2col)": S(2, 9, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1),
     "3x3 4->9 s2 p1 4x4 (im2col)": S(4, 9, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1),
     "dw3x3 5 p1 1x1": S(5, 5, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=5),
+    # 1x1 map, 1x1 output (one product per channel): every kernel, stride 2, the pixel at
+    # a corner / off-centre tap, a window that misses the pixel (bias only), no bias
+    "dw5x5 9 p2 1x1 one": S(9, 9, 1, 1, 5, 5, 1, 1, 2, 2, 2, 2, groups=9),
+    "dw7x7 6 p3 1x1 one": S(6, 6, 1, 1, 7, 7, 1, 1, 3, 3, 3, 3, groups=6),
+    "dw3x3 9 s2 p1 1x1 one": S(9, 9, 1, 1, 3, 3, 2, 2, 1, 1, 1, 1, groups=9),
+    "dw3x3 7 p(0,0,2,2) 1x1 one (tap 0)": S(7, 7, 1, 1, 3, 3, 1, 1, 0, 0, 2, 2, groups=7),
+    "dw3x3 5 p(2,1,0,1) 1x1 one (tap 7)": S(5, 5, 1, 1, 3, 3, 1, 1, 2, 1, 0, 1, groups=5),
+    "dw3x5 9 p(1,4,1,0) 1x1 one (tap 9)": S(9, 9, 1, 1, 3, 5, 1, 1, 1, 4, 1, 0, groups=9),
+    "dw3x3 9 s2 p(3,0,0,2) 1x1 one (window off the pixel)": S(9, 9, 1, 1, 3, 3, 2, 2, 3, 0, 0, 2,
+                                                              groups=9),
+    "nobias dw3x3 11 p1 1x1 one": S(11, 11, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, groups=11),
     "dw3x3 4 p1 2x2": S(4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, groups=4),
     "dw3x3 3 s2 p1 2x2": S(3, 3, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
     "dw3x3 3 s2 p1 7x7": S(3, 3, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),

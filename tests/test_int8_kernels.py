@@ -77,8 +77,14 @@ def test_requantize_oracle_matches_python_integers_and_c(lib: ctypes.CDLL) -> No
 
 def test_quantize_dequantize_bit_exact(lib: ctypes.CDLL) -> None:
     rng = np.random.default_rng(1)
-    x = np.concatenate([rng.normal(0, 3, 5000), np.arange(-40, 40) * 0.05]).astype(np.float32)
-    for scale, zp in [(0.05, 0), (0.0235, -128), (0.1, 17), (0.0039215, -3)]:
+    # exact halves (ties: away from zero) at scales 1 and 0.5 (inverse exact), products
+    # past the +-1024 clamp and past int32, infinities
+    x = np.concatenate([rng.normal(0, 3, 5000), np.arange(-40, 40) * 0.05,
+                        np.arange(-300, 301) * 0.5, np.arange(-8, 9) * 0.25,
+                        [1023.5, -1023.5, 1024.5, -1024.5, 2e3, -2e3, 3e9, -3e9, 1e30, -1e30,
+                         np.inf, -np.inf, 0.49999997, -0.49999997]]).astype(np.float32)
+    for scale, zp in [(0.05, 0), (0.0235, -128), (0.1, 17), (0.0039215, -3), (1.0, 0),
+                      (1.0, 127), (1.0, -128), (0.5, 3), (0.5, -100)]:
         scale = float(np.float32(scale))
         want = im.quantize_f32(x, scale, zp)
         got = np.zeros_like(want)
@@ -172,6 +178,42 @@ def test_add_s8_bit_exact_and_rescaled(lib: ctypes.CDLL) -> None:
     real = sa * (a - za.__float__()) + sb * (b - float(zb))
     expect = np.clip(np.round(real / so) + zo, -128, 127)
     assert np.abs(expect - want).max() <= 1
+
+
+@pytest.mark.parametrize("n,so,zo,lo,alias", [
+    (500, 0.045, -3, -128, ""),        # the value tables (n >= 256)
+    (256, 0.045, -3, -128, "a"),       # the first size with tables; out aliasing a
+    (255, 0.045, -3, -128, "b"),       # the last without; out aliasing b
+    (1, 0.045, -3, -128, ""),
+    (700, 0.02, 11, 11, ""),           # a fused ReLU (clamp at the output zero point)
+    (300, 6.0, 0, -128, ""),           # output right shift 25: off mdy_s8_rq's fast case
+    (40, 6.0, 0, -128, ""),
+    (300, 2e-7, 0, -128, ""),          # right shift 1 (saturating mostly): off it too
+])
+def test_add_s8_table_and_direct_paths(lib: ctypes.CDLL, n: int, so: float, zo: int, lo: int,
+                                        alias: str) -> None:
+    """mdy_add_s8's per-value tables (n >= 256) and its direct loop give the oracle's
+    bytes, every input value on both sides, out aliasing an input."""
+    rng = np.random.default_rng(n)
+    a, b = rand_i8(rng, (n,)), rand_i8(rng, (n,))
+    a[:min(n, 256)] = np.arange(-128, 128, dtype=np.int8)[:min(n, 256)]
+    b[:min(n, 256)] = rng.permutation(np.arange(-128, 128, dtype=np.int8))[:min(n, 256)]
+    (sa, za), (sb, zb) = (0.031, -10), (0.012, 20)
+    tm = 2 * max(sa, sb)
+    ma, sha = im.quantize_multiplier(sa / tm)
+    mb, shb = im.quantize_multiplier(sb / tm)
+    mo, sho = im.quantize_multiplier(tm / ((1 << 20) * so))
+    attrs = {"zp_a": za, "zp_b": zb, "zp_out": zo, "mult_a": ma, "shift_a": sha, "mult_b": mb,
+             "shift_b": shb, "mult_out": mo, "shift_out": sho, "left_shift": 20,
+             "act_min": lo, "act_max": 127}
+    want, _ = qint8.qadd_forward(Node("a", "qadd", [], [], attrs), [a, b], [])
+    if so < 1.0 and so > 1e-3:        # the test could see a wrong sum
+        assert ((want > lo) & (want < 127)).sum() >= n // 4
+    got = {"a": a.copy(), "b": b.copy()}.get(alias, np.full(n, 99, np.int8))
+    a_in = got if alias == "a" else a
+    b_in = got if alias == "b" else b
+    lib.mdy_add_s8(p8(a_in), p8(b_in), n, ctypes.byref(AddParams(*attrs.values())), p8(got))
+    np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("k,stride,pads,include", [((3, 3), (2, 2), (1, 1, 1, 1), 0),

@@ -7,7 +7,8 @@
  * activations (one unaligned word load). Square 3x3/5x5/7x7 kernels with stride_w 1
  * or 2 go to mdy_conv_s8_dw_tiny (tiny maps), mdy_conv_s8_dw3_small (3x3 stride 1 on
  * 5..9 maps) or mdy_conv_s8_dw_strip (int8 strips, zero point folded into the bias) first;
- * this loop serves the other shapes. Returns 0 (nothing written) for shapes neither
+ * this loop serves the other shapes; a 1x1 map with a 1x1 output is one product per
+ * channel (mdy_s8_dw_one). Returns 0 (nothing written) for shapes neither
  * handles.
  */
 #include "../mdy_s8_internal.h"
@@ -136,10 +137,36 @@ MDY_NOINLINE static void mdy_s8_dw_any(const int8_t *in, const mdy_conv_params_t
                    p->stride_w);
 }
 
+/* A 1x1 map to a 1x1 output (the last blocks of a 32x32 MobileNet): the window meets
+ * the one pixel at tap (pad_top, pad_left) or not at all, so each channel is one
+ * product (the strip path spent ~250 instructions a channel on this shape). */
+static void mdy_s8_dw_one(const int8_t *in, const mdy_conv_params_t *p,
+                          const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
+                          int8_t *out)
+{
+    const int32_t kk = p->k_h * p->k_w;
+    const int32_t hit = p->pad_top < p->k_h && p->pad_left < p->k_w;
+    const int32_t tap = hit ? p->pad_top * p->k_w + p->pad_left : 0;
+    const int32_t zp = q->in_zp, lo = q->act_min, hi = q->act_max;
+    for (int32_t c = 0; c < p->out_c; ++c) {
+        int32_t acc = bias ? bias[c] : 0;
+        if (hit) {
+            acc += ((int32_t)in[c] - zp) * w[(size_t)c * kk + tap];
+        }
+        const mdy_s8_rq_t rq = mdy_s8_rq_make(q->mult[c], q->shift[c], q->out_zp);
+        out[c] = mdy_s8_finish(acc, &rq, lo, hi);
+    }
+}
+
 int mdy_conv_s8_depthwise(const int8_t *in, const mdy_conv_params_t *p,
                           const mdy_s8_requant_t *q, const int8_t *w, const int32_t *bias,
                           int8_t *out)
 {
+    if (p->in_h == 1 && p->in_w == 1 && p->out_h == 1 && p->out_w == 1 && p->dil_h == 1 &&
+        p->dil_w == 1) {
+        mdy_s8_dw_one(in, p, q, w, bias, out);
+        return 1;
+    }
     if ((p->stride_w == 2 && p->k_h == 3 && p->out_w != 2 &&
          mdy_conv_s8_dw3s2(in, p, q, w, bias, out)) ||
         mdy_conv_s8_dw_tiny(in, p, q, w, bias, out) ||

@@ -3,8 +3,12 @@
  * dilation) as a GEMM over packed columns. Two output pixels at a time are gathered
  * into int16 columns of icpg*kh*kw values, already offset by the input zero point
  * (padding taps are real 0, i.e. 0 after the offset), then mdy_s8_dot_rows multiplies
- * every output channel of the group with both. Returns 0 (nothing written) when two
- * columns do not fit the stack buffer (MDY_S8_COL_ELEMS).
+ * every output channel of the group with both. A dot product too long for two packed
+ * columns and a natural one (3k > MDY_S8_COL_ELEMS) takes one pixel at a time, its
+ * column gathered straight into the block and packed in place, so any k up to
+ * MDY_S8_COL_ELEMS fits (3x3 with up to 113 input channels per group; these fell to the
+ * generic per-tap loop at k > 512, ~9 instr/MAC). Returns 0 (nothing written) when k
+ * is longer still.
  */
 #include "../mdy_s8_internal.h"
 
@@ -103,15 +107,26 @@ static void mdy_s8_gather(const int8_t *x, const mdy_conv_params_t *p, int32_t i
     }
 }
 
+/* mdy_s8_pack of one column (n_col 1) onto itself: in each group of four the SMLAD
+ * order v0 v2 v1 v3 is v1 and v2 swapped; the k % 4 tail stays in natural order. */
+static void mdy_s8_pack1_inplace(int16_t *col, uint32_t k)
+{
+    for (uint32_t i = 0; i + 4u <= k; i += 4u) {
+        const int16_t v1 = col[i + 1u];
+        col[i + 1u] = col[i + 2u];
+        col[i + 2u] = v1;
+    }
+}
+
 int mdy_conv_s8_im2col(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
                        const int8_t *w, const int32_t *bias, int8_t *out)
 {
     const int32_t groups = p->groups;
     const int32_t icpg = p->in_c / groups, ocpg = p->out_c / groups;
     const uint32_t k = (uint32_t)icpg * p->k_h * p->k_w;
-    /* two packed columns + one natural column; one packed column + one natural else */
+    /* two packed columns + one natural column; else one column packed in place */
     const uint32_t per = 3u * k <= MDY_S8_COL_ELEMS ? 2u : 1u;
-    if ((per + 1u) * k > MDY_S8_COL_ELEMS) {
+    if (k > MDY_S8_COL_ELEMS) {
         return 0;
     }
     int16_t buf[MDY_S8_COL_ELEMS];
@@ -126,8 +141,13 @@ int mdy_conv_s8_im2col(const int8_t *in, const mdy_conv_params_t *p, const mdy_s
             const uint32_t n = n_pix - pix < per ? n_pix - pix : per;
             for (uint32_t j = 0; j < n; ++j) {
                 const int32_t at = (int32_t)(pix + j);
-                mdy_s8_gather(x, p, icpg, at / out_w, at % out_w, q->in_zp, nat);
-                mdy_s8_pack(nat, j, n, k, buf);
+                if (per == 1u) {
+                    mdy_s8_gather(x, p, icpg, at / out_w, at % out_w, q->in_zp, buf);
+                    mdy_s8_pack1_inplace(buf, k);
+                } else {
+                    mdy_s8_gather(x, p, icpg, at / out_w, at % out_w, q->in_zp, nat);
+                    mdy_s8_pack(nat, j, n, k, buf);
+                }
             }
             mdy_s8_dot_rows(buf, n, k, w + o0 * k, (uint32_t)ocpg, bias ? bias + o0 : NULL, q,
                             q->mult + o0, q->shift + o0, out + o0 * n_pix + pix, n_pix);
