@@ -262,17 +262,7 @@ def int8_models(opt: str, only: str | None) -> None:
         if only and only not in name:
             continue
         slug = "".join(ch if ch.isalnum() else "_" for ch in name)
-        if onnx is None:
-            onnx = BUILD_ROOT / "onnx" / f"{slug}.onnx"
-            if not onnx.is_file():
-                import torch
-
-                import zoo  # noqa: E402  (tests/zoo.py, put on sys.path by model_specs)
-                torch.manual_seed(0)
-                model = ctor()  # type: ignore[operator]
-                zoo.randomise_batchnorm(model, torch.Generator().manual_seed(1))
-                zoo.export_onnx(model.eval(), onnx, shape)
-        r = measure_int8_model(onnx, shape, opt, slug)
+        r = measure_int8_model(fk.model_onnx(name, onnx, ctor, shape), shape, opt, slug)
         print(f"| {name} | {r['macs']:,.0f} | {r['fwd']:,.0f} | {r['fwd'] / r['macs']:.2f} |",
               flush=True)
 
