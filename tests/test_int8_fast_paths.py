@@ -45,6 +45,9 @@ CONVS: dict[str, ConvShape] = {
     # strips of packed 2-column blocks (k <= 204, >= 4 pixels): several strips per
     # group, the last strip short, the odd last pixel and pair after them, odd channels
     "pw 8->6 16x16 (strips of 63 pairs)": S(8, 6, 16, 16, 1, 1),
+    "pw 8->9 5x5 strips (k 8 unrolled)": S(8, 9, 5, 5, 1, 1),
+    "pw 16->9 5x5 strips (k 16 unrolled)": S(16, 9, 5, 5, 1, 1),
+    "nobias pw 16->6 4x3 strips": S(16, 6, 4, 3, 1, 1),
     "pw 200->5 3x5 (strips of 2 pairs)": S(200, 5, 3, 5, 1, 1),
     "pw 204->3 2x2 (one strip of 2 pairs)": S(204, 3, 2, 2, 1, 1),
     "pw 205->3 3x3 (no strip)": S(205, 3, 3, 3, 1, 1),

@@ -124,11 +124,15 @@ static void mdy_s8_pack1_inplace(int16_t *col, uint32_t k)
  * instructions per channel pair and call besides its 1.5 instructions per MAC: ~4
  * instr/MAC more at k = 8). Same sums, same mdy_s8_rq_fast; a pair with a channel off
  * the fast case, and an odd last channel, go block by block through mdy_s8_dot_rows. */
-static void mdy_s8_dot_strip(const int16_t *blk, uint32_t n_blk, uint32_t k, const int8_t *w,
-                             uint32_t n_out, const int32_t *bias, const mdy_s8_requant_t *q,
-                             const int32_t *mult, const int32_t *shift, int8_t *out,
-                             size_t out_stride)
+MDY_ALWAYS_INLINE void mdy_s8_dot_strip_body(const int16_t *blk, uint32_t n_blk, uint32_t k,
+                                             const int8_t *w, uint32_t n_out,
+                                             const int32_t *bias, const mdy_s8_requant_t *q,
+                                             const int32_t *mult, const int32_t *shift,
+                                             int8_t *out, size_t out_stride, uint32_t K)
 {
+    if (K) {
+        k = K; /* a compile-time constant: the dot products unrolled */
+    }
     const uint32_t k4 = k & ~3u, kt = k - k4;
     const uint32_t lo4 = mdy_s8_rep4(q->act_min), hi4 = mdy_s8_rep4(q->act_max);
     uint32_t o = 0;
@@ -149,6 +153,7 @@ static void mdy_s8_dot_strip(const int16_t *blk, uint32_t n_blk, uint32_t k, con
         const int16_t *MDY_RESTRICT c = blk;
         for (uint32_t b = 0; b < n_blk; ++b, y += 2) {
             int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
+            MDY_UNROLL
             for (uint32_t i = 0; i < k4; i += 4u, c += 8) {
                 const mdy_w4_t u = mdy_w4(w0 + i), v = mdy_w4(w1 + i);
                 a00 = mdy_mac4(a00, u, c);
@@ -156,6 +161,7 @@ static void mdy_s8_dot_strip(const int16_t *blk, uint32_t n_blk, uint32_t k, con
                 a10 = mdy_mac4(a10, v, c);
                 a11 = mdy_mac4(a11, v, c + 4);
             }
+            MDY_UNROLL
             for (uint32_t i = k4; i < k; ++i) {
                 const int32_t x0 = c[i - k4], x1 = c[kt + i - k4];
                 a00 += w0[i] * x0;
@@ -178,6 +184,34 @@ static void mdy_s8_dot_strip(const int16_t *blk, uint32_t n_blk, uint32_t k, con
                             q, mult + o, shift + o, out + (size_t)o * out_stride + 2u * b,
                             out_stride);
         }
+    }
+}
+
+#define MDY_S8_DOT_STRIP(K)                                                                  \
+    MDY_NOINLINE static void mdy_s8_dot_strip_##K(                                            \
+        const int16_t *blk, uint32_t n_blk, uint32_t k, const int8_t *w, uint32_t n_out,        \
+        const int32_t *bias, const mdy_s8_requant_t *q, const int32_t *mult,                    \
+        const int32_t *shift, int8_t *out, size_t out_stride)                                   \
+    {                                                                                         \
+        mdy_s8_dot_strip_body(blk, n_blk, k, w, n_out, bias, q, mult, shift, out, out_stride, K); \
+    }
+MDY_S8_DOT_STRIP(0)
+MDY_S8_DOT_STRIP(8)
+MDY_S8_DOT_STRIP(16)
+
+/* the strip kernel for k: pointwise layers of 8 and 16 input channels (MobileNet-like
+ * expansions) have theirs unrolled */
+static void mdy_s8_dot_strip(const int16_t *blk, uint32_t n_blk, uint32_t k, const int8_t *w,
+                             uint32_t n_out, const int32_t *bias, const mdy_s8_requant_t *q,
+                             const int32_t *mult, const int32_t *shift, int8_t *out,
+                             size_t out_stride)
+{
+    if (k == 8u) {
+        mdy_s8_dot_strip_8(blk, n_blk, k, w, n_out, bias, q, mult, shift, out, out_stride);
+    } else if (k == 16u) {
+        mdy_s8_dot_strip_16(blk, n_blk, k, w, n_out, bias, q, mult, shift, out, out_stride);
+    } else {
+        mdy_s8_dot_strip_0(blk, n_blk, k, w, n_out, bias, q, mult, shift, out, out_stride);
     }
 }
 
