@@ -54,6 +54,11 @@ CONVS: dict[str, ConvShape] = {
     "3x3 9->4 p1 7x7 (strips of 5 pairs)": S(9, 4, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1),
     "3x3 g3 12->9 s2 p1 9x8 (strips per group)": S(12, 9, 9, 8, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
     "nobias pw 10->7 6x5 strips": S(10, 7, 6, 5, 1, 1),
+    # pointwise columns gathered straight into the blocks: groups, strides, k % 4 tails;
+    # a padded 1x1 conv takes the general gather
+    "pw g2 14->6 4x4 strips": S(14, 6, 4, 4, 1, 1, groups=2),
+    "pw s(2,3) 11->5 7x8 strips": S(11, 5, 7, 8, 1, 1, 2, 3),
+    "pw p1 6->5 3x3 (padded 1x1)": S(6, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
     # one column packed in place (512 < k <= 1024, before: the generic loop): every k % 4
     # tail, the full buffer, 3x3 windows with padding, groups, odd pixel and channel counts
     "3x3 64->5 p1 3x3 (one column in place)": S(64, 5, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1),

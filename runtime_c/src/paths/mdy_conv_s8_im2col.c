@@ -107,6 +107,29 @@ static void mdy_s8_gather(const int8_t *x, const mdy_conv_params_t *p, int32_t i
     }
 }
 
+/* Pointwise (1x1, no padding): the column of the pixel at src (one value per plane)
+ * written straight into column j of a packed 2-column block, as mdy_s8_gather then
+ * mdy_s8_pack(nat, j, 2, k, blk) would (no natural copy, no second pass). */
+static void mdy_s8_gather_pw2(const int8_t *src, size_t plane, uint32_t k, int32_t zp, uint32_t j,
+                              int16_t *blk)
+{
+    const uint32_t k4 = k & ~3u;
+    int16_t *dst = blk + 4u * j;
+    const int8_t *s = src;
+    for (uint32_t c = 0; c < k4; c += 4u, dst += 8, s += 4u * plane) {
+        const int16_t v0 = (int16_t)(s[0] - zp), v1 = (int16_t)(s[plane] - zp);
+        const int16_t v2 = (int16_t)(s[2u * plane] - zp), v3 = (int16_t)(s[3u * plane] - zp);
+        dst[0] = v0;
+        dst[1] = v2;
+        dst[2] = v1;
+        dst[3] = v3;
+    }
+    dst = blk + 2u * k4 + j * (k - k4);
+    for (uint32_t c = k4; c < k; ++c, s += plane) {
+        *dst++ = (int16_t)(s[0] - zp);
+    }
+}
+
 /* mdy_s8_pack of one column (n_col 1) onto itself: in each group of four the SMLAD
  * order v0 v2 v1 v3 is v1 and v2 swapped; the k % 4 tail stays in natural order. */
 static void mdy_s8_pack1_inplace(int16_t *col, uint32_t k)
@@ -233,6 +256,7 @@ int mdy_conv_s8_im2col(const int8_t *in, const mdy_conv_params_t *p, const mdy_s
     const size_t in_plane = (size_t)p->in_h * p->in_w;
     /* blocks of two packed columns per strip, the natural column after them */
     const uint32_t strip_max = per == 2u ? (MDY_S8_COL_ELEMS - k) / (2u * k) : 0u;
+    const int pw = p->k_h == 1u && p->k_w == 1u && p->pad_top == 0u && p->pad_left == 0u;
     for (int32_t g = 0; g < groups; ++g) {
         const int8_t *x = in + (size_t)g * icpg * in_plane;
         const size_t o0 = (size_t)g * ocpg;
@@ -243,8 +267,14 @@ int mdy_conv_s8_im2col(const int8_t *in, const mdy_conv_params_t *p, const mdy_s
             int16_t *snat = buf + 2u * k * strip_max;
             for (uint32_t j = 0; j < 2u * nb; ++j) {
                 const int32_t at = (int32_t)(pix + j);
-                mdy_s8_gather(x, p, icpg, at / out_w, at % out_w, q->in_zp, snat);
-                mdy_s8_pack(snat, j & 1u, 2u, k, buf + 2u * k * (j >> 1));
+                const int32_t oh = at / out_w, ow = at % out_w;
+                if (pw) {
+                    mdy_s8_gather_pw2(x + (size_t)oh * p->stride_h * p->in_w + (size_t)ow * p->stride_w,
+                                      in_plane, k, q->in_zp, j & 1u, buf + 2u * k * (j >> 1));
+                } else {
+                    mdy_s8_gather(x, p, icpg, oh, ow, q->in_zp, snat);
+                    mdy_s8_pack(snat, j & 1u, 2u, k, buf + 2u * k * (j >> 1));
+                }
             }
             mdy_s8_dot_strip(buf, nb, k, w + o0 * k, (uint32_t)ocpg, bias ? bias + o0 : NULL, q,
                              q->mult + o0, q->shift + o0, out + o0 * n_pix + pix, n_pix);
