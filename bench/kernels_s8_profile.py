@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kernels as fk  # noqa: E402  (firmware run, model specs)
-from kernels_s8 import BUILD_ROOT, FIRMWARE, REPO, TOOLCHAIN  # noqa: E402
+from kernels_s8 import BUILD_ROOT, FIRMWARE, TOOLCHAIN  # noqa: E402
 
 # internal conv paths: wrapped at link time, bit i of the call's path mask
 CALIB = 64     # empty timed statements per step: the timer's own cost (40-instruction ticks)
