@@ -10,8 +10,8 @@ own) and model_quantize_input with board_timer_read() (QEMU -icount shift=0, Sys
 subtracted per call); the timed calls add up to the uninstrumented model_forward. The C
 path each mdy_conv2d_s8 call took comes from the linker: the firmware is linked with
 --wrap for every internal int8 conv path (mdy_conv_s8_*) and the wrappers in the copy of
-model.c record which path returned 1 (static helpers -- im2col's strips, the depthwise
-1x1-map case -- are named from the shape).
+model.c record which path returned 1 (the depthwise 1x1-map case, a static helper, is
+named from the shape; im2col's strips count as im2col).
 --split also times mdy_s8_dot_rows (the SMLAD micro-kernel of the im2col / stem paths)
 inside each call, so an im2col call splits into column gathering + packing vs the dot
 products (each timed dot_rows call adds a timer read; its calibrated cost is subtracted
