@@ -6,14 +6,16 @@ The model is compiled as bench/kernels_s8.py measure_int8_model does (`--frozen 
 only the last Conv/Gemm trainable, calibrated on 8 random inputs). A copy of its model.c
 times every kernel call of train_body (the same calls as forward_body, then the step's
 own) and model_quantize_input with board_timer_read() (QEMU -icount shift=0, SysTick =
-40 instructions; the timer's own cost, measured on an empty timed statement, is
-subtracted per call). The C path each mdy_conv2d_s8 call took comes from the linker:
-the firmware is linked with --wrap for every internal int8 conv path (mdy_conv_s8_*)
-and the wrappers in the copy of model.c record which path returned 1.
+40 instructions; the timer's own cost, measured on 64 empty timed statements, is
+subtracted per call); the timed calls add up to the uninstrumented model_forward. The C
+path each mdy_conv2d_s8 call took comes from the linker: the firmware is linked with
+--wrap for every internal int8 conv path (mdy_conv_s8_*) and the wrappers in the copy of
+model.c record which path returned 1 (the depthwise 1x1-map case, a static helper, is
+named from the shape; im2col's strips count as im2col).
 --split also times mdy_s8_dot_rows (the SMLAD micro-kernel of the im2col / stem paths)
 inside each call, so an im2col call splits into column gathering + packing vs the dot
-products (each timed dot_rows call adds a timer read; its calibrated cost is subtracted).
-Instructions, not cycles.
+products (each timed dot_rows call adds a timer read; its calibrated cost is subtracted
+from the dot_rows column, not from the call's). Instructions, not cycles.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kernels as fk  # noqa: E402  (firmware run, model specs)
-from kernels_s8 import BUILD_ROOT, FIRMWARE, REPO, TOOLCHAIN  # noqa: E402
+from kernels_s8 import BUILD_ROOT, FIRMWARE, TOOLCHAIN  # noqa: E402
 
 # internal conv paths: wrapped at link time, bit i of the call's path mask
 CALIB = 64     # empty timed statements per step: the timer's own cost (40-instruction ticks)

@@ -42,6 +42,23 @@ CONVS: dict[str, ConvShape] = {
     "pw s2 12->8 5x5": S(12, 8, 5, 5, 1, 1, 2, 2),
     "pw long 400->3 2x3 (one column)": S(400, 3, 2, 3, 1, 1),
     "pw 1100->2 2x1 (generic)": S(1100, 2, 2, 1, 1, 1),
+    # strips of packed 2-column blocks (k <= 204, >= 4 pixels): several strips per
+    # group, the last strip short, the odd last pixel and pair after them, odd channels
+    "pw 8->6 16x16 (strips of 63 pairs)": S(8, 6, 16, 16, 1, 1),
+    "pw 8->9 5x5 strips (k 8 unrolled)": S(8, 9, 5, 5, 1, 1),
+    "pw 16->9 5x5 strips (k 16 unrolled)": S(16, 9, 5, 5, 1, 1),
+    "nobias pw 16->6 4x3 strips": S(16, 6, 4, 3, 1, 1),
+    "pw 200->5 3x5 (strips of 2 pairs)": S(200, 5, 3, 5, 1, 1),
+    "pw 204->3 2x2 (one strip of 2 pairs)": S(204, 3, 2, 2, 1, 1),
+    "pw 205->3 3x3 (no strip)": S(205, 3, 3, 3, 1, 1),
+    "3x3 9->4 p1 7x7 (strips of 5 pairs)": S(9, 4, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1),
+    "3x3 g3 12->9 s2 p1 9x8 (strips per group)": S(12, 9, 9, 8, 3, 3, 2, 2, 1, 1, 1, 1, groups=3),
+    "nobias pw 10->7 6x5 strips": S(10, 7, 6, 5, 1, 1),
+    # pointwise columns gathered straight into the blocks: groups, strides, k % 4 tails;
+    # a padded 1x1 conv takes the general gather
+    "pw g2 14->6 4x4 strips": S(14, 6, 4, 4, 1, 1, groups=2),
+    "pw s(2,3) 11->5 7x8 strips": S(11, 5, 7, 8, 1, 1, 2, 3),
+    "pw p1 6->5 3x3 (padded 1x1)": S(6, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
     # one column packed in place (512 < k <= 1024, before: the generic loop): every k % 4
     # tail, the full buffer, 3x3 windows with padding, groups, odd pixel and channel counts
     "3x3 64->5 p1 3x3 (one column in place)": S(64, 5, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1),

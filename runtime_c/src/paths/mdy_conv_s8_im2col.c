@@ -107,6 +107,29 @@ static void mdy_s8_gather(const int8_t *x, const mdy_conv_params_t *p, int32_t i
     }
 }
 
+/* Pointwise (1x1, no padding): the column of the pixel at src (one value per plane)
+ * written straight into column j of a packed 2-column block, as mdy_s8_gather then
+ * mdy_s8_pack(nat, j, 2, k, blk) would (no natural copy, no second pass). */
+static void mdy_s8_gather_pw2(const int8_t *src, size_t plane, uint32_t k, int32_t zp, uint32_t j,
+                              int16_t *blk)
+{
+    const uint32_t k4 = k & ~3u;
+    int16_t *dst = blk + 4u * j;
+    const int8_t *s = src;
+    for (uint32_t c = 0; c < k4; c += 4u, dst += 8, s += 4u * plane) {
+        const int16_t v0 = (int16_t)(s[0] - zp), v1 = (int16_t)(s[plane] - zp);
+        const int16_t v2 = (int16_t)(s[2u * plane] - zp), v3 = (int16_t)(s[3u * plane] - zp);
+        dst[0] = v0;
+        dst[1] = v2;
+        dst[2] = v1;
+        dst[3] = v3;
+    }
+    dst = blk + 2u * k4 + j * (k - k4);
+    for (uint32_t c = k4; c < k; ++c, s += plane) {
+        *dst++ = (int16_t)(s[0] - zp);
+    }
+}
+
 /* mdy_s8_pack of one column (n_col 1) onto itself: in each group of four the SMLAD
  * order v0 v2 v1 v3 is v1 and v2 swapped; the k % 4 tail stays in natural order. */
 static void mdy_s8_pack1_inplace(int16_t *col, uint32_t k)
@@ -115,6 +138,103 @@ static void mdy_s8_pack1_inplace(int16_t *col, uint32_t k)
         const int16_t v1 = col[i + 1u];
         col[i + 1u] = col[i + 2u];
         col[i + 2u] = v1;
+    }
+}
+
+/* mdy_s8_dot_rows over n_blk packed 2-column blocks (block b at blk + 2kb: pixels 2b,
+ * 2b + 1 of out): per output channel pair the weights' pointers, bias and requantization
+ * are set up once for the whole strip, not once per pixel pair (dot_rows pays ~127
+ * instructions per channel pair and call besides its 1.5 instructions per MAC: ~4
+ * instr/MAC more at k = 8). Same sums, same mdy_s8_rq_fast; a pair with a channel off
+ * the fast case, and an odd last channel, go block by block through mdy_s8_dot_rows. */
+MDY_ALWAYS_INLINE void mdy_s8_dot_strip_body(const int16_t *blk, uint32_t n_blk, uint32_t k,
+                                             const int8_t *w, uint32_t n_out,
+                                             const int32_t *bias, const mdy_s8_requant_t *q,
+                                             const int32_t *mult, const int32_t *shift,
+                                             int8_t *out, size_t out_stride, uint32_t K)
+{
+    if (K) {
+        k = K; /* a compile-time constant: the dot products unrolled */
+    }
+    const uint32_t k4 = k & ~3u, kt = k - k4;
+    const uint32_t lo4 = mdy_s8_rep4(q->act_min), hi4 = mdy_s8_rep4(q->act_max);
+    uint32_t o = 0;
+    for (; o + 2u <= n_out; o += 2u) {
+        const int8_t *MDY_RESTRICT w0 = w + (size_t)o * k;
+        const int8_t *MDY_RESTRICT w1 = w0 + k;
+        int8_t *y = out + (size_t)o * out_stride;
+        const mdy_s8_rq_t r0 = mdy_s8_rq_make(mult[o], shift[o], q->out_zp);
+        const mdy_s8_rq_t r1 = mdy_s8_rq_make(mult[o + 1u], shift[o + 1u], q->out_zp);
+        if (MDY_UNLIKELY(r0.slow | r1.slow)) {
+            for (uint32_t b = 0; b < n_blk; ++b) {
+                mdy_s8_dot_rows(blk + 2u * k * b, 2u, k, w0, 2u, bias ? bias + o : NULL, q,
+                                mult + o, shift + o, y + 2u * b, out_stride);
+            }
+            continue;
+        }
+        const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1u] : 0;
+        const int16_t *MDY_RESTRICT c = blk;
+        for (uint32_t b = 0; b < n_blk; ++b, y += 2) {
+            int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
+            MDY_UNROLL
+            for (uint32_t i = 0; i < k4; i += 4u, c += 8) {
+                const mdy_w4_t u = mdy_w4(w0 + i), v = mdy_w4(w1 + i);
+                a00 = mdy_mac4(a00, u, c);
+                a01 = mdy_mac4(a01, u, c + 4);
+                a10 = mdy_mac4(a10, v, c);
+                a11 = mdy_mac4(a11, v, c + 4);
+            }
+            MDY_UNROLL
+            for (uint32_t i = k4; i < k; ++i) {
+                const int32_t x0 = c[i - k4], x1 = c[kt + i - k4];
+                a00 += w0[i] * x0;
+                a01 += w0[i] * x1;
+                a10 += w1[i] * x0;
+                a11 += w1[i] * x1;
+            }
+            c += 2u * kt;
+            const uint32_t v0 = mdy_s8_clamp2(mdy_s8_rq_fast(a00, r0.mult, r0.k, r0.sh),
+                                              mdy_s8_rq_fast(a01, r0.mult, r0.k, r0.sh), lo4, hi4);
+            const uint32_t v1 = mdy_s8_clamp2(mdy_s8_rq_fast(a10, r1.mult, r1.k, r1.sh),
+                                              mdy_s8_rq_fast(a11, r1.mult, r1.k, r1.sh), lo4, hi4);
+            mdy_s8_st2h(y, v0);
+            mdy_s8_st2h(y + out_stride, v1);
+        }
+    }
+    if (o < n_out) { /* odd channel count: the last row alone */
+        for (uint32_t b = 0; b < n_blk; ++b) {
+            mdy_s8_dot_rows(blk + 2u * k * b, 2u, k, w + (size_t)o * k, 1u, bias ? bias + o : NULL,
+                            q, mult + o, shift + o, out + (size_t)o * out_stride + 2u * b,
+                            out_stride);
+        }
+    }
+}
+
+#define MDY_S8_DOT_STRIP(K)                                                                  \
+    MDY_NOINLINE static void mdy_s8_dot_strip_##K(                                            \
+        const int16_t *blk, uint32_t n_blk, uint32_t k, const int8_t *w, uint32_t n_out,        \
+        const int32_t *bias, const mdy_s8_requant_t *q, const int32_t *mult,                    \
+        const int32_t *shift, int8_t *out, size_t out_stride)                                   \
+    {                                                                                         \
+        mdy_s8_dot_strip_body(blk, n_blk, k, w, n_out, bias, q, mult, shift, out, out_stride, K); \
+    }
+MDY_S8_DOT_STRIP(0)
+MDY_S8_DOT_STRIP(8)
+MDY_S8_DOT_STRIP(16)
+
+/* the strip kernel for k: pointwise layers of 8 and 16 input channels (MobileNet-like
+ * expansions) have theirs unrolled */
+static void mdy_s8_dot_strip(const int16_t *blk, uint32_t n_blk, uint32_t k, const int8_t *w,
+                             uint32_t n_out, const int32_t *bias, const mdy_s8_requant_t *q,
+                             const int32_t *mult, const int32_t *shift, int8_t *out,
+                             size_t out_stride)
+{
+    if (k == 8u) {
+        mdy_s8_dot_strip_8(blk, n_blk, k, w, n_out, bias, q, mult, shift, out, out_stride);
+    } else if (k == 16u) {
+        mdy_s8_dot_strip_16(blk, n_blk, k, w, n_out, bias, q, mult, shift, out, out_stride);
+    } else {
+        mdy_s8_dot_strip_0(blk, n_blk, k, w, n_out, bias, q, mult, shift, out, out_stride);
     }
 }
 
@@ -134,10 +254,33 @@ int mdy_conv_s8_im2col(const int8_t *in, const mdy_conv_params_t *p, const mdy_s
     const int32_t out_w = p->out_w;
     const uint32_t n_pix = (uint32_t)p->out_h * out_w;
     const size_t in_plane = (size_t)p->in_h * p->in_w;
+    /* blocks of two packed columns per strip, the natural column after them */
+    const uint32_t strip_max = per == 2u ? (MDY_S8_COL_ELEMS - k) / (2u * k) : 0u;
+    const int pw = p->k_h == 1u && p->k_w == 1u && p->pad_top == 0u && p->pad_left == 0u;
     for (int32_t g = 0; g < groups; ++g) {
         const int8_t *x = in + (size_t)g * icpg * in_plane;
         const size_t o0 = (size_t)g * ocpg;
-        for (uint32_t pix = 0; pix < n_pix; pix += per) {
+        uint32_t pix = 0;
+        while (strip_max >= 2u && n_pix - pix >= 4u) { /* strips of >= 2 pixel pairs */
+            const uint32_t left = (n_pix - pix) / 2u;
+            const uint32_t nb = left < strip_max ? left : strip_max;
+            int16_t *snat = buf + 2u * k * strip_max;
+            for (uint32_t j = 0; j < 2u * nb; ++j) {
+                const int32_t at = (int32_t)(pix + j);
+                const int32_t oh = at / out_w, ow = at % out_w;
+                if (pw) {
+                    mdy_s8_gather_pw2(x + (size_t)oh * p->stride_h * p->in_w + (size_t)ow * p->stride_w,
+                                      in_plane, k, q->in_zp, j & 1u, buf + 2u * k * (j >> 1));
+                } else {
+                    mdy_s8_gather(x, p, icpg, oh, ow, q->in_zp, snat);
+                    mdy_s8_pack(snat, j & 1u, 2u, k, buf + 2u * k * (j >> 1));
+                }
+            }
+            mdy_s8_dot_strip(buf, nb, k, w + o0 * k, (uint32_t)ocpg, bias ? bias + o0 : NULL, q,
+                             q->mult + o0, q->shift + o0, out + o0 * n_pix + pix, n_pix);
+            pix += 2u * nb;
+        }
+        for (; pix < n_pix; pix += per) {
             const uint32_t n = n_pix - pix < per ? n_pix - pix : per;
             for (uint32_t j = 0; j < n; ++j) {
                 const int32_t at = (int32_t)(pix + j);
