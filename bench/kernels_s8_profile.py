@@ -242,18 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, onnx, ctor, shape in fk.model_specs():
         if args.only and args.only not in name:
             continue
-        slug = "".join(ch if ch.isalnum() else "_" for ch in name)
-        if onnx is None:
-            onnx = BUILD_ROOT / "onnx" / f"{slug}.onnx"
-            if not onnx.is_file():
-                import torch
-
-                import zoo  # noqa: E402  (tests/zoo.py, put on sys.path by model_specs)
-                torch.manual_seed(0)
-                model = ctor()  # type: ignore[operator]
-                zoo.randomise_batchnorm(model, torch.Generator().manual_seed(1))
-                zoo.export_onnx(model.eval(), onnx, shape)
-        profile(name, onnx, shape, args.opt, args.reps, args.split)
+        profile(name, fk.model_onnx(name, onnx, ctor, shape), shape, args.opt, args.reps, args.split)
     return 0
 
 

@@ -160,17 +160,24 @@ def test_gemm_s8_bit_exact(lib: ctypes.CDLL) -> None:
     assert np.abs(np.clip(np.round(real), -128, 127) - want).max() <= 1
 
 
-def test_add_s8_bit_exact_and_rescaled(lib: ctypes.CDLL) -> None:
-    rng = np.random.default_rng(6)
-    a, b = rand_i8(rng, (500,)), rand_i8(rng, (500,))
-    (sa, za), (sb, zb), (so, zo) = (0.031, -10), (0.012, 20), (0.045, -3)
+def add_attrs(so: float, zo: int, lo: int) -> dict[str, int]:
+    """qadd attributes (TFLite's int8 Add, left shift 20) of inputs at scales 0.031 (zero
+    point -10) and 0.012 (20) into an output at scale so, zero point zo, clamp [lo, 127]."""
+    (sa, za), (sb, zb) = (0.031, -10), (0.012, 20)
     tm = 2 * max(sa, sb)
     ma, sha = im.quantize_multiplier(sa / tm)
     mb, shb = im.quantize_multiplier(sb / tm)
     mo, sho = im.quantize_multiplier(tm / ((1 << 20) * so))
-    attrs = {"zp_a": za, "zp_b": zb, "zp_out": zo, "mult_a": ma, "shift_a": sha, "mult_b": mb,
-             "shift_b": shb, "mult_out": mo, "shift_out": sho, "left_shift": 20,
-             "act_min": -128, "act_max": 127}
+    return {"zp_a": za, "zp_b": zb, "zp_out": zo, "mult_a": ma, "shift_a": sha, "mult_b": mb,
+            "shift_b": shb, "mult_out": mo, "shift_out": sho, "left_shift": 20,
+            "act_min": lo, "act_max": 127}
+
+
+def test_add_s8_bit_exact_and_rescaled(lib: ctypes.CDLL) -> None:
+    rng = np.random.default_rng(6)
+    a, b = rand_i8(rng, (500,)), rand_i8(rng, (500,))
+    (sa, za), (sb, zb), (so, zo) = (0.031, -10), (0.012, 20), (0.045, -3)
+    attrs = add_attrs(so, zo, -128)
     want, _ = qint8.qadd_forward(Node("a", "qadd", [], [], attrs), [a, b], [])
     got = np.zeros(500, np.int8)
     lib.mdy_add_s8(p8(a), p8(b), 500, ctypes.byref(AddParams(*attrs.values())), p8(got))
@@ -198,14 +205,7 @@ def test_add_s8_table_and_direct_paths(lib: ctypes.CDLL, n: int, so: float, zo: 
     a, b = rand_i8(rng, (n,)), rand_i8(rng, (n,))
     a[:min(n, 256)] = np.arange(-128, 128, dtype=np.int8)[:min(n, 256)]
     b[:min(n, 256)] = rng.permutation(np.arange(-128, 128, dtype=np.int8))[:min(n, 256)]
-    (sa, za), (sb, zb) = (0.031, -10), (0.012, 20)
-    tm = 2 * max(sa, sb)
-    ma, sha = im.quantize_multiplier(sa / tm)
-    mb, shb = im.quantize_multiplier(sb / tm)
-    mo, sho = im.quantize_multiplier(tm / ((1 << 20) * so))
-    attrs = {"zp_a": za, "zp_b": zb, "zp_out": zo, "mult_a": ma, "shift_a": sha, "mult_b": mb,
-             "shift_b": shb, "mult_out": mo, "shift_out": sho, "left_shift": 20,
-             "act_min": lo, "act_max": 127}
+    attrs = add_attrs(so, zo, lo)
     want, _ = qint8.qadd_forward(Node("a", "qadd", [], [], attrs), [a, b], [])
     if so < 1.0 and so > 1e-3:        # the test could see a wrong sum
         assert ((want > lo) & (want < 127)).sum() >= n // 4

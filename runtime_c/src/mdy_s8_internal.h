@@ -20,7 +20,8 @@
 
 /* int16 elements of the stack column buffers of the fast paths (2 KiB in all, the
  * size of mdy_conv2d_s8's generic accumulator row, which is never live at the same
- * time). Layers whose dot product is longer take the generic loop. */
+ * time). Layers whose dot product is longer (more than MDY_S8_COL_ELEMS values per output)
+ * take the generic loop. */
 #define MDY_S8_COL_ELEMS 1024
 
 #if defined(__GNUC__)
