@@ -372,6 +372,53 @@ MDY_ALWAYS_INLINE int8_t mdy_s8_finish(int32_t acc, const mdy_s8_rq_t *r, int32_
     return mdy_s8_clamp(mdy_s8_rq(acc, r), lo, hi);
 }
 
+/* The 2 channels x 2 pixels step of the packed-column GEMM (mdy_s8_dot_rows and the
+ * im2col strips): a[r][j] = bias_r + w_r . column j of the 2-column block c
+ * (mdy_s8_pack: the packed groups, then the k % 4 tail of each column). */
+typedef struct {
+    int32_t a00, a01, a10, a11;
+} mdy_s8_acc2x2_t;
+
+MDY_ALWAYS_INLINE mdy_s8_acc2x2_t mdy_s8_dot2x2(const int16_t *MDY_RESTRICT c,
+                                                const int8_t *MDY_RESTRICT w0,
+                                                const int8_t *MDY_RESTRICT w1, uint32_t k,
+                                                int32_t b0, int32_t b1)
+{
+    const uint32_t k4 = k & ~3u, kt = k - k4;
+    mdy_s8_acc2x2_t a = {b0, b0, b1, b1};
+    MDY_UNROLL
+    for (uint32_t i = 0; i < k4; i += 4u, c += 8) {
+        const mdy_w4_t u = mdy_w4(w0 + i), v = mdy_w4(w1 + i);
+        a.a00 = mdy_mac4(a.a00, u, c);
+        a.a01 = mdy_mac4(a.a01, u, c + 4);
+        a.a10 = mdy_mac4(a.a10, v, c);
+        a.a11 = mdy_mac4(a.a11, v, c + 4);
+    }
+    MDY_UNROLL
+    for (uint32_t i = k4; i < k; ++i) {
+        const int32_t x0 = c[i - k4], x1 = c[kt + i - k4];
+        a.a00 += w0[i] * x0;
+        a.a01 += w0[i] * x1;
+        a.a10 += w1[i] * x0;
+        a.a11 += w1[i] * x1;
+    }
+    return a;
+}
+
+/* a's four sums requantized (both channels on mdy_s8_rq_fast), clamped (lo4/hi4:
+ * mdy_s8_rep4) and stored as one halfword per channel at y and y + stride. */
+MDY_ALWAYS_INLINE void mdy_s8_st2x2(int8_t *y, size_t stride, mdy_s8_acc2x2_t a,
+                                    const mdy_s8_rq_t *r0, const mdy_s8_rq_t *r1,
+                                    uint32_t lo4, uint32_t hi4)
+{
+    const uint32_t v0 = mdy_s8_clamp2(mdy_s8_rq_fast(a.a00, r0->mult, r0->k, r0->sh),
+                                      mdy_s8_rq_fast(a.a01, r0->mult, r0->k, r0->sh), lo4, hi4);
+    const uint32_t v1 = mdy_s8_clamp2(mdy_s8_rq_fast(a.a10, r1->mult, r1->k, r1->sh),
+                                      mdy_s8_rq_fast(a.a11, r1->mult, r1->k, r1->sh), lo4, hi4);
+    mdy_s8_st2h(y, v0);
+    mdy_s8_st2h(y + stride, v1);
+}
+
 /* Fast paths of mdy_conv2d_s8; 0 = shape not handled, nothing written. */
 int mdy_conv_s8_im2col(const int8_t *in, const mdy_conv_params_t *p, const mdy_s8_requant_t *q,
                        const int8_t *w, const int32_t *bias, int8_t *out);

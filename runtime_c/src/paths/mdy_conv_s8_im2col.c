@@ -156,7 +156,6 @@ MDY_ALWAYS_INLINE void mdy_s8_dot_strip_body(const int16_t *blk, uint32_t n_blk,
     if (K) {
         k = K; /* a compile-time constant: the dot products unrolled */
     }
-    const uint32_t k4 = k & ~3u, kt = k - k4;
     const uint32_t lo4 = mdy_s8_rep4(q->act_min), hi4 = mdy_s8_rep4(q->act_max);
     uint32_t o = 0;
     for (; o + 2u <= n_out; o += 2u) {
@@ -173,32 +172,9 @@ MDY_ALWAYS_INLINE void mdy_s8_dot_strip_body(const int16_t *blk, uint32_t n_blk,
             continue;
         }
         const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1u] : 0;
-        const int16_t *MDY_RESTRICT c = blk;
-        for (uint32_t b = 0; b < n_blk; ++b, y += 2) {
-            int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
-            MDY_UNROLL
-            for (uint32_t i = 0; i < k4; i += 4u, c += 8) {
-                const mdy_w4_t u = mdy_w4(w0 + i), v = mdy_w4(w1 + i);
-                a00 = mdy_mac4(a00, u, c);
-                a01 = mdy_mac4(a01, u, c + 4);
-                a10 = mdy_mac4(a10, v, c);
-                a11 = mdy_mac4(a11, v, c + 4);
-            }
-            MDY_UNROLL
-            for (uint32_t i = k4; i < k; ++i) {
-                const int32_t x0 = c[i - k4], x1 = c[kt + i - k4];
-                a00 += w0[i] * x0;
-                a01 += w0[i] * x1;
-                a10 += w1[i] * x0;
-                a11 += w1[i] * x1;
-            }
-            c += 2u * kt;
-            const uint32_t v0 = mdy_s8_clamp2(mdy_s8_rq_fast(a00, r0.mult, r0.k, r0.sh),
-                                              mdy_s8_rq_fast(a01, r0.mult, r0.k, r0.sh), lo4, hi4);
-            const uint32_t v1 = mdy_s8_clamp2(mdy_s8_rq_fast(a10, r1.mult, r1.k, r1.sh),
-                                              mdy_s8_rq_fast(a11, r1.mult, r1.k, r1.sh), lo4, hi4);
-            mdy_s8_st2h(y, v0);
-            mdy_s8_st2h(y + out_stride, v1);
+        const int16_t *c = blk;
+        for (uint32_t b = 0; b < n_blk; ++b, y += 2, c += 2u * k) {
+            mdy_s8_st2x2(y, out_stride, mdy_s8_dot2x2(c, w0, w1, k, b0, b1), &r0, &r1, lo4, hi4);
         }
     }
     if (o < n_out) { /* odd channel count: the last row alone */

@@ -54,39 +54,19 @@ void mdy_s8_dot_rows(const int16_t *blk, uint32_t n_col, uint32_t k, const int8_
         const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1u] : 0;
         int8_t *y = out + (size_t)o * out_stride;
         if (n_col == 2u) {
-            int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
-            const int16_t *MDY_RESTRICT c = blk;
-            for (uint32_t i = 0; i < k4; i += 4u, c += 8) {
-                const mdy_w4_t u = mdy_w4(w0 + i), v = mdy_w4(w1 + i);
-                a00 = mdy_mac4(a00, u, c);
-                a01 = mdy_mac4(a01, u, c + 4);
-                a10 = mdy_mac4(a10, v, c);
-                a11 = mdy_mac4(a11, v, c + 4);
-            }
-            for (uint32_t i = k4; i < k; ++i) {
-                const int32_t x0 = tail[i - k4], x1 = tail[kt + i - k4];
-                a00 += w0[i] * x0;
-                a01 += w0[i] * x1;
-                a10 += w1[i] * x0;
-                a11 += w1[i] * x1;
-            }
+            const mdy_s8_acc2x2_t a = mdy_s8_dot2x2(blk, w0, w1, k, b0, b1);
             const mdy_s8_rq_t r0 = mdy_s8_rq_make(mult[o], shift[o], out_zp);
             const mdy_s8_rq_t r1 = mdy_s8_rq_make(mult[o + 1u], shift[o + 1u], out_zp);
             if (!MDY_UNLIKELY(r0.slow | r1.slow)) {
                 /* both channels in mdy_s8_rq_fast's range: SSAT/SEL clamps, one STRH per
                  * channel (was a compare-and-branch clamp and a STRB per output) */
-                const uint32_t v0 = mdy_s8_clamp2(mdy_s8_rq_fast(a00, r0.mult, r0.k, r0.sh),
-                                                  mdy_s8_rq_fast(a01, r0.mult, r0.k, r0.sh), lo4, hi4);
-                const uint32_t v1 = mdy_s8_clamp2(mdy_s8_rq_fast(a10, r1.mult, r1.k, r1.sh),
-                                                  mdy_s8_rq_fast(a11, r1.mult, r1.k, r1.sh), lo4, hi4);
-                mdy_s8_st2h(y, v0);
-                mdy_s8_st2h(y + out_stride, v1);
+                mdy_s8_st2x2(y, out_stride, a, &r0, &r1, lo4, hi4);
                 continue;
             }
-            const int8_t y00 = mdy_s8_finish(a00, &r0, lo, hi);
-            const int8_t y01 = mdy_s8_finish(a01, &r0, lo, hi);
-            const int8_t y10 = mdy_s8_finish(a10, &r1, lo, hi);
-            const int8_t y11 = mdy_s8_finish(a11, &r1, lo, hi);
+            const int8_t y00 = mdy_s8_finish(a.a00, &r0, lo, hi);
+            const int8_t y01 = mdy_s8_finish(a.a01, &r0, lo, hi);
+            const int8_t y10 = mdy_s8_finish(a.a10, &r1, lo, hi);
+            const int8_t y11 = mdy_s8_finish(a.a11, &r1, lo, hi);
             y[0] = y00;
             y[1] = y01;
             y[out_stride] = y10;
