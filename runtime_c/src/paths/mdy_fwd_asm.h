@@ -116,14 +116,16 @@ static inline __attribute__((always_inline)) void mdy_asm_pw4x4x2(
     MDY_CLAMP_HI(13, 17) \
     MDY_CLAMP_HI(14, 17) \
     MDY_CLAMP_HI(15, 17)
-#define MDY_ASM_STORE4X4 \
+/* the 4x4 block s0..s15 stored as four rows of 4 at y, the rows %[STRIDE] bytes apart */
+#define MDY_ASM_STORE4X4_BY(STRIDE) \
     "vstmia %[y], {s0-s3}\n\t" \
-    "add %[y], %[y], %[hw]\n\t" \
+    "add %[y], %[y], %[" STRIDE "]\n\t" \
     "vstmia %[y], {s4-s7}\n\t" \
-    "add %[y], %[y], %[hw]\n\t" \
+    "add %[y], %[y], %[" STRIDE "]\n\t" \
     "vstmia %[y], {s8-s11}\n\t" \
-    "add %[y], %[y], %[hw]\n\t" \
+    "add %[y], %[y], %[" STRIDE "]\n\t" \
     "vstmia %[y], {s12-s15}\n\t"
+#define MDY_ASM_STORE4X4 MDY_ASM_STORE4X4_BY("hw")
 
 /*
  * mdy_asm_pw4x4x2 followed by the fused clamp and the stores: the accumulators never go

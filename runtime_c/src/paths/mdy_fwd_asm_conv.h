@@ -112,13 +112,7 @@ typedef struct {
                      "vldr s16, [%[k], #64]\n\t"                                         \
                      "vldr s17, [%[k], #68]\n\t"                                         \
                      "ldr %[n], [%[k], #72]\n\t" CLAMP                                  \
-                     "vstmia %[y], {s0-s3}\n\t"                                          \
-                     "add %[y], %[y], %[n]\n\t"                                          \
-                     "vstmia %[y], {s4-s7}\n\t"                                          \
-                     "add %[y], %[y], %[n]\n\t"                                          \
-                     "vstmia %[y], {s8-s11}\n\t"                                         \
-                     "add %[y], %[y], %[n]\n\t"                                          \
-                     "vstmia %[y], {s12-s15}\n\t"                                        \
+                     MDY_ASM_STORE4X4_BY("n")                                        \
                      : [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3),        \
                        [x] "+r"(x), [n] "+r"(n), [y] "+r"(y)                              \
                      : [k] "r"(k), [pw] "r"(pw_bytes), [cs] "r"(cs_bytes)                  \

@@ -79,13 +79,7 @@
                      "sub %[y], %[y], %[n], lsl #1\n\t"                                     \
                      "ldr %[n], [%[k], #4]\n\t" LOOP                                        \
                      "ldr %[n], [%[k]]\n\t"                                                 \
-                     "vstmia %[y], {s0-s3}\n\t"                                             \
-                     "add %[y], %[y], %[n]\n\t"                                             \
-                     "vstmia %[y], {s4-s7}\n\t"                                             \
-                     "add %[y], %[y], %[n]\n\t"                                             \
-                     "vstmia %[y], {s8-s11}\n\t"                                            \
-                     "add %[y], %[y], %[n]\n\t"                                             \
-                     "vstmia %[y], {s12-s15}\n\t"                                           \
+                     MDY_ASM_STORE4X4_BY("n")                                           \
                      : [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3),            \
                        [x] "+r"(x), [n] "=&r"(n), [y] "+r"(y)                                 \
                      : [k] "r"(k), [pw] "r"(pw_b), [cs] "r"(cs_b)                             \
