@@ -256,8 +256,7 @@ extern uint32_t mdy_gd_asm3(mdy_gd_p_t *p);
 #define MDY_GD_A_RQ(a, m, r)                                                                \
     "lsl r12, lr, " r "\n\t"                                                                \
     "add r12, r12, " a ", asr #31\n\t"                                                      \
-    "and r1, " a ", #0x80000000\n\t"                                                        \
-    "orr r1, r1, #0x40000000\n\t"                                                           \
+    MDY_S8_ASM_RQ_LO("r1", a)                                                               \
     "smlal r1, r12, " a ", " m "\n\t"                                                       \
     "add " r ", " r ", #1\n\t"                                                              \
     "asr r12, r12, " r "\n\t"                                                               \

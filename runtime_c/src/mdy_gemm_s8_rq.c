@@ -92,8 +92,7 @@ extern void mdy_gr_asm3(const int8_t *x, const int8_t *w, const int32_t *rq, int
             "ldr r10, [r2], #4\n\t"                                                         \
             groups                                                                          \
             "ldm r2!, {r11, r12}\n\t"                                                       \
-            "and lr, r10, #0x80000000\n\t"                                                  \
-            "orr lr, lr, #0x40000000\n\t"                                                   \
+            MDY_S8_ASM_RQ_LO("lr", "r10")                                                   \
             "add r12, r12, r10, asr #31\n\t"                                                \
             "smlal lr, r12, r10, r11\n\t"                                                   \
             "ldr r11, [r2], #4\n\t"                                                         \

@@ -339,6 +339,13 @@ MDY_ALWAYS_INLINE int32_t mdy_s8_rq_fast(int32_t acc, int32_t mult, int32_t k, i
     return (int32_t)(x >> 32) >> sh;
 }
 
+/* The low word of mdy_s8_rq_fast's 64-bit addend in Thumb-2, for the assembly kernels:
+ * LO = (the sign bit of ACC) | 2^30; then SMLAL LO, HI, ACC, MULT with HI = k + (ACC >> 31)
+ * and HI >> sh is the requantized value plus the zero point. */
+#define MDY_S8_ASM_RQ_LO(LO, ACC)                                                            \
+    "and " LO ", " ACC ", #0x80000000\n\t"                                                   \
+    "orr " LO ", " LO ", #0x40000000\n\t"
+
 #if defined(__GNUC__)
 #define MDY_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else

@@ -130,12 +130,10 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void NAME(         
             MDY_S8_DW3S2_ROW2(PW, PW2, "r4", "r6", "tb", "tt", "r10", "r11")                          \
             MDY_S8_DW3S2_ROW2(PWW, PWW2, "r5", "r7", "bb", "bt", "r10", "r11")                        \
             "ldr r9, [sp, #4]\n\t"            /* mult */                                              \
-            "and r12, r10, #0x80000000\n\t"                                                           \
-            "orr r12, r12, #0x40000000\n\t"                                                           \
+            MDY_S8_ASM_RQ_LO("r12", "r10")                                                           \
             "add lr, r8, r10, asr #31\n\t"                                                            \
             "smlal r12, lr, r10, r9\n\t"                                                              \
-            "and r12, r11, #0x80000000\n\t"                                                           \
-            "orr r12, r12, #0x40000000\n\t"                                                           \
+            MDY_S8_ASM_RQ_LO("r12", "r11")                                                           \
             "add r10, r8, r11, asr #31\n\t"                                                           \
             "smlal r12, r10, r11, r9\n\t"                                                             \
             "ldr r9, [sp, #8]\n\t"            /* sh */                                                \
@@ -163,8 +161,7 @@ __attribute__((naked, noinline, MDY_S8_NOIPA unused)) static void NAME(         
             MDY_S8_DW3S2_ROW1(PW, "r4", "r6", "tb", "r10")                                            \
             MDY_S8_DW3S2_ROW1(PWW, "r5", "r7", "bb", "r10")                                           \
             "ldr r9, [sp, #4]\n\t"                                                                    \
-            "and r12, r10, #0x80000000\n\t"                                                           \
-            "orr r12, r12, #0x40000000\n\t"                                                           \
+            MDY_S8_ASM_RQ_LO("r12", "r10")                                                           \
             "add lr, r8, r10, asr #31\n\t"                                                            \
             "smlal r12, lr, r10, r9\n\t"                                                              \
             "ldr r9, [sp, #8]\n\t"                                                                    \

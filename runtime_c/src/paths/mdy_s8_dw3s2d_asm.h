@@ -56,14 +56,12 @@ typedef char mdy_s8_dw3s2d_layout_ok[(offsetof(mdy_s8_dw3s2d_geom_t, n) == 4 &&
 /* r10 (a0), r11 (a1) requantized, clamped, stored as two bytes at y */
 #define MDY_S8_DW3S2D_REQ2                                                                   \
     "ldr r9, [sp, #12]\n\t"                                                                  \
-    "and r12, r10, #0x80000000\n\t"                                                          \
-    "orr r12, r12, #0x40000000\n\t"                                                          \
+    MDY_S8_ASM_RQ_LO("r12", "r10")                                                          \
     "asr lr, r10, #31\n\t"                                                                   \
     "smlal r12, lr, r10, r9\n\t"                                                             \
     "ldr r10, [sp, #16]\n\t"                                                                 \
     "add lr, lr, r10\n\t"                                                                    \
-    "and r12, r11, #0x80000000\n\t"                                                          \
-    "orr r12, r12, #0x40000000\n\t"                                                          \
+    MDY_S8_ASM_RQ_LO("r12", "r11")                                                          \
     "add r10, r10, r11, asr #31\n\t"                                                         \
     "smlal r12, r10, r11, r9\n\t"                                                            \
     "asr lr, lr, r7\n\t"                                                                     \
@@ -82,8 +80,7 @@ typedef char mdy_s8_dw3s2d_layout_ok[(offsetof(mdy_s8_dw3s2d_geom_t, n) == 4 &&
 /* r10 requantized, clamped, stored as one byte */
 #define MDY_S8_DW3S2D_REQ1                                                                   \
     "ldr r9, [sp, #12]\n\t"                                                                  \
-    "and r12, r10, #0x80000000\n\t"                                                          \
-    "orr r12, r12, #0x40000000\n\t"                                                          \
+    MDY_S8_ASM_RQ_LO("r12", "r10")                                                          \
     "ldr lr, [sp, #16]\n\t"                                                                  \
     "add lr, lr, r10, asr #31\n\t"                                                           \
     "smlal r12, lr, r10, r9\n\t"                                                             \
@@ -386,16 +383,13 @@ __attribute__((naked, noinline, MDY_S8_DW3S2D_NOIPA unused)) static void mdy_s8_
 #define MDY_S8_DW3S2D_REQ3                                                                   \
     "ldr r0, [sp, #12]\n\t"                                                                  \
     "ldr r1, [sp, #16]\n\t"                                                                  \
-    "and r12, r9, #0x80000000\n\t"                                                           \
-    "orr r12, r12, #0x40000000\n\t"                                                          \
+    MDY_S8_ASM_RQ_LO("r12", "r9")                                                          \
     "add lr, r1, r9, asr #31\n\t"                                                            \
     "smlal r12, lr, r9, r0\n\t"                                                              \
-    "and r12, r10, #0x80000000\n\t"                                                          \
-    "orr r12, r12, #0x40000000\n\t"                                                          \
+    MDY_S8_ASM_RQ_LO("r12", "r10")                                                          \
     "add r9, r1, r10, asr #31\n\t"                                                           \
     "smlal r12, r9, r10, r0\n\t"                                                             \
-    "and r12, r11, #0x80000000\n\t"                                                          \
-    "orr r12, r12, #0x40000000\n\t"                                                          \
+    MDY_S8_ASM_RQ_LO("r12", "r11")                                                          \
     "add r10, r1, r11, asr #31\n\t"                                                          \
     "smlal r12, r10, r11, r0\n\t"                                                            \
     "asr lr, lr, r7\n\t"                                                                     \

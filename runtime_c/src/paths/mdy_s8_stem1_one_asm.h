@@ -34,8 +34,7 @@
     "orr r6, r6, r12, asr #31\n\t"                                                           \
     "lsl r10, r7, r10\n\t"                                                                   \
     "add r10, r10, r11, asr #31\n\t"                                                         \
-    "and lr, r11, #0x80000000\n\t"                                                           \
-    "orr lr, lr, #0x40000000\n\t"                                                            \
+    MDY_S8_ASM_RQ_LO("lr", "r11")                                                            \
     "smlal lr, r10, r11, r12\n\t"                                                            \
     "asr r10, r10, r9\n\t"                                                                   \
     FIRST
