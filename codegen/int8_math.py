@@ -129,6 +129,14 @@ def clamp_range(act: tuple[float, float] | None, scale: float, zp: int) -> tuple
 #: in_f range of mdy_gemm_s8_rq's fast path (MDY_GEMM_S8_RQ_MIN/MAX_IN_F, kernels_s8.h):
 #: the int8 gemms the compiler gives a prepared requantization table
 RQ_TABLE_IN_F = (4, 12)
+
+
+def takes_rq_table(op: str, in_f: int) -> bool:
+    """An int8 layer the compiler gives a prepared requantization table (mdy_gemm_s8_rq):
+    a Gemm of RQ_TABLE_IN_F inputs; 16 flash bytes per output channel instead of 12."""
+    return op == "gemm" and RQ_TABLE_IN_F[0] <= in_f <= RQ_TABLE_IN_F[1]
+
+
 #: flag in the last row's sh (MDY_GEMM_S8_RQ_LAST): the kernel's row loop ends on it
 RQ_TABLE_LAST = 0x100
 

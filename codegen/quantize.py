@@ -31,8 +31,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from .errors import MedyateError
-from .int8_math import (RQ_TABLE_IN_F, clamp_range, gemm_rq_table, quantize_act_range,
-                        quantize_f32, quantize_multiplier, quantize_weights_per_channel)
+from .int8_math import (clamp_range, gemm_rq_table, quantize_act_range, quantize_f32,
+                        quantize_multiplier, quantize_weights_per_channel, takes_rq_table)
 from .ir import Graph, Node, Tensor
 from .ops.registry import IR_OPS, load_all
 
@@ -184,12 +184,6 @@ def given_weights(graph: Graph, name: str) -> tuple[np.ndarray, np.ndarray] | No
     return None
 
 
-def _rq_gemm(op: str, in_f: int) -> bool:
-    """A Gemm whose int8 kernel takes a prepared requantization table (mdy_gemm_s8_rq):
-    16 flash bytes per output channel instead of 12, fewer instructions per row."""
-    return op == "gemm" and RQ_TABLE_IN_F[0] <= in_f <= RQ_TABLE_IN_F[1]
-
-
 @_quantizes("conv", "gemm")
 def _q_linear(rw: _Rewrite, node: Node, ranges: dict[str, tuple[float, float]]) -> None:
     x = _acts(rw, node)[0]
@@ -207,7 +201,7 @@ def _q_linear(rw: _Rewrite, node: Node, ranges: dict[str, tuple[float, float]]) 
     base = f"{node.name}@"
     mult = np.array([m for m, _ in mults], np.int32)
     shift = np.array([s for _, s in mults], np.int32)
-    table = gemm_rq_table(bq, mult, shift, zp_out) if _rq_gemm(node.op, w.shape[1]) else None
+    table = gemm_rq_table(bq, mult, shift, zp_out) if takes_rq_table(node.op, w.shape[1]) else None
     if table is not None:     # a small classifier: bias and requantization in one table
         inputs = [rw.qname[x], rw.const(base + "w8", wq, "int8"), rw.const(base + "rq", table, "int32")]
     else:
@@ -387,7 +381,7 @@ def frozen_weight_bytes(graph: Graph, layer_weights: Iterable[str], frozen: str)
         if node.op in ("conv", "gemm"):
             out_c = graph.tensors[node.inputs[1]].shape[0]
             int8_consts[node.inputs[1]] = graph.tensors[node.inputs[1]].size
-            per_channel = 16 if _rq_gemm(node.op, graph.tensors[node.inputs[1]].shape[1]) else 12
+            per_channel = 16 if takes_rq_table(node.op, graph.tensors[node.inputs[1]].shape[1]) else 12
             int8_consts[node.inputs[2] if len(node.inputs) > 2 else f"{node.name}@b"] = per_channel * out_c
     total = sum(int8_consts.values())
     for name, t in graph.tensors.items():

@@ -199,6 +199,5 @@ def test_compiler_emits_the_table_and_host_equals_reference(tmp_path: Path) -> N
 
 
 def test_only_gemms_of_4_to_12_inputs_get_the_table() -> None:
-    from medyate.codegen.quantize import _rq_gemm
-    assert [n for n in range(1, 20) if _rq_gemm("gemm", n)] == list(range(4, 13))
-    assert not _rq_gemm("conv", 9)
+    assert [n for n in range(1, 20) if im.takes_rq_table("gemm", n)] == list(range(4, 13))
+    assert not im.takes_rq_table("conv", 9)

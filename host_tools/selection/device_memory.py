@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from medyate.codegen.int8_math import RQ_TABLE_IN_F
+from medyate.codegen.int8_math import takes_rq_table
 from medyate.codegen.ir import Graph
 from medyate.codegen.plan import Plan, TrainLayer, resolve_layers
 
@@ -222,7 +222,7 @@ def model_facts(graph: Graph, layers: list[TrainLayer], pool_bytes: int,
             continue
         layer_tensors.update({weight.name, bias} - {None})
         frozen.append((int(weight.size), _out_channels(graph, node), bias is not None, depth < first,
-                       node.op == "gemm" and RQ_TABLE_IN_F[0] <= weight.shape[1] <= RQ_TABLE_IN_F[1]))
+                       takes_rq_table(node.op, int(weight.shape[1]))))
     other = sum(max(int(t.size), 1) for name, t in graph.tensors.items()
                 if t.is_const and name not in trained and name not in layer_tensors)
     trainable = sum(max(int(graph.tensors[name].size), 1) for name in trained if name)
