@@ -386,6 +386,28 @@ typedef struct {
     int32_t a00, a01, a10, a11;
 } mdy_s8_acc2x2_t;
 
+/* one packed group: four weights of each channel against four values of each column */
+MDY_ALWAYS_INLINE void mdy_s8_mac2x2(mdy_s8_acc2x2_t *a, const int8_t *w0, const int8_t *w1,
+                                     const int16_t *c)
+{
+    const mdy_w4_t u = mdy_w4(w0), v = mdy_w4(w1);
+    a->a00 = mdy_mac4(a->a00, u, c);
+    a->a01 = mdy_mac4(a->a01, u, c + 4);
+    a->a10 = mdy_mac4(a->a10, v, c);
+    a->a11 = mdy_mac4(a->a11, v, c + 4);
+}
+
+/* one tail value: weights w0, w1 against the columns' values x0, x1 */
+MDY_ALWAYS_INLINE void mdy_s8_mac2x2_one(mdy_s8_acc2x2_t *a, int32_t w0, int32_t w1, int32_t x0,
+                                         int32_t x1)
+{
+    a->a00 += w0 * x0;
+    a->a01 += w0 * x1;
+    a->a10 += w1 * x0;
+    a->a11 += w1 * x1;
+}
+
+/* The loops as plain loops (the im2col strips write them unrolled for a constant k). */
 MDY_ALWAYS_INLINE mdy_s8_acc2x2_t mdy_s8_dot2x2(const int16_t *MDY_RESTRICT c,
                                                 const int8_t *MDY_RESTRICT w0,
                                                 const int8_t *MDY_RESTRICT w1, uint32_t k,
@@ -393,21 +415,11 @@ MDY_ALWAYS_INLINE mdy_s8_acc2x2_t mdy_s8_dot2x2(const int16_t *MDY_RESTRICT c,
 {
     const uint32_t k4 = k & ~3u, kt = k - k4;
     mdy_s8_acc2x2_t a = {b0, b0, b1, b1};
-    MDY_UNROLL
     for (uint32_t i = 0; i < k4; i += 4u, c += 8) {
-        const mdy_w4_t u = mdy_w4(w0 + i), v = mdy_w4(w1 + i);
-        a.a00 = mdy_mac4(a.a00, u, c);
-        a.a01 = mdy_mac4(a.a01, u, c + 4);
-        a.a10 = mdy_mac4(a.a10, v, c);
-        a.a11 = mdy_mac4(a.a11, v, c + 4);
+        mdy_s8_mac2x2(&a, w0 + i, w1 + i, c);
     }
-    MDY_UNROLL
     for (uint32_t i = k4; i < k; ++i) {
-        const int32_t x0 = c[i - k4], x1 = c[kt + i - k4];
-        a.a00 += w0[i] * x0;
-        a.a01 += w0[i] * x1;
-        a.a10 += w1[i] * x0;
-        a.a11 += w1[i] * x1;
+        mdy_s8_mac2x2_one(&a, w0[i], w1[i], c[i - k4], c[kt + i - k4]);
     }
     return a;
 }

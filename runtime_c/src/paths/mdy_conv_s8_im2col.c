@@ -156,6 +156,7 @@ MDY_ALWAYS_INLINE void mdy_s8_dot_strip_body(const int16_t *blk, uint32_t n_blk,
     if (K) {
         k = K; /* a compile-time constant: the dot products unrolled */
     }
+    const uint32_t k4 = k & ~3u, kt = k - k4;
     const uint32_t lo4 = mdy_s8_rep4(q->act_min), hi4 = mdy_s8_rep4(q->act_max);
     uint32_t o = 0;
     for (; o + 2u <= n_out; o += 2u) {
@@ -172,9 +173,19 @@ MDY_ALWAYS_INLINE void mdy_s8_dot_strip_body(const int16_t *blk, uint32_t n_blk,
             continue;
         }
         const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1u] : 0;
-        const int16_t *c = blk;
-        for (uint32_t b = 0; b < n_blk; ++b, y += 2, c += 2u * k) {
-            mdy_s8_st2x2(y, out_stride, mdy_s8_dot2x2(c, w0, w1, k, b0, b1), &r0, &r1, lo4, hi4);
+        const int16_t *MDY_RESTRICT c = blk;
+        for (uint32_t b = 0; b < n_blk; ++b, y += 2) {
+            mdy_s8_acc2x2_t a = {b0, b0, b1, b1};
+            MDY_UNROLL
+            for (uint32_t i = 0; i < k4; i += 4u, c += 8) {
+                mdy_s8_mac2x2(&a, w0 + i, w1 + i, c);
+            }
+            MDY_UNROLL
+            for (uint32_t i = k4; i < k; ++i) {
+                mdy_s8_mac2x2_one(&a, w0[i], w1[i], c[i - k4], c[kt + i - k4]);
+            }
+            c += 2u * kt;
+            mdy_s8_st2x2(y, out_stride, a, &r0, &r1, lo4, hi4);
         }
     }
     if (o < n_out) { /* odd channel count: the last row alone */
